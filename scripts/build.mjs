@@ -1,0 +1,16 @@
+// Bundles the CLI and the extension with esbuild and copies the tree-sitter wasm files beside them.
+// Bundling does not type-check: `npm run typecheck` does.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
+
+mkdirSync('dist', { recursive: true });
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const entries = [
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/cli/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { entryPoints: ['src/extension/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' },
+];
+await Promise.all(entries.filter((e) => existsSync(e.entryPoints[0])).map((e) => build({ ...common, ...e })));
+copyFileSync('node_modules/web-tree-sitter/tree-sitter.wasm', 'dist/tree-sitter.wasm');
+copyFileSync('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'dist/tree-sitter-c.wasm');

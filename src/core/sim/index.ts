@@ -1,0 +1,50 @@
+/**
+ * The simulation core's public API (issue 3). Pure: no parsing, no I/O.
+ * Implementation lives in the sibling modules; this file is the contract the rules and hosts use.
+ */
+import type {
+  CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep,
+} from '../types';
+
+export interface DriverSimInput {
+  target: KernelTarget;
+  driver: DriverStructFact;
+  /** Facts of the file, to find the callbacks' bodies, helper functions and devm actions. */
+  facts: CFacts;
+  topology: TopologyKind;
+  /** false models !CONFIG_IOMMU_API (stubs). Default true. */
+  iommuApi?: boolean;
+}
+
+export interface FunctionSimInput {
+  target: KernelTarget;
+  fn: FunctionFact;
+  facts: CFacts;
+  topology: TopologyKind;
+  iommuApi?: boolean;
+  /** How to run it: a plain function (ioctl/open handler), or a bus hook with a bound driver whose flag is given. */
+  role?: { kind: 'generic' } | { kind: 'dma_configure' | 'dma_cleanup'; driverManagedDma: boolean };
+}
+
+/** Information about one API name on a target (hover, stale-api-name, arity checks). */
+export interface ApiInfo {
+  name: string;
+  kind: 'function' | 'field' | 'enum' | 'macro';
+  signature: string;
+  summary: string;
+  /** Return codes on this target ('0', '-EPERM: ...'). */
+  returns: string[];
+  /** False when the name does not exist on the target (stale or not yet added). */
+  exists: boolean;
+  /** For stale names: what to use instead on this target. */
+  replacement?: string;
+  /** Kernel version or posting where it appeared / disappeared. */
+  history: string;
+}
+
+export { simulateDriver, simulateFunction } from './replay';
+export { lookupApi, allApiNames } from './profiles';
+export { renderTrace } from './render';
+export type { SimArg, SimValue } from './model';
+
+export type { CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep };
