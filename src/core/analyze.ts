@@ -1,0 +1,500 @@
+/**
+ * analyze(): the one entry point both hosts use. input → views → facts → rules → findings.
+ * Pure (hosts pass bytes and a readFile callback) and total: every failure becomes an InputProblem.
+ */
+import type {
+  AnalysisResult,
+  AnalyzeInput,
+  AnalyzeOptions,
+  CFacts,
+  CView,
+  DriverVerdict,
+  FileDiff,
+  Finding,
+  Fix,
+  ImageSpan,
+  InputProblem,
+  KernelTarget,
+  ParsedInput,
+  Patch,
+  TopologyKind,
+  TraceStep,
+  UserLocation,
+} from './types';
+import { fullViews, hunkViews, isCPath, parseInput } from './input';
+import { extractFacts, initC } from './c';
+import { RULES } from '../rules';
+import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
+import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
+import { isCoreOrBusCode } from '../rules/util';
+
+export interface DumpedFacts {
+  path: string;
+  patches: { subject: string; files: { path: string; post?: CFacts; pre?: CFacts }[] }[];
+  problems: InputProblem[];
+}
+
+export interface Analyzer {
+  analyze(inputs: AnalyzeInput[], options?: AnalyzeOptions): AnalysisResult;
+  dumpFacts(input: AnalyzeInput, options?: AnalyzeOptions): DumpedFacts;
+}
+
+/** Initialises the C parser once (wasm bytes come from the host), then analyses synchronously. */
+export async function createAnalyzer(wasm: { runtime?: Uint8Array; language: Uint8Array }): Promise<Analyzer> {
+  await initC({ runtime: wasm.runtime, language: wasm.language });
+  return {
+    analyze: (inputs, options = {}) => analyzeInputs(inputs, options, RULES),
+    dumpFacts: (input, options = {}) => dumpInputFacts(input, options),
+  };
+}
+
+const VERDICT_TOPOLOGIES: readonly TopologyKind[] = ['singleton', 'shared-dma-api', 'user-owned'];
+
+// ───────────────────────────── per-image work ─────────────────────────────
+
+interface Image {
+  view: CView;
+  facts: CFacts;
+}
+
+/** One C file of one patch (or a bare C file): its images, the rule reports and the problem keys. */
+interface FileRun {
+  treePath: string;
+  fileDiff?: FileDiff;
+  post?: Image;
+  pre?: Image;
+  sim?: SimQueries;
+  isCoreOrBus: boolean;
+  reports: RuleReport[];
+  postKeys: Set<string>;
+  /** Keys the rules find in the pre-image (problems that existed before this patch). */
+  preKeys: Set<string>;
+}
+
+interface PatchRun {
+  patch?: Patch;
+  files: FileRun[];
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+  return text.endsWith('\n') ? n - 1 : n;
+}
+
+function wholeFileView(path: string, text: string): CView {
+  return { path, image: 'file', text, complete: true, changedLines: [], visibleLines: [{ from: 1, to: Math.max(1, lineCount(text)) }] };
+}
+
+interface ViewsOutcome {
+  post?: CView;
+  pre?: CView;
+  /** Line map from the hunk view, used when a complete view does not carry one. */
+  postMap?: CView['inputLines'];
+  preMap?: CView['inputLines'];
+  problem?: string;
+}
+
+/** Views of one file diff: complete when the base text is known (tree copy or earlier patch of the series). */
+function viewsFor(file: FileDiff, base: string | undefined): ViewsOutcome {
+  const hunks = hunkViews(file);
+  const out: ViewsOutcome = { post: hunks.post, pre: hunks.pre, postMap: hunks.post?.inputLines, preMap: hunks.pre?.inputLines };
+  if (base === undefined && file.status !== 'added') return out;
+  const full = fullViews(base, file);
+  if (full.problem !== undefined || (!full.post && !full.pre)) {
+    return { ...out, problem: full.problem !== undefined ? String(full.problem) : undefined };
+  }
+  return { ...out, post: full.post ?? out.post, pre: full.pre ?? out.pre };
+}
+
+// ───────────────────────────── location mapping ─────────────────────────────
+
+type LineMap = Record<number, { line: number; column: number }>;
+
+function nearestShown(map: LineMap, line: number): { line: number; column: number } | undefined {
+  let best: { line: number; column: number } | undefined;
+  let bestDist = Infinity;
+  for (const k of Object.keys(map)) {
+    const d = Math.abs(Number(k) - line);
+    if (d < bestDist) {
+      bestDist = d;
+      best = map[Number(k)];
+    }
+  }
+  return best;
+}
+
+interface MappedSpan {
+  location: UserLocation;
+  /** False when the image line is not shown in the patch and the nearest shown line was used. */
+  exact: boolean;
+}
+
+function mapSpan(inputPath: string, map: LineMap | undefined, span: ImageSpan, fallbackLine: number): MappedSpan {
+  if (!map) {
+    return { location: { path: inputPath, line: span.line, column: span.column, endLine: span.endLine, endColumn: span.endColumn }, exact: true };
+  }
+  const start = map[span.line];
+  if (start) {
+    const end = map[span.endLine];
+    const location: UserLocation = { path: inputPath, line: start.line, column: start.column + span.column - 1 };
+    if (end) {
+      location.endLine = end.line;
+      location.endColumn = end.column + span.endColumn - 1;
+    }
+    return { location, exact: true };
+  }
+  const near = nearestShown(map, span.line);
+  if (near) return { location: { path: inputPath, line: near.line, column: near.column }, exact: false };
+  return { location: { path: inputPath, line: Math.max(1, fallbackLine), column: 1 }, exact: false };
+}
+
+function mapOf(view: CView | undefined, fallback: CView['inputLines']): LineMap | undefined {
+  if (!view) return fallback;
+  if (view.image === 'file') return undefined;
+  return view.inputLines ?? fallback ?? {};
+}
+
+function stepText(s: TraceStep): string {
+  if (s.before !== undefined && s.after !== undefined && s.before !== s.after) return `${s.step} [${s.before} → ${s.after}]`;
+  return s.step;
+}
+
+function mapTrace(steps: readonly TraceStep[], inputPath: string, treePath: string, map: LineMap | undefined): Finding['trace'] {
+  return steps.map((s) => {
+    const out: Finding['trace'][number] = { step: stepText(s), result: s.warn ? `${s.result} (WARN: ${s.warn})` : s.result };
+    if (s.at && (s.at.file === treePath || s.at.file === '' || s.at.file === undefined)) {
+      const m = mapSpan(inputPath, map, { line: s.at.line, column: s.at.column, endLine: s.at.line, endColumn: s.at.column }, s.at.line);
+      out.location = { path: inputPath, line: m.location.line };
+    }
+    return out;
+  });
+}
+
+// ───────────────────────────── the analysis ─────────────────────────────
+
+class InputAnalysis {
+  readonly problems: InputProblem[] = [];
+  readonly runs: PatchRun[] = [];
+  parsed?: ParsedInput;
+
+  constructor(
+    private readonly input: AnalyzeInput,
+    private readonly options: AnalyzeOptions,
+    private readonly rules: readonly Rule[],
+    private readonly target: KernelTarget,
+    /** false for --dump-facts: facts only. */
+    private readonly withRules: boolean,
+  ) {}
+
+  private fail(message: string, line?: number): void {
+    this.problems.push({ path: this.input.path, message, line, kind: 'failed' });
+  }
+
+  run(): void {
+    let parsed: ParsedInput;
+    try {
+      parsed = parseInput(this.input.path, this.input.content, this.options.limits);
+    } catch (e) {
+      this.fail(`could not read the input: ${reason(e)}`);
+      return;
+    }
+    this.parsed = parsed;
+    this.problems.push(...parsed.problems);
+    if (parsed.kind === 'c-source') this.runBareFile(parsed);
+    else this.runSeries(parsed);
+  }
+
+  private facts(view: CView): CFacts {
+    return extractFacts(view, { timeoutMs: this.options.limits?.parseTimeoutMs });
+  }
+
+  private runBareFile(parsed: ParsedInput): void {
+    try {
+      const view = wholeFileView(this.input.path, parsed.text);
+      const facts = this.facts(view);
+      const fr: FileRun = {
+        treePath: this.input.path,
+        post: { view, facts },
+        isCoreOrBus: isCoreOrBusCode(facts),
+        reports: [],
+        postKeys: new Set(),
+        preKeys: new Set(),
+      };
+      if (this.withRules) this.review(fr, undefined);
+      this.runs.push({ files: [fr] });
+    } catch (e) {
+      this.fail(`${this.input.path}: analysis failed: ${reason(e)}`);
+    }
+  }
+
+  private readTree(path: string): string | undefined {
+    if (!this.options.readFile) return undefined;
+    try {
+      return this.options.readFile(path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private runSeries(parsed: ParsedInput): void {
+    // Current text of each file as the series is applied patch by patch (seeded lazily from the tree).
+    const current = new Map<string, string | undefined>();
+    const baseOf = (path: string | null): string | undefined => {
+      if (path === null) return undefined;
+      if (!current.has(path)) current.set(path, this.readTree(path));
+      return current.get(path);
+    };
+    for (const patch of parsed.patches) {
+      if (patch.isCover) continue;
+      const pr: PatchRun = { patch, files: [] };
+      for (const file of patch.files) {
+        const treePath = file.newPath ?? file.oldPath ?? '';
+        if (!isCPath(treePath)) continue;
+        if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
+        try {
+          const views = viewsFor(file, baseOf(file.oldPath));
+          if (views.problem !== undefined && baseOf(file.oldPath) !== undefined) {
+            this.problems.push({
+              path: this.input.path,
+              line: file.inputLine,
+              kind: 'skipped',
+              message: `${treePath}: the patch does not apply to the tree copy (${views.problem}); reviewed the hunks only`,
+            });
+          }
+          // Track the post-image for later patches of the series.
+          if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, undefined);
+          if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? views.post.text : undefined);
+          if (file.status === 'deleted') continue;
+          const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: this.facts(views.post) } : undefined;
+          const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: this.facts(views.pre) } : undefined;
+          const fr: FileRun = {
+            treePath,
+            fileDiff: file,
+            post,
+            pre,
+            isCoreOrBus: post ? isCoreOrBusCode(post.facts) || (pre ? isCoreOrBusCode(pre.facts) : false) : false,
+            reports: [],
+            postKeys: new Set(),
+            preKeys: new Set(),
+          };
+          if (this.withRules) this.review(fr, patch);
+          pr.files.push(fr);
+        } catch (e) {
+          this.fail(`${treePath}${patch.subject ? ` (${patch.subject})` : ''}: analysis failed: ${reason(e)}`, file.inputLine);
+        }
+      }
+      this.runs.push(pr);
+    }
+  }
+
+  private review(fr: FileRun, patch: Patch | undefined): void {
+    if (!fr.post) return;
+    fr.sim = createSimQueries(this.target, fr.post.facts);
+    const post = runRules(this.rules, {
+      target: this.target,
+      facts: fr.post.facts,
+      pre: fr.pre?.facts,
+      patch,
+      isCoreOrBusCode: fr.isCoreOrBus,
+      sim: fr.sim,
+    });
+    fr.reports = post.reports;
+    for (const r of post.reports) fr.postKeys.add(r.report.key);
+    for (const err of post.errors) this.fail(`${fr.treePath}: rule ${err.rule} failed: ${err.message}`, fr.fileDiff?.inputLine);
+    // Only what the patch introduces: the same rules over the pre-image name the problems that already existed.
+    if (patch && fr.pre) {
+      const pre = runRules(this.rules, { target: this.target, facts: fr.pre.facts, patch, isCoreOrBusCode: fr.isCoreOrBus });
+      for (const r of pre.reports) fr.preKeys.add(r.report.key);
+    }
+  }
+
+  /** The later patch of the series that removes the problem `key` from `treePath`, if any. */
+  private fixedBy(patchPos: number, treePath: string, key: string): string | undefined {
+    for (let j = patchPos + 1; j < this.runs.length; j++) {
+      const later = this.runs[j].files.find((f) => f.treePath === treePath || f.fileDiff?.oldPath === treePath);
+      if (!later) continue;
+      if (later.postKeys.has(key)) continue; // still there after this patch
+      // Gone: a fix only if we know it was there before (pre-image shows it, or the views are complete).
+      if (later.preKeys.has(key) || later.post?.facts.complete) return this.runs[j].patch?.subject || `patch ${j + 1}`;
+    }
+    return undefined;
+  }
+
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    this.runs.forEach((pr, pos) => {
+      for (const fr of pr.files) {
+        const seen = new Set<string>();
+        for (const { rule, report } of fr.reports) {
+          if (pr.patch && fr.preKeys.has(report.key)) continue;
+          // One finding per problem key and location (rules may reach the same call from several callbacks).
+          const dedupe = `${rule.meta.code}\u0000${report.key}\u0000${report.span.line}`;
+          if (seen.has(dedupe)) continue;
+          seen.add(dedupe);
+          const f = this.finding(rule, report, fr, pr, pos);
+          if (f) out.push(f);
+        }
+      }
+    });
+    return out;
+  }
+
+  private finding(rule: Rule, report: Report, fr: FileRun, pr: PatchRun, pos: number): Finding | undefined {
+    const severity = resolveSeverity(rule, report, this.options.rules);
+    if (!severity) return undefined;
+    const image = report.image === 'pre' ? fr.pre : fr.post;
+    const map = image?.view.inputLines;
+    const mapped = mapSpan(this.input.path, map, report.span, fr.fileDiff?.inputLine ?? 1);
+    const template = rule.meta.messages[report.messageId] ?? report.messageId;
+    let message = formatMessage(template, report.data);
+    if (report.unseen) message += ` (could not see: ${report.unseen})`;
+    const finding: Finding = {
+      rule: rule.meta.name,
+      code: rule.meta.code,
+      severity,
+      message,
+      location: mapped.location,
+      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], this.input.path, fr.treePath, map),
+      fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined)),
+    };
+    if (report.unseen) finding.partial = report.unseen;
+    if (pr.patch) {
+      finding.source = { file: fr.treePath, line: report.span.line, patch: pr.patch.subject, patchIndex: pr.patch.index };
+      const fixedBy = this.fixedBy(pos, fr.treePath, report.key);
+      if (fixedBy) {
+        finding.fixedBy = fixedBy;
+        finding.message += ` (fixed later in the series by ${fixedBy})`;
+      }
+    }
+    return finding;
+  }
+
+  /** Edits are only meaningful in a C file; in a patch the fix is a suggestion (editing hunks would break their counts). */
+  private mapFix(fix: Fix, inPatch: boolean): Fix {
+    if (inPatch) {
+      const text = fix.suggestion ?? fix.edits.map((e) => e.newText.trim()).join('\n');
+      return { title: fix.title, edits: [], suggestion: text };
+    }
+    return { ...fix, edits: fix.edits.map((e) => ({ ...e, path: this.input.path })) };
+  }
+
+  verdicts(): DriverVerdict[] {
+    const out: DriverVerdict[] = [];
+    for (const pr of this.runs) {
+      for (const fr of pr.files) {
+        if (!fr.post || fr.isCoreOrBus) continue;
+        const sim = fr.sim ?? createSimQueries(this.target, fr.post.facts);
+        for (const driver of fr.post.facts.drivers) {
+          try {
+            out.push(this.verdict(fr, fr.post, sim, driver));
+          } catch (e) {
+            this.fail(`${fr.treePath}: simulation of ${driver.name} failed: ${reason(e)}`, fr.fileDiff?.inputLine);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private verdict(fr: FileRun, post: Image, sim: SimQueries, driver: CFacts['drivers'][number]): DriverVerdict {
+    const map = post.view.inputLines;
+    const mode: DriverVerdict['mode'] =
+      driver.managedDma.state === 'present' && !/^(false|0)$/.test(driver.managedDma.value ?? 'true')
+        ? 'driver-managed'
+        : driver.managedDma.state === 'absent' && driver.complete
+          ? 'kernel-dma-api'
+          : driver.managedDma.state === 'present'
+            ? 'kernel-dma-api'
+            : 'unknown';
+    const scenarios = VERDICT_TOPOLOGIES.map((topology) => {
+      const results = sim.driverScenarios(driver, topology);
+      const bad = results.find((r) => r.violations.length > 0 || r.outcome === 'bind-failed');
+      if (!bad) {
+        return { topology, ok: true, summary: '✓', trace: mapTrace(results[0]?.trace ?? [], this.input.path, fr.treePath, map) };
+      }
+      const v = bad.violations[0];
+      const what = v?.errno ?? bad.errno ?? v?.kind ?? bad.outcome;
+      const step = v ? bad.trace[v.stepIndex] : undefined;
+      const phase = step?.phase ?? (bad.outcome === 'bind-failed' ? 'bind' : bad.outcome === 'probe-failed' ? 'probe' : 'unbind');
+      return { topology, ok: false, summary: `✗ ${what} at ${phase}`, trace: mapTrace(bad.trace, this.input.path, fr.treePath, map) };
+    });
+    return {
+      driver: driver.name,
+      structType: driver.structType,
+      file: fr.treePath,
+      location: mapSpan(this.input.path, map, driver.nameSpan, fr.fileDiff?.inputLine ?? 1).location,
+      mode,
+      scenarios,
+    };
+  }
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.location.path.localeCompare(b.location.path) || a.location.line - b.location.line || a.code.localeCompare(b.code) || a.location.column - b.location.column;
+}
+
+/** The analysis proper (exported for tests that pass their own rule set). */
+export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, rules: readonly Rule[] = RULES): AnalysisResult {
+  const started = Date.now();
+  const target = options.target ?? 'latest';
+  const result: AnalysisResult = {
+    findings: [],
+    problems: [],
+    inputs: [],
+    stats: { inputs: inputs.length, reviewed: 0, skipped: 0, failed: 0, findings: 0, ms: 0 },
+  };
+  for (const input of inputs) {
+    const a = new InputAnalysis(input, options, rules, target, true);
+    let findings: Finding[] = [];
+    let drivers: DriverVerdict[] = [];
+    try {
+      a.run();
+      findings = a.findings();
+      drivers = a.verdicts();
+    } catch (e) {
+      a.problems.push({ path: input.path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
+    }
+    result.findings.push(...findings);
+    result.problems.push(...a.problems);
+    const reviewedFiles = a.runs.reduce((n, r) => n + r.files.length, 0);
+    if (a.problems.some((p) => p.kind === 'failed') && reviewedFiles === 0) result.stats.failed++;
+    else if (reviewedFiles === 0) result.stats.skipped++;
+    else result.stats.reviewed++;
+    result.inputs.push({
+      path: input.path,
+      kind: a.parsed?.kind ?? 'unknown',
+      patches: (a.parsed?.patches ?? []).map((p) => ({
+        index: p.index,
+        subject: p.subject,
+        files: p.files.map((f) => f.newPath ?? f.oldPath ?? '').filter((x) => x !== ''),
+      })),
+      drivers,
+    });
+  }
+  result.findings.sort(compareFindings);
+  result.stats.findings = result.findings.length;
+  result.stats.ms = Date.now() - started;
+  return result;
+}
+
+function dumpInputFacts(input: AnalyzeInput, options: AnalyzeOptions): DumpedFacts {
+  const a = new InputAnalysis(input, options, [], options.target ?? 'latest', false);
+  try {
+    a.run();
+  } catch (e) {
+    a.problems.push({ path: input.path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
+  }
+  return {
+    path: input.path,
+    patches: a.runs.map((pr) => ({
+      subject: pr.patch?.subject ?? '',
+      files: pr.files.map((f) => ({ path: f.treePath, post: f.post?.facts, pre: f.pre?.facts })),
+    })),
+    problems: a.problems,
+  };
+}

@@ -1,0 +1,346 @@
+/**
+ * Helpers shared by every rule file. Stable and additive: tier-2/3 rules depend on these signatures.
+ * Pure functions over CFacts and the simulation; nothing here re-derives kernel behaviour.
+ */
+import type {
+  CallFact,
+  CFacts,
+  DriverStructFact,
+  Fix,
+  FunctionFact,
+  ImageSpan,
+  KernelTarget,
+  ScenarioResult,
+  TopologyKind,
+  TraceStep,
+  Violation,
+  ViolationKind,
+} from '../core/types';
+import { lookupApi } from '../core/sim';
+import type { RuleContext } from './types';
+
+// ───────────────────────────── code classification ─────────────────────────────
+
+/** IOMMU core and bus code are not drivers: they implement the ownership hooks rather than obey them. */
+export function isCoreOrBusCode(facts: CFacts): boolean {
+  const p = facts.path.replace(/\\/g, '/');
+  if (/(^|\/)drivers\/iommu\//.test(p) || /(^|\/)include\/linux\/iommu\.h$/.test(p)) return true;
+  if (facts.busTypes.some((b) => b.dmaConfigure !== undefined || b.dmaCleanup !== undefined || b.dmaUnconfigure !== undefined)) return true;
+  return facts.functions.some((f) => /_dma_(configure|cleanup|unconfigure)$/.test(f.name));
+}
+
+/** True when driver rules should look at this file. */
+export function isDriverCode(ctx: RuleContext): boolean {
+  return !ctx.isCoreOrBusCode;
+}
+
+/** Path helpers: the tree path of the analysed file, with forward slashes. */
+export function treePath(ctx: RuleContext): string {
+  return ctx.facts.path.replace(/\\/g, '/');
+}
+
+/** True when the file lives under `dir` (e.g. 'drivers/vfio/'), whatever prefix the user's path has. */
+export function isUnder(ctx: RuleContext, dir: string): boolean {
+  const p = treePath(ctx);
+  return p.startsWith(dir) || p.includes(`/${dir}`);
+}
+
+// ───────────────────────────── calls and functions ─────────────────────────────
+
+function nameSet(names: string | Iterable<string>): Set<string> {
+  return new Set(typeof names === 'string' ? [names] : names);
+}
+
+/** Every call (in any function of the facts) to one of `names`, in source order. */
+export function callsTo(facts: CFacts, names: string | Iterable<string>): CallFact[] {
+  const wanted = nameSet(names);
+  const out: CallFact[] = [];
+  for (const fn of facts.functions) for (const c of fn.calls) if (wanted.has(c.callee)) out.push(c);
+  return out;
+}
+
+/** Calls to `names` inside the given functions only. */
+export function callsIn(fns: readonly FunctionFact[], names: string | Iterable<string>): CallFact[] {
+  const wanted = nameSet(names);
+  const out: CallFact[] = [];
+  for (const fn of fns) for (const c of fn.calls) if (wanted.has(c.callee)) out.push(c);
+  return out;
+}
+
+/** Driver structs of the post-image (empty in core/bus code is NOT implied: callers decide). */
+export function driversOf(ctx: RuleContext): DriverStructFact[] {
+  return ctx.facts.drivers;
+}
+
+function fnByName(facts: CFacts, name: string): FunctionFact | undefined {
+  return facts.functions.find((f) => f.name === name);
+}
+
+/**
+ * Functions reachable from `fromFn` through direct calls to functions defined in this file (intra-file call graph),
+ * including `fromFn` itself and devm action functions registered on the way. Order: breadth-first.
+ */
+export function reachableFunctions(ctx: RuleContext | { facts: CFacts }, fromFn: string | FunctionFact): FunctionFact[] {
+  const facts = ctx.facts;
+  const start = typeof fromFn === 'string' ? fnByName(facts, fromFn) : fromFn;
+  if (!start) return [];
+  const seen = new Map<string, FunctionFact>([[start.name, start]]);
+  const queue: FunctionFact[] = [start];
+  while (queue.length > 0) {
+    const fn = queue.shift()!;
+    // Function pointers handed to other subsystems (irq handlers, work items) are not followed: they do not run
+    // in the bind/unbind sequence. devm actions are: they run at unbind, after dma_cleanup.
+    const next = [...fn.calls.map((c) => c.callee), ...fn.devmActions.map((a) => a.fn)];
+    for (const name of next) {
+      if (seen.has(name)) continue;
+      const target = fnByName(facts, name);
+      if (target) {
+        seen.set(name, target);
+        queue.push(target);
+      }
+    }
+  }
+  return [...seen.values()];
+}
+
+export interface CallbackSet {
+  /** Callback field ('probe', 'remove', ...) → its function, when the body is in the facts. */
+  byField: Record<string, FunctionFact>;
+  /** The callbacks, every function they reach in this file, and devm action functions (deduplicated). */
+  functions: FunctionFact[];
+  /** Functions registered with devm_add_action(_or_reset) from any of the above (they run AFTER dma_cleanup). */
+  devmActions: FunctionFact[];
+  /** Callbacks wired up whose definitions are not visible (outside the hunks, or in another file). */
+  missing: { field: string; fn: string }[];
+  /** Reached functions whose body is only partly visible. */
+  incomplete: FunctionFact[];
+}
+
+/** probe/remove/... of a driver struct, everything they reach, and their devm action functions. */
+export function callbackFunctions(ctx: RuleContext | { facts: CFacts }, driver: DriverStructFact): CallbackSet {
+  const byField: Record<string, FunctionFact> = {};
+  const missing: { field: string; fn: string }[] = [];
+  const all = new Map<string, FunctionFact>();
+  for (const [field, fnName] of Object.entries(driver.callbacks)) {
+    const fn = fnByName(ctx.facts, fnName);
+    if (!fn) {
+      missing.push({ field, fn: fnName });
+      continue;
+    }
+    byField[field] = fn;
+    for (const r of reachableFunctions(ctx, fn)) all.set(r.name, r);
+  }
+  const devmNames = new Set<string>();
+  for (const fn of all.values()) for (const a of fn.devmActions) devmNames.add(a.fn);
+  const devmActions = [...devmNames].map((n) => fnByName(ctx.facts, n)).filter((f): f is FunctionFact => f !== undefined);
+  const functions = [...all.values()];
+  return { byField, functions, devmActions, missing, incomplete: functions.filter((f) => !f.complete) };
+}
+
+/** The driver structs whose callbacks reach `fn` (by name). */
+export function driversReaching(ctx: RuleContext, fnName: string): DriverStructFact[] {
+  return ctx.facts.drivers.filter((d) => callbackFunctions(ctx, d).functions.some((f) => f.name === fnName));
+}
+
+/** Functions not reachable from any driver callback: entry points such as ioctl/open/release handlers. */
+export function nonCallbackFunctions(ctx: RuleContext): FunctionFact[] {
+  const reached = new Set<string>();
+  for (const d of ctx.facts.drivers) for (const f of callbackFunctions(ctx, d).functions) reached.add(f.name);
+  return ctx.facts.functions.filter((f) => !reached.has(f.name));
+}
+
+// ───────────────────────────── kernel API knowledge (via the simulation) ─────────────────────────────
+
+/** Whether `name` exists on `target` (undefined when the simulation does not know the name at all). */
+export function apiExists(name: string, target: KernelTarget, arity?: number): boolean | undefined {
+  try {
+    return lookupApi(name, target, arity)?.exists;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The replacement the simulation suggests for a stale name on `target`. */
+export function apiReplacement(name: string, target: KernelTarget, arity?: number): string | undefined {
+  try {
+    return lookupApi(name, target, arity)?.replacement;
+  } catch {
+    return undefined;
+  }
+}
+
+export const SERIES_TARGETS: readonly KernelTarget[] = ['series-v1', 'series-v2', 'series-v3', 'series-v4', 'series-v5'];
+
+export function isSeriesTarget(target: KernelTarget): boolean {
+  return SERIES_TARGETS.includes(target);
+}
+
+/** How the "this driver manages DMA itself" flag is spelt on a target, and whether it sits in `.driver = {}`. */
+export function managedDmaFlag(target: KernelTarget): { field: string; inDeviceDriver: boolean } {
+  switch (target) {
+    case 'series-v1':
+    case 'series-v4':
+      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: true };
+    case 'series-v2':
+    case 'series-v3':
+      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: false };
+    case 'series-v5':
+      return { field: 'no_kernel_api_dma', inDeviceDriver: false };
+    default:
+      return { field: 'driver_managed_dma', inDeviceDriver: false };
+  }
+}
+
+/** True when the driver struct sets the ownership flag to a true value. */
+export function hasManagedDma(driver: DriverStructFact): boolean {
+  const m = driver.managedDma;
+  return m.state === 'present' && !/^(false|0)$/.test((m.value ?? 'true').trim());
+}
+
+// ───────────────────────────── scenarios ─────────────────────────────
+
+export const DEFAULT_TOPOLOGIES: readonly TopologyKind[] = ['singleton', 'shared-dma-api', 'user-owned'];
+
+/** The first violation (of one of `kinds`, or any) across the scenarios, with its scenario. */
+export function firstViolation(
+  scenarios: readonly ScenarioResult[],
+  kinds?: readonly ViolationKind[],
+): { scenario: ScenarioResult; violation: Violation } | undefined {
+  for (const scenario of scenarios) {
+    for (const violation of scenario.violations) {
+      if (!kinds || kinds.includes(violation.kind)) return { scenario, violation };
+    }
+  }
+  return undefined;
+}
+
+/** Scenarios of a driver over several topologies, flattened (memoised by ctx.sim). */
+export function driverScenarios(ctx: RuleContext, driver: DriverStructFact, topologies: readonly TopologyKind[] = DEFAULT_TOPOLOGIES): ScenarioResult[] {
+  const out: ScenarioResult[] = [];
+  for (const t of topologies) {
+    try {
+      out.push(...ctx.sim.driverScenarios(driver, t));
+    } catch {
+      // A simulation failure must not take the other rules down; the rule simply gets no evidence.
+    }
+  }
+  return out;
+}
+
+/** Scenarios of one function replayed on its own. */
+export function functionScenarios(ctx: RuleContext, fn: FunctionFact, topologies: readonly TopologyKind[] = ['singleton']): ScenarioResult[] {
+  const out: ScenarioResult[] = [];
+  for (const t of topologies) {
+    try {
+      out.push(...ctx.sim.functionScenarios(fn, t));
+    } catch {
+      // see driverScenarios
+    }
+  }
+  return out;
+}
+
+/** The trace of a scenario, up to and including the step that shows its first violation (whole trace otherwise). */
+export function traceOf(scenario: ScenarioResult, violation?: Violation): TraceStep[] {
+  const v = violation ?? scenario.violations[0];
+  if (!v || v.stepIndex < 0 || v.stepIndex >= scenario.trace.length) return scenario.trace;
+  return scenario.trace.slice(0, v.stepIndex + 1);
+}
+
+/** The trace step that runs a call at this image position (to find "the claim in probe failed with -EPERM"). */
+export function stepAt(scenario: ScenarioResult, span: ImageSpan): TraceStep | undefined {
+  return scenario.trace.find((s) => s.at !== undefined && s.at.line === span.line);
+}
+
+// ───────────────────────────── VFIO-like drivers ─────────────────────────────
+
+/** Calls that register a device for user-space DMA (its group must be ownable: needs the flag). */
+export const VFIO_REGISTER_CALLS: readonly string[] = [
+  'vfio_register_group_dev',
+  'vfio_pci_core_register_device',
+  'iommufd_device_bind',
+  'iommu_group_claim_dma_owner',
+  'iommu_device_claim_dma_owner',
+  // series-era spellings of a claim
+  'iommu_group_set_dma_owner',
+];
+
+/** Emulated-IOMMU (mdev) devices have no IOMMU group: they never need the flag. */
+export const EMULATED_VFIO_CALLS: readonly string[] = ['vfio_register_emulated_iommu_dev'];
+
+/**
+ * Why a driver looks like a VFIO driver (the first piece of evidence), or undefined.
+ * Evidence: a registering call reachable from its callbacks, a vfio_pci_core_* helper used as a callback or
+ * ops, or a call to any vfio_pci_core_* function. vfio_register_emulated_iommu_dev alone is NOT evidence.
+ */
+export function vfioEvidence(ctx: RuleContext | { facts: CFacts }, driver: DriverStructFact): { name: string; span: ImageSpan } | undefined {
+  const cbs = callbackFunctions(ctx, driver);
+  const reg = callsIn(cbs.functions, VFIO_REGISTER_CALLS)[0];
+  if (reg) return { name: reg.callee, span: reg.calleeSpan };
+  const coreField = driver.fields.find((f) => /^&?vfio_pci_core_\w+$/.test(f.value));
+  if (coreField) return { name: coreField.value.replace(/^&/, ''), span: coreField.span };
+  const coreCall = cbs.functions.flatMap((f) => f.calls).find((c) => c.callee.startsWith('vfio_pci_core_'));
+  if (coreCall) return { name: coreCall.callee, span: coreCall.calleeSpan };
+  return undefined;
+}
+
+export function isVfioLikeDriver(ctx: RuleContext | { facts: CFacts }, driver: DriverStructFact): boolean {
+  return vfioEvidence(ctx, driver) !== undefined;
+}
+
+/** True when the driver's callbacks register an emulated-IOMMU (mdev-style) VFIO device. */
+export function usesEmulatedIommu(ctx: RuleContext | { facts: CFacts }, driver: DriverStructFact): boolean {
+  return callsIn(callbackFunctions(ctx, driver).functions, EMULATED_VFIO_CALLS).length > 0;
+}
+
+// ───────────────────────────── fixes ─────────────────────────────
+
+/** The fix "add .driver_managed_dma = true" (spelt as on the target) to a driver struct, if the struct's end is visible. */
+export function fixAddManagedDma(ctx: RuleContext, driver: DriverStructFact): Fix {
+  const flag = managedDmaFlag(ctx.target);
+  const line = flag.inDeviceDriver ? `.driver = { .${flag.field} = true },` : `.${flag.field} = true,`;
+  const title = `Add ${line.replace(/,$/, '')} to ${driver.name}`;
+  const at = driver.insertBefore;
+  if (!at) return { title, edits: [], suggestion: `add \`${line}\` to the initializer of ${driver.name}` };
+  return {
+    title,
+    edits: [{ path: ctx.facts.path, span: { line: at.line, column: 1, endLine: at.line, endColumn: 1 }, newText: `${at.indent}${line}\n` }],
+    suggestion: `add \`${line}\` to the initializer of ${driver.name}`,
+  };
+}
+
+/** A fix that inserts a line of code before image line `line` (e.g. a missing release call). */
+export function fixInsertLine(ctx: RuleContext, title: string, line: number, indent: string, code: string): Fix {
+  return {
+    title,
+    edits: [{ path: ctx.facts.path, span: { line, column: 1, endLine: line, endColumn: 1 }, newText: `${indent}${code}\n` }],
+    suggestion: code,
+  };
+}
+
+/** A fix that replaces the text of a span (e.g. a stale identifier). */
+export function fixReplace(ctx: RuleContext, title: string, span: ImageSpan, newText: string): Fix {
+  return { title, edits: [{ path: ctx.facts.path, span, newText }], suggestion: newText };
+}
+
+// ───────────────────────────── misc ─────────────────────────────
+
+/** A stable finding key: 'OWN005:foo_probe:iommu_group_claim_dma_owner'. */
+export function keyOf(code: string, ...parts: (string | number | undefined)[]): string {
+  return [code, ...parts.filter((p) => p !== undefined && p !== '')].join(':');
+}
+
+/** True when the image line is visible (context or added) in the analysed view. */
+export function isVisibleLine(facts: CFacts, line: number): boolean {
+  return facts.visibleLines.some((r) => line >= r.from && line <= r.to);
+}
+
+/** The enclosing function of a call, looked up by name. */
+export function enclosingFunction(ctx: RuleContext, call: CallFact): FunctionFact | undefined {
+  return call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
+}
+
+/** True when an argument is a NULL / 0 literal. */
+export function isNullArg(text: string | undefined): boolean {
+  return text !== undefined && /^\(?\s*(NULL|0|\(void\s*\*\)\s*0|0UL|0L)\s*\)?$/.test(text.trim());
+}
