@@ -1,0 +1,52 @@
+/** Helpers shared by the output formats. Pure: no I/O. */
+import type { AnalysisResult, Finding, InputProblem, Severity } from '../core/types';
+
+/** What every format may print besides the findings (tool version, the kernel target reviewed against). */
+export interface ReportMeta {
+  toolName: string;
+  version: string;
+  target: string;
+  informationUri: string;
+}
+
+export const DEFAULT_META: ReportMeta = {
+  toolName: 'iommu-review',
+  version: '0.0.0',
+  target: 'latest',
+  informationUri: 'https://github.com/iommu-review/iommu-review',
+};
+
+/** checkpatch's level words; `info` has no checkpatch twin, so it keeps its own name. */
+export const SEVERITY_LABEL: Record<Severity, string> = { error: 'ERROR', warning: 'WARNING', info: 'INFO' };
+
+export interface SeverityCounts {
+  error: number;
+  warning: number;
+  info: number;
+}
+
+export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
+  const counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity] += 1;
+  return counts;
+}
+
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
+/** The one-line form of a problem, as printed on standard error and in b4 details. */
+export function formatProblem(problem: InputProblem): string {
+  const where = problem.line !== undefined ? `${problem.path}:${problem.line}` : problem.path;
+  return `iommu-review: ${where}: ${problem.message}`;
+}
+
+/** Collapses runs of whitespace (including newlines) so one finding stays on one line where a format needs that. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** The exit status the command-line contract defines for a result: 1 when any finding is an error. */
+export function hasErrors(result: Pick<AnalysisResult, 'findings'>): boolean {
+  return result.findings.some((f) => f.severity === 'error');
+}

@@ -1,0 +1,168 @@
+/**
+ * SARIF 2.1.0 (`--format sarif`), for code-scanning dashboards. The rule table comes from the caller
+ * (the registry's RuleMeta list) so this module stays pure and testable with hand-made metadata.
+ * Trace steps become both relatedLocations (clickable in most viewers) and one codeFlow (the ordered story).
+ */
+import type * as sarif from 'sarif';
+import type { AnalysisResult, Finding, Fix, InputProblem, Severity } from '../core/types';
+import type { RuleMeta } from '../rules/types';
+import { DEFAULT_META, type ReportMeta } from './common';
+
+export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+
+const LEVEL: Record<Severity, sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', info: 'note' };
+
+/** A path as given on the command line → a URI reference (relative paths stay relative, so viewers resolve them against the checkout). */
+export function toUriReference(filePath: string): string {
+  const slashed = filePath.replace(/\\/g, '/');
+  const encoded = encodeURI(slashed).replace(/[?#]/g, (c) => encodeURIComponent(c));
+  if (/^[A-Za-z]:\//.test(slashed)) return `file:///${encoded}`;
+  return slashed.startsWith('/') ? `file://${encoded}` : encoded;
+}
+
+function physical(pathText: string, line?: number, column?: number): sarif.PhysicalLocation {
+  const loc: sarif.PhysicalLocation = { artifactLocation: { uri: toUriReference(pathText) } };
+  if (line !== undefined && line >= 1) {
+    loc.region = { startLine: line };
+    if (column !== undefined && column >= 1) loc.region.startColumn = column;
+  }
+  return loc;
+}
+
+function ruleDescriptor(meta: RuleMeta): sarif.ReportingDescriptor {
+  return {
+    id: meta.code,
+    name: meta.name,
+    shortDescription: { text: meta.description },
+    helpUri: meta.docsUrl,
+    defaultConfiguration: { level: LEVEL[meta.defaultSeverity] },
+    properties: { category: meta.category, tier: meta.tier, tags: ['iommu', meta.category] },
+  };
+}
+
+function sarifFixes(fixes: Fix[]): sarif.Fix[] {
+  const out: sarif.Fix[] = [];
+  for (const fix of fixes) {
+    if (fix.edits.length === 0) continue;
+    const byPath = new Map<string, sarif.Replacement[]>();
+    for (const edit of fix.edits) {
+      const list = byPath.get(edit.path) ?? [];
+      list.push({
+        deletedRegion: {
+          startLine: edit.span.line,
+          startColumn: Math.max(1, edit.span.column),
+          endLine: edit.span.endLine,
+          endColumn: Math.max(1, edit.span.endColumn),
+        },
+        insertedContent: { text: edit.newText },
+      });
+      byPath.set(edit.path, list);
+    }
+    out.push({
+      description: { text: fix.title },
+      artifactChanges: [...byPath].map(([p, replacements]) => ({ artifactLocation: { uri: toUriReference(p) }, replacements })),
+    });
+  }
+  return out;
+}
+
+function sarifResult(f: Finding, ruleIndex: Map<string, number>): sarif.Result {
+  const result: sarif.Result = {
+    ruleId: f.code,
+    level: LEVEL[f.severity],
+    message: { text: f.message },
+    locations: [{ physicalLocation: physical(f.location.path, f.location.line, f.location.column) }],
+    properties: { rule: f.rule },
+  };
+  const index = ruleIndex.get(f.code);
+  if (index !== undefined) result.ruleIndex = index;
+  if (f.partial !== undefined) result.properties!.partial = f.partial;
+  if (f.fixedBy !== undefined) result.properties!.fixedBy = f.fixedBy;
+
+  const related: sarif.Location[] = [];
+  if (f.source) {
+    related.push({
+      id: related.length,
+      physicalLocation: physical(f.source.file, f.source.line),
+      message: { text: f.source.patch ? `in ${f.source.file} after ${f.source.patch}` : `in ${f.source.file}` },
+    });
+  }
+  f.trace.forEach((step, i) => {
+    if (!step.location) return;
+    related.push({
+      id: related.length,
+      physicalLocation: physical(step.location.path, step.location.line),
+      message: { text: `trace step ${i + 1}: ${step.step} = ${step.result}` },
+    });
+  });
+  if (related.length > 0) result.relatedLocations = related;
+
+  if (f.trace.length > 0) {
+    result.codeFlows = [
+      {
+        message: { text: 'simulated kernel trace' },
+        threadFlows: [
+          {
+            locations: f.trace.map((step) => {
+              const location: sarif.Location = { message: { text: `${step.step} = ${step.result}` } };
+              if (step.location) location.physicalLocation = physical(step.location.path, step.location.line);
+              return { location };
+            }),
+          },
+        ],
+      },
+    ];
+  }
+  const fixes = sarifFixes(f.fixes);
+  if (fixes.length > 0) result.fixes = fixes;
+  return result;
+}
+
+function notification(p: InputProblem): sarif.Notification {
+  return {
+    level: p.kind === 'failed' ? 'error' : 'note',
+    message: { text: p.message },
+    locations: [{ physicalLocation: physical(p.path, p.line) }],
+  };
+}
+
+export function toSarif(
+  result: Pick<AnalysisResult, 'findings' | 'problems'>,
+  rules: readonly RuleMeta[],
+  meta: ReportMeta = DEFAULT_META,
+): sarif.Log {
+  const ruleIndex = new Map(rules.map((r, i) => [r.code, i] as const));
+  return {
+    $schema: SARIF_SCHEMA_URI,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: meta.toolName,
+            version: meta.version,
+            semanticVersion: meta.version,
+            informationUri: meta.informationUri,
+            rules: rules.map(ruleDescriptor),
+          },
+        },
+        invocations: [
+          {
+            executionSuccessful: !result.problems.some((p) => p.kind === 'failed'),
+            toolExecutionNotifications: result.problems.map(notification),
+          },
+        ],
+        results: result.findings.map((f) => sarifResult(f, ruleIndex)),
+        properties: { target: meta.target },
+      },
+    ],
+  };
+}
+
+export function formatSarif(
+  result: Pick<AnalysisResult, 'findings' | 'problems'>,
+  rules: readonly RuleMeta[],
+  meta: ReportMeta = DEFAULT_META,
+): string {
+  return `${JSON.stringify(toSarif(result, rules, meta), null, 2)}\n`;
+}

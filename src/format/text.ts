@@ -1,0 +1,56 @@
+/**
+ * checkpatch-style text: one block per finding, then a `total:` line.
+ *   ERROR:OWN001 missing-driver-managed-dma: <message>
+ *   #42: FILE: series/0002-foo.patch:42:
+ *       in drivers/vfio/pci/foo/main.c:120 ([PATCH 2/3] vfio/foo: ...)
+ *       trace:
+ *         1. bind: ... = 0  (series/0002-foo.patch:57)
+ * The `ERROR:...` + `#N: FILE: path:N:` pair is the shape editors' checkpatch problem matchers already parse.
+ */
+import type { AnalysisResult, Finding } from '../core/types';
+import { SEVERITY_LABEL, countBySeverity, plural } from './common';
+
+export interface TextOptions {
+  /** Include the simulated trace under each finding (default true). */
+  traces?: boolean;
+}
+
+export function formatFindingText(finding: Finding, options: TextOptions = {}): string {
+  const lines: string[] = [];
+  lines.push(`${SEVERITY_LABEL[finding.severity]}:${finding.code} ${finding.rule}: ${finding.message}`);
+  lines.push(`#${finding.location.line}: FILE: ${finding.location.path}:${finding.location.line}:`);
+  if (finding.source && finding.source.file !== finding.location.path) {
+    const patch = finding.source.patch ? ` (${finding.source.patch})` : '';
+    lines.push(`    in ${finding.source.file}:${finding.source.line}${patch}`);
+  }
+  if (finding.partial) lines.push(`    partial: ${finding.partial}`);
+  if (finding.fixedBy) lines.push(`    fixed later in the series by: ${finding.fixedBy}`);
+  if (options.traces !== false && finding.trace.length > 0) {
+    lines.push('    trace:');
+    finding.trace.forEach((step, i) => {
+      const where = step.location ? `  (${step.location.path}:${step.location.line})` : '';
+      const result = step.result ? ` = ${step.result}` : '';
+      lines.push(`      ${i + 1}. ${step.step}${result}${where}`);
+    });
+  }
+  for (const fix of finding.fixes) {
+    lines.push(`    fix: ${fix.title}`);
+    if (fix.suggestion) for (const s of fix.suggestion.split(/\r?\n/)) lines.push(`         ${s}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatTotalLine(result: Pick<AnalysisResult, 'findings' | 'stats'>): string {
+  const c = countBySeverity(result.findings);
+  const s = result.stats;
+  return (
+    `total: ${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info, ` +
+    `${plural(s.reviewed, 'input')} reviewed (${s.skipped} skipped, ${s.failed} failed)`
+  );
+}
+
+/** The whole standard-output text for a result (problems go to standard error: see formatProblem). */
+export function formatText(result: Pick<AnalysisResult, 'findings' | 'stats'>, options: TextOptions = {}): string {
+  const blocks = result.findings.map((f) => `${formatFindingText(f, options)}\n\n`);
+  return `${blocks.join('')}${formatTotalLine(result)}\n`;
+}
