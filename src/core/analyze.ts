@@ -258,13 +258,8 @@ class InputAnalysis {
         if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
         try {
           const views = viewsFor(file, baseOf(file.oldPath));
-          if (views.problem !== undefined && baseOf(file.oldPath) !== undefined) {
-            this.problems.push({
-              path: this.input.path,
-              line: file.inputLine,
-              kind: 'skipped',
-              message: `${treePath}: the patch does not apply to the tree copy (${views.problem}); reviewed the hunks only`,
-            });
+          if (views.problem !== undefined) {
+            this.problems.push({ path: this.input.path, line: file.inputLine, kind: 'skipped', message: views.problem });
           }
           // Track the post-image for later patches of the series.
           if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, undefined);

@@ -16,7 +16,7 @@ import type {
   Violation,
   ViolationKind,
 } from '../core/types';
-import { lookupApi } from '../core/sim';
+import { lookupApi, simulateFunction } from '../core/sim';
 import type { RuleContext } from './types';
 
 // ───────────────────────────── code classification ─────────────────────────────
@@ -25,6 +25,8 @@ import type { RuleContext } from './types';
 export function isCoreOrBusCode(facts: CFacts): boolean {
   const p = facts.path.replace(/\\/g, '/');
   if (/(^|\/)drivers\/iommu\//.test(p) || /(^|\/)include\/linux\/iommu\.h$/.test(p)) return true;
+  // The driver core (dd.c: really_probe / device_dma_configure in the series) implements the hooks too.
+  if (/(^|\/)drivers\/base\//.test(p)) return true;
   if (facts.busTypes.some((b) => b.dmaConfigure !== undefined || b.dmaCleanup !== undefined || b.dmaUnconfigure !== undefined)) return true;
   return facts.functions.some((f) => /_dma_(configure|cleanup|unconfigure)$/.test(f.name));
 }
@@ -343,4 +345,106 @@ export function enclosingFunction(ctx: RuleContext, call: CallFact): FunctionFac
 /** True when an argument is a NULL / 0 literal. */
 export function isNullArg(text: string | undefined): boolean {
   return text !== undefined && /^\(?\s*(NULL|0|\(void\s*\*\)\s*0|0UL|0L)\s*\)?$/.test(text.trim());
+}
+
+// ───────────────────────────── partial code and scenario evidence ─────────────────────────────
+
+/** The .remove-like callback name of a driver struct ('remove', 'remove_new'), if wired up. */
+export function removeCallbackName(driver: DriverStructFact): string | undefined {
+  return driver.callbacks.remove ?? driver.callbacks.remove_new;
+}
+
+/**
+ * What a driver rule could not see in order to judge the unbind path (undefined when everything needed is visible):
+ * the .remove body outside the hunks, or the struct initializer only partly shown (so .remove may exist).
+ */
+export function unseenRemove(ctx: RuleContext, driver: DriverStructFact): string | undefined {
+  if (ctx.complete) return undefined;
+  const name = removeCallbackName(driver);
+  if (name) {
+    const fn = ctx.functionByName(name);
+    if (!fn) return `the .remove callback ${name}() is not in the patch`;
+    if (!fn.complete) return `only part of ${name}() is in the patch`;
+    return undefined;
+  }
+  if (!driver.complete) return `the rest of ${driver.name}'s initializer (it may set .remove) is not in the patch`;
+  return undefined;
+}
+
+/** What a rule could not see of a function it reasons about (undefined when the whole body is visible). */
+export function unseenBody(ctx: RuleContext, fn: FunctionFact | undefined, name?: string): string | undefined {
+  if (ctx.complete) return undefined;
+  if (!fn) return name ? `${name}() is not in the patch` : undefined;
+  return fn.complete ? undefined : `only part of ${fn.name}() is in the patch`;
+}
+
+/**
+ * Functions called from `fns` that are neither defined in this file nor known to the simulation and look like the
+ * driver's own helpers (same name prefix): the release/detach a rule looks for may be inside them.
+ */
+export function unseenLocalHelpers(ctx: RuleContext, fns: readonly FunctionFact[], prefix: string): string[] {
+  if (prefix.length < 2) return [];
+  const out = new Set<string>();
+  for (const fn of fns) {
+    for (const c of fn.calls) {
+      if (!c.callee.startsWith(prefix) || ctx.functionByName(c.callee)) continue;
+      if (apiExists(c.callee, ctx.target) !== undefined) continue;
+      out.add(c.callee);
+    }
+  }
+  return [...out];
+}
+
+/** The driver's name prefix ('foo_' for foo_pci_driver / foo_probe), used to recognise its own helpers. */
+export function driverPrefix(driver: DriverStructFact): string {
+  const probe = driver.callbacks.probe;
+  const base = probe ?? driver.name;
+  const m = /^([a-z0-9]+_)/i.exec(base);
+  return m ? m[1] : '';
+}
+
+/** The call fact at a trace step (same image line; matching callee when given). */
+export function callAtStep(ctx: RuleContext, step: TraceStep | undefined, callee?: string | readonly string[]): CallFact | undefined {
+  if (!step?.at) return undefined;
+  const wanted = callee === undefined ? undefined : new Set(typeof callee === 'string' ? [callee] : callee);
+  for (const fn of ctx.facts.functions) {
+    for (const c of fn.calls) {
+      if (c.span.line !== step.at.line && c.calleeSpan.line !== step.at.line) continue;
+      if (!wanted || wanted.has(c.callee)) return c;
+    }
+  }
+  return undefined;
+}
+
+/** The violation's step of a scenario. */
+export function violationStep(scenario: ScenarioResult, violation: Violation): TraceStep | undefined {
+  return scenario.trace[violation.stepIndex];
+}
+
+/** Scenarios that mention one of the API names in any step (evidence the replay actually ran the calls). */
+export function scenariosMentioning(scenarios: readonly ScenarioResult[], names: readonly string[]): ScenarioResult[] {
+  return scenarios.filter((s) => s.trace.some((t) => names.some((n) => t.step.includes(n))));
+}
+
+/**
+ * Replays a bus hook (dma_configure / dma_cleanup) with a bound driver whose flag is given.
+ * Not memoised (bus files have one or two hooks).
+ */
+export function hookScenarios(
+  ctx: RuleContext,
+  fn: FunctionFact,
+  role: 'dma_configure' | 'dma_cleanup',
+  driverManagedDma: boolean,
+  topology: TopologyKind = 'singleton',
+): ScenarioResult[] {
+  try {
+    return simulateFunction({ target: ctx.target, fn, facts: ctx.facts, topology, role: { kind: role, driverManagedDma } });
+  } catch {
+    return [];
+  }
+}
+
+/** Every function (including `fn`) reachable from `fn`, and whether any of them calls one of `names`. */
+export function reaches(ctx: RuleContext, fn: FunctionFact, names: readonly string[]): CallFact[] {
+  return callsIn(reachableFunctions(ctx, fn), names);
 }
