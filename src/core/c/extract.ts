@@ -1,0 +1,452 @@
+/**
+ * CView → CFacts: one parse, one pass over the top-level items (functions, struct definitions, code from a
+ * function whose start is not visible), then cheap text scans resolved against the tree for identifiers of
+ * interest and registration macros.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { CallFact, CFacts, CView, DmaApiUse, FunctionFact, IdentifierFact, MmioUse } from '../types';
+import { blankAnnotations } from './annotations';
+import { endLine, LineInfo, spanOf, startLine } from './lines';
+import { declaredName, isStatementType, namedChildren, ProgramBuilder } from './program';
+import { parseWithTimeout } from './runtime';
+import {
+  busTypeFact, driverFact, isDriverStruct, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
+} from './structs';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Without one of these tokens nothing in the file concerns DMA ownership. */
+const INTEREST = /iommu|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|IOMMU/;
+
+const DMA_API = /^(?:dma_map_\w+|dma_unmap_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_\w+|dmam_pool_\w+|dma_set_mask\w*|dma_set_coherent_mask|pci_set_master|dma_alloc_noncoherent)$/;
+const MMIO = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap\w*|pcim_iomap\w*|pci_ioremap\w*|of_iomap|pci_reset_function\w*|__pci_reset_function_locked|pci_request_regions|pcim_request_regions|pci_request_region)$/;
+
+const REGISTRATION = /\b(module_\w+_driver|builtin_\w+_driver|module_driver|\w+_register_driver|\w+_driver_register)\s*\(\s*&?\s*([A-Za-z_]\w*)/g;
+
+const IDENTIFIER_OF_INTEREST = /\b(?:iommu_\w*|IOMMU_\w*|DMA_OWNER_\w*|vfio_\w*|VFIO_\w*|iommufd_\w*|IOMMUFD_\w*|suppress_auto_claim_dma_owner|no_kernel_api_dma|driver_managed_dma|dma_unconfigure|dma_cleanup|dma_configure|max_pasids|\w*pasid\w*)\b/g;
+const PREFIXED_NAME = /^(?:iommu_|IOMMU_|DMA_OWNER_|vfio_|VFIO_|iommufd_|IOMMUFD_)|^(?:suppress_auto_claim_dma_owner|no_kernel_api_dma|driver_managed_dma|dma_unconfigure|dma_cleanup|dma_configure|max_pasids)$/;
+
+export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts {
+  const text = blankAnnotations(view.text);
+  const lines = new LineInfo(view, text);
+  const facts: CFacts = {
+    path: view.path,
+    image: view.image,
+    complete: view.complete,
+    drivers: [],
+    busTypes: [],
+    functions: [],
+    dmaApi: [],
+    mmio: [],
+    identifiers: [],
+    registrations: [],
+    addedLines: view.image === 'file' ? [] : [...view.changedLines].sort((a, b) => a - b),
+    visibleLines: view.image === 'file' && view.visibleLines.length === 0
+      ? [{ from: 1, to: lines.lineCount }]
+      : view.visibleLines.map((range) => ({ ...range })),
+    parse: { errorNodes: 0, timedOut: false, bytes: byteLength(text) },
+  };
+  if (!INTEREST.test(text)) return facts;
+
+  const tree = parseWithTimeout(text, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (!tree) {
+    facts.parse.timedOut = true;
+    return facts;
+  }
+  try {
+    collect(tree, text, lines, facts);
+  } finally {
+    tree.delete();
+  }
+  return facts;
+}
+
+function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void {
+  const root = tree.rootNode;
+  if (root.hasError) facts.parse.errorNodes = root.descendantsOfType('ERROR').length;
+  new TopLevel(text, lines, facts).items(namedChildren(root));
+  collectRegistrations(root, text, facts);
+  for (const driver of facts.drivers) {
+    const registration = facts.registrations.find((r) => r.arg === driver.name);
+    if (registration) driver.registeredBy = { macro: registration.macro, span: registration.span };
+  }
+  collectCallUses(facts);
+  collectIdentifiers(root, text, lines, facts);
+}
+
+/** Walks top-level items; consecutive statements outside any visible function form one pseudo-function. */
+class TopLevel {
+  private run: Node[] = [];
+
+  constructor(private readonly text: string, private readonly lines: LineInfo, private readonly facts: CFacts) {}
+
+  items(nodes: Node[]): void {
+    for (const node of nodes) this.item(node);
+    this.flush();
+  }
+
+  private item(node: Node): void {
+    const indented = node.startPosition.column > 0;
+    switch (node.type) {
+      case 'comment':
+        return;
+      case 'function_definition':
+        this.flush();
+        this.facts.functions.push(this.functionFact(node, node, false));
+        return;
+      case 'declaration': {
+        const definition = structDefinitionFromDeclaration(node);
+        if (definition && this.structDefinition(definition)) {
+          this.flush();
+          return;
+        }
+        if (indented || this.run.length > 0 && !isFileScopeDeclaration(node)) this.run.push(node);
+        else this.flush();
+        return;
+      }
+      case 'ERROR':
+        this.errorItem(node);
+        return;
+      case 'expression_statement':
+        // Column-1 calls are file-scope macros (module_pci_driver(x);): registrations are found by the text scan.
+        if (indented) this.run.push(node);
+        else this.flush();
+        return;
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_else':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        if (this.run.length > 0) {
+          this.run.push(node); // an #ifdef in the middle of a function body
+          return;
+        }
+        this.flush();
+        for (const child of namedChildren(node)) {
+          if (child === node.childForFieldName('condition') || child === node.childForFieldName('name')) continue;
+          this.item(child);
+        }
+        this.flush();
+        return;
+      case 'linkage_specification': {
+        const body = node.childForFieldName('body');
+        if (body) for (const child of namedChildren(body)) this.item(child);
+        return;
+      }
+      default:
+        if (isStatementType(node.type)) this.run.push(node);
+        else this.flush();
+    }
+  }
+
+  private errorItem(node: Node): void {
+    const definition = structDefinitionFromError(node);
+    if (definition) {
+      this.flush();
+      this.structDefinition(definition);
+      return;
+    }
+    const torn = tornFunction(node);
+    if (torn) {
+      this.flush();
+      this.facts.functions.push(this.functionFact(node, torn, true));
+      return;
+    }
+    this.run.push(node);
+    // A lone closing brace at column 1 ends the function whose start we did not see.
+    const last = node.child(node.childCount - 1);
+    if (last && last.type === '}' && last.startPosition.column === 0) this.flush();
+  }
+
+  private structDefinition(definition: StructDefinition): boolean {
+    if (definition.structType === 'bus_type') {
+      this.facts.busTypes.push(busTypeFact(definition, this.lines));
+      return true;
+    }
+    if (isDriverStruct(definition)) {
+      this.facts.drivers.push(driverFact(definition, this.lines, this.text));
+      return true;
+    }
+    return false;
+  }
+
+  private flush(): void {
+    if (this.run.length === 0) return;
+    const nodes = this.run;
+    this.run = [];
+    this.facts.functions.push(this.pseudoFunction(nodes));
+  }
+
+  /** Code whose function header is not visible: calls are kept, attributed to no function. */
+  private pseudoFunction(nodes: Node[]): FunctionFact {
+    const first = nodes[0];
+    const last = nodes[nodes.length - 1];
+    const firstLine = startLine(first);
+    const builder = new ProgramBuilder(this.lines, undefined, firstLine - 1);
+    const unseen = this.lines.unseenWithin(1, firstLine - 1);
+    builder.pushGap(unseen ? unseen.from : firstLine, unseen ? unseen.to : firstLine);
+    builder.statementList(nodes);
+    const lastNodeEnd = last.child(last.childCount - 1);
+    const closed = last.type === 'ERROR' && lastNodeEnd !== null && lastNodeEnd.type === '}';
+    if (!closed) builder.pushGap(endLine(last), endLine(last));
+    const result = builder.finish();
+    const span = { ...spanOf(first), endLine: endLine(last), endColumn: last.endPosition.column + 1 };
+    return {
+      name: '',
+      nameSpan: { line: span.line, column: span.column, endLine: span.line, endColumn: span.column },
+      span,
+      isStatic: false,
+      params: [],
+      returnType: '',
+      complete: false,
+      ...result,
+      addedLines: this.lines.addedWithin(span.line, span.endLine),
+    };
+  }
+
+  /** A function from a clean definition, or from the pieces of one inside an ERROR node. */
+  private functionFact(whole: Node, pieces: Node | TornFunction, inErrorRegion: boolean): FunctionFact {
+    const declarator = 'declarator' in pieces ? pieces.declarator : findFunctionDeclarator(pieces.childForFieldName('declarator'));
+    const body = 'declarator' in pieces ? pieces.body : pieces.childForFieldName('body');
+    const nameNode = declarator?.childForFieldName('declarator') ?? null;
+    const name = declaredName(nameNode) ?? '';
+    const headerEnd = declarator ? declarator.startIndex : whole.startIndex;
+    const headerStart = 'declarator' in pieces ? pieces.headerStart : whole.startIndex;
+    const prefix = this.text.slice(headerStart, headerEnd);
+    const span = spanOf(whole);
+    const builder = new ProgramBuilder(this.lines, name, body ? startLine(body) : span.line, inErrorRegion);
+    let closed = false;
+    if (body) {
+      builder.statementList(namedChildren(body));
+      const closing = body.child(body.childCount - 1);
+      closed = closing !== null && closing.type === '}' && !closing.isMissing;
+      builder.gapUntil(endLine(body));
+      if (!closed) builder.pushGap(endLine(body), endLine(body));
+    }
+    const result = builder.finish();
+    return {
+      name,
+      nameSpan: nameNode ? spanOf(nameNode) : span,
+      span,
+      isStatic: /\bstatic\b/.test(prefix),
+      params: declarator ? parametersOf(declarator, this.text) : [],
+      returnType: returnTypeOf(prefix, declarator),
+      complete: closed && this.lines.allVisible(span.line, span.endLine),
+      ...result,
+      addedLines: this.lines.addedWithin(span.line, span.endLine),
+    };
+  }
+}
+
+interface TornFunction {
+  declarator: Node;
+  body: Node;
+  headerStart: number;
+}
+
+/** `static int foo(...) { ... }` that the parser could only keep as pieces inside an ERROR node. */
+function tornFunction(error: Node): TornFunction | null {
+  const count = error.childCount;
+  for (let i = 0; i + 1 < count; i++) {
+    const child = error.child(i);
+    const next = error.child(i + 1);
+    if (!child || !next || next.type !== 'compound_statement') continue;
+    const declarator = findFunctionDeclarator(child);
+    if (!declarator) continue;
+    let headerStart = child.startIndex;
+    for (let j = i - 1; j >= 0; j--) {
+      const before = error.child(j);
+      if (!before || !/^(storage_class_specifier|type_qualifier|primitive_type|struct_specifier|sized_type_specifier|type_identifier)$/.test(before.type)) break;
+      headerStart = before.startIndex;
+    }
+    return { declarator, body: next, headerStart };
+  }
+  return null;
+}
+
+function findFunctionDeclarator(node: Node | null): Node | null {
+  let current = node;
+  while (current) {
+    if (current.type === 'function_declarator') return current;
+    if (current.type !== 'pointer_declarator' && current.type !== 'parenthesized_declarator' && current.type !== 'attributed_declarator') return null;
+    current = current.childForFieldName('declarator') ?? current.namedChild(0);
+  }
+  return null;
+}
+
+function parametersOf(declarator: Node, text: string): { name: string; type: string }[] {
+  const list = declarator.childForFieldName('parameters');
+  if (!list) return [];
+  const params: { name: string; type: string }[] = [];
+  for (const parameter of namedChildren(list)) {
+    if (parameter.type !== 'parameter_declaration') continue;
+    const inner = parameter.childForFieldName('declarator');
+    const nameNode = inner ? identifierIn(inner) : null;
+    const name = nameNode ? nameNode.text : '';
+    const whole = text.slice(parameter.startIndex, parameter.endIndex);
+    const type = nameNode
+      ? text.slice(parameter.startIndex, nameNode.startIndex) + text.slice(nameNode.endIndex, parameter.endIndex)
+      : whole;
+    const normalised = type.replace(/\s+/g, ' ').trim();
+    if (!name && normalised === 'void') continue;
+    params.push({ name, type: normalised });
+  }
+  return params;
+}
+
+function identifierIn(declarator: Node): Node | null {
+  let current: Node | null = declarator;
+  while (current) {
+    if (current.type === 'identifier') return current;
+    current = current.childForFieldName('declarator') ?? (current.type === 'parenthesized_declarator' ? current.namedChild(0) : null);
+  }
+  return null;
+}
+
+function returnTypeOf(prefix: string, declarator: Node | null): string {
+  let stars = '';
+  // `struct foo *bar(void)`: the pointer belongs to the return type but sits in the declarator chain.
+  let current = declarator?.parent ?? null;
+  while (current && current.type === 'pointer_declarator') {
+    stars += '*';
+    current = current.parent;
+  }
+  const base = prefix.replace(/\b(?:static|inline|extern|__always_inline|noinline)\b/g, ' ').replace(/[*\s]+$/, (m) => (m.includes('*') ? m : ''));
+  return `${base.replace(/\s+/g, ' ').trim()}${stars ? ` ${stars}` : ''}`.replace(/\s+\*/g, ' *').trim();
+}
+
+function isFileScopeDeclaration(node: Node): boolean {
+  return node.startPosition.column === 0 && /^(?:static|extern|const|struct|enum|union|typedef)\b/.test(node.text);
+}
+
+function collectRegistrations(root: Node, text: string, facts: CFacts): void {
+  if (!/_driver|register/.test(text)) return;
+  for (const match of text.matchAll(REGISTRATION)) {
+    const macro = match[1];
+    const node = root.descendantForIndex(match.index, match.index + macro.length);
+    if (!node || node.type !== 'identifier') continue; // comment, string, or a declaration of the function
+    const parent = node.parent;
+    if (parent && (parent.type === 'function_declarator' || parent.type === 'preproc_function_def' || parent.type === 'preproc_def')) continue;
+    const call = parent && parent.type === 'call_expression' ? parent : null;
+    const span = spanOf(call ?? node);
+    facts.registrations.push({ macro, arg: match[2], span });
+  }
+}
+
+function collectCallUses(facts: CFacts): void {
+  for (const fn of facts.functions) {
+    for (const call of fn.calls) {
+      if (DMA_API.test(call.callee)) facts.dmaApi.push(useOf(call) as DmaApiUse);
+      else if (MMIO.test(call.callee)) facts.mmio.push(useOf(call) as MmioUse);
+    }
+  }
+}
+
+function useOf(call: CallFact): DmaApiUse | MmioUse {
+  const use: DmaApiUse = { callee: call.callee, span: call.calleeSpan };
+  if (call.inFunction !== undefined) use.inFunction = call.inFunction;
+  return use;
+}
+
+function collectIdentifiers(root: Node, text: string, lines: LineInfo, facts: CFacts): void {
+  const named = facts.functions.filter((fn) => fn.name !== '');
+  for (const match of text.matchAll(IDENTIFIER_OF_INTEREST)) {
+    const name = match[0];
+    const node = root.descendantForIndex(match.index, match.index + name.length);
+    if (!node) continue;
+    const exact = node.startIndex === match.index && node.endIndex === match.index + name.length;
+    if (!exact && node.type !== 'preproc_arg') continue; // inside a comment, a string, or a longer token
+    const role = roleOf(node, text, match.index);
+    if (!role) continue;
+    if (!PREFIXED_NAME.test(name) && !role.role.startsWith('field-')) continue; // bare `pasid` variables are noise
+    const line = startLine(node);
+    const column = match.index - lineStartOf(text, match.index) + 1;
+    const argLine = line + countNewlines(text, node.startIndex, match.index);
+    const span = exact ? spanOf(node) : { line: argLine, column, endLine: argLine, endColumn: column + name.length };
+    const fact: IdentifierFact = { name, span, role: role.role, added: lines.isAdded(span.line) };
+    const owner = named.find((fn) => fn.span.line <= line && fn.span.endLine >= line && contains(fn.span, span));
+    if (owner) fact.inFunction = owner.name;
+    if (role.inStruct) fact.inStruct = role.inStruct;
+    facts.identifiers.push(fact);
+  }
+}
+
+function roleOf(node: Node, text: string, index: number): { role: IdentifierFact['role']; inStruct?: string } | null {
+  switch (node.type) {
+    case 'comment':
+    case 'string_content':
+    case 'string_literal':
+    case 'char_literal':
+    case 'system_lib_string':
+      return null;
+    case 'preproc_arg':
+      return { role: 'macro' };
+    case 'field_identifier': {
+      const parent = node.parent;
+      if (!parent) return { role: 'field-access' };
+      if (parent.type === 'field_designator') return { role: 'field-designator' };
+      if (parent.type === 'field_expression') {
+        // `.flag = true` torn from its initializer parses as a field access; the leading '.' on the line tells.
+        const before = text.slice(lineStartOf(text, index), index);
+        return { role: /^\s*\.$/.test(before) ? 'field-designator' : 'field-access' };
+      }
+      const structName = enclosingStructName(node);
+      return structName !== undefined ? { role: 'field-declaration', inStruct: structName } : { role: 'field-declaration' };
+    }
+    case 'identifier': {
+      const parent = node.parent;
+      if (parent?.type === 'call_expression' && parent.childForFieldName('function')?.equals(node)) return { role: 'call' };
+      if (parent?.type === 'enumerator') return { role: 'enum-constant' };
+      if (parent?.type === 'preproc_def' || parent?.type === 'preproc_function_def') return { role: 'macro' };
+      return { role: 'identifier' };
+    }
+    case 'type_identifier':
+    case 'statement_identifier':
+      return { role: 'identifier' };
+    default:
+      return null;
+  }
+}
+
+function enclosingStructName(node: Node): string | undefined {
+  let current = node.parent;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current.type === 'struct_specifier' || current.type === 'union_specifier') {
+      const name = current.childForFieldName('name');
+      return name ? name.text : '';
+    }
+    current = current.parent;
+  }
+  return undefined;
+}
+
+function contains(outer: { line: number; column: number; endLine: number; endColumn: number }, inner: { line: number; column: number }): boolean {
+  if (inner.line < outer.line || inner.line > outer.endLine) return false;
+  if (inner.line === outer.line && inner.column < outer.column) return false;
+  if (inner.line === outer.endLine && inner.column >= outer.endColumn) return false;
+  return true;
+}
+
+function lineStartOf(text: string, index: number): number {
+  return text.lastIndexOf('\n', index - 1) + 1;
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+function byteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

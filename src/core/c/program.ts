@@ -1,0 +1,898 @@
+/**
+ * Flattens a function body into the instruction program the replay interprets (see Instr in ../types):
+ * calls in evaluation order, branches and jumps for if/else, goto, loops (body once, skippable) and switch,
+ * and the few assignments that later conditions and returns read.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { CallFact, Cond, ImageSpan, Instr, Subject, ValueExpr } from '../types';
+import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
+
+type ResultUse = CallFact['resultUse'];
+
+const ERRNO: Record<string, number> = {
+  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, ENOMEM: 12, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOSPC: 28,
+  EOPNOTSUPP: 95, ETIMEDOUT: 110, EPROBE_DEFER: 517,
+};
+
+/** Macros that only pass a value through: they are not calls the replay should see. */
+const TRANSPARENT_MACROS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
+/** Pointer-error helpers, modelled as values and conditions rather than calls. */
+const ERROR_POINTER_MACROS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'ERR_PTR', 'ERR_CAST', 'PTR_ERR_OR_ZERO']);
+
+const COMPARISONS = new Set(['<', '<=', '==', '!=', '>', '>=']);
+const FLIPPED: Record<string, '<' | '<=' | '==' | '!=' | '>' | '>='> = {
+  '<': '>', '<=': '>=', '==': '==', '!=': '!=', '>': '<', '>=': '<=',
+};
+
+const STATEMENT_TYPES = new Set([
+  'compound_statement', 'expression_statement', 'if_statement', 'switch_statement', 'case_statement', 'while_statement',
+  'do_statement', 'for_statement', 'return_statement', 'break_statement', 'continue_statement', 'goto_statement',
+  'labeled_statement', 'declaration', 'attributed_statement', 'preproc_if', 'preproc_ifdef', 'preproc_else',
+  'preproc_elif', 'preproc_elifdef', 'ERROR',
+]);
+
+export function isStatementType(type: string): boolean {
+  return STATEMENT_TYPES.has(type);
+}
+
+interface BreakFrame {
+  breaks: number[];
+  continues: number[] | null; // null for a switch (continue goes to the enclosing loop)
+}
+
+export interface ProgramResult {
+  calls: CallFact[];
+  program: Instr[];
+  labels: Record<string, number>;
+  devmActions: { fn: string; call: CallFact }[];
+}
+
+export class ProgramBuilder {
+  readonly program: Instr[] = [];
+  readonly calls: CallFact[] = [];
+  readonly labels: Record<string, number> = {};
+  readonly devmActions: { fn: string; call: CallFact }[] = [];
+  private readonly gotos: { pc: number; label: string; span: ImageSpan }[] = [];
+  private readonly frames: BreakFrame[] = [];
+  private errorDepth = 0;
+  /** Last image line covered by emitted statements (for gap detection between visible ranges). */
+  private lastLine: number;
+
+  constructor(
+    private readonly lines: LineInfo,
+    private readonly functionName: string | undefined,
+    firstLine: number,
+    inErrorRegion = false,
+  ) {
+    this.lastLine = firstLine;
+    if (inErrorRegion) this.errorDepth = 1;
+  }
+
+  // ───────────── statements ─────────────
+
+  /** Emits a gap when unseen lines lie between the last statement and `line`. */
+  gapUntil(line: number): void {
+    const unseen = this.lines.unseenWithin(this.lastLine + 1, line - 1);
+    if (unseen) this.pushGap(unseen.from, unseen.to);
+    if (line - 1 > this.lastLine) this.lastLine = line - 1;
+  }
+
+  pushGap(from: number, to: number): void {
+    const last = this.program[this.program.length - 1];
+    if (last && last.op === 'gap') {
+      last.span = { ...last.span, endLine: Math.max(last.span.endLine, to) };
+      return;
+    }
+    this.program.push({ op: 'gap', span: { line: from, column: 1, endLine: to, endColumn: 1 } });
+  }
+
+  /** Statements in order, with gaps for unseen lines between them. */
+  statementList(nodes: Node[]): void {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (node.type === 'comment') continue;
+      this.gapUntil(startLine(node));
+      // `list_for_each_entry(pos, head, member) { ... }` parses as a call missing its ';' followed by a block.
+      if (node.type === 'expression_statement' && isLoopMacro(node) && i + 1 < nodes.length) {
+        this.loopMacro(node, nodes[i + 1]);
+        i++;
+        this.touch(nodes[i]);
+        continue;
+      }
+      this.statement(node);
+      this.touch(node);
+    }
+  }
+
+  private touch(node: Node): void {
+    const last = endLine(node);
+    if (last > this.lastLine) this.lastLine = last;
+  }
+
+  statement(node: Node): void {
+    switch (node.type) {
+      case 'compound_statement':
+        this.statementList(namedChildren(node));
+        return;
+      case 'expression_statement': {
+        const expression = node.namedChild(0);
+        if (expression && expression.type !== 'comment') this.effect(expression);
+        return;
+      }
+      case 'declaration':
+        this.declaration(node);
+        return;
+      case 'if_statement':
+        this.ifStatement(node);
+        return;
+      case 'return_statement': {
+        const expression = firstNamedNonComment(node);
+        const value = expression ? this.value(expression, 'returned') : null;
+        this.program.push({ op: 'return', value, span: spanOf(node) });
+        return;
+      }
+      case 'goto_statement': {
+        const label = node.childForFieldName('label');
+        const span = spanOf(node);
+        this.gotos.push({ pc: this.program.length, label: label ? label.text : '', span });
+        this.program.push({ op: 'jump', target: -1, span });
+        return;
+      }
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label');
+        if (label) {
+          this.labels[label.text] = this.program.length;
+          this.program.push({ op: 'label', name: label.text, span: spanOf(label) });
+        }
+        this.statementList(namedChildren(node).filter((child) => child.type !== 'statement_identifier'));
+        return;
+      }
+      case 'for_statement':
+        this.forStatement(node);
+        return;
+      case 'while_statement': {
+        const condition = node.childForFieldName('condition');
+        if (condition) this.value(condition, 'tested');
+        this.loopBody(node.childForFieldName('body'), condition ? condition.text : 'while', spanOf(node));
+        return;
+      }
+      case 'do_statement': {
+        const frame = this.pushFrame(true);
+        const body = node.childForFieldName('body');
+        if (body) this.statement(body);
+        const condition = node.childForFieldName('condition');
+        if (condition) this.value(condition, 'tested');
+        this.popFrame(frame);
+        return;
+      }
+      case 'switch_statement':
+        this.switchStatement(node);
+        return;
+      case 'case_statement':
+        // Only reached outside a visible switch (hunk starting inside one): run the case's statements.
+        this.statementList(namedChildren(node).filter((child) => child !== node.childForFieldName('value')));
+        return;
+      case 'break_statement':
+      case 'continue_statement':
+        this.breakOrContinue(node);
+        return;
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        this.preprocessorConditional(node);
+        return;
+      case 'preproc_else':
+        this.statementList(namedChildren(node));
+        return;
+      case 'attributed_statement':
+        this.statementList(namedChildren(node).filter((child) => child.type !== 'attribute_declaration'));
+        return;
+      case 'ERROR':
+        this.errorRegion(node);
+        return;
+      case 'comment':
+      case 'type_definition':
+      case 'preproc_def':
+      case 'preproc_function_def':
+      case 'preproc_call':
+      case 'preproc_include':
+        return;
+      default:
+        this.scanCalls(node);
+    }
+  }
+
+  private declaration(node: Node): void {
+    for (const child of namedChildren(node)) {
+      if (child.type !== 'init_declarator') continue;
+      const target = declaredName(child.childForFieldName('declarator'));
+      const value = child.childForFieldName('value');
+      if (!value) continue;
+      if (value.type === 'initializer_list') {
+        this.scanCalls(value);
+        continue;
+      }
+      this.assign(target, value, spanOf(child));
+    }
+  }
+
+  /** `target = valueNode`: a call gets assignTo, a simple value becomes an assign instruction. */
+  private assign(target: string | undefined, valueNode: Node, span: ImageSpan): void {
+    const value = this.value(valueNode, 'assigned', target);
+    if (!target) return;
+    if (value.kind === 'call') {
+      const instr = this.program[value.pc];
+      if (instr && instr.op === 'call') {
+        instr.assignTo = target;
+        instr.call.assignedTo = target;
+        instr.call.resultUse = 'assigned';
+      }
+      return;
+    }
+    this.program.push({ op: 'assign', target, value, span });
+  }
+
+  private ifStatement(node: Node): void {
+    const condition = node.childForFieldName('condition');
+    const falseJumps = condition ? this.jumpsWhenFalse(condition) : [];
+    const consequence = node.childForFieldName('consequence');
+    if (consequence) {
+      this.gapUntil(startLine(consequence));
+      this.statement(consequence);
+      this.touch(consequence);
+    }
+    const alternative = node.childForFieldName('alternative');
+    if (!alternative) {
+      this.patch(falseJumps, this.program.length);
+      return;
+    }
+    const skipElse = this.program.length;
+    this.program.push({ op: 'jump', target: -1, span: spanOf(alternative) });
+    this.patch(falseJumps, this.program.length);
+    const elseBody = alternative.type === 'else_clause' ? namedChildren(alternative) : [alternative];
+    this.statementList(elseBody);
+    this.patch([skipElse], this.program.length);
+  }
+
+  private forStatement(node: Node): void {
+    const initializer = node.childForFieldName('initializer');
+    if (initializer) {
+      if (initializer.type === 'declaration') this.declaration(initializer);
+      else this.effect(initializer);
+    }
+    const condition = node.childForFieldName('condition');
+    if (condition) this.value(condition, 'tested');
+    const body = node.childForFieldName('body');
+    this.loopBody(body, condition ? condition.text : 'for', spanOf(node), node.childForFieldName('update'));
+  }
+
+  /** A loop runs its body once or not at all: a branch on an unknown condition may skip it (no back edges). */
+  private loopBody(body: Node | null, conditionText: string, span: ImageSpan, update?: Node | null): void {
+    const skip = this.program.length;
+    this.program.push({ op: 'branch', cond: { kind: 'unknown', text: `loop ${compact(conditionText)}` }, target: -1, span });
+    const frame = this.pushFrame(true);
+    if (body) {
+      this.statement(body);
+      this.touch(body);
+    }
+    this.patch(frame.continues ?? [], this.program.length);
+    if (update) this.effect(update);
+    this.frames.pop();
+    const end = this.program.length;
+    this.patch(frame.breaks, end);
+    this.patch([skip], end);
+  }
+
+  private loopMacro(header: Node, body: Node): void {
+    const call = header.namedChild(0);
+    const args = call?.childForFieldName('arguments');
+    if (args) this.scanCalls(args);
+    this.touch(header);
+    this.loopBody(body, call ? call.text : 'for_each', spanOf(header));
+  }
+
+  private switchStatement(node: Node): void {
+    const condition = node.childForFieldName('condition');
+    if (condition) this.value(condition, 'tested');
+    const body = node.childForFieldName('body');
+    const cases = body ? namedChildren(body).filter((child) => child.type === 'case_statement') : [];
+    const dispatch: { pc: number; caseNode: Node }[] = [];
+    let defaultCase: Node | undefined;
+    for (const caseNode of cases) {
+      const value = caseNode.childForFieldName('value');
+      if (!value) {
+        defaultCase = caseNode;
+        continue;
+      }
+      dispatch.push({ pc: this.program.length, caseNode });
+      this.program.push({ op: 'branch', cond: { kind: 'unknown', text: `case ${compact(value.text)}` }, target: -1, span: spanOf(caseNode) });
+    }
+    const toDefault = this.program.length;
+    this.program.push({ op: 'jump', target: -1, span: spanOf(node) });
+    const frame = this.pushFrame(false);
+    for (const caseNode of cases) {
+      const entry = dispatch.find((d) => d.caseNode === caseNode);
+      if (entry) this.patch([entry.pc], this.program.length);
+      if (caseNode === defaultCase) this.patch([toDefault], this.program.length);
+      this.gapUntil(startLine(caseNode));
+      this.statement(caseNode);
+      this.touch(caseNode);
+    }
+    this.frames.pop();
+    const end = this.program.length;
+    if (!defaultCase) this.patch([toDefault], end);
+    this.patch(frame.breaks, end);
+  }
+
+  private breakOrContinue(node: Node): void {
+    const isBreak = node.type === 'break_statement';
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const frame = this.frames[i];
+      const list = isBreak ? frame.breaks : frame.continues;
+      if (!list) continue;
+      list.push(this.program.length);
+      this.program.push({ op: 'jump', target: -1, span: spanOf(node) });
+      return;
+    }
+    // The enclosing loop or switch is not visible: where control goes is unknown.
+    const span = spanOf(node);
+    this.pushGap(span.line, span.endLine);
+  }
+
+  private preprocessorConditional(node: Node): void {
+    const condition = node.childForFieldName('condition') ?? node.childForFieldName('name');
+    const alternative = node.childForFieldName('alternative');
+    const body = namedChildren(node).filter((child) => child !== condition && child !== alternative);
+    const skip = this.program.length;
+    const text = `${node.type === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(condition.text) : ''}`;
+    this.program.push({ op: 'branch', cond: { kind: 'unknown', text }, target: -1, span: spanOf(node) });
+    this.statementList(body);
+    if (!alternative) {
+      this.patch([skip], this.program.length);
+      return;
+    }
+    const skipElse = this.program.length;
+    this.program.push({ op: 'jump', target: -1, span: spanOf(alternative) });
+    this.patch([skip], this.program.length);
+    this.statement(alternative);
+    this.patch([skipElse], this.program.length);
+  }
+
+  /** Calls inside a parse error: still reported (marked inErrorRegion), with whatever structure survived. */
+  private errorRegion(node: Node): void {
+    this.errorDepth++;
+    const children = namedChildren(node);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (isStatementType(child.type)) {
+        this.gapUntil(startLine(child));
+        this.statement(child);
+        this.touch(child);
+      } else if (isExpressionType(child.type)) {
+        this.effect(child);
+      } else {
+        this.scanCalls(child);
+      }
+    }
+    this.errorDepth--;
+  }
+
+  private pushFrame(isLoop: boolean): BreakFrame {
+    const frame: BreakFrame = { breaks: [], continues: isLoop ? [] : null };
+    this.frames.push(frame);
+    return frame;
+  }
+
+  private popFrame(frame: BreakFrame): void {
+    this.frames.pop();
+    const end = this.program.length;
+    this.patch(frame.breaks, end);
+    this.patch(frame.continues ?? [], end);
+  }
+
+  private patch(pcs: number[], target: number): void {
+    for (const pc of pcs) {
+      const instr = this.program[pc];
+      if (instr && (instr.op === 'jump' || instr.op === 'branch')) instr.target = target;
+    }
+  }
+
+  // ───────────── conditions ─────────────
+
+  /** Emits the condition's calls and branches that jump when it is false; returns those jumps to patch. */
+  jumpsWhenFalse(node: Node): number[] {
+    const inner = stripCondition(node);
+    if (inner.type === 'binary_expression') {
+      const operator = inner.childForFieldName('operator')?.type;
+      const left = inner.childForFieldName('left');
+      const right = inner.childForFieldName('right');
+      if (left && right && hasCall(right) && (operator === '&&' || operator === '||')) {
+        if (operator === '&&') return [...this.jumpsWhenFalse(left), ...this.jumpsWhenFalse(right)];
+        const whenLeftTrue = this.jumpsWhenTrue(left);
+        const falseJumps = this.jumpsWhenFalse(right);
+        this.patch(whenLeftTrue, this.program.length);
+        return falseJumps;
+      }
+    }
+    const cond = this.condition(inner);
+    const pc = this.program.length;
+    this.program.push({ op: 'branch', cond: negate(cond), target: -1, span: spanOf(node) });
+    return [pc];
+  }
+
+  private jumpsWhenTrue(node: Node): number[] {
+    const inner = stripCondition(node);
+    if (inner.type === 'binary_expression') {
+      const operator = inner.childForFieldName('operator')?.type;
+      const left = inner.childForFieldName('left');
+      const right = inner.childForFieldName('right');
+      if (left && right && hasCall(right) && (operator === '&&' || operator === '||')) {
+        if (operator === '||') return [...this.jumpsWhenTrue(left), ...this.jumpsWhenTrue(right)];
+        const whenLeftFalse = this.jumpsWhenFalse(left);
+        const trueJumps = this.jumpsWhenTrue(right);
+        this.patch(whenLeftFalse, this.program.length);
+        return trueJumps;
+      }
+    }
+    const cond = this.condition(inner);
+    const pc = this.program.length;
+    this.program.push({ op: 'branch', cond, target: -1, span: spanOf(node) });
+    return [pc];
+  }
+
+  /** A Cond for `node`, emitting the calls it makes first. */
+  condition(raw: Node): Cond {
+    const node = stripCondition(raw);
+    switch (node.type) {
+      case 'unary_expression': {
+        const operator = node.childForFieldName('operator')?.type;
+        const argument = node.childForFieldName('argument');
+        if (operator === '!' && argument) return negate(this.condition(argument));
+        break;
+      }
+      case 'binary_expression': {
+        const operator = node.childForFieldName('operator')?.type ?? '';
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (!left || !right) break;
+        if (operator === '&&' || operator === '||') {
+          const leftCond = this.condition(left);
+          const rightCond = this.condition(right);
+          return { kind: operator === '&&' ? 'and' : 'or', left: leftCond, right: rightCond };
+        }
+        if (COMPARISONS.has(operator)) return this.comparison(node, operator, left, right);
+        break;
+      }
+      case 'call_expression': {
+        const callee = calleeName(node);
+        const argument = argumentNodes(node)[0];
+        if ((callee === 'IS_ERR' || callee === 'IS_ERR_OR_NULL') && argument) {
+          const subject = this.subject(argument);
+          if (subject) return { kind: callee === 'IS_ERR' ? 'isErr' : 'isErrOrNull', subject };
+          break;
+        }
+        if (callee === 'WARN' && argument) return this.condition(argument);
+        const value = this.value(node, 'tested');
+        if (value.kind === 'call') return { kind: 'truthy', subject: { kind: 'call', pc: value.pc } };
+        return valueAsCondition(value, node.text);
+      }
+      case 'number_literal':
+      case 'true':
+      case 'false': {
+        const value = this.value(node, 'tested');
+        if (value.kind === 'int') return { kind: 'const', value: value.value !== 0 };
+        break;
+      }
+      default: {
+        const subject = this.subject(node);
+        if (subject) return { kind: 'truthy', subject };
+      }
+    }
+    this.scanCalls(node, 'tested');
+    return { kind: 'unknown', text: compact(node.text) };
+  }
+
+  private comparison(node: Node, operator: string, left: Node, right: Node): Cond {
+    const op = operator as '<' | '<=' | '==' | '!=' | '>' | '>=';
+    const leftConstant = constantOf(left);
+    const rightConstant = constantOf(right);
+    if (rightConstant !== undefined) {
+      const subject = this.subject(left);
+      if (subject) return { kind: 'cmp', subject, op, rhs: rightConstant };
+    } else if (leftConstant !== undefined) {
+      const subject = this.subject(right);
+      if (subject) return { kind: 'cmp', subject, op: FLIPPED[op], rhs: leftConstant };
+    } else {
+      const subject = this.subject(left);
+      const other = stripCondition(right);
+      if (subject && isLvalue(other)) return { kind: 'cmp', subject, op, rhs: compact(other.text) };
+      if (subject) this.scanCalls(right, 'tested');
+      if (subject) return { kind: 'unknown', text: compact(node.text) };
+    }
+    this.scanCalls(node, 'tested');
+    return { kind: 'unknown', text: compact(node.text) };
+  }
+
+  /** What a condition looks at: a call (emitted now), an assignment's target, or an lvalue. */
+  private subject(raw: Node): Subject | null {
+    const node = stripCondition(raw);
+    if (node.type === 'call_expression') {
+      const callee = calleeName(node);
+      if (TRANSPARENT_MACROS.has(callee) || ERROR_POINTER_MACROS.has(callee)) return null;
+      const value = this.value(node, 'tested');
+      return value.kind === 'call' ? { kind: 'call', pc: value.pc } : value.kind === 'var' ? value : null;
+    }
+    if (node.type === 'assignment_expression') {
+      const target = node.childForFieldName('left');
+      this.effect(node);
+      return target ? { kind: 'var', name: compact(target.text) } : null;
+    }
+    if (isLvalue(node)) {
+      this.scanCalls(node);
+      return { kind: 'var', name: compact(node.text) };
+    }
+    return null;
+  }
+
+  // ───────────── expressions ─────────────
+
+  /** An expression evaluated for its effects only (expression statement). */
+  effect(node: Node): void {
+    if (node.type === 'assignment_expression') {
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      const operator = node.childForFieldName('operator')?.type;
+      if (left) this.scanCalls(left);
+      if (!right) return;
+      const target = left ? compact(left.text) : undefined;
+      if (operator === '=') {
+        this.assign(target, right, spanOf(node));
+      } else {
+        this.value(right, 'other');
+        if (target) this.program.push({ op: 'assign', target, value: { kind: 'unknown', text: compact(node.text) }, span: spanOf(node) });
+      }
+      return;
+    }
+    if (node.type === 'comma_expression') {
+      for (const child of namedChildren(node)) this.effect(child);
+      return;
+    }
+    this.value(node, 'ignored');
+  }
+
+  /** The value of `node` as a ValueExpr; calls inside are emitted in evaluation order. */
+  value(node: Node, use: ResultUse, assignTo?: string): ValueExpr {
+    switch (node.type) {
+      case 'parenthesized_expression': {
+        const inner = firstNamedNonComment(node);
+        return inner ? this.value(inner, use, assignTo) : unknownOf(node);
+      }
+      case 'call_expression':
+        return this.callValue(node, use);
+      case 'cast_expression': {
+        const inner = node.childForFieldName('value');
+        if (!inner) return unknownOf(node);
+        const type = node.childForFieldName('type');
+        const toVoid = type !== null && compact(type.text) === 'void';
+        return this.value(inner, toVoid && use === 'ignored' ? 'void-cast' : use, assignTo);
+      }
+      case 'number_literal': {
+        const parsed = parseInteger(node.text);
+        return parsed === undefined ? unknownOf(node) : { kind: 'int', value: parsed };
+      }
+      case 'true':
+        return { kind: 'int', value: 1 };
+      case 'false':
+        return { kind: 'int', value: 0 };
+      case 'null':
+        return { kind: 'null' };
+      case 'identifier': {
+        const name = node.text;
+        if (name === 'NULL') return { kind: 'null' };
+        if (ERRNO[name] !== undefined) return { kind: 'int', value: ERRNO[name] };
+        return { kind: 'var', name };
+      }
+      case 'unary_expression': {
+        const operator = node.childForFieldName('operator')?.type;
+        const argument = node.childForFieldName('argument');
+        if (operator === '-' && argument) {
+          const inner = argument.type === 'parenthesized_expression' ? firstNamedNonComment(argument) ?? argument : argument;
+          if (inner.type === 'identifier' && /^E[A-Z0-9_]+$/.test(inner.text)) {
+            const number = ERRNO[inner.text];
+            return number !== undefined ? { kind: 'int', value: -number } : { kind: 'errno', name: inner.text };
+          }
+          if (inner.type === 'number_literal') {
+            const parsed = parseInteger(inner.text);
+            if (parsed !== undefined) return { kind: 'int', value: -parsed };
+          }
+        }
+        if (argument) this.value(argument, 'other');
+        return unknownOf(node);
+      }
+      case 'field_expression':
+      case 'subscript_expression':
+      case 'pointer_expression':
+        this.scanCalls(node);
+        return { kind: 'var', name: compact(node.text) };
+      case 'assignment_expression': {
+        this.effect(node);
+        const left = node.childForFieldName('left');
+        return left ? { kind: 'var', name: compact(left.text) } : unknownOf(node);
+      }
+      case 'conditional_expression': {
+        const condition = node.childForFieldName('condition');
+        const falseJumps = condition ? this.jumpsWhenFalse(condition) : [];
+        const consequence = node.childForFieldName('consequence');
+        if (consequence) this.value(consequence, 'other');
+        const skip = this.program.length;
+        this.program.push({ op: 'jump', target: -1 });
+        this.patch(falseJumps, this.program.length);
+        const alternative = node.childForFieldName('alternative');
+        if (alternative) this.value(alternative, 'other');
+        this.patch([skip], this.program.length);
+        return unknownOf(node);
+      }
+      case 'binary_expression': {
+        const operator = node.childForFieldName('operator')?.type;
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (left && right && (operator === '&&' || operator === '||') && hasCall(right)) {
+          const shortCircuit = operator === '&&' ? this.jumpsWhenFalse(left) : this.jumpsWhenTrue(left);
+          this.value(right, 'other');
+          this.patch(shortCircuit, this.program.length);
+          return unknownOf(node);
+        }
+        if (left) this.value(left, use === 'tested' ? 'tested' : 'other');
+        if (right) this.value(right, use === 'tested' ? 'tested' : 'other');
+        return unknownOf(node);
+      }
+      case 'comma_expression': {
+        const parts = namedChildren(node);
+        for (let i = 0; i < parts.length - 1; i++) this.effect(parts[i]);
+        const last = parts[parts.length - 1];
+        return last ? this.value(last, use, assignTo) : unknownOf(node);
+      }
+      case 'sizeof_expression':
+      case 'alignof_expression':
+      case 'offsetof_expression':
+      case 'string_literal':
+      case 'concatenated_string':
+      case 'char_literal':
+        return unknownOf(node); // not evaluated at run time, or constant
+      default:
+        this.scanCalls(node, use === 'tested' ? 'tested' : 'other');
+        return unknownOf(node);
+    }
+  }
+
+  private callValue(node: Node, use: ResultUse): ValueExpr {
+    const callee = calleeName(node);
+    const args = argumentNodes(node);
+    if (TRANSPARENT_MACROS.has(callee) && args.length === 1) return this.value(args[0], use);
+    if (ERROR_POINTER_MACROS.has(callee)) {
+      if (args.length !== 1) {
+        for (const arg of args) this.value(arg, 'argument');
+        return unknownOf(node);
+      }
+      if (callee === 'PTR_ERR') {
+        const subject = this.subject(args[0]);
+        return subject ? { kind: 'ptrErr', subject } : unknownOf(node);
+      }
+      if (callee === 'ERR_PTR') return { kind: 'errPtr', value: this.value(args[0], 'argument') };
+      if (callee === 'ERR_CAST') return this.value(args[0], use);
+      this.value(args[0], 'argument');
+      return unknownOf(node);
+    }
+    const argValues = args.map((arg) => this.value(arg, 'argument'));
+    const functionNode = node.childForFieldName('function');
+    const call: CallFact = {
+      callee,
+      args: args.map((arg) => ({ text: arg.text.trim(), span: spanOf(arg) })),
+      span: spanOf(node),
+      calleeSpan: spanOf(calleeNameNode(functionNode) ?? node),
+      resultUse: use,
+      added: this.lines.isAdded(startLine(node)),
+      inErrorRegion: this.errorDepth > 0 || node.hasError,
+    };
+    if (this.functionName !== undefined) call.inFunction = this.functionName;
+    const pc = this.program.length;
+    this.calls.push(call);
+    this.program.push({ op: 'call', call });
+    if ((callee === 'devm_add_action' || callee === 'devm_add_action_or_reset') && args[1]) {
+      const fn = lastIdentifier(args[1]);
+      if (fn) this.devmActions.push({ fn, call });
+    }
+    // dev_err_probe() logs and returns its error argument: the function returns that value.
+    if (callee === 'dev_err_probe' && argValues[1]) return argValues[1];
+    return { kind: 'call', pc };
+  }
+
+  /** Emits every call below `node` (outermost first per subtree, arguments before their call). */
+  scanCalls(node: Node, use: ResultUse = 'other'): void {
+    const count = node.childCount;
+    for (let i = 0; i < count; i++) {
+      const child = node.child(i);
+      if (!child || !child.isNamed) continue;
+      if (child.type === 'call_expression') this.value(child, use);
+      else if (child.type === 'compound_statement' || (this.errorDepth > 0 && isStatementType(child.type))) this.statement(child);
+      else if (child.type === 'sizeof_expression' || child.type === 'comment') continue;
+      else if (child.childCount > 0) this.scanCalls(child, use);
+    }
+  }
+
+  // ───────────── finish ─────────────
+
+  /** Resolves gotos; a label that is not visible becomes unseen code followed by an unknown return. */
+  finish(): ProgramResult {
+    for (const pending of this.gotos) {
+      if (this.labels[pending.label] === undefined) {
+        this.labels[pending.label] = this.program.length;
+        this.program.push({ op: 'label', name: pending.label, span: pending.span });
+        this.program.push({ op: 'gap', span: pending.span });
+        this.program.push({ op: 'return', value: { kind: 'unknown', text: `code after ${pending.label}: not visible` }, span: pending.span });
+      }
+      const instr = this.program[pending.pc];
+      if (instr.op === 'jump') instr.target = this.labels[pending.label];
+    }
+    // Any jump still unpatched (should not happen) falls through to the end rather than pointing nowhere.
+    for (const instr of this.program) {
+      if ((instr.op === 'jump' || instr.op === 'branch') && instr.target < 0) instr.target = this.program.length;
+    }
+    return { calls: this.calls, program: this.program, labels: this.labels, devmActions: this.devmActions };
+  }
+}
+
+// ───────────── node helpers ─────────────
+
+export function namedChildren(node: Node): Node[] {
+  const out: Node[] = [];
+  const count = node.namedChildCount;
+  for (let i = 0; i < count; i++) {
+    const child = node.namedChild(i);
+    if (child) out.push(child);
+  }
+  return out;
+}
+
+function firstNamedNonComment(node: Node): Node | null {
+  const count = node.namedChildCount;
+  for (let i = 0; i < count; i++) {
+    const child = node.namedChild(i);
+    if (child && child.type !== 'comment') return child;
+  }
+  return null;
+}
+
+export function calleeName(call: Node): string {
+  const fn = call.childForFieldName('function');
+  return fn ? compact(fn.text) : '';
+}
+
+/** The identifier a diagnostic should point at: the name, or the field of `ops->name`. */
+function calleeNameNode(fn: Node | null): Node | null {
+  if (!fn) return null;
+  if (fn.type === 'field_expression') return fn.childForFieldName('field') ?? fn;
+  if (fn.type === 'parenthesized_expression') return calleeNameNode(firstNamedNonComment(fn));
+  return fn;
+}
+
+export function argumentNodes(call: Node): Node[] {
+  const list = call.childForFieldName('arguments');
+  return list ? namedChildren(list).filter((child) => child.type !== 'comment') : [];
+}
+
+function stripCondition(node: Node): Node {
+  let current = node;
+  for (;;) {
+    if (current.type === 'parenthesized_expression') {
+      const inner = firstNamedNonComment(current);
+      if (!inner) return current;
+      current = inner;
+      continue;
+    }
+    if (current.type === 'call_expression') {
+      const args = argumentNodes(current);
+      if (TRANSPARENT_MACROS.has(calleeName(current)) && args.length === 1) {
+        current = args[0];
+        continue;
+      }
+    }
+    return current;
+  }
+}
+
+function isLvalue(node: Node): boolean {
+  return node.type === 'identifier' || node.type === 'field_expression' || node.type === 'subscript_expression'
+    || (node.type === 'pointer_expression' && node.childForFieldName('operator')?.type === '*');
+}
+
+function hasCall(node: Node): boolean {
+  return node.type === 'call_expression' || node.descendantsOfType('call_expression').length > 0;
+}
+
+function isLoopMacro(statement: Node): boolean {
+  const call = statement.namedChild(0);
+  if (!call || call.type !== 'call_expression') return false;
+  const last = statement.child(statement.childCount - 1);
+  const missingSemicolon = !last || last.type !== ';' || last.isMissing;
+  return missingSemicolon && /for_each|^for_/.test(calleeName(call));
+}
+
+const EXPRESSION_TYPES = new Set([
+  'call_expression', 'assignment_expression', 'binary_expression', 'unary_expression', 'update_expression',
+  'cast_expression', 'pointer_expression', 'field_expression', 'subscript_expression', 'conditional_expression',
+  'parenthesized_expression', 'comma_expression',
+]);
+
+function isExpressionType(type: string): boolean {
+  return EXPRESSION_TYPES.has(type);
+}
+
+/** Name declared by a declarator (`*foo`, `foo[4]`, `foo`), if any. */
+export function declaredName(declarator: Node | null): string | undefined {
+  let current = declarator;
+  while (current) {
+    if (current.type === 'identifier' || current.type === 'field_identifier') return current.text;
+    current = current.childForFieldName('declarator') ?? (current.type === 'parenthesized_declarator' ? current.namedChild(0) : null);
+  }
+  return undefined;
+}
+
+function lastIdentifier(node: Node): string | undefined {
+  if (node.type === 'identifier') return node.text;
+  const ids = node.descendantsOfType('identifier');
+  const last = ids[ids.length - 1];
+  return last ? last.text : undefined;
+}
+
+function constantOf(node: Node): number | string | undefined {
+  const inner = stripCondition(node);
+  if (inner.type === 'number_literal') return parseInteger(inner.text);
+  if (inner.type === 'null' || (inner.type === 'identifier' && inner.text === 'NULL')) return 0;
+  if (inner.type === 'true') return 1;
+  if (inner.type === 'false') return 0;
+  if (inner.type === 'unary_expression' && inner.childForFieldName('operator')?.type === '-') {
+    const argument = inner.childForFieldName('argument');
+    if (argument?.type === 'identifier' && ERRNO[argument.text] !== undefined) return -ERRNO[argument.text];
+    if (argument?.type === 'identifier' && /^E[A-Z0-9_]+$/.test(argument.text)) return `-${argument.text}`;
+    if (argument?.type === 'number_literal') {
+      const parsed = parseInteger(argument.text);
+      return parsed === undefined ? undefined : -parsed;
+    }
+  }
+  return undefined;
+}
+
+function parseInteger(text: string): number | undefined {
+  const cleaned = text.replace(/[uUlL]+$/, '');
+  if (/^0[xX][0-9a-fA-F]+$/.test(cleaned)) return parseInt(cleaned.slice(2), 16);
+  if (/^0[0-7]+$/.test(cleaned)) return parseInt(cleaned, 8);
+  if (/^[0-9]+$/.test(cleaned)) return parseInt(cleaned, 10);
+  return undefined;
+}
+
+function negate(cond: Cond): Cond {
+  if (cond.kind === 'not') return cond.cond;
+  if (cond.kind === 'const') return { kind: 'const', value: !cond.value };
+  return { kind: 'not', cond };
+}
+
+function valueAsCondition(value: ValueExpr, text: string): Cond {
+  switch (value.kind) {
+    case 'var':
+      return { kind: 'truthy', subject: value };
+    case 'call':
+      return { kind: 'truthy', subject: { kind: 'call', pc: value.pc } };
+    case 'int':
+      return { kind: 'const', value: value.value !== 0 };
+    case 'null':
+      return { kind: 'const', value: false };
+    default:
+      return { kind: 'unknown', text: compact(text) };
+  }
+}
+
+function unknownOf(node: Node): ValueExpr {
+  return { kind: 'unknown', text: compact(node.text) };
+}

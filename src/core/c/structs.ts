@@ -1,0 +1,199 @@
+/** Driver structs (`struct pci_driver foo = { ... }`) and bus types (`struct bus_type`) with designated initialisers. */
+import type { Node } from 'web-tree-sitter';
+import type { BusKind, BusTypeFact, DriverStructFact, FieldInit } from '../types';
+import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
+import { namedChildren } from './program';
+
+const MANAGED_DMA_SPELLINGS = ['driver_managed_dma', 'suppress_auto_claim_dma_owner', 'no_kernel_api_dma'];
+
+const BUS_BY_TYPE: Record<string, BusKind> = {
+  pci_driver: 'pci', platform_driver: 'platform', amba_driver: 'amba', fsl_mc_driver: 'fsl_mc', cdx_driver: 'cdx',
+  host1x_driver: 'host1x', mdev_driver: 'vfio',
+};
+
+export function busKindOf(structType: string): BusKind {
+  return BUS_BY_TYPE[structType] ?? (structType.startsWith('vfio') ? 'vfio' : 'other');
+}
+
+/** The pieces of a struct variable definition, from a clean declaration or from the children of an ERROR node. */
+export interface StructDefinition {
+  structType: string;
+  nameNode: Node;
+  whole: Node;
+  /** Initializer pairs at the outer level. */
+  pairs: Node[];
+  /** The outer initializer_list when the parse produced one. */
+  list: Node | null;
+  /** True when the parse saw the whole initializer (closing brace present, no error inside). */
+  parsedWhole: boolean;
+}
+
+/** `struct X name = { ... };` as a declaration node. */
+export function structDefinitionFromDeclaration(declaration: Node): StructDefinition | null {
+  const type = declaration.childForFieldName('type');
+  if (!type || type.type !== 'struct_specifier') return null;
+  const typeName = type.childForFieldName('name');
+  if (!typeName) return null;
+  for (const child of namedChildren(declaration)) {
+    if (child.type !== 'init_declarator') continue;
+    const declarator = child.childForFieldName('declarator');
+    const value = child.childForFieldName('value');
+    if (!declarator || declarator.type !== 'identifier' || !value || value.type !== 'initializer_list') continue;
+    const last = value.child(value.childCount - 1);
+    const closed = last !== null && last.type === '}' && !last.isMissing;
+    return {
+      structType: typeName.text,
+      nameNode: declarator,
+      whole: declaration,
+      pairs: namedChildren(value).filter((pair) => pair.type === 'initializer_pair'),
+      list: value,
+      parsedWhole: closed && !value.hasError,
+    };
+  }
+  return null;
+}
+
+/** The start of a struct definition torn by a parse error: struct_specifier, identifier, '=', '{', pairs... */
+export function structDefinitionFromError(error: Node): StructDefinition | null {
+  const count = error.childCount;
+  for (let i = 0; i + 3 < count; i++) {
+    const type = error.child(i);
+    if (!type || type.type !== 'struct_specifier') continue;
+    const typeName = type.childForFieldName('name');
+    const name = error.child(i + 1);
+    if (!typeName || !name || name.type !== 'identifier' || error.child(i + 2)?.type !== '=' || error.child(i + 3)?.type !== '{') continue;
+    const pairs: Node[] = [];
+    for (let j = i + 4; j < count; j++) {
+      const child = error.child(j);
+      if (child && child.type === 'initializer_pair') pairs.push(child);
+    }
+    return { structType: typeName.text, nameNode: name, whole: error, pairs, list: null, parsedWhole: false };
+  }
+  return null;
+}
+
+export function isDriverStruct(definition: StructDefinition): boolean {
+  if (!definition.structType.endsWith('_driver') || definition.structType === 'device_driver') return false;
+  if (BUS_BY_TYPE[definition.structType] || definition.structType.startsWith('vfio')) return true;
+  // Other *_driver types count when they look like a bus driver: a probe callback or a nested device_driver.
+  const names = definition.pairs.map((pair) => designatorPath(pair));
+  return names.includes('probe') || names.includes('driver');
+}
+
+export function driverFact(definition: StructDefinition, lines: LineInfo, text: string): DriverStructFact {
+  const fields = flattenFields(definition.pairs, '');
+  const span = spanOf(definition.whole);
+  const complete = definition.parsedWhole && lines.allVisible(span.line, span.endLine);
+  const callbacks: Record<string, string> = {};
+  for (const field of fields) {
+    const target = callbackTarget(field.value);
+    if (target) callbacks[field.name] = target;
+  }
+  return {
+    name: definition.nameNode.text,
+    structType: definition.structType,
+    bus: busKindOf(definition.structType),
+    nameSpan: spanOf(definition.nameNode),
+    span,
+    insertBefore: insertionPoint(definition, lines, text),
+    fields,
+    complete,
+    managedDma: managedDmaOf(fields, complete),
+    callbacks,
+    addedLines: lines.addedWithin(span.line, span.endLine),
+  };
+}
+
+export function busTypeFact(definition: StructDefinition, lines: LineInfo): BusTypeFact {
+  const fields = flattenFields(definition.pairs, '');
+  const span = spanOf(definition.whole);
+  const valueOf = (name: string): string | undefined => fields.find((field) => field.name === name)?.value;
+  const fact: BusTypeFact = {
+    name: definition.nameNode.text,
+    nameSpan: spanOf(definition.nameNode),
+    complete: definition.parsedWhole && lines.allVisible(span.line, span.endLine),
+    fields,
+  };
+  const configure = valueOf('dma_configure');
+  const cleanup = valueOf('dma_cleanup');
+  const unconfigure = valueOf('dma_unconfigure');
+  if (configure !== undefined) fact.dmaConfigure = configure;
+  if (cleanup !== undefined) fact.dmaCleanup = cleanup;
+  if (unconfigure !== undefined) fact.dmaUnconfigure = unconfigure;
+  return fact;
+}
+
+function managedDmaOf(fields: FieldInit[], complete: boolean): DriverStructFact['managedDma'] {
+  const flags = fields.filter((field) => MANAGED_DMA_SPELLINGS.includes(field.name.replace(/^driver\./, '')));
+  // Prefer the struct-level placement when both are present: that is the one the bus code reads today.
+  const flag = flags.find((field) => !field.name.startsWith('driver.')) ?? flags[0];
+  if (!flag) return { state: complete ? 'absent' : 'unknown' };
+  const inDeviceDriver = flag.name.startsWith('driver.');
+  return {
+    state: 'present',
+    spelling: inDeviceDriver ? flag.name.slice('driver.'.length) : flag.name,
+    value: flag.value,
+    span: flag.span,
+    inDeviceDriver,
+  };
+}
+
+/** Designated initialisers, nested lists flattened to `outer.inner`. */
+function flattenFields(pairs: Node[], prefix: string): FieldInit[] {
+  const fields: FieldInit[] = [];
+  for (const pair of pairs) {
+    const path = designatorPath(pair);
+    if (!path) continue;
+    const name = prefix + path;
+    const value = pair.childForFieldName('value');
+    if (value && value.type === 'initializer_list') {
+      fields.push(...flattenFields(namedChildren(value).filter((child) => child.type === 'initializer_pair'), `${name}.`));
+      continue;
+    }
+    fields.push({ name, value: value ? value.text.trim() : '', span: spanOf(pair) });
+  }
+  return fields;
+}
+
+/** `.a.b = v` → 'a.b'; array designators are skipped (not a field path). */
+function designatorPath(pair: Node): string {
+  const parts: string[] = [];
+  for (const designator of pair.childrenForFieldName('designator')) {
+    if (!designator || designator.type !== 'field_designator') continue;
+    const field = designator.namedChild(0);
+    if (field) parts.push(field.text);
+  }
+  return parts.join('.');
+}
+
+/** `foo_probe`, or `__exit_p(foo_remove)` / `pm_sleep_ptr(&foo_pm)`-style wrappers around one name. */
+function callbackTarget(value: string): string | undefined {
+  if (/^[A-Za-z_]\w*$/.test(value)) {
+    return value === 'NULL' || value === 'true' || value === 'false' ? undefined : value;
+  }
+  const wrapped = /^\w+\(\s*&?\s*([A-Za-z_]\w*)\s*\)$/.exec(compact(value));
+  return wrapped && /^(__exit_p|__devexit_p|pm_ptr|pm_sleep_ptr)$/.test(compact(value).split('(')[0]) ? wrapped[1] : undefined;
+}
+
+/** Where `.driver_managed_dma = true,` goes: on its own line before the outer closing brace. */
+function insertionPoint(definition: StructDefinition, lines: LineInfo, text: string): DriverStructFact['insertBefore'] {
+  const list = definition.list;
+  if (!list) return null;
+  const closing = list.child(list.childCount - 1);
+  if (!closing || closing.type !== '}' || closing.isMissing) return null;
+  const braceLine = startLine(closing);
+  if (!lines.isVisible(braceLine)) return null;
+  const lastPair = definition.pairs[definition.pairs.length - 1];
+  if (lastPair && endLine(lastPair) >= braceLine) {
+    return { line: braceLine, column: closing.startPosition.column + 1, indent: '' }; // `{ .a = b }` on one line
+  }
+  const indent = lastPair ? indentOfLine(text, lastPair.startIndex) : '\t';
+  return { line: braceLine, column: 1, indent };
+}
+
+function indentOfLine(text: string, index: number): string {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const match = /^[ \t]*/.exec(text.slice(lineStart, index));
+  return match ? match[0] : '';
+}
+
