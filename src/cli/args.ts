@@ -1,0 +1,171 @@
+/**
+ * Command-line arguments → options. Pure (no I/O) so every refusal is unit-testable; main.ts turns an
+ * ArgsError into the contract's single stderr line and exit status 2.
+ */
+import { KERNEL_TARGETS, type KernelTarget, type SeverityOverride } from '../core/types';
+
+export type OutputFormat = 'text' | 'json' | 'sarif';
+
+export interface CliOptions {
+  /** Files, directories, or '-' for standard input, in the order given. */
+  inputs: string[];
+  format: OutputFormat;
+  target: KernelTarget;
+  tree?: string;
+  /** Overrides keyed by rule name (codes are resolved to names here). */
+  rules: Record<string, SeverityOverride>;
+  listRules: boolean;
+  explain?: string;
+  /** Revision ranges for `git format-patch --stdout`. */
+  gitRanges: string[];
+  dumpFacts?: string;
+  jobs?: number;
+  traces: boolean;
+  b4Check: boolean;
+  b4Review: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export class ArgsError extends Error {}
+
+const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
+const LEVELS: readonly SeverityOverride[] = ['off', 'info', 'warning', 'error'];
+
+/** Options that take a value, with their short aliases. */
+const VALUE_OPTIONS = new Set(['--format', '--target', '--tree', '--rule', '--explain', '--git', '--dump-facts', '--jobs']);
+const SHORT: Record<string, string> = { '-h': '--help', '-V': '--version', '-f': '--format', '-j': '--jobs', '-t': '--target' };
+
+export const USAGE = `Usage: iommu-review [options] [FILE|DIR|- ...]
+
+Reviews Linux kernel patches (format-patch files, mbox series, mails with quoted diffs, plain diffs)
+and C sources against the IOMMU DMA-ownership rules. Directories are searched for *.patch, *.diff,
+*.mbox, *.mbx, *.eml, *.c and *.h; '-' reads standard input.
+
+Options:
+  -f, --format text|json|sarif   output format (default: text, checkpatch style)
+  -t, --target VERSION           kernel to review against: ${KERNEL_TARGETS.join(' ')} (default: latest)
+      --tree DIR                 the kernel tree the patches apply to (whole files instead of hunks)
+      --rule NAME=LEVEL          set a rule (name or code) to off|info|warning|error; repeatable
+      --list-rules               list the rules and exit
+      --explain NAME|CODE        print a rule's documentation and exit
+      --git RANGE                review \`git format-patch --stdout RANGE\` of the current repository
+      --dump-facts FILE          write the extracted C facts as JSON to FILE ('-' for standard output)
+  -j, --jobs N                   worker threads for directories of C files (default: min(2, CPUs))
+      --no-trace                 text format: leave out the simulated traces
+      --b4-check                 b4 am-perpatch-check-cmd protocol: one patch on stdin, terse lines out
+      --b4-review                b4 review-*-check-cmd protocol: one message on stdin, JSON array out
+  -V, --version                  print the version and exit
+  -h, --help                     print this help and exit
+
+Exit status: 0 no error-severity finding, 1 at least one, 2 unusable arguments or input.
+`;
+
+/**
+ * @param resolveRule maps a rule name or code to the rule's name, or undefined when there is no such rule.
+ */
+export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: string) => string | undefined): CliOptions {
+  const options: CliOptions = {
+    inputs: [],
+    format: 'text',
+    target: 'latest',
+    rules: {},
+    listRules: false,
+    gitRanges: [],
+    traces: true,
+    b4Check: false,
+    b4Review: false,
+    help: false,
+    version: false,
+  };
+  let onlyPositionals = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (onlyPositionals || arg === '-' || !arg.startsWith('-')) {
+      options.inputs.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      onlyPositionals = true;
+      continue;
+    }
+    let name = arg;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      name = arg.slice(0, eq);
+      value = arg.slice(eq + 1);
+    }
+    name = SHORT[name] ?? name;
+    if (VALUE_OPTIONS.has(name)) {
+      if (value === undefined) {
+        if (i + 1 >= argv.length) throw new ArgsError(`option ${name} needs a value`);
+        value = argv[++i];
+      }
+      applyValue(options, name, value, resolveRule);
+      continue;
+    }
+    if (value !== undefined) throw new ArgsError(`option ${name} takes no value`);
+    switch (name) {
+      case '--help': options.help = true; break;
+      case '--version': options.version = true; break;
+      case '--list-rules': options.listRules = true; break;
+      case '--no-trace': options.traces = false; break;
+      case '--b4-check': options.b4Check = true; break;
+      case '--b4-review': options.b4Review = true; break;
+      default: throw new ArgsError(`unknown option ${arg} (see --help)`);
+    }
+  }
+  if (options.b4Check && options.b4Review) throw new ArgsError('--b4-check and --b4-review cannot be combined');
+  if ((options.b4Check || options.b4Review) && (options.inputs.length > 0 || options.gitRanges.length > 0)) {
+    throw new ArgsError(`${options.b4Check ? '--b4-check' : '--b4-review'} reads one message on standard input and takes no FILE or --git`);
+  }
+  if (options.inputs.filter((p) => p === '-').length > 1) throw new ArgsError("standard input ('-') can be given only once");
+  return options;
+}
+
+function applyValue(options: CliOptions, name: string, value: string, resolveRule: (n: string) => string | undefined): void {
+  switch (name) {
+    case '--format':
+      if (!(FORMATS as readonly string[]).includes(value)) throw new ArgsError(`unknown format '${value}' (expected ${FORMATS.join(', ')})`);
+      options.format = value as OutputFormat;
+      return;
+    case '--target':
+      if (!(KERNEL_TARGETS as readonly string[]).includes(value)) {
+        throw new ArgsError(`unknown target '${value}' (expected one of ${KERNEL_TARGETS.join(', ')})`);
+      }
+      options.target = value as KernelTarget;
+      return;
+    case '--tree':
+      if (value === '') throw new ArgsError('--tree needs a directory');
+      options.tree = value;
+      return;
+    case '--rule': {
+      const eq = value.lastIndexOf('=');
+      if (eq <= 0) throw new ArgsError(`--rule expects NAME=LEVEL, got '${value}'`);
+      const key = value.slice(0, eq).trim();
+      const level = value.slice(eq + 1).trim().toLowerCase();
+      const ruleName = resolveRule(key);
+      if (ruleName === undefined) throw new ArgsError(`unknown rule '${key}' (see --list-rules)`);
+      if (!(LEVELS as readonly string[]).includes(level)) throw new ArgsError(`unknown level '${level}' for --rule ${key} (expected ${LEVELS.join(', ')})`);
+      options.rules[ruleName] = level as SeverityOverride;
+      return;
+    }
+    case '--explain':
+      options.explain = value;
+      return;
+    case '--git':
+      if (value === '') throw new ArgsError('--git needs a revision range');
+      options.gitRanges.push(value);
+      return;
+    case '--dump-facts':
+      if (value === '') throw new ArgsError('--dump-facts needs a file name');
+      options.dumpFacts = value;
+      return;
+    case '--jobs': {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new ArgsError(`--jobs expects a whole number from 1 to 256, got '${value}'`);
+      options.jobs = Number(value);
+      return;
+    }
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * The `iommu-review` command (bundled to dist/cli.js). A thin host: it reads files, standard input and git
+ * ranges, hands bytes to the pure core, prints one of the formats, and maps the outcome to the exit status
+ * of the command-line contract (0 clean, 1 error findings, 2 unusable arguments or input — one stderr line).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, InputProblem } from '../core/types';
+import { RULES, findRule } from '../rules';
+import type { RuleMeta } from '../rules/types';
+import { DEFAULT_META, formatProblem, hasErrors, type ReportMeta } from '../format/common';
+import { formatText } from '../format/text';
+import { formatJson } from '../format/json';
+import { formatSarif } from '../format/sarif';
+import { formatB4Check, formatB4Review } from '../format/b4';
+import { ArgsError, USAGE, parseArgs, type CliOptions } from './args';
+import { expandPaths, isCSourcePath, readInputFile } from './inputs';
+import { createTreeReader, type TreeReader } from './tree';
+import { gitFormatPatch, gitInputPath } from './git';
+import { failedInputResult, mergeResults } from './merge';
+import { createProgress, progressEnabled, type ProgressStream } from './progress';
+import { analyzeInWorkers, workerScriptPath } from './pool';
+import { createNodeAnalyzer } from './analyzer';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+  readStdin(): Promise<Buffer>;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export const STDIN_PATH = '<stdin>';
+/** Below this many C files a directory scan stays in-process: each worker pays about a second to start the parser. */
+const WORKER_THRESHOLD_FILES = 16;
+
+class UsageError extends Error {}
+
+/** The package root: dist/.. when bundled; the candidates cover compiled (out/src/cli) runs too. */
+function packageRoots(): string[] {
+  return [path.resolve(__dirname, '..'), path.resolve(__dirname, '../../..')];
+}
+
+export function toolVersion(): string {
+  for (const root of packageRoots()) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'iommu-review' && pkg.version) return pkg.version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return DEFAULT_META.version;
+}
+
+function resolveRuleName(nameOrCode: string): string | undefined {
+  return findRule(nameOrCode)?.meta.name;
+}
+
+function ruleMetas(): RuleMeta[] {
+  return RULES.map((r) => r.meta);
+}
+
+export function listRulesText(rules: readonly RuleMeta[]): string {
+  const nameWidth = Math.max(4, ...rules.map((r) => r.name.length));
+  const lines = [`${'CODE'.padEnd(7)}${'NAME'.padEnd(nameWidth + 2)}${'DEFAULT'.padEnd(9)}TIER  DESCRIPTION`];
+  for (const r of rules) {
+    lines.push(`${r.code.padEnd(7)}${r.name.padEnd(nameWidth + 2)}${r.defaultSeverity.padEnd(9)}${String(r.tier).padEnd(6)}${r.description}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The rule's doc page, or (when the page is not shipped) a page generated from its metadata. */
+export function explainRule(nameOrCode: string): string {
+  const rule = findRule(nameOrCode);
+  if (!rule) throw new UsageError(`unknown rule '${nameOrCode}' (see --list-rules)`);
+  const meta = rule.meta;
+  for (const root of packageRoots()) {
+    const page = path.join(root, 'docs', 'rules', `${meta.name}.md`);
+    if (fs.existsSync(page)) {
+      const text = fs.readFileSync(page, 'utf8');
+      return text.endsWith('\n') ? text : `${text}\n`;
+    }
+  }
+  const messages = Object.values(meta.messages).map((m) => `- ${m}`).join('\n');
+  return `# ${meta.code} ${meta.name}\n\n${meta.description}\n\nDefault severity: ${meta.defaultSeverity} (tier ${meta.tier}, ${meta.category}).\n\nMessages:\n${messages}\n\nMore: ${meta.docsUrl}\n`;
+}
+
+function reportMeta(options: CliOptions): ReportMeta {
+  return { ...DEFAULT_META, version: toolVersion(), target: options.target };
+}
+
+/** Where a problem line ends up when the whole run is unusable: one line, naming how many more there were. */
+function singleProblemLine(problems: readonly InputProblem[]): string {
+  const failed = problems.filter((p) => p.kind === 'failed');
+  const first = failed[0] ?? problems[0];
+  if (!first) return 'iommu-review: nothing could be reviewed';
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more unusable input${failed.length > 2 ? 's' : ''})` : '';
+  return `${formatProblem(first)}${more}`;
+}
+
+interface Gathered {
+  /** In the order given; each is analysed on its own (a series lives inside one mbox input). */
+  inputs: { input: AnalyzeInput; fromDirectory: boolean }[];
+  /** Results for inputs that could not be read at all, with the position they would have had. */
+  unreadable: { at: number; result: AnalysisResult }[];
+  /** A path named on the command line that does not exist: the run ends with status 2. */
+  fatal: InputProblem[];
+}
+
+async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
+  const gathered: Gathered = { inputs: [], unreadable: [], fatal: [] };
+  const expanded = expandPaths(options.inputs);
+  gathered.fatal.push(...expanded.problems);
+  for (const p of expanded.problems) gathered.unreadable.push({ at: 0, result: failedInputResult(p) });
+
+  const files = expanded.files;
+  for (let i = 0; i <= files.length; i++) {
+    if (i === expanded.stdinIndex) {
+      gathered.inputs.push({ input: { path: STDIN_PATH, content: await io.readStdin() }, fromDirectory: false });
+    }
+    if (i === files.length) break;
+    const read = readInputFile(files[i].path);
+    if ('problem' in read) {
+      if (!files[i].fromDirectory) gathered.fatal.push(read.problem);
+      gathered.unreadable.push({ at: gathered.inputs.length, result: failedInputResult(read.problem) });
+    } else {
+      gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
+    }
+  }
+  for (const range of options.gitRanges) {
+    const git = await gitFormatPatch(range, io.cwd);
+    if (git.ok) gathered.inputs.push({ input: { path: gitInputPath(range), content: git.text }, fromDirectory: false });
+    else {
+      const problem: InputProblem = { path: gitInputPath(range), message: `git format-patch failed: ${git.message}`, kind: 'failed' };
+      gathered.fatal.push(problem);
+      gathered.unreadable.push({ at: gathered.inputs.length, result: failedInputResult(problem) });
+    }
+  }
+  return gathered;
+}
+
+function treeProblems(tree: TreeReader | undefined, refused: readonly string[], treeArg: string | undefined): InputProblem[] {
+  if (!tree || treeArg === undefined) return [];
+  return [...new Set(refused)].map((p) => ({
+    path: treeArg,
+    message: `refused to read '${p}': the path leaves the --tree directory`,
+    kind: 'skipped' as const,
+  }));
+}
+
+async function review(options: CliOptions, io: CliIo): Promise<number> {
+  let tree: TreeReader | undefined;
+  if (options.tree !== undefined) {
+    try {
+      tree = createTreeReader(path.resolve(io.cwd, options.tree));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: tree?.readFile };
+  const meta = reportMeta(options);
+
+  if (options.b4Check || options.b4Review) {
+    const content = await io.readStdin();
+    const analyzer = await createNodeAnalyzer();
+    const result = analyzer.analyze([{ path: STDIN_PATH, content }], analyzeOptions);
+    result.problems.push(...treeProblems(tree, tree?.refused ?? [], options.tree));
+    if (result.stats.reviewed === 0 && result.stats.failed > 0) {
+      io.stderr.write(`${singleProblemLine(result.problems)}\n`);
+      return 2;
+    }
+    if (options.b4Check) {
+      io.stdout.write(formatB4Check(result, '-'));
+      // b4 counts every stderr line as a failure: only unusable parts of the message go there.
+      for (const p of result.problems.filter((x) => x.kind === 'failed')) io.stderr.write(`${formatProblem(p)}\n`);
+    } else {
+      io.stdout.write(formatB4Review(result, ruleMetas(), meta));
+    }
+    return 0;
+  }
+
+  if (options.inputs.length === 0 && options.gitRanges.length === 0) {
+    throw new UsageError("no input: give FILE, DIR, '-' for standard input, or --git RANGE (see --help)");
+  }
+
+  const started = Date.now();
+  const gathered = await gatherInputs(options, io);
+  const perInput: (AnalysisResult | undefined)[] = new Array(gathered.inputs.length);
+  const refused: string[] = [];
+
+  if (gathered.inputs.length > 0) {
+    const progress = createProgress(gathered.inputs.length, io.stderr, progressEnabled(io.stderr, io.env));
+    const jobs = options.jobs ?? Math.min(2, Math.max(1, os.cpus().length));
+    const parallel = gathered.inputs
+      .map((g, i) => ({ ...g, i }))
+      .filter((g) => g.fromDirectory && isCSourcePath(g.input.path));
+    const script = workerScriptPath();
+    const useWorkers = jobs > 1 && parallel.length >= WORKER_THRESHOLD_FILES && script !== undefined;
+
+    const inProcess = gathered.inputs.map((g, i) => ({ ...g, i })).filter((g) => !useWorkers || !parallel.includes(g));
+    const workerRun = useWorkers
+      ? analyzeInWorkers(
+          parallel.map((g) => g.input),
+          { options: { target: options.target, rules: options.rules }, treeDir: tree?.root },
+          jobs,
+          script,
+          (input) => progress.tick(input.path),
+        )
+      : undefined;
+    if (inProcess.length > 0 || options.dumpFacts !== undefined) {
+      const analyzer = await createNodeAnalyzer();
+      for (const g of inProcess) {
+        perInput[g.i] = analyzer.analyze([g.input], analyzeOptions);
+        progress.tick(g.input.path);
+      }
+      if (options.dumpFacts !== undefined) {
+        const facts = gathered.inputs.map((g) => analyzer.dumpFacts(g.input, analyzeOptions));
+        const json = `${JSON.stringify(facts, null, 2)}\n`;
+        if (options.dumpFacts === '-') io.stdout.write(json);
+        else {
+          try {
+            fs.writeFileSync(path.resolve(io.cwd, options.dumpFacts), json);
+          } catch (e) {
+            throw new UsageError(`--dump-facts ${options.dumpFacts}: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+    if (workerRun) {
+      const outcome = await workerRun;
+      parallel.forEach((g, k) => (perInput[g.i] = outcome.results[k]));
+      refused.push(...outcome.refused);
+    }
+    progress.done();
+  }
+
+  // Unreadable inputs keep their place among the others so the output follows the order given.
+  const ordered: AnalysisResult[] = [];
+  const unreadableAt = new Map<number, AnalysisResult[]>();
+  for (const u of gathered.unreadable) unreadableAt.set(u.at, [...(unreadableAt.get(u.at) ?? []), u.result]);
+  for (let i = 0; i <= perInput.length; i++) {
+    ordered.push(...(unreadableAt.get(i) ?? []));
+    const r = perInput[i];
+    if (r) ordered.push(r);
+  }
+  const result = mergeResults(ordered, Date.now() - started);
+  result.problems.push(...treeProblems(tree, [...(tree?.refused ?? []), ...refused], options.tree));
+
+  const unusable = gathered.fatal.length > 0 || (result.stats.reviewed === 0 && result.stats.failed > 0);
+  if (options.dumpFacts !== '-') {
+    if (options.format === 'json') io.stdout.write(formatJson(result, meta));
+    else if (options.format === 'sarif') io.stdout.write(formatSarif(result, ruleMetas(), meta));
+    else io.stdout.write(formatText(result, { traces: options.traces }));
+  }
+  if (unusable) {
+    io.stderr.write(`${singleProblemLine(gathered.fatal.length > 0 ? gathered.fatal : result.problems)}\n`);
+    return 2;
+  }
+  for (const p of result.problems) io.stderr.write(`${formatProblem(p)}\n`);
+  return hasErrors(result) ? 1 : 0;
+}
+
+/** Runs the command; never throws (every failure becomes one stderr line and status 2). */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const options = parseArgs(argv, resolveRuleName);
+    if (options.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (options.version) {
+      io.stdout.write(`iommu-review ${toolVersion()}\n`);
+      return 0;
+    }
+    if (options.listRules) {
+      io.stdout.write(options.format === 'json' ? `${JSON.stringify(ruleMetas(), null, 2)}\n` : listRulesText(ruleMetas()));
+      return 0;
+    }
+    if (options.explain !== undefined) {
+      io.stdout.write(explainRule(options.explain));
+      return 0;
+    }
+    return await review(options, io);
+  } catch (e) {
+    const message = e instanceof ArgsError || e instanceof UsageError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    io.stderr.write(`iommu-review: ${message.split(/\r?\n/)[0]}\n`);
+    return 2;
+  }
+}
+
+function readProcessStdin(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.on('error', reject);
+  });
+}
+
+if (require.main === module) {
+  // A crash must still honour the contract: one line, status 2, no stack trace.
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`iommu-review: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  });
+  // A closed pipe (`iommu-review dir | head`) is not an error worth a message.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  void run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    readStdin: readProcessStdin,
+    cwd: process.cwd(),
+    env: process.env,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

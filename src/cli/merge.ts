@@ -1,0 +1,31 @@
+/** Joins per-input analysis results (in-process and from workers) into one, keeping the inputs' order. */
+import type { AnalysisResult, InputProblem } from '../core/types';
+
+export function emptyResult(): AnalysisResult {
+  return { findings: [], problems: [], inputs: [], stats: { inputs: 0, reviewed: 0, skipped: 0, failed: 0, findings: 0, ms: 0 } };
+}
+
+export function mergeResults(results: readonly AnalysisResult[], ms: number): AnalysisResult {
+  const merged = emptyResult();
+  for (const r of results) {
+    merged.findings.push(...r.findings);
+    merged.problems.push(...r.problems);
+    merged.inputs.push(...r.inputs);
+    merged.stats.inputs += r.stats.inputs;
+    merged.stats.reviewed += r.stats.reviewed;
+    merged.stats.skipped += r.stats.skipped;
+    merged.stats.failed += r.stats.failed;
+  }
+  merged.stats.findings = merged.findings.length;
+  merged.stats.ms = ms;
+  return merged;
+}
+
+/** A result for an input the CLI could not even read (missing file, git failure): one failed input. */
+export function failedInputResult(problem: InputProblem): AnalysisResult {
+  const r = emptyResult();
+  r.problems.push(problem);
+  r.stats.inputs = 1;
+  r.stats.failed = 1;
+  return r;
+}

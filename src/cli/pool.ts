@@ -1,0 +1,84 @@
+/** Spreads independent inputs (C files of a directory scan) over worker threads, each with its own analyzer. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AnalysisResult, AnalyzeInput } from '../core/types';
+import type { WorkerReply, WorkerSetup, WorkerTask } from './worker';
+
+export interface PoolOutcome {
+  /** One result per input, in the inputs' order. */
+  results: AnalysisResult[];
+  refused: string[];
+}
+
+export function workerScriptPath(): string | undefined {
+  const candidate = path.join(__dirname, 'worker.js');
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+export async function analyzeInWorkers(
+  inputs: readonly AnalyzeInput[],
+  setup: WorkerSetup,
+  jobs: number,
+  script: string,
+  onDone: (input: AnalyzeInput) => void,
+): Promise<PoolOutcome> {
+  const results: AnalysisResult[] = new Array(inputs.length);
+  const refused: string[] = [];
+  let next = 0;
+  const workerCount = Math.max(1, Math.min(jobs, inputs.length));
+
+  const runWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(script, { workerData: setup });
+      let current = -1;
+      let settled = false;
+      const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        void worker.terminate();
+        if (error) reject(error);
+        else resolve();
+      };
+      const send = () => {
+        if (next >= inputs.length) return finish();
+        current = next++;
+        const input = inputs[current];
+        const content = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
+        worker.postMessage({ type: 'analyze', id: current, path: input.path, content } satisfies WorkerTask);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        switch (reply.type) {
+          case 'ready':
+            send();
+            return;
+          case 'init-failed':
+            finish(new Error(`worker could not start the analyzer: ${reply.message}`));
+            return;
+          case 'result':
+            results[reply.id] = reply.result;
+            refused.push(...reply.refused);
+            onDone(inputs[reply.id]);
+            send();
+            return;
+          case 'error':
+            results[reply.id] = {
+              findings: [],
+              problems: [{ path: inputs[reply.id].path, message: `analysis failed: ${reply.message}`, kind: 'failed' }],
+              inputs: [],
+              stats: { inputs: 1, reviewed: 0, skipped: 0, failed: 1, findings: 0, ms: 0 },
+            };
+            onDone(inputs[reply.id]);
+            send();
+            return;
+        }
+      });
+      worker.on('error', (e) => finish(e instanceof Error ? e : new Error(String(e))));
+      worker.on('exit', (code) => {
+        if (!settled) finish(new Error(`worker stopped (exit ${code}) while reviewing ${current >= 0 ? inputs[current].path : 'nothing'}`));
+      });
+    });
+
+  await Promise.all(Array.from({ length: workerCount }, runWorker));
+  return { results, refused };
+}
