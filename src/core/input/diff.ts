@@ -1,0 +1,414 @@
+/**
+ * Diff scanning over SourceLines. We find file and hunk boundaries ourselves (so a truncated hunk cannot swallow
+ * the next file, and every line keeps its input line and column), then let parse-diff classify each hunk's lines.
+ */
+import parseDiff from 'parse-diff';
+import type { FileDiff, FileStatus, Hunk, HunkLine } from '../types';
+import type { SourceLines } from './lines';
+
+export interface ScanProblem {
+  message: string;
+  line: number;
+  kind: 'skipped' | 'failed';
+}
+
+export interface ScanOptions {
+  maxHunksPerFile: number;
+}
+
+const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
+
+/** Marks a line where a reviewer cut quoted text ("[...]", "<snip>"): it ends any hunk it interrupts. */
+export const CUT_SENTINEL = '\u0000cut';
+
+export function isHunkHeader(text: string | undefined): boolean {
+  return text !== undefined && text.startsWith('@@ -') && HUNK_HEADER.test(text);
+}
+
+/** Index of the first line that starts a diff (file header or hunk header), or -1. */
+export function findDiffStart(texts: readonly string[], from = 0, to = texts.length): number {
+  for (let i = from; i < to; i++) {
+    if (isFileStart(texts, i) || isHunkHeader(texts[i])) return i;
+  }
+  return -1;
+}
+
+function isFileStart(texts: readonly string[], i: number): boolean {
+  const t = texts[i];
+  if (t.charCodeAt(0) === 100 /* d */) return t.startsWith('diff --git ') || t.startsWith('diff --cc ') || t.startsWith('diff --combined ');
+  if (t.charCodeAt(0) === 45 /* - */) return isPlainFileStart(texts, i);
+  return false;
+}
+
+function isPlainFileStart(texts: readonly string[], i: number): boolean {
+  return texts[i].startsWith('--- ') && (texts[i + 1]?.startsWith('+++ ') ?? false) && isHunkHeader(texts[i + 2]);
+}
+
+/** Reads a C-style quoted path ("a/with\ttab") starting at s[0] === '"'. */
+function readQuoted(s: string): { value: string; rest: string } {
+  let value = '';
+  let i = 1;
+  const bytes: number[] = [];
+  const flushBytes = (): void => {
+    if (bytes.length) {
+      value += new TextDecoder('utf-8', { fatal: false }).decode(Uint8Array.from(bytes));
+      bytes.length = 0;
+    }
+  };
+  for (; i < s.length && s[i] !== '"'; i++) {
+    if (s[i] !== '\\') {
+      flushBytes();
+      value += s[i];
+      continue;
+    }
+    const next = s[++i] ?? '';
+    if (/[0-7]/.test(next)) {
+      bytes.push(parseInt(s.slice(i, i + 3), 8) & 0xff);
+      i += 2;
+      continue;
+    }
+    flushBytes();
+    value += ({ n: '\n', t: '\t', '"': '"', '\\': '\\', a: '\x07', b: '\b', f: '\f', r: '\r', v: '\v' } as Record<string, string>)[next] ?? next;
+  }
+  flushBytes();
+  return { value, rest: s.slice(i + 1).replace(/^ /, '') };
+}
+
+const PREFIX_PAIRS: readonly [string, string][] = [['a/', 'b/'], ['i/', 'w/'], ['c/', 'w/'], ['c/', 'i/'], ['o/', 'w/'], ['1/', '2/']];
+
+function stripPrefixPair(oldPath: string | null, newPath: string | null): [string | null, string | null] {
+  for (const [a, b] of PREFIX_PAIRS) {
+    const oldOk = oldPath === null || oldPath.startsWith(a);
+    const newOk = newPath === null || newPath.startsWith(b);
+    if (oldOk && newOk && (oldPath !== null || newPath !== null)) {
+      return [oldPath === null ? null : oldPath.slice(a.length), newPath === null ? null : newPath.slice(b.length)];
+    }
+  }
+  return [oldPath, newPath];
+}
+
+/** Paths of `diff --git a/X b/Y` (still prefixed). Ambiguous unquoted names with spaces are split in the middle. */
+function gitHeaderPaths(rest: string): [string, string] | null {
+  if (rest.startsWith('"')) {
+    const first = readQuoted(rest);
+    const second = first.rest.startsWith('"') ? readQuoted(first.rest).value : first.rest;
+    return [first.value, second];
+  }
+  const quotedSecond = rest.indexOf(' "');
+  if (quotedSecond > 0) return [rest.slice(0, quotedSecond), readQuoted(rest.slice(quotedSecond + 1)).value];
+  if ((rest.length - 1) % 2 === 0) {
+    const half = (rest.length - 1) / 2;
+    const left = rest.slice(0, half);
+    const right = rest.slice(half + 1);
+    if (rest[half] === ' ' && left.slice(left.indexOf('/') + 1) === right.slice(right.indexOf('/') + 1)) return [left, right];
+  }
+  const split = rest.lastIndexOf(' b/');
+  if (split > 0) return [rest.slice(0, split), rest.slice(split + 1)];
+  const space = rest.indexOf(' ');
+  return space > 0 ? [rest.slice(0, space), rest.slice(space + 1)] : null;
+}
+
+/** Path of a `--- x` / `+++ y` line: unquoted, timestamp (after a tab) dropped; /dev/null → null. */
+function markerPath(line: string): string | null {
+  let rest = line.slice(4);
+  if (rest.startsWith('"')) rest = readQuoted(rest).value;
+  else {
+    const tab = rest.indexOf('\t');
+    if (tab >= 0) rest = rest.slice(0, tab);
+    // `diff -u` without a tab: "name 2024-01-02 03:04:05.000000000 +0100"
+    rest = rest.replace(/ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? [+-]\d{4}$/, '');
+    rest = rest.trimEnd();
+  }
+  return rest === '/dev/null' ? null : rest;
+}
+
+interface FileBuilder {
+  oldPath: string | null;
+  newPath: string | null;
+  fromHeader: boolean;
+  isNew: boolean;
+  isDeleted: boolean;
+  rename: boolean;
+  copy: boolean;
+  modeChange: boolean;
+  binary: boolean;
+  combined: boolean;
+  inputLine: number;
+  hunks: Hunk[];
+  droppedHunks: number;
+}
+
+function finishFile(b: FileBuilder): FileDiff {
+  let status: FileStatus = 'modified';
+  if (b.combined) status = 'combined';
+  else if (b.binary) status = 'binary';
+  else if (b.isNew || (b.oldPath === null && b.newPath !== null)) status = 'added';
+  else if (b.isDeleted || (b.newPath === null && b.oldPath !== null)) status = 'deleted';
+  else if (b.rename) status = 'renamed';
+  else if (b.copy) status = 'copied';
+  else if (b.modeChange && b.hunks.length === 0) status = 'mode-only';
+  return {
+    oldPath: status === 'added' ? null : b.oldPath,
+    newPath: status === 'deleted' ? null : b.newPath,
+    status,
+    hunks: b.hunks,
+    inputLine: b.inputLine,
+  };
+}
+
+/** The display path of a file (post-image path, else pre-image path). */
+export function fileDisplayPath(file: { oldPath: string | null; newPath: string | null }): string {
+  return file.newPath ?? file.oldPath ?? 'unknown';
+}
+
+/**
+ * Scans src.texts[from..to) for file diffs. Lines that are not part of a diff (commit message, diffstat,
+ * signature, reviewer leftovers) are skipped.
+ */
+export function scanDiff(
+  src: SourceLines,
+  from: number,
+  to: number,
+  options: ScanOptions,
+  fallbackPath = 'unknown.c',
+): { files: FileDiff[]; problems: ScanProblem[] } {
+  const texts = src.texts;
+  const files: FileDiff[] = [];
+  const problems: ScanProblem[] = [];
+  let current: FileBuilder | null = null;
+  let droppedAfterTruncation: number | null = null;
+
+  const closeFile = (): void => {
+    if (!current) return;
+    if (current.droppedHunks > 0) {
+      problems.push({
+        message: `${fileDisplayPath(current)}: ${current.droppedHunks} hunks over the limit of ${options.maxHunksPerFile} per file dropped`,
+        line: current.inputLine,
+        kind: 'skipped',
+      });
+    }
+    files.push(finishFile(current));
+    current = null;
+  };
+  const newBuilder = (line: number): FileBuilder => ({
+    oldPath: null, newPath: null, fromHeader: false, isNew: false, isDeleted: false, rename: false, copy: false,
+    modeChange: false, binary: false, combined: false, inputLine: line, hunks: [], droppedHunks: 0,
+  });
+  const noteDropped = (): void => {
+    if (droppedAfterTruncation !== null) {
+      problems.push({ message: `hunk truncated at line ${droppedAfterTruncation}: the quoted or cut lines after it were not reviewed`, line: droppedAfterTruncation, kind: 'skipped' });
+      droppedAfterTruncation = null;
+    }
+  };
+
+  let i = from;
+  while (i < to) {
+    const t = texts[i];
+    if (t.startsWith('diff --git ')) {
+      noteDropped();
+      closeFile();
+      const b = newBuilder(src.lines[i]);
+      current = b;
+      const paths = gitHeaderPaths(t.slice('diff --git '.length));
+      if (paths) [b.oldPath, b.newPath] = stripPrefixPair(paths[0], paths[1]);
+      i = readGitExtendedHeader(src, i + 1, to, b, problems);
+      continue;
+    }
+    if (t.startsWith('diff --cc ') || t.startsWith('diff --combined ')) {
+      noteDropped();
+      closeFile();
+      const b = newBuilder(src.lines[i]);
+      b.combined = true;
+      b.oldPath = b.newPath = t.slice(t.indexOf(' ', 5) + 1).trim();
+      problems.push({ message: `${b.newPath}: combined (merge) diff skipped`, line: src.lines[i], kind: 'skipped' });
+      current = b;
+      i++;
+      while (i < to && !isFileStart(texts, i)) i++;
+      closeFile();
+      continue;
+    }
+    if (t.startsWith('--- ') && isPlainFileStart(texts, i)) {
+      noteDropped();
+      closeFile();
+      const b = newBuilder(src.lines[i]);
+      current = b;
+      [b.oldPath, b.newPath] = plainPaths(markerPath(t), markerPath(texts[i + 1]));
+      i += 2;
+      continue;
+    }
+    if (isHunkHeader(t)) {
+      noteDropped();
+      if (!current) {
+        // A quoted reply may keep only the @@ lines of the diff: the file name is not known.
+        current = newBuilder(src.lines[i]);
+        current.oldPath = current.newPath = fallbackPath;
+      }
+      const hunk = readHunk(src, i, to);
+      if (current.hunks.length >= options.maxHunksPerFile) current.droppedHunks++;
+      else current.hunks.push(hunk.hunk);
+      i = hunk.next;
+      if (hunk.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
+      continue;
+    }
+    i++;
+  }
+  noteDropped();
+  closeFile();
+  return { files, problems };
+}
+
+function lineAt(src: SourceLines, i: number): number {
+  return src.lines[Math.min(i, src.lines.length - 1)] ?? 1;
+}
+
+/** After a truncated hunk: do hunk-like lines follow before the next header (so something was dropped)? */
+function looksLikeDroppedHunkLines(texts: readonly string[], from: number, to: number): boolean {
+  for (let i = from; i < to && i < from + 2; i++) {
+    const t = texts[i];
+    if (t === CUT_SENTINEL) return true;
+    if (isFileStart(texts, i) || isHunkHeader(t)) return false;
+    if (t === '-- ') return false;
+    if (t[0] === '+' || t[0] === '-' || t[0] === ' ') return true;
+  }
+  return false;
+}
+
+/** Paths of a `diff -u` file: strips a/ b/ (or a differing first directory, as `patch -p1` would). */
+function plainPaths(oldPath: string | null, newPath: string | null): [string | null, string | null] {
+  const [a, b] = stripPrefixPair(oldPath, newPath);
+  if (a !== oldPath || b !== newPath || a === null || b === null) return [a, b];
+  const sa = a.indexOf('/');
+  const sb = b.indexOf('/');
+  if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) return [a.slice(sa + 1), b.slice(sb + 1)];
+  return [a, b];
+}
+
+/** Reads git's extended header lines after `diff --git`; returns the index after them (and after binary data). */
+function readGitExtendedHeader(src: SourceLines, start: number, to: number, b: FileBuilder, problems: ScanProblem[]): number {
+  const texts = src.texts;
+  let i = start;
+  for (; i < to; i++) {
+    const t = texts[i];
+    if (t.startsWith('old mode ') || t.startsWith('new mode ')) b.modeChange = true;
+    else if (t.startsWith('new file mode ')) b.isNew = true;
+    else if (t.startsWith('deleted file mode ')) b.isDeleted = true;
+    else if (t.startsWith('similarity index ') || t.startsWith('dissimilarity index ') || t.startsWith('index ')) {
+      // informational
+    } else if (t.startsWith('rename from ') || t.startsWith('rename old ')) {
+      b.rename = true;
+      b.oldPath = unquoteMaybe(t.slice(t.indexOf(' ', 7) + 1));
+    } else if (t.startsWith('rename to ') || t.startsWith('rename new ')) {
+      b.rename = true;
+      b.newPath = unquoteMaybe(t.slice(t.indexOf(' ', 7) + 1));
+    } else if (t.startsWith('copy from ')) {
+      b.copy = true;
+      b.oldPath = unquoteMaybe(t.slice('copy from '.length));
+    } else if (t.startsWith('copy to ')) {
+      b.copy = true;
+      b.newPath = unquoteMaybe(t.slice('copy to '.length));
+    } else if (t.startsWith('--- ') && texts[i + 1]?.startsWith('+++ ')) {
+      const [oldPath, newPath] = stripPrefixPair(markerPath(t), markerPath(texts[i + 1]));
+      b.oldPath = oldPath ?? b.oldPath;
+      b.newPath = newPath ?? b.newPath;
+      if (oldPath === null) b.isNew = true;
+      if (newPath === null) b.isDeleted = true;
+      i++;
+    } else if (t.startsWith('Binary files ') || t === 'GIT binary patch') {
+      b.binary = true;
+      problems.push({ message: `${fileDisplayPath(b)}: binary patch skipped (${t})`, line: src.lines[i], kind: 'skipped' });
+      if (t === 'GIT binary patch') {
+        i++;
+        while (i < to && !isFileStart(texts, i) && texts[i] !== '-- ') i++;
+        return i;
+      }
+    } else break;
+  }
+  return i;
+}
+
+function unquoteMaybe(s: string): string {
+  return s.startsWith('"') ? readQuoted(s).value : s;
+}
+
+/** Reads one hunk starting at its @@ line; stops when the header's counts are met or at a line that cannot belong. */
+function readHunk(src: SourceLines, start: number, to: number): { hunk: Hunk; next: number } {
+  const texts = src.texts;
+  const m = HUNK_HEADER.exec(texts[start]) as RegExpExecArray;
+  const oldStart = Number(m[1]);
+  const oldLines = m[2] === undefined ? 1 : Number(m[2]);
+  const newStart = Number(m[3]);
+  const newLines = m[4] === undefined ? 1 : Number(m[4]);
+  let remOld = oldLines;
+  let remNew = newLines;
+  const body: number[] = [];
+  let i = start + 1;
+  for (; i < to && (remOld > 0 || remNew > 0); i++) {
+    const t = texts[i];
+    const c = t.charCodeAt(0);
+    if (c === 92 /* \ */) continue; // "\ No newline at end of file"
+    if (t === '' || c === 32 /* space */) {
+      if (remOld === 0 || remNew === 0) break;
+      remOld--;
+      remNew--;
+    } else if (c === 43 /* + */) {
+      if (remNew === 0) break;
+      remNew--;
+    } else if (c === 45 /* - */) {
+      if (remOld === 0) break;
+      if (t === '-- ' && !isHunkBodyLine(texts[i + 1])) break; // mail signature after a short hunk
+      if (t.startsWith('--- ') && texts[i + 1]?.startsWith('+++ ') && isHunkHeader(texts[i + 2])) break;
+      remOld--;
+    } else break;
+    body.push(i);
+  }
+  while (i < to && texts[i].charCodeAt(0) === 92) i++; // trailing "\ No newline" pseudo-lines
+  const truncated = remOld > 0 || remNew > 0;
+  return {
+    hunk: {
+      oldStart, oldLines, newStart, newLines,
+      heading: m[5].trim(),
+      inputLine: src.lines[start],
+      lines: classifyLines(src, texts[start], body, oldStart, newStart),
+      truncated,
+    },
+    next: i,
+  };
+}
+
+function isHunkBodyLine(t: string | undefined): boolean {
+  return t !== undefined && (t[0] === ' ' || t[0] === '+' || t[0] === '-');
+}
+
+/** Runs parse-diff on the hunk's own lines and pairs each change with its input position. */
+function classifyLines(src: SourceLines, header: string, body: number[], oldStart: number, newStart: number): HunkLine[] {
+  const bodyTexts = body.map((k) => src.texts[k]);
+  let changes: parseDiff.Change[] = [];
+  try {
+    const parsed = parseDiff(`--- a/x\n+++ b/x\n${header}\n${bodyTexts.join('\n')}`);
+    changes = (parsed[0]?.chunks[0]?.changes ?? []).filter((ch) => !ch.content.startsWith('\\'));
+  } catch {
+    changes = [];
+  }
+  const agrees = changes.length === body.length && changes.every((ch, k) => markerKind(bodyTexts[k]) === ch.type);
+  let oldLine = oldStart;
+  let newLine = newStart;
+  const out: HunkLine[] = new Array(body.length);
+  for (let k = 0; k < body.length; k++) {
+    const idx = body[k];
+    const raw = bodyTexts[k];
+    // parse-diff is the classifier; our own reading of the marker is the fallback if it ever disagrees.
+    const type = agrees ? changes[k].type : markerKind(raw);
+    const text = raw.length > 0 ? raw.slice(1) : '';
+    const column = src.columns[idx] + (raw.length > 0 ? 1 : 0);
+    if (type === 'add') out[k] = { kind: 'add', text, inputLine: src.lines[idx], inputColumn: column, newLine: newLine++ };
+    else if (type === 'del') out[k] = { kind: 'del', text, inputLine: src.lines[idx], inputColumn: column, oldLine: oldLine++ };
+    else out[k] = { kind: 'context', text, inputLine: src.lines[idx], inputColumn: column, oldLine: oldLine++, newLine: newLine++ };
+  }
+  return out;
+}
+
+function markerKind(raw: string): 'add' | 'del' | 'normal' {
+  if (raw[0] === '+') return 'add';
+  if (raw[0] === '-') return 'del';
+  return 'normal';
+}

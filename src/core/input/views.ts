@@ -1,0 +1,225 @@
+/**
+ * C views of a file diff: line-aligned hunk-only images, and whole images when the hunks apply to a base text.
+ */
+import type { CView, FileDiff, Hunk } from '../types';
+
+type Image = 'post' | 'pre';
+
+export function isCPath(path: string): boolean {
+  return /\.[ch]$/.test(path);
+}
+
+function imageLineOf(line: Hunk['lines'][number], image: Image): number | undefined {
+  return image === 'post' ? line.newLine : line.oldLine;
+}
+
+function shows(line: Hunk['lines'][number], image: Image): boolean {
+  return image === 'post' ? line.kind !== 'del' : line.kind !== 'add';
+}
+
+function mergeRanges(ranges: { from: number; to: number }[]): { from: number; to: number }[] {
+  const sorted = ranges.filter((r) => r.to >= r.from).sort((a, b) => a.from - b.from);
+  const out: { from: number; to: number }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/**
+ * One image from the hunks alone. `shift(hunkIndex)` moves image lines when the hunks were applied at an offset.
+ */
+function buildHunkImage(file: FileDiff, image: Image, path: string): CView {
+  const textByLine: string[] = [];
+  const changed: number[] = [];
+  const ranges: { from: number; to: number }[] = [];
+  const inputLines: Record<number, { line: number; column: number }> = {};
+  let maxLine = 0;
+  for (const hunk of file.hunks) {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const line of hunk.lines) {
+      if (!shows(line, image)) continue;
+      const n = imageLineOf(line, image);
+      if (n === undefined || n < 1) continue;
+      textByLine[n] = line.text;
+      inputLines[n] = { line: line.inputLine, column: line.inputColumn };
+      if (line.kind !== 'context') changed.push(n);
+      first = Math.min(first, n);
+      last = Math.max(last, n);
+      maxLine = Math.max(maxLine, n);
+    }
+    if (first <= last) ranges.push({ from: first, to: last });
+  }
+  const lines = new Array<string>(maxLine);
+  for (let n = 1; n <= maxLine; n++) lines[n - 1] = textByLine[n] ?? '';
+  const visibleLines = mergeRanges(ranges);
+  return {
+    path,
+    image,
+    text: lines.join('\n'),
+    complete: wholeFileShown(file, image, visibleLines),
+    changedLines: [...new Set(changed)].sort((a, b) => a - b),
+    visibleLines,
+    inputLines,
+  };
+}
+
+/** A new file's post-image (or a deleted file's pre-image) is complete when its one hunk shows every line. */
+function wholeFileShown(file: FileDiff, image: Image, visible: { from: number; to: number }[]): boolean {
+  const createdOrRemoved = image === 'post' ? file.status === 'added' : file.status === 'deleted';
+  if (!createdOrRemoved || file.hunks.length !== 1) return false;
+  const hunk = file.hunks[0];
+  if (hunk.truncated) return false;
+  const count = image === 'post' ? hunk.newLines : hunk.oldLines;
+  if (count === 0) return visible.length === 0;
+  return visible.length === 1 && visible[0].from === 1 && visible[0].to === count;
+}
+
+function reviewable(file: FileDiff): boolean {
+  return file.status !== 'binary' && file.status !== 'combined' && file.hunks.length > 0;
+}
+
+/** Line-aligned views of the post- and pre-image built from the hunks alone. */
+export function hunkViews(file: FileDiff): { post?: CView; pre?: CView } {
+  if (!reviewable(file)) return {};
+  const out: { post?: CView; pre?: CView } = {};
+  if (file.status !== 'deleted' && file.newPath !== null) out.post = buildHunkImage(file, 'post', file.newPath);
+  if (file.status !== 'added' && file.oldPath !== null) out.pre = buildHunkImage(file, 'pre', file.oldPath);
+  return out;
+}
+
+interface Placement {
+  /** 0-based index in the base where the hunk's old lines start. */
+  oldIndex: number;
+  /** 0-based index in the result where the hunk's new lines start. */
+  newIndex: number;
+}
+
+interface Applied {
+  baseLines: string[];
+  resultLines: string[];
+  placements: Placement[];
+  finalNewline: boolean;
+}
+
+function splitText(text: string): { lines: string[]; finalNewline: boolean } {
+  if (text === '') return { lines: [], finalNewline: true };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
+  const finalNewline = lines[lines.length - 1] === '';
+  if (finalNewline) lines.pop();
+  return { lines, finalNewline };
+}
+
+function matchesAt(base: string[], at: number, expected: string[], loose: boolean): boolean {
+  if (at < 0 || at + expected.length > base.length) return false;
+  for (let k = 0; k < expected.length; k++) {
+    const a = base[at + k];
+    const b = expected[k];
+    if (a !== b && !(loose && a.trimEnd() === b.trimEnd())) return false;
+  }
+  return true;
+}
+
+/** Finds where `expected` matches, nearest to `want` first (like patch's offset search), not before `floor`. */
+function locate(base: string[], want: number, floor: number, expected: string[]): number {
+  for (const loose of [false, true]) {
+    const limit = Math.max(want - floor, base.length - want) + 1;
+    for (let delta = 0; delta <= limit; delta++) {
+      if (want + delta >= floor && matchesAt(base, want + delta, expected, loose)) return want + delta;
+      if (delta > 0 && want - delta >= floor && matchesAt(base, want - delta, expected, loose)) return want - delta;
+    }
+  }
+  return -1;
+}
+
+function applyInternal(base: string, file: FileDiff): { ok: true; applied: Applied } | { ok: false; reason: string } {
+  if (file.status === 'binary' || file.status === 'combined') return { ok: false, reason: `${file.status} diff cannot be applied` };
+  const { lines: baseLines, finalNewline } = splitText(base);
+  const result: string[] = [];
+  const placements: Placement[] = [];
+  let cursor = 0; // next base line not yet copied
+  let offset = 0; // found position - stated position of the previous hunk, carried like patch does
+  for (let h = 0; h < file.hunks.length; h++) {
+    const hunk = file.hunks[h];
+    if (hunk.truncated) return { ok: false, reason: `hunk ${h + 1} (@@ -${hunk.oldStart},${hunk.oldLines}) is truncated` };
+    const expected = hunk.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
+    // For a pure insertion git states the line *before* the insertion point.
+    const stated = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    let at: number;
+    if (expected.length === 0) {
+      at = stated + offset;
+      if (at < cursor || at > baseLines.length) return { ok: false, reason: `hunk ${h + 1} inserts at line ${hunk.oldStart + 1}, outside the file` };
+    } else {
+      at = locate(baseLines, Math.max(cursor, stated + offset), cursor, expected);
+      if (at < 0) {
+        return { ok: false, reason: `hunk ${h + 1} (@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@) context does not match` };
+      }
+    }
+    offset = at - stated;
+    for (; cursor < at; cursor++) result.push(baseLines[cursor]);
+    placements.push({ oldIndex: at, newIndex: result.length });
+    for (const line of hunk.lines) if (line.kind !== 'del') result.push(line.text);
+    cursor = at + expected.length;
+  }
+  for (; cursor < baseLines.length; cursor++) result.push(baseLines[cursor]);
+  return { ok: true, applied: { baseLines, resultLines: file.status === 'deleted' ? [] : result, placements, finalNewline } };
+}
+
+/** Applies the file's hunks to the whole base text (exact context, nearest offset first; trailing blanks tolerated). */
+export function applyFileDiff(base: string, file: FileDiff): { ok: true; text: string } | { ok: false; reason: string } {
+  try {
+    const r = applyInternal(base, file);
+    if (!r.ok) return r;
+    const { resultLines, finalNewline } = r.applied;
+    return { ok: true, text: resultLines.join('\n') + (finalNewline && resultLines.length > 0 ? '\n' : '') };
+  } catch (e) {
+    return { ok: false, reason: `internal error: ${(e as Error).message}` };
+  }
+}
+
+function wholeView(path: string, image: Image, lines: string[], file: FileDiff, placements: Placement[]): CView {
+  const inputLines: Record<number, { line: number; column: number }> = {};
+  const changed: number[] = [];
+  file.hunks.forEach((hunk, h) => {
+    let n = (image === 'post' ? placements[h].newIndex : placements[h].oldIndex) + 1;
+    for (const line of hunk.lines) {
+      if (!shows(line, image)) continue;
+      inputLines[n] = { line: line.inputLine, column: line.inputColumn };
+      if (line.kind !== 'context') changed.push(n);
+      n++;
+    }
+  });
+  return {
+    path,
+    image,
+    text: lines.join('\n'),
+    complete: true,
+    changedLines: changed,
+    visibleLines: lines.length > 0 ? [{ from: 1, to: lines.length }] : [],
+    inputLines,
+  };
+}
+
+/** Whole-file views when the hunks apply to `base`; otherwise the hunk views and a problem saying so. */
+export function fullViews(base: string | undefined, file: FileDiff): { post?: CView; pre?: CView; problem?: string } {
+  if (!reviewable(file)) return {};
+  const effectiveBase = base ?? (file.status === 'added' ? '' : undefined);
+  if (effectiveBase === undefined) return hunkViews(file);
+  const path = file.newPath ?? file.oldPath ?? 'unknown';
+  let r: ReturnType<typeof applyInternal>;
+  try {
+    r = applyInternal(effectiveBase, file);
+  } catch (e) {
+    r = { ok: false, reason: `internal error: ${(e as Error).message}` };
+  }
+  if (!r.ok) return { ...hunkViews(file), problem: `hunks do not apply to ${path}: ${r.reason}; reviewed the hunks only` };
+  const { baseLines, resultLines, placements } = r.applied;
+  const out: { post?: CView; pre?: CView } = {};
+  if (file.status !== 'deleted' && file.newPath !== null) out.post = wholeView(file.newPath, 'post', resultLines, file, placements);
+  if (file.status !== 'added' && file.oldPath !== null) out.pre = wholeView(file.oldPath, 'pre', baseLines, file, placements);
+  return out;
+}
