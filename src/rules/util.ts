@@ -448,3 +448,13 @@ export function hookScenarios(
 export function reaches(ctx: RuleContext, fn: FunctionFact, names: readonly string[]): CallFact[] {
   return callsIn(reachableFunctions(ctx, fn), names);
 }
+
+/** Entry points: functions no driver callback reaches and no other function of the file calls (open/ioctl handlers). */
+export function entryFunctions(ctx: RuleContext): FunctionFact[] {
+  const called = new Set<string>();
+  for (const fn of ctx.facts.functions) {
+    for (const c of fn.calls) called.add(c.callee);
+    for (const a of fn.devmActions) called.add(a.fn);
+  }
+  return nonCallbackFunctions(ctx).filter((f) => !called.has(f.name));
+}

@@ -1,0 +1,111 @@
+/**
+ * OWN013: a private domain attached in a driver's probe that is not detached on unbind or on a probe-failure exit.
+ * The group is left on that domain: the next DMA-API driver DMAs through the wrong domain (or a freed one), and
+ * VFIO cannot claim the group (-EBUSY). A detach registered as a devm action is fine for a plain attach: it runs
+ * after dma_cleanup, which does not look at the domain; the replay says whether it holds.
+ */
+import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, ViolationKind } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import {
+  callAtStep,
+  callbackFunctions,
+  callsIn,
+  driverPrefix,
+  driverScenarios,
+  entryFunctions,
+  functionScenarios,
+  isDriverCode,
+  keyOf,
+  traceOf,
+  unseenBody,
+  unseenLocalHelpers,
+  unseenRemove,
+} from './util';
+
+export const ATTACH_CALLS = ['iommu_attach_device', 'iommu_attach_group'];
+const LEFT_KINDS: readonly ViolationKind[] = ['left-private-domain', 'use-after-free'];
+
+function attachOnPath(ctx: RuleContext, s: ScenarioResult, attaches: CallFact[]): CallFact {
+  for (let i = s.trace.length - 1; i >= 0; i--) {
+    const c = callAtStep(ctx, s.trace[i], ATTACH_CALLS);
+    if (c) return c;
+  }
+  return attaches[0];
+}
+
+function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
+  const cbs = callbackFunctions(ctx, driver);
+  const attaches = callsIn(cbs.functions, ATTACH_CALLS);
+  if (attaches.length === 0) return;
+  const reported = new Set<string>();
+  for (const s of driverScenarios(ctx, driver, ['singleton'])) {
+    const v = s.violations.find((x) => LEFT_KINDS.includes(x.kind));
+    if (!v) continue;
+    const attach = attachOnPath(ctx, s, attaches);
+    const inProbe = s.outcome === 'probe-failed';
+    const key = keyOf('OWN013', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
+    if (reported.has(key)) continue;
+    reported.add(key);
+    let unseen: string | undefined;
+    if (inProbe) unseen = unseenBody(ctx, attach.inFunction ? ctx.functionByName(attach.inFunction) : cbs.byField.probe);
+    else {
+      unseen = unseenRemove(ctx, driver);
+      const helpers = unseenLocalHelpers(ctx, cbs.functions, driverPrefix(driver));
+      if (!unseen && helpers.length > 0) unseen = `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may detach it`;
+    }
+    ctx.report({
+      messageId: inProbe ? 'leakOnError' : 'leakOnUnbind',
+      data: { driver: driver.name, attach: attach.callee, fn: attach.inFunction ?? 'probe', scenario: s.name, kind: v.kind },
+      span: attach.calleeSpan,
+      scenario: s,
+      trace: traceOf(s, v),
+      unseen,
+      key,
+    });
+  }
+}
+
+/** open/ioctl-style functions: the attach is meant to outlive a successful call; only failing exits must undo it. */
+function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
+  const attaches = callsIn([fn], ATTACH_CALLS);
+  if (attaches.length === 0) return;
+  for (const s of functionScenarios(ctx, fn, ['singleton'])) {
+    if (s.outcome !== 'probe-failed') continue;
+    const v = s.violations.find((x) => LEFT_KINDS.includes(x.kind));
+    if (!v) continue;
+    const attach = attachOnPath(ctx, s, attaches);
+    ctx.report({
+      messageId: 'leakOnErrorFn',
+      data: { fn: fn.name, attach: attach.callee, scenario: s.name },
+      span: attach.calleeSpan,
+      scenario: s,
+      trace: traceOf(s, v),
+      unseen: unseenBody(ctx, fn),
+      key: keyOf('OWN013', fn.name, attach.callee, 'error-exit'),
+    });
+    return;
+  }
+}
+
+export const attachWithoutDetach = createRule({
+  meta: {
+    code: 'OWN013',
+    name: 'attach-without-detach',
+    category: 'attach',
+    defaultSeverity: 'error',
+    tier: 1,
+    description: 'A domain attached with iommu_attach_device()/iommu_attach_group() must be detached on remove and on every probe-failure exit.',
+    messages: {
+      leakOnUnbind:
+        '{{driver}}: the domain attached by {{attach}}() in {{fn}}() is still attached after unbind; the group stays on a private (possibly freed) domain, so the next DMA-API driver uses the wrong translation and VFIO cannot claim the group (-EBUSY)',
+      leakOnError: '{{driver}}: {{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+      leakOnErrorFn: '{{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+    },
+  },
+  check(ctx) {
+    if (!isDriverCode(ctx)) return;
+    if (!ctx.facts.functions.some((f) => f.calls.some((c) => ATTACH_CALLS.includes(c.callee)))) return;
+    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
+    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn);
+  },
+});

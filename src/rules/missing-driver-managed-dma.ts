@@ -1,0 +1,80 @@
+/**
+ * OWN001: a driver that hands its device to user space (VFIO / iommufd, or claims DMA ownership itself) without
+ * setting driver_managed_dma. Its bind already took a DMA-API count, so the later claim fails with -EPERM.
+ */
+import type { BusKind, DriverStructFact } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import {
+  callsTo,
+  driverScenarios,
+  firstViolation,
+  fixAddManagedDma,
+  isDriverCode,
+  keyOf,
+  managedDmaFlag,
+  traceOf,
+  vfioEvidence,
+} from './util';
+
+/** Buses whose driver struct carries the flag (on the released kernels; series v1/v4 put it in device_driver). */
+const BUSES_WITH_FLAG: readonly BusKind[] = ['pci', 'platform', 'amba', 'fsl_mc', 'cdx'];
+
+/** Registration calls that only make sense in a VFIO driver's probe (for the struct-not-visible case). */
+const PROBE_REGISTRATIONS = ['vfio_register_group_dev', 'vfio_pci_core_register_device'];
+
+function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
+  if (driver.managedDma.state === 'present') return; // set (a stale spelling is stale-api-name's business)
+  const flag = managedDmaFlag(ctx.target);
+  if (!flag.inDeviceDriver && !BUSES_WITH_FLAG.includes(driver.bus)) return;
+  const evidence = vfioEvidence(ctx, driver);
+  if (!evidence) return;
+  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  const hit = firstViolation(scenarios, ['claim-failed', 'error-return']) ?? firstViolation(scenarios);
+  const unseen =
+    driver.managedDma.state === 'unknown' && !ctx.complete
+      ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
+      : undefined;
+  ctx.report({
+    messageId: 'missing',
+    data: { driver: driver.name, evidence: evidence.name, flag: flag.field, errno: hit?.violation.errno ?? '-EPERM' },
+    span: driver.nameSpan,
+    scenario: hit?.scenario ?? scenarios[0],
+    trace: hit ? traceOf(hit.scenario, hit.violation) : undefined,
+    fixes: [fixAddManagedDma(ctx, driver)],
+    unseen,
+    key: keyOf('OWN001', driver.name),
+  });
+}
+
+export const missingDriverManagedDma = createRule({
+  meta: {
+    code: 'OWN001',
+    name: 'missing-driver-managed-dma',
+    category: 'ownership',
+    defaultSeverity: 'error',
+    tier: 1,
+    description: 'A driver that gives its device to user space (VFIO, iommufd) or claims DMA ownership must set driver_managed_dma.',
+    messages: {
+      missing:
+        '{{driver}} uses {{evidence}}() but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
+      missingStructUnseen:
+        '{{fn}}() registers a VFIO device with {{evidence}}(); the driver struct that binds it must set .{{flag}} = true or the group cannot be claimed (-EPERM)',
+    },
+  },
+  check(ctx) {
+    if (!isDriverCode(ctx)) return;
+    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
+    // A patch that adds VFIO registration to a probe whose driver struct is outside the hunks.
+    if (ctx.facts.drivers.length > 0 || ctx.complete) return;
+    for (const call of callsTo(ctx.facts, PROBE_REGISTRATIONS)) {
+      if (!ctx.isAdded(call.span) || !call.inFunction || !/probe/.test(call.inFunction)) continue;
+      ctx.report({
+        messageId: 'missingStructUnseen',
+        data: { fn: call.inFunction, evidence: call.callee, flag: managedDmaFlag(ctx.target).field },
+        span: call.calleeSpan,
+        unseen: `the driver struct that binds ${call.inFunction}() (does it set .${managedDmaFlag(ctx.target).field}?)`,
+        key: keyOf('OWN001', call.inFunction, call.callee),
+      });
+    }
+  },
+});

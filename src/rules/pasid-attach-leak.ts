@@ -1,0 +1,120 @@
+/**
+ * OWN019: a PASID attachment (iommu_attach_device_pasid / iommu_sva_bind_device) still present when the bus's
+ * dma_cleanup runs. unuse then WARNs and skips the decrement: the DMA-API count leaks for good (VFIO -EPERM, other
+ * binds -EBUSY). devm actions run after dma_cleanup, so a devm detach is too late.
+ */
+import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, ViolationKind } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import {
+  callAtStep,
+  callbackFunctions,
+  callsIn,
+  driverPrefix,
+  driverScenarios,
+  entryFunctions,
+  functionScenarios,
+  isDriverCode,
+  keyOf,
+  traceOf,
+  unseenBody,
+  unseenLocalHelpers,
+  unseenRemove,
+} from './util';
+
+export const PASID_ATTACH_CALLS = ['iommu_attach_device_pasid', 'iommu_sva_bind_device'];
+const LEAK_KINDS: readonly ViolationKind[] = ['pasid-leak', 'leaked-owner-cnt'];
+
+function attachOnPath(ctx: RuleContext, s: ScenarioResult, attaches: CallFact[]): CallFact {
+  for (let i = s.trace.length - 1; i >= 0; i--) {
+    const c = callAtStep(ctx, s.trace[i], PASID_ATTACH_CALLS);
+    if (c) return c;
+  }
+  return attaches[0];
+}
+
+function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | undefined {
+  const cbs = callbackFunctions(ctx, driver);
+  const f = callsIn(cbs.devmActions, ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'])[0];
+  return f?.inFunction;
+}
+
+function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
+  const cbs = callbackFunctions(ctx, driver);
+  const attaches = callsIn(cbs.functions.filter((f) => !cbs.devmActions.includes(f)), PASID_ATTACH_CALLS);
+  if (attaches.length === 0) return;
+  const reported = new Set<string>();
+  for (const s of driverScenarios(ctx, driver, ['singleton'])) {
+    const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind)) ?? s.violations.find((x) => x.kind === 'warn' && /unuse|release/.test(x.api ?? ''));
+    if (!v) continue;
+    const attach = attachOnPath(ctx, s, attaches);
+    const inProbe = s.outcome === 'probe-failed';
+    const key = keyOf('OWN019', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
+    if (reported.has(key)) continue;
+    reported.add(key);
+    const devm = inProbe ? undefined : isDevmDetach(ctx, driver);
+    let unseen: string | undefined;
+    if (inProbe) unseen = unseenBody(ctx, attach.inFunction ? ctx.functionByName(attach.inFunction) : cbs.byField.probe);
+    else if (!devm) {
+      unseen = unseenRemove(ctx, driver);
+      const helpers = unseenLocalHelpers(ctx, cbs.functions, driverPrefix(driver));
+      if (!unseen && helpers.length > 0) unseen = `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may detach it`;
+    }
+    ctx.report({
+      messageId: inProbe ? 'leakOnError' : devm ? 'devmDetach' : 'leakOnUnbind',
+      data: { driver: driver.name, attach: attach.callee, fn: attach.inFunction ?? 'probe', scenario: s.name, action: devm ?? '' },
+      span: attach.calleeSpan,
+      scenario: s,
+      trace: traceOf(s, v),
+      unseen,
+      key,
+    });
+  }
+}
+
+function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
+  const attaches = callsIn([fn], PASID_ATTACH_CALLS);
+  if (attaches.length === 0) return;
+  for (const s of functionScenarios(ctx, fn, ['singleton'])) {
+    if (s.outcome !== 'probe-failed') continue;
+    const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind));
+    if (!v) continue;
+    const attach = attachOnPath(ctx, s, attaches);
+    ctx.report({
+      messageId: 'leakOnErrorFn',
+      data: { fn: fn.name, attach: attach.callee, scenario: s.name },
+      span: attach.calleeSpan,
+      scenario: s,
+      trace: traceOf(s, v),
+      unseen: unseenBody(ctx, fn),
+      key: keyOf('OWN019', fn.name, attach.callee, 'error-exit'),
+    });
+    return;
+  }
+}
+
+export const pasidAttachLeak = createRule({
+  meta: {
+    code: 'OWN019',
+    name: 'pasid-attach-leak',
+    category: 'pasid',
+    defaultSeverity: 'error',
+    tier: 1,
+    description: 'A PASID attach or SVA bind must be undone in .remove (not a devm action) and on every probe-failure exit.',
+    // pasid_array exists from 6.2; before it, SVA binds did not block ownership changes.
+    targets: ['6.2', '6.14', '6.15', 'latest'],
+    messages: {
+      leakOnUnbind:
+        '{{driver}}: the PASID attached by {{attach}}() in {{fn}}() is still attached when dma_cleanup runs; unuse WARNs and skips the decrement, so the group\'s DMA-API count leaks (VFIO -EPERM, other binds -EBUSY)',
+      devmDetach:
+        '{{driver}}: the PASID attached by {{attach}}() in {{fn}}() is detached in the devm action {{action}}(), which runs after dma_cleanup; unuse has already WARNed and leaked the count. Detach in .remove',
+      leakOnError: '{{driver}}: {{fn}}() attaches a PASID with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+      leakOnErrorFn: '{{fn}}() attaches a PASID with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+    },
+  },
+  check(ctx) {
+    if (!isDriverCode(ctx)) return;
+    if (!ctx.facts.functions.some((f) => f.calls.some((c) => PASID_ATTACH_CALLS.includes(c.callee)))) return;
+    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
+    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn);
+  },
+});

@@ -1,0 +1,186 @@
+/**
+ * OWN010: the "use/unuse" pair must balance. Bus code: dma_configure takes a DMA-API count with
+ * iommu_device_use_default_domain() and dma_cleanup must drop it, gated by the same driver_managed_dma test, and a
+ * failed use must fail the probe. On series-v5 the driver-visible iommu_device_use_dma_api()/unuse must balance too.
+ */
+import type { BusTypeFact, CallFact, FunctionFact, KernelTarget, ScenarioResult, TraceStep } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import {
+  callAtStep,
+  callbackFunctions,
+  callsIn,
+  driverScenarios,
+  hookScenarios,
+  isDriverCode,
+  keyOf,
+  reaches,
+  traceOf,
+  unseenBody,
+  unseenRemove,
+} from './util';
+
+interface UsePair {
+  use: string;
+  unuse: string;
+}
+
+function pairFor(target: KernelTarget): UsePair {
+  return target === 'series-v5'
+    ? { use: 'iommu_device_use_dma_api', unuse: 'iommu_device_unuse_dma_api' }
+    : { use: 'iommu_device_use_default_domain', unuse: 'iommu_device_unuse_default_domain' };
+}
+
+function stepRuns(step: TraceStep, api: string): boolean {
+  return new RegExp(`\\b${api}\\b`).test(step.step);
+}
+
+/** The cleanup hook paired with a configure hook: from the bus_type, else by name. */
+function cleanupFor(ctx: RuleContext, configure: FunctionFact, bus: BusTypeFact | undefined): { name?: string; fn?: FunctionFact } {
+  const named = bus ? bus.dmaCleanup ?? bus.dmaUnconfigure : undefined;
+  if (named) return { name: named, fn: ctx.functionByName(named) };
+  for (const suffix of ['cleanup', 'unconfigure']) {
+    const name = configure.name.replace(/configure$/, suffix);
+    const fn = ctx.functionByName(name);
+    if (fn) return { name, fn };
+  }
+  return {};
+}
+
+function checkBusHooks(ctx: RuleContext): void {
+  const pair = pairFor(ctx.target);
+  const configures = new Map<string, BusTypeFact | undefined>();
+  for (const b of ctx.facts.busTypes) if (b.dmaConfigure) configures.set(b.dmaConfigure, b);
+  for (const f of ctx.facts.functions) if (/_dma_configure$/.test(f.name) && !configures.has(f.name)) configures.set(f.name, undefined);
+
+  for (const [name, bus] of configures) {
+    const configure = ctx.functionByName(name);
+    if (!configure) continue;
+    const use = reaches(ctx, configure, [pair.use])[0];
+    if (!use) continue; // a configure hook that takes no count is bus-without-ownership-hooks' business
+    const cleanup = cleanupFor(ctx, configure, bus);
+
+    if (!cleanup.fn) {
+      // A cleanup named by the bus_type but defined elsewhere: nothing to judge.
+      if (!cleanup.name) {
+        const known = (bus !== undefined && bus.complete) || ctx.complete;
+        ctx.report({
+          messageId: 'noCleanup',
+          data: { configure: name, use: pair.use, unuse: pair.unuse },
+          span: use.calleeSpan,
+          unseen: known ? undefined : `the dma_cleanup hook paired with ${name}()`,
+          key: keyOf('OWN010', name, 'no-cleanup'),
+        });
+      }
+    } else if (reaches(ctx, cleanup.fn, [pair.unuse]).length === 0) {
+      ctx.report({
+        messageId: 'cleanupNoUnuse',
+        data: { configure: name, cleanup: cleanup.fn.name, use: pair.use, unuse: pair.unuse },
+        span: use.calleeSpan,
+        unseen: unseenBody(ctx, cleanup.fn),
+        key: keyOf('OWN010', name, 'cleanup-no-unuse'),
+      });
+    } else {
+      checkGating(ctx, pair, configure, cleanup.fn, use);
+    }
+    checkSwallowed(ctx, pair, configure, use);
+  }
+}
+
+/** use and unuse must be skipped by the same driver_managed_dma test: replay both hooks with the flag set. */
+function checkGating(ctx: RuleContext, pair: UsePair, configure: FunctionFact, cleanup: FunctionFact, use: CallFact): void {
+  const conf = hookScenarios(ctx, configure, 'dma_configure', true);
+  const clean = hookScenarios(ctx, cleanup, 'dma_cleanup', true);
+  if (conf.length === 0 || clean.length === 0) return;
+  const usesWithFlag = conf.find((s) => s.trace.some((t) => stepRuns(t, pair.use)));
+  const unusesWithFlag = clean.find((s) => s.trace.some((t) => stepRuns(t, pair.unuse)));
+  if (usesWithFlag && !unusesWithFlag) {
+    ctx.report({
+      messageId: 'gatingMismatch',
+      data: { hook: configure.name, api: pair.use, other: cleanup.name },
+      span: use.calleeSpan,
+      scenario: usesWithFlag,
+      key: keyOf('OWN010', configure.name, 'gating'),
+    });
+  } else if (unusesWithFlag && !usesWithFlag) {
+    const step = unusesWithFlag.trace.find((t) => stepRuns(t, pair.unuse));
+    const unuse = callAtStep(ctx, step, pair.unuse) ?? reaches(ctx, cleanup, [pair.unuse])[0];
+    ctx.report({
+      messageId: 'gatingMismatch',
+      data: { hook: cleanup.name, api: pair.unuse, other: configure.name },
+      span: unuse?.calleeSpan ?? cleanup.nameSpan,
+      scenario: unusesWithFlag,
+      key: keyOf('OWN010', cleanup.name, 'gating'),
+    });
+  }
+}
+
+/** A failed use must fail dma_configure (and so the probe): replay it in a group user space already owns. */
+function checkSwallowed(ctx: RuleContext, pair: UsePair, configure: FunctionFact, use: CallFact): void {
+  const scenarios = hookScenarios(ctx, configure, 'dma_configure', false, 'user-owned');
+  const swallowed = scenarios.find(
+    (s: ScenarioResult) => s.outcome === 'ok' && s.trace.some((t) => stepRuns(t, pair.use) && /^-E/.test(t.result.trim())),
+  );
+  if (!swallowed) return;
+  const failed = swallowed.trace.find((t) => stepRuns(t, pair.use) && /^-E/.test(t.result.trim()));
+  ctx.report({
+    messageId: 'swallowed',
+    data: { configure: configure.name, use: pair.use, errno: failed?.result.trim() ?? '-EBUSY' },
+    span: use.calleeSpan,
+    scenario: swallowed,
+    unseen: unseenBody(ctx, configure),
+    key: keyOf('OWN010', configure.name, 'swallowed'),
+  });
+}
+
+/** series-v5: a driver that takes the count itself must drop it on remove and on every probe-failure exit. */
+function checkSeriesDrivers(ctx: RuleContext): void {
+  const pair = pairFor(ctx.target);
+  for (const driver of ctx.facts.drivers) {
+    const cbs = callbackFunctions(ctx, driver);
+    const uses = callsIn(cbs.functions, [pair.use]);
+    if (uses.length === 0) continue;
+    const scenarios = driverScenarios(ctx, driver, ['singleton']);
+    for (const s of scenarios) {
+      const v = s.violations.find((x) => x.kind === 'leaked-owner-cnt' || (x.kind === 'warn' && x.api === pair.unuse));
+      if (!v) continue;
+      const inProbe = s.outcome === 'probe-failed';
+      ctx.report({
+        messageId: inProbe ? 'driverLeakOnError' : 'driverLeak',
+        data: { driver: driver.name, use: pair.use, unuse: pair.unuse, scenario: s.name },
+        span: uses[0].calleeSpan,
+        scenario: s,
+        trace: traceOf(s, v),
+        unseen: inProbe ? unseenBody(ctx, cbs.byField.probe, driver.callbacks.probe) : unseenRemove(ctx, driver),
+        key: keyOf('OWN010', driver.name, inProbe ? 'probe-failure' : 'unbind'),
+      });
+      break;
+    }
+  }
+}
+
+export const unbalancedDefaultDomainUse = createRule({
+  meta: {
+    code: 'OWN010',
+    name: 'unbalanced-default-domain-use',
+    category: 'default-domain',
+    defaultSeverity: 'error',
+    tier: 1,
+    description: 'dma_configure/dma_cleanup (and series-v5 drivers) must balance use/unuse of the default domain on every path, gated alike.',
+    messages: {
+      noCleanup:
+        '{{configure}}() takes a DMA-API count with {{use}}() but the bus has no dma_cleanup hook calling {{unuse}}(): every unbind leaks a count and the group can never be claimed (-EPERM)',
+      cleanupNoUnuse:
+        '{{configure}}() takes a DMA-API count with {{use}}() but {{cleanup}}() never calls {{unuse}}(): every unbind leaks a count and the group can never be claimed (-EPERM)',
+      gatingMismatch:
+        '{{hook}}() calls {{api}}() even for a driver with driver_managed_dma set, while {{other}}() skips its counterpart: the count goes out of balance',
+      swallowed:
+        '{{configure}}() ignores a failing {{use}}() ({{errno}}) and returns 0: the driver binds into a group it does not own the DMA of, and dma_cleanup later drops a count that was never taken',
+      driverLeak: '{{driver}} takes a DMA-API count with {{use}}() but does not drop it with {{unuse}}() on unbind ({{scenario}})',
+      driverLeakOnError: '{{driver}} takes a DMA-API count with {{use}}() but an error exit of probe does not drop it ({{scenario}})',
+    },
+  },
+  check(ctx) {
+    if (ctx.isCoreOrBusCode) checkBusHooks(ctx);
+    else if (ctx.target === 'series-v5' && isDriverCode(ctx)) checkSeriesDrivers(ctx);
+  },
+});

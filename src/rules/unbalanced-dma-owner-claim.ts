@@ -1,0 +1,151 @@
+/**
+ * OWN005: a DMA ownership claim that is not released on every path (unbind, probe-failure exits), or a release
+ * with no claim before it. The replay of the driver's lifecycle decides; this rule picks the scenario that shows it.
+ */
+import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, Violation, ViolationKind } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import {
+  callAtStep,
+  callbackFunctions,
+  callsIn,
+  driverPrefix,
+  driverScenarios,
+  functionScenarios,
+  isDriverCode,
+  keyOf,
+  entryFunctions,
+  traceOf,
+  unseenBody,
+  unseenLocalHelpers,
+  unseenRemove,
+  violationStep,
+} from './util';
+
+/** Claims on released kernels and their series-era spellings. */
+export const CLAIM_CALLS = ['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_group_set_dma_owner'];
+export const RELEASE_CALLS = ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'];
+const OWNER_API = [...CLAIM_CALLS, ...RELEASE_CALLS];
+
+const LEAK_KINDS: readonly ViolationKind[] = ['left-owned', 'leaked-owner-cnt'];
+
+function isReleaseViolation(v: Violation): boolean {
+  if (v.kind === 'double-release') return true;
+  return v.kind === 'warn' && v.api !== undefined && RELEASE_CALLS.includes(v.api);
+}
+
+/** The phase of the scenario where the leak shows: a probe-failure exit or the unbind. */
+function failsInProbe(s: ScenarioResult): boolean {
+  return s.outcome === 'probe-failed';
+}
+
+function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
+  const cbs = callbackFunctions(ctx, driver);
+  const claims = callsIn(cbs.functions, CLAIM_CALLS);
+  const releases = callsIn(cbs.functions, RELEASE_CALLS);
+  if (claims.length === 0 && releases.length === 0) return;
+  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  const reported = new Set<string>();
+
+  for (const s of scenarios) {
+    for (const v of s.violations) {
+      if (LEAK_KINDS.includes(v.kind) && claims.length > 0) {
+        const claim = claimOnPath(ctx, s, claims);
+        const where = failsInProbe(s) ? 'probe-failure' : 'unbind';
+        const key = keyOf('OWN005', driver.name, claim.callee, where);
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const probe = cbs.byField.probe;
+        const unseen = failsInProbe(s)
+          ? unseenBody(ctx, claim.inFunction ? ctx.functionByName(claim.inFunction) : probe)
+          : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, cbs.functions);
+        ctx.report({
+          messageId: failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
+          data: { driver: driver.name, claim: claim.callee, fn: claim.inFunction ?? 'probe', scenario: s.name },
+          span: claim.calleeSpan,
+          scenario: s,
+          trace: traceOf(s, v),
+          unseen,
+          key,
+        });
+      } else if (isReleaseViolation(v)) {
+        const release = callAtStep(ctx, violationStep(s, v), RELEASE_CALLS) ?? releases[0];
+        if (!release) continue;
+        const key = keyOf('OWN005', driver.name, release.callee, 'unpaired-release');
+        if (reported.has(key)) continue;
+        reported.add(key);
+        ctx.report({
+          messageId: 'releaseWithoutClaim',
+          data: { driver: driver.name, release: release.callee, fn: release.inFunction ?? 'remove' },
+          span: release.calleeSpan,
+          scenario: s,
+          trace: traceOf(s, v),
+          unseen: unseenBody(ctx, cbs.byField.probe, driver.callbacks.probe),
+          key,
+        });
+      }
+    }
+  }
+}
+
+/** The claim whose ownership leaked: the last claim the scenario ran, else the first claim in the callbacks. */
+function claimOnPath(ctx: RuleContext, s: ScenarioResult, claims: CallFact[]): CallFact {
+  for (let i = s.trace.length - 1; i >= 0; i--) {
+    const c = callAtStep(ctx, s.trace[i], CLAIM_CALLS);
+    if (c) return c;
+  }
+  return claims[0];
+}
+
+function helpersUnseen(ctx: RuleContext, driver: DriverStructFact, fns: FunctionFact[]): string | undefined {
+  const helpers = unseenLocalHelpers(ctx, fns, driverPrefix(driver));
+  return helpers.length > 0 ? `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may release it` : undefined;
+}
+
+/** Claims in functions no driver callback reaches (open/ioctl handlers): only error exits that leak are reported. */
+function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
+  const claims = callsIn([fn], CLAIM_CALLS);
+  if (claims.length === 0) return;
+  const scenarios = functionScenarios(ctx, fn, ['singleton']);
+  for (const s of scenarios) {
+    if (!failsInProbe(s)) continue; // on success the claim is meant to outlive the call (released in close/release)
+    const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind));
+    if (!v) continue;
+    const claim = claimOnPath(ctx, s, claims);
+    ctx.report({
+      messageId: 'leakOnErrorFn',
+      data: { claim: claim.callee, fn: fn.name, scenario: s.name },
+      span: claim.calleeSpan,
+      scenario: s,
+      trace: traceOf(s, v),
+      unseen: unseenBody(ctx, fn),
+      key: keyOf('OWN005', fn.name, claim.callee, 'error-exit'),
+    });
+    return;
+  }
+}
+
+export const unbalancedDmaOwnerClaim = createRule({
+  meta: {
+    code: 'OWN005',
+    name: 'unbalanced-dma-owner-claim',
+    category: 'ownership',
+    defaultSeverity: 'error',
+    tier: 1,
+    description: 'Every DMA ownership claim must be released on every path (remove and probe-failure exits), and only once.',
+    messages: {
+      leakOnUnbind:
+        '{{driver}}: the DMA ownership taken by {{claim}}() in {{fn}}() is still held after unbind; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
+      leakOnError:
+        '{{driver}}: {{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
+      leakOnErrorFn: '{{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
+      releaseWithoutClaim:
+        '{{driver}}: {{release}}() in {{fn}}() releases DMA ownership that was not claimed on this path (the kernel WARNs, or drops another owner\'s count)',
+    },
+  },
+  check(ctx) {
+    if (!isDriverCode(ctx)) return;
+    if (!ctx.facts.functions.some((f) => f.calls.some((c) => OWNER_API.includes(c.callee)))) return;
+    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
+    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn);
+  },
+});
