@@ -206,23 +206,27 @@ class TopLevel {
 
   /** A function from a clean definition, or from the pieces of one inside an ERROR node. */
   private functionFact(whole: Node, pieces: Node | TornFunction, inErrorRegion: boolean): FunctionFact {
-    const declarator = 'declarator' in pieces ? pieces.declarator : findFunctionDeclarator(pieces.childForFieldName('declarator'));
-    const body = 'declarator' in pieces ? pieces.body : pieces.childForFieldName('body');
+    const torn = 'rest' in pieces ? pieces : null;
+    const definition = 'rest' in pieces ? null : pieces;
+    const declarator = torn ? torn.declarator : findFunctionDeclarator(definition?.childForFieldName('declarator') ?? null);
+    const body = definition ? definition.childForFieldName('body') : null;
     const nameNode = declarator?.childForFieldName('declarator') ?? null;
     const name = declaredName(nameNode) ?? '';
     const headerEnd = declarator ? declarator.startIndex : whole.startIndex;
-    const headerStart = 'declarator' in pieces ? pieces.headerStart : whole.startIndex;
-    const prefix = this.text.slice(headerStart, headerEnd);
+    const prefix = this.text.slice(torn ? torn.headerStart : whole.startIndex, headerEnd);
     const span = spanOf(whole);
-    const builder = new ProgramBuilder(this.lines, name, body ? startLine(body) : span.line, inErrorRegion);
+    const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
+    const firstLine = body ? startLine(body) : declarator ? endLine(declarator) : span.line;
+    // No visible name (a hunk starting inside the parameter list): the calls belong to no known function.
+    const builder = new ProgramBuilder(this.lines, name || undefined, firstLine, inErrorRegion);
+    builder.statementList(bodyNodes);
     let closed = false;
     if (body) {
-      builder.statementList(namedChildren(body));
       const closing = body.child(body.childCount - 1);
       closed = closing !== null && closing.type === '}' && !closing.isMissing;
       builder.gapUntil(endLine(body));
-      if (!closed) builder.pushGap(endLine(body), endLine(body));
     }
+    if (!closed) builder.pushGap(span.endLine, span.endLine);
     const result = builder.finish();
     return {
       name,
@@ -231,7 +235,7 @@ class TopLevel {
       isStatic: /\bstatic\b/.test(prefix),
       params: declarator ? parametersOf(declarator, this.text) : [],
       returnType: returnTypeOf(prefix, declarator),
-      complete: closed && this.lines.allVisible(span.line, span.endLine),
+      complete: closed && name !== '' && this.lines.allVisible(span.line, span.endLine),
       ...result,
       addedLines: this.lines.addedWithin(span.line, span.endLine),
     };
@@ -240,26 +244,25 @@ class TopLevel {
 
 interface TornFunction {
   declarator: Node;
-  body: Node;
+  /** What follows the declarator inside the ERROR node: the body's pieces. */
+  rest: Node[];
   headerStart: number;
 }
 
 /** `static int foo(...) { ... }` that the parser could only keep as pieces inside an ERROR node. */
 function tornFunction(error: Node): TornFunction | null {
-  const count = error.childCount;
-  for (let i = 0; i + 1 < count; i++) {
-    const child = error.child(i);
-    const next = error.child(i + 1);
-    if (!child || !next || next.type !== 'compound_statement') continue;
-    const declarator = findFunctionDeclarator(child);
-    if (!declarator) continue;
-    let headerStart = child.startIndex;
+  const children = namedChildren(error);
+  for (let i = 0; i < children.length; i++) {
+    const declarator = findFunctionDeclarator(children[i]);
+    if (!declarator || !declarator.childForFieldName('declarator')) continue;
+    const rest = children.slice(i + 1);
+    if (!rest.some((child) => child.type === 'compound_statement')) continue;
+    let headerStart = children[i].startIndex;
     for (let j = i - 1; j >= 0; j--) {
-      const before = error.child(j);
-      if (!before || !/^(storage_class_specifier|type_qualifier|primitive_type|struct_specifier|sized_type_specifier|type_identifier)$/.test(before.type)) break;
-      headerStart = before.startIndex;
+      if (!/^(storage_class_specifier|type_qualifier|primitive_type|struct_specifier|sized_type_specifier|type_identifier)$/.test(children[j].type)) break;
+      headerStart = children[j].startIndex;
     }
-    return { declarator, body: next, headerStart };
+    return { declarator, rest, headerStart };
   }
   return null;
 }

@@ -115,8 +115,9 @@ export class ProgramBuilder {
         this.statementList(namedChildren(node));
         return;
       case 'expression_statement': {
-        const expression = node.namedChild(0);
-        if (expression && expression.type !== 'comment') this.effect(expression);
+        const parts = namedChildren(node).filter((child) => child.type !== 'comment');
+        if (parts[0]) this.effect(parts[0]);
+        for (const rest of parts.slice(1)) this.scanCalls(rest); // ERROR pieces after the expression
         return;
       }
       case 'declaration':
@@ -643,8 +644,7 @@ export class ProgramBuilder {
           this.patch(shortCircuit, this.program.length);
           return unknownOf(node);
         }
-        if (left) this.value(left, use === 'tested' ? 'tested' : 'other');
-        if (right) this.value(right, use === 'tested' ? 'tested' : 'other');
+        this.scanCalls(node, use === 'tested' ? 'tested' : 'other'); // operands left to right, ERROR pieces included
         return unknownOf(node);
       }
       case 'comma_expression': {
@@ -708,16 +708,31 @@ export class ProgramBuilder {
     return { kind: 'call', pc };
   }
 
-  /** Emits every call below `node` (outermost first per subtree, arguments before their call). */
+  /** Emits every call in `node` (itself included), in source order, arguments before their call. */
   scanCalls(node: Node, use: ResultUse = 'other'): void {
+    if (node.type === 'call_expression') {
+      this.value(node, use);
+      return;
+    }
+    if (node.type === 'ERROR') {
+      this.errorDepth++;
+      this.scanChildren(node, use);
+      this.errorDepth--;
+      return;
+    }
+    this.scanChildren(node, use);
+  }
+
+  private scanChildren(node: Node, use: ResultUse): void {
     const count = node.childCount;
     for (let i = 0; i < count; i++) {
       const child = node.child(i);
       if (!child || !child.isNamed) continue;
-      if (child.type === 'call_expression') this.value(child, use);
-      else if (child.type === 'compound_statement' || (this.errorDepth > 0 && isStatementType(child.type))) this.statement(child);
-      else if (child.type === 'sizeof_expression' || child.type === 'comment') continue;
-      else if (child.childCount > 0) this.scanCalls(child, use);
+      const type = child.type;
+      if (type === 'sizeof_expression' || type === 'comment') continue;
+      if (type === 'call_expression' || type === 'ERROR') this.scanCalls(child, use);
+      else if (type === 'compound_statement' || (this.errorDepth > 0 && isStatementType(type))) this.statement(child);
+      else if (child.childCount > 0) this.scanChildren(child, use);
     }
   }
 

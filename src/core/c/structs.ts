@@ -6,6 +6,9 @@ import { namedChildren } from './program';
 
 const MANAGED_DMA_SPELLINGS = ['driver_managed_dma', 'suppress_auto_claim_dma_owner', 'no_kernel_api_dma'];
 
+/** The nested struct device_driver: `.driver = { ... }` (amba names it `.drv`). */
+const DEVICE_DRIVER_PREFIX = /^(?:driver|drv)\./;
+
 const BUS_BY_TYPE: Record<string, BusKind> = {
   pci_driver: 'pci', platform_driver: 'platform', amba_driver: 'amba', fsl_mc_driver: 'fsl_mc', cdx_driver: 'cdx',
   host1x_driver: 'host1x', mdev_driver: 'vfio',
@@ -124,14 +127,14 @@ export function busTypeFact(definition: StructDefinition, lines: LineInfo): BusT
 }
 
 function managedDmaOf(fields: FieldInit[], complete: boolean): DriverStructFact['managedDma'] {
-  const flags = fields.filter((field) => MANAGED_DMA_SPELLINGS.includes(field.name.replace(/^driver\./, '')));
+  const flags = fields.filter((field) => MANAGED_DMA_SPELLINGS.includes(field.name.replace(DEVICE_DRIVER_PREFIX, '')));
   // Prefer the struct-level placement when both are present: that is the one the bus code reads today.
-  const flag = flags.find((field) => !field.name.startsWith('driver.')) ?? flags[0];
+  const flag = flags.find((field) => !DEVICE_DRIVER_PREFIX.test(field.name)) ?? flags[0];
   if (!flag) return { state: complete ? 'absent' : 'unknown' };
-  const inDeviceDriver = flag.name.startsWith('driver.');
+  const inDeviceDriver = DEVICE_DRIVER_PREFIX.test(flag.name);
   return {
     state: 'present',
-    spelling: inDeviceDriver ? flag.name.slice('driver.'.length) : flag.name,
+    spelling: flag.name.replace(DEVICE_DRIVER_PREFIX, ''),
     value: flag.value,
     span: flag.span,
     inDeviceDriver,
