@@ -4,7 +4,9 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
 
 mkdirSync('dist', { recursive: true });
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+// web-tree-sitter's ESM build calls createRequire(import.meta.url), which is undefined in a CJS bundle: bundle its CJS build.
+const alias = { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' };
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', alias };
 const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/cli/worker.ts'], outfile: 'dist/worker.js' },
