@@ -1,0 +1,396 @@
+/**
+ * End-to-end: spawns the bundled CLI (`node dist/cli.js`, built by `npm run build`) the way users and scripts do.
+ * Goldens live in test/fixtures/e2e/golden/; `UPDATE_GOLDEN=1` rewrites them (volatile fields normalised first).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadSarifValidator } from './sarif-schema';
+import { RULES } from '../../src/rules';
+
+const ROOT = path.join(__dirname, '../../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const FIX = path.join(ROOT, 'test/fixtures/e2e');
+const GOLDEN = path.join(FIX, 'golden');
+const EXAMPLES = 'examples';
+const PATCH_CLEAN = 'examples/0001-vfio-acme-add-a-VFIO-PCI-variant-driver-for-ACME-wid.patch';
+const PATCH_FLAGLESS = 'examples/0002-vfio-zeta-add-a-VFIO-PCI-variant-driver-for-Zeta-off.patch';
+const PATCH_LEAK = 'examples/0003-accel-acme-add-a-driver-for-the-ACME-NPU.patch';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function stderrLines(r: Run): string[] {
+  return r.stderr.split('\n').filter((l) => l !== '');
+}
+
+function assertOneReadableStderrLine(r: Run): string {
+  const lines = stderrLines(r);
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^iommu-review: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at .*\(|Error:.*\n\s+at /, 'no stack trace');
+  return lines[0];
+}
+
+function json(r: Run): {
+  findings: { rule: string; code: string; severity: string; message: string; location: { path: string; line: number; column: number }; source?: { file: string; line: number; patch?: string }; trace: unknown[] }[];
+  problems: { path: string; message: string }[];
+  findingDetails: { fixedBy?: string; partial?: string }[];
+  stats: { reviewed: number; skipped: number; failed: number };
+} {
+  return JSON.parse(r.stdout);
+}
+
+function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `iommu-review-${prefix}-`));
+}
+
+/** Replaces what changes from build to build (timings, the version) so goldens stay stable. */
+function normalise(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value), (key, v) => {
+    if (key === 'ms') return 0;
+    if ((key === 'version' || key === 'semanticVersion') && typeof v === 'string' && v !== '2.1.0') return '0.0.0-test';
+    return v;
+  });
+}
+
+function checkGolden(name: string, actual: unknown): void {
+  const file = path.join(GOLDEN, name);
+  const text = `${JSON.stringify(normalise(actual), null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(file)) {
+    fs.mkdirSync(GOLDEN, { recursive: true });
+    fs.writeFileSync(file, text);
+    if (process.env.UPDATE_GOLDEN !== '1') assert.fail(`golden ${name} was missing and has been written: review it and run again`);
+    return;
+  }
+  assert.deepEqual(JSON.parse(text), JSON.parse(fs.readFileSync(file, 'utf8')), `output differs from golden ${name} (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+test('the bundle exists (run `npm run build` first)', () => {
+  assert.ok(fs.existsSync(CLI), `${CLI} is missing`);
+});
+
+// ───────────────────────────── the example series ─────────────────────────────
+
+test('examples/: a readable checkpatch-style review, exit 1 for the error findings', () => {
+  const r = cli([EXAMPLES]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, new RegExp(`^ERROR:OWN001 missing-driver-managed-dma: .*zeta_vfio_pci_driver.*\\n#\\d+: FILE: ${PATCH_FLAGLESS}:\\d+:$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^ERROR:OWN005 unbalanced-dma-owner-claim: .*acme_npu.*\\n#\\d+: FILE: ${PATCH_LEAK}:\\d+:$`, 'm'));
+  assert.match(r.stdout, /^ {4}in drivers\/vfio\/pci\/zeta\/main\.c:\d+ \(\[PATCH 2\/3\]/m);
+  assert.match(r.stdout, /^ {4}trace:\n {6}1\. /m);
+  assert.doesNotMatch(r.stdout, new RegExp(`FILE: ${PATCH_CLEAN}`), 'the clean patch has no finding');
+  assert.match(r.stdout, /^total: \d+ errors?, \d+ warnings?, \d+ info, 3 inputs reviewed \(1 skipped, 0 failed\)$/m);
+});
+
+test('examples/: golden JSON', () => {
+  const r = cli(['--format', 'json', EXAMPLES]);
+  assert.equal(r.status, 1, r.stderr);
+  const report = json(r);
+  for (const f of report.findings) {
+    assert.deepEqual(Object.keys(f).filter((k) => !['source'].includes(k)).sort(), ['code', 'location', 'message', 'rule', 'severity', 'trace']);
+    assert.deepEqual(Object.keys(f.location).sort(), ['column', 'line', 'path']);
+  }
+  const codes = report.findings.filter((f) => f.severity === 'error').map((f) => `${f.code}@${path.basename(f.location.path).slice(0, 4)}`);
+  assert.ok(codes.includes('OWN001@0002'), codes.join(' '));
+  assert.ok(codes.includes('OWN005@0003'), codes.join(' '));
+  assert.equal(codes.filter((c) => c.endsWith('@0001')).length, 0, 'patch 1 is clean');
+  checkGolden('examples.json', report);
+});
+
+test('examples/: golden SARIF, valid against the SARIF 2.1.0 schema', () => {
+  const r = cli(['--format', 'sarif', EXAMPLES]);
+  assert.equal(r.status, 1, r.stderr);
+  const log = JSON.parse(r.stdout);
+  const validate = loadSarifValidator();
+  assert.equal(validate(log), true, JSON.stringify(validate.errors, null, 2));
+  const run = log.runs[0];
+  assert.equal(run.tool.driver.rules.length, RULES.length);
+  assert.ok(run.results.some((x: { ruleId: string; level: string }) => x.ruleId === 'OWN001' && x.level === 'error'));
+  assert.equal(run.invocations[0].executionSuccessful, true);
+  checkGolden('examples.sarif.json', log);
+});
+
+test('a clean patch: no findings, exit 0', () => {
+  const r = cli([PATCH_CLEAN]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, 'total: 0 errors, 0 warnings, 0 info, 1 input reviewed (0 skipped, 0 failed)\n');
+});
+
+test('standard input: `-` reviews the piped patch under the path <stdin>', () => {
+  const r = cli(['--format', 'json', '-'], { input: fs.readFileSync(path.join(ROOT, PATCH_FLAGLESS)) });
+  assert.equal(r.status, 1, r.stderr);
+  const f = json(r).findings.find((x) => x.code === 'OWN001');
+  assert.ok(f);
+  assert.equal(f.location.path, '<stdin>');
+  assert.equal(f.source?.file, 'drivers/vfio/pci/zeta/main.c');
+});
+
+test('a quoted review mail: the finding points into the mail', () => {
+  const mail = path.join('test/fixtures/e2e/quoted-review.eml');
+  const r = cli(['--format', 'json', mail]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  const f = json(r).findings.find((x) => x.code === 'OWN001');
+  assert.ok(f, r.stdout);
+  assert.equal(f.location.path, mail);
+  const mailLines = fs.readFileSync(path.join(ROOT, mail), 'utf8').split('\n');
+  assert.match(mailLines[f.location.line - 1], /^> \+/, 'the location is a quoted added line');
+});
+
+test('a CRLF patch gives the same findings as its LF original', () => {
+  const tmp = tmpDir('crlf');
+  try {
+    const lf = fs.readFileSync(path.join(ROOT, PATCH_FLAGLESS), 'utf8');
+    const crlfPath = path.join(tmp, 'zeta-crlf.patch');
+    fs.writeFileSync(crlfPath, lf.replace(/\n/g, '\r\n'));
+    const a = json(cli(['--format', 'json', PATCH_FLAGLESS])).findings;
+    const b = json(cli(['--format', 'json', crlfPath])).findings;
+    assert.ok(a.length > 0);
+    assert.deepEqual(
+      b.map((f) => [f.code, f.severity, f.location.line, f.location.column, f.source?.line, f.message]),
+      a.map((f) => [f.code, f.severity, f.location.line, f.location.column, f.source?.line, f.message]),
+    );
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('an mbox series where patch 2 fixes patch 1: the finding on patch 1 names the fix', () => {
+  const mbox = 'test/fixtures/e2e/series-fix.mbox';
+  const r = cli(['--format', 'json', mbox]);
+  const report = json(r);
+  const i = report.findings.findIndex((f) => f.code === 'OWN001');
+  assert.ok(i >= 0, r.stdout);
+  assert.equal(report.findings[i].source?.patch?.startsWith('[PATCH 1/2]'), true);
+  assert.match(report.findingDetails[i].fixedBy ?? '', /\[PATCH 2\/2\] vfio\/omega: set driver_managed_dma/);
+  const text = cli([mbox]);
+  assert.match(text.stdout, /^ {4}fixed later in the series by: \[PATCH 2\/2\] vfio\/omega: set driver_managed_dma$/m);
+});
+
+// ───────────────────────────── options ─────────────────────────────
+
+test('--rule turns a rule off or changes its severity (by code or name)', () => {
+  const off = cli(['--format', 'json', '--rule', 'OWN001=off', PATCH_FLAGLESS]);
+  assert.equal(json(off).findings.filter((f) => f.code === 'OWN001').length, 0);
+  assert.notEqual(off.status, 2);
+  const warn = cli(['--format', 'json', '--rule', 'missing-driver-managed-dma=warning', PATCH_FLAGLESS]);
+  const own001 = json(warn).findings.filter((f) => f.code === 'OWN001');
+  assert.ok(own001.length > 0);
+  assert.ok(own001.every((f) => f.severity === 'warning'));
+  assert.equal(warn.status, json(warn).findings.some((f) => f.severity === 'error') ? 1 : 0);
+});
+
+test('--list-rules lists every rule; --explain prints a rule page by code or name', () => {
+  const list = cli(['--list-rules']);
+  assert.equal(list.status, 0);
+  for (const rule of RULES) assert.match(list.stdout, new RegExp(`^${rule.meta.code} +${rule.meta.name} +${rule.meta.defaultSeverity} `, 'm'));
+  const listJson = JSON.parse(cli(['--list-rules', '--format', 'json']).stdout);
+  assert.equal(listJson.length, RULES.length);
+  const byCode = cli(['--explain', 'OWN001']);
+  assert.equal(byCode.status, 0);
+  assert.match(byCode.stdout, /missing-driver-managed-dma/);
+  assert.ok(byCode.stdout.length > 200, 'a page, not a line');
+  assert.equal(cli(['--explain', 'missing-driver-managed-dma']).stdout, byCode.stdout);
+  assertOneReadableStderrLine(cli(['--explain', 'OWN999']));
+});
+
+test('--target picks the kernel profile; an unknown one is refused', () => {
+  assert.notEqual(cli(['--target', '6.15', PATCH_CLEAN]).status, 2);
+  const bad = cli(['--target', '4.19', PATCH_CLEAN]);
+  assert.equal(bad.status, 2);
+  assert.match(assertOneReadableStderrLine(bad), /unknown target '4\.19'/);
+});
+
+test('--version and --help', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(cli(['--version']).stdout, `iommu-review ${pkg.version}\n`);
+  const help = cli(['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: iommu-review/);
+});
+
+test('--dump-facts writes the extracted facts as JSON', () => {
+  const tmp = tmpDir('facts');
+  try {
+    const out = path.join(tmp, 'facts.json');
+    const r = cli(['--dump-facts', out, PATCH_FLAGLESS]);
+    assert.equal(r.status, 1);
+    const facts = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(facts[0].path, PATCH_FLAGLESS);
+    const files = facts[0].patches[0].files;
+    const main = files.find((f: { path: string }) => f.path === 'drivers/vfio/pci/zeta/main.c');
+    assert.ok(main, JSON.stringify(files.map((f: { path: string }) => f.path)));
+    assert.ok(main.post.drivers.some((d: { name: string }) => d.name === 'zeta_vfio_pci_driver'));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+// ───────────────────────────── --tree ─────────────────────────────
+
+function treeFixture(): string {
+  const tmp = tmpDir('tree');
+  const omega = fs.readFileSync(path.join(FIX, 'omega-main.c'));
+  fs.mkdirSync(path.join(tmp, 'tree/drivers/vfio/pci/omega'), { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'tree/drivers/vfio/pci/omega/main.c'), omega);
+  fs.mkdirSync(path.join(tmp, 'outside/omega'), { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'outside/omega/main.c'), omega);
+  return tmp;
+}
+
+test('--tree: the whole post-image is read, so a flag missing outside the hunk is an error', () => {
+  const tmp = treeFixture();
+  try {
+    const patch = path.join(FIX, 'tree-inside.patch');
+    const without = json(cli(['--format', 'json', patch])).findings.filter((f) => f.code === 'OWN001');
+    assert.ok(without.every((f) => f.severity !== 'error'), 'without the tree the struct is unseen: not an error');
+    const r = cli(['--format', 'json', '--tree', path.join(tmp, 'tree'), patch]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.ok(json(r).findings.some((f) => f.code === 'OWN001' && f.severity === 'error'), r.stdout);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('--tree: a patch whose paths climb out of the tree (../) reads nothing outside it', () => {
+  const tmp = treeFixture();
+  try {
+    const r = cli(['--format', 'json', '--tree', path.join(tmp, 'tree'), path.join(FIX, 'tree-escape.patch')]);
+    assert.notEqual(r.status, 2, r.stderr);
+    const report = json(r);
+    // The same C file as the inside case, but outside the tree: it must not be read, so no error can be proven.
+    assert.ok(report.findings.every((f) => f.severity !== 'error'), r.stdout);
+    assert.doesNotMatch(r.stdout, /root:x:0:0:root:\/root:\/bin\/bash[\s\S]*root:x:0:0/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('--tree with a missing directory is unusable', () => {
+  const r = cli(['--tree', '/nonexistent/tree/dir', PATCH_CLEAN]);
+  assert.equal(r.status, 2);
+  assert.match(assertOneReadableStderrLine(r), /--tree/);
+});
+
+// ───────────────────────────── --git ─────────────────────────────
+
+test('--git reviews `git format-patch --stdout RANGE` of a repository', () => {
+  const repo = tmpDir('git');
+  try {
+    const git = (args: string[], input?: Buffer) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', input });
+    git(['init', '-q']);
+    git(['config', 'user.name', 'Test Author']);
+    git(['config', 'user.email', 'test@example.org']);
+    git(['config', 'commit.gpgsign', 'false']);
+    fs.writeFileSync(path.join(repo, 'README'), 'base\n');
+    git(['add', '.']);
+    git(['commit', '-q', '-m', 'base']);
+    git(['am', '-q'], fs.readFileSync(path.join(ROOT, PATCH_FLAGLESS)));
+    const r = cli(['--format', 'json', '--git', 'HEAD~1..HEAD'], { cwd: repo });
+    assert.equal(r.status, 1, r.stderr);
+    const f = json(r).findings.find((x) => x.code === 'OWN001');
+    assert.ok(f, r.stdout);
+    assert.equal(f.location.path, '<git HEAD~1..HEAD>');
+    const bad = cli(['--git', 'no-such-branch..HEAD'], { cwd: repo });
+    assert.equal(bad.status, 2);
+    assert.match(assertOneReadableStderrLine(bad), /git format-patch failed/);
+    // A range that looks like an option is passed after --end-of-options, never obeyed.
+    const sneaky = cli(['--git', '--output=pwned.txt'], { cwd: repo });
+    assert.equal(sneaky.status, 2);
+    assert.equal(fs.existsSync(path.join(repo, 'pwned.txt')), false);
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
+});
+
+// ───────────────────────────── unusable input ─────────────────────────────
+
+test('unusable arguments and input: exit 2 with exactly one readable stderr line', () => {
+  const tmp = tmpDir('bad');
+  try {
+    const binary = path.join(tmp, 'garbage.patch');
+    fs.writeFileSync(binary, Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7, 8, 9]));
+    const text = path.join(tmp, 'prose.patch');
+    fs.writeFileSync(text, 'This is not a patch.\nJust some words.\n');
+    for (const args of [['--no-such-option'], ['missing-file.patch'], [binary], [text], [], ['--format', 'yaml', PATCH_CLEAN], ['--jobs', 'many', PATCH_CLEAN]]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assertOneReadableStderrLine(r);
+    }
+    // A missing file among good ones: the good ones are still reviewed, and the status says the input was unusable.
+    const mixed = cli(['--format', 'json', PATCH_FLAGLESS, 'missing-file.patch']);
+    assert.equal(mixed.status, 2);
+    assert.ok(json(mixed).findings.some((f) => f.code === 'OWN001'));
+    assert.deepEqual(json(mixed).problems.map((p) => p.path), ['missing-file.patch']);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+// ───────────────────────────── b4 ─────────────────────────────
+
+test('--b4-check: terse lines for a patch with problems, nothing for a clean one, exit 0', () => {
+  const bad = cli(['--b4-check'], { input: fs.readFileSync(path.join(ROOT, PATCH_FLAGLESS)) });
+  assert.equal(bad.status, 0, bad.stderr);
+  const lines = bad.stdout.split('\n').filter(Boolean);
+  assert.ok(lines.length > 0);
+  for (const l of lines) assert.match(l, /^-:\d+: (ERROR|WARNING|INFO): OWN\d{3} [a-z0-9-]+: \S/);
+  assert.ok(lines.some((l) => /^-:\d+: ERROR: OWN001 missing-driver-managed-dma: /.test(l)));
+  const clean = cli(['--b4-check'], { input: fs.readFileSync(path.join(ROOT, PATCH_CLEAN)) });
+  assert.equal(clean.status, 0);
+  assert.equal(clean.stdout, '');
+  assert.equal(clean.stderr, '');
+});
+
+test('--b4-review: a JSON array of {tool, status, summary, url, details}', () => {
+  const bad = cli(['--b4-review'], { input: fs.readFileSync(path.join(ROOT, PATCH_FLAGLESS)) });
+  assert.equal(bad.status, 0, bad.stderr);
+  const [entry] = JSON.parse(bad.stdout);
+  assert.equal(entry.tool, 'iommu-review');
+  assert.equal(entry.status, 'fail');
+  assert.match(entry.url, /missing-driver-managed-dma\.md$/);
+  assert.match(entry.details, /OWN001/);
+  const clean = JSON.parse(cli(['--b4-review'], { input: fs.readFileSync(path.join(ROOT, PATCH_CLEAN)) }).stdout);
+  assert.equal(clean[0].status, 'pass');
+});
+
+// ───────────────────────────── worker threads ─────────────────────────────
+
+test('a directory of many C files is spread over workers with the same findings as one thread', () => {
+  const tmp = tmpDir('workers');
+  try {
+    const omega = fs.readFileSync(path.join(FIX, 'omega-main.c'), 'utf8');
+    for (let i = 0; i < 18; i++) {
+      const dir = path.join(tmp, `drivers/vfio/pci/d${String(i).padStart(2, '0')}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'main.c'), omega.replace(/omega/g, `d${i}x`));
+    }
+    const one = cli(['--format', 'json', '--jobs', '1', tmp]);
+    const two = cli(['--format', 'json', '--jobs', '2', tmp]);
+    assert.equal(one.status, 1, one.stderr);
+    assert.equal(two.status, 1, two.stderr);
+    assert.equal(two.stderr, '', 'no progress bar when stderr is not a terminal');
+    assert.equal(json(one).findings.filter((f) => f.code === 'OWN001').length, 18);
+    assert.deepEqual(json(two).findings, json(one).findings);
+    assert.equal(json(two).stats.reviewed, 18);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
