@@ -1,0 +1,73 @@
+/**
+ * Scenario topologies: the driver's device dev0 placed in a group together with what the scenario needs.
+ * All setup runs through the model APIs so the starting state is one the kernel can actually reach.
+ */
+import type { BusKind, TopologyKind } from '../types';
+import {
+  addDevice, addGroup, emptyState, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_probe_device, type Kernel, type KernelState,
+} from './model';
+
+export const DRIVER_DEVICE = 'dev0';
+export const PEER_DEVICE = 'dev1';
+export const GROUP = 'grp0';
+/** The owner cookie of user space (VFIO container / iommufd ctx) in 'user-owned'. */
+export const USER_COOKIE = 'vfio-user';
+
+export interface TopologySetup {
+  /** The driver's device. */
+  device: string;
+  /** Its group, null for 'no-iommu'. */
+  group: string | null;
+  /** True when dev0 is hot-added into the already-claimed group (shown as a hotplug step). */
+  hotAdded: boolean;
+}
+
+/** Builds the topology in k.state (which must be empty). */
+export function buildTopology(k: Kernel, kind: TopologyKind, bus: BusKind): TopologySetup {
+  const s = k.state;
+  switch (kind) {
+    case 'no-iommu':
+      addDevice(s, DRIVER_DEVICE, bus, null);
+      return { device: DRIVER_DEVICE, group: null, hotAdded: false };
+    case 'singleton':
+      addGroup(s, GROUP);
+      addDevice(s, DRIVER_DEVICE, bus, GROUP);
+      return { device: DRIVER_DEVICE, group: GROUP, hotAdded: false };
+    case 'shared-dma-api': {
+      addGroup(s, GROUP);
+      addDevice(s, DRIVER_DEVICE, bus, GROUP);
+      const peer = addDevice(s, PEER_DEVICE, bus, GROUP);
+      peer.driver = { name: 'peer-dma-api-driver', managedDma: false };
+      iommu_device_use_default_domain(k, PEER_DEVICE);
+      return { device: DRIVER_DEVICE, group: GROUP, hotAdded: false };
+    }
+    case 'user-owned': {
+      addGroup(s, GROUP);
+      const peer = addDevice(s, PEER_DEVICE, bus, GROUP);
+      peer.driver = { name: 'vfio-pci', managedDma: true };
+      iommu_group_claim_dma_owner(k, GROUP, USER_COOKIE);
+      addDevice(s, DRIVER_DEVICE, bus, null);
+      iommu_probe_device(k, DRIVER_DEVICE, GROUP);
+      return { device: DRIVER_DEVICE, group: GROUP, hotAdded: true };
+    }
+  }
+}
+
+/**
+ * Groups from a sysfs listing (`find /sys/kernel/iommu_groups/ -type l` or `ls -l` output): every line naming
+ * `/iommu_groups/<n>/devices/<bdf>` puts that device into group `grp<n>`, on its default domain, nobody bound.
+ */
+export function topologyFromSysfs(listing: string): KernelState {
+  const s = emptyState();
+  const re = /iommu_groups\/(\d+)\/devices\/([^\s/]+)/;
+  for (const line of listing.split(/\r?\n/)) {
+    const m = re.exec(line);
+    if (!m) continue;
+    const group = `grp${m[1]}`;
+    if (!s.groups.has(group)) addGroup(s, group);
+    if (s.devices.has(m[2])) continue;
+    const bus: BusKind = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(m[2]) ? 'pci' : 'platform';
+    addDevice(s, m[2], bus, group);
+  }
+  return s;
+}

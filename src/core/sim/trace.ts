@@ -1,0 +1,72 @@
+/**
+ * Trace recording: every simulated kernel call becomes a TraceStep with the state of the group before and after,
+ * the return code or WARN, and the lifecycle phase; WARNs and use-after-free become Violations on the spot.
+ */
+import type { TraceStep, Violation, ViolationKind } from '../types';
+import { groupText, stateText, valueText, type ApiOutcome, type Kernel } from './model';
+
+export type Phase = 'setup' | 'hotplug' | 'bind' | 'probe' | 'probe-failure-cleanup' | 'remove' | 'unbind' | 'devres' | 'user'
+  | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup';
+
+export interface At { file: string; line: number; column: number }
+
+/** APIs whose WARN means "released what was not held". */
+const RELEASES = new Set(['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner', 'iommu_device_unuse_default_domain',
+  'iommu_device_unuse_dma_api', 'iommu_sva_unbind_device']);
+const DETACHES = new Set(['iommu_detach_device', 'iommu_detach_device_pasid', 'iommu_detach_device_shared', 'iommu_detach_group']);
+
+export class Tracer {
+  steps: TraceStep[] = [];
+  violations: Violation[] = [];
+  phase: Phase = 'setup';
+  /** APIs that already completed without a WARN (to tell a double release from a release without claim). */
+  private completed = new Set<string>();
+
+  clone(): Tracer {
+    const t = new Tracer();
+    t.steps = this.steps.map((s) => ({ ...s }));
+    t.violations = this.violations.map((v) => ({ ...v }));
+    t.phase = this.phase;
+    t.completed = new Set(this.completed);
+    return t;
+  }
+
+  /** A step that is not a kernel API call (driver-core milestones, notes). */
+  note(k: Kernel, step: string, result: string, group: string | null, at?: At): number {
+    const st = stateText(k.state, group);
+    this.steps.push({ step, result, before: st, after: st, phase: this.phase, ...(at ? { at } : {}) });
+    return this.steps.length - 1;
+  }
+
+  /**
+   * Runs one model API and records it; returns the outcome. With `group` undefined, the group shown is the one
+   * the run reports (resolved from the call's arguments), so the state of every group is taken before the call.
+   */
+  api(k: Kernel, api: string, step: string, group: string | null | undefined, run: () => ApiOutcome & { group?: string | null }, at?: At): ApiOutcome {
+    const beforeAll = new Map([...k.state.groups.keys()].map((id) => [id, groupText(k.state, id)]));
+    const beforeNone = stateText(k.state, null);
+    const out = run();
+    const shown = group === undefined ? (out.group ?? null) : group;
+    const before = shown ? (beforeAll.get(shown) ?? stateText(k.state, shown)) : beforeNone;
+    const after = stateText(k.state, shown);
+    const result = out.warn ? `WARN: ${out.warn}` : valueText(out.value);
+    const text = out.note ? `${step} — ${out.note}` : step;
+    this.steps.push({ step: text, result, before, after, phase: this.phase, ...(out.warn ? { warn: out.warn } : {}), ...(at ? { at } : {}) });
+    const index = this.steps.length - 1;
+    if (out.warn) this.violations.push({ kind: this.warnKind(api), message: `${api}: WARN — ${out.warn}`, stepIndex: index, api });
+    if (out.useAfterFree) this.violations.push({ kind: 'use-after-free', message: `${api}: ${out.useAfterFree}`, stepIndex: index, api });
+    if (!out.warn) this.completed.add(api);
+    return out;
+  }
+
+  violate(kind: ViolationKind, message: string, stepIndex: number, api?: string, errno?: string): void {
+    this.violations.push({ kind, message, stepIndex, ...(api ? { api } : {}), ...(errno ? { errno } : {}) });
+  }
+
+  private warnKind(api: string): ViolationKind {
+    if (DETACHES.has(api)) return 'bad-detach';
+    // A release WARN after an earlier clean release of the same API is a double release.
+    if (RELEASES.has(api) && this.completed.has(api)) return 'double-release';
+    return 'warn';
+  }
+}
