@@ -1,0 +1,114 @@
+/**
+ * OWN011: a bus whose driver struct has driver_managed_dma (so it promises VFIO exclusivity) but whose
+ * dma_configure never takes the default-domain count. Without the count, DMA-API drivers never block a claim
+ * and can bind into a group user space owns.
+ */
+import type { FunctionFact, ImageSpan, KernelTarget } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import { callsIn, keyOf, managedDmaFlag, reachableFunctions } from './util';
+import { condTexts, mentionsName, otherFilesLines, valueTexts } from './tier2a-util';
+
+const CODE = 'OWN011';
+
+/** The call that takes the per-bind count on each target; undefined where the driver core did it (v1, v4). */
+function useCall(target: KernelTarget): string | undefined {
+  switch (target) {
+    case 'series-v1':
+    case 'series-v4':
+      return undefined;
+    case 'series-v2':
+    case 'series-v3':
+      return 'iommu_device_set_dma_owner';
+    case 'series-v5':
+      return 'iommu_device_use_dma_api';
+    default:
+      return 'iommu_device_use_default_domain';
+  }
+}
+
+/** Whether the flag appears anywhere this file (or, in a patch, a sibling file of the same image) shows. */
+function flagEvidence(ctx: RuleContext, flag: string): boolean {
+  if (ctx.facts.identifiers.some((i) => i.name === flag && (i.role === 'field-declaration' || i.role === 'field-access'))) return true;
+  for (const fn of ctx.facts.functions) {
+    for (const instr of fn.program) {
+      const texts = instr.op === 'branch' ? condTexts(instr.cond, fn)
+        : instr.op === 'call' ? instr.call.args.map((a) => a.text)
+          : instr.op === 'assign' ? [instr.target, ...valueTexts(instr.value, fn)]
+            : instr.op === 'return' ? valueTexts(instr.value, fn) : [];
+      if (texts.some((t) => mentionsName(t, flag))) return true;
+    }
+  }
+  return otherFilesLines(ctx).some((l) => mentionsName(l, flag) && !/^\s*(\/\/|\/?\*)/.test(l));
+}
+
+/** Functions implementing a dma_configure hook: named by a bus_type, or spelt like one when the struct is not shown. */
+function configureHooks(ctx: RuleContext): { name: string; bus?: string; busSpan?: ImageSpan }[] {
+  const out = new Map<string, { name: string; bus?: string; busSpan?: ImageSpan }>();
+  for (const b of ctx.facts.busTypes) if (b.dmaConfigure) out.set(b.dmaConfigure, { name: b.dmaConfigure, bus: b.name, busSpan: b.nameSpan });
+  for (const f of ctx.facts.functions) {
+    if (/_dma_configure$/.test(f.name) && !/^(arch|of|acpi|device)_dma_configure/.test(f.name) && !out.has(f.name)) out.set(f.name, { name: f.name });
+  }
+  return [...out.values()];
+}
+
+export const busWithoutOwnershipHooks = createRule({
+  meta: {
+    code: CODE,
+    name: 'bus-without-ownership-hooks',
+    category: 'bus',
+    defaultSeverity: 'error',
+    tier: 2,
+    description: 'A bus whose drivers can set driver_managed_dma must take the default-domain count in dma_configure for every other driver.',
+    messages: {
+      noUse:
+        '{{hook}}() configures DMA for {{bus}} whose drivers can set {{flag}}, but never calls {{use}}(): DMA-API drivers take no count, so user-space DMA ownership of their groups is not exclusive.',
+      noHook:
+        'bus {{bus}} has drivers that can set {{flag}} but no .dma_configure: DMA-API drivers take no count, so user-space DMA ownership of their groups is not exclusive.',
+    },
+  },
+  check(ctx) {
+    const use = useCall(ctx.target);
+    if (!use) return;
+    if (ctx.facts.busTypes.length === 0 && !ctx.facts.functions.some((f) => /_dma_configure$/.test(f.name))) return;
+    const flag = managedDmaFlag(ctx.target).field;
+    if (!flagEvidence(ctx, flag)) return;
+    const flagText = `.${flag}`;
+    for (const bus of ctx.facts.busTypes) {
+      if (bus.dmaConfigure || !bus.complete) continue;
+      ctx.report({ messageId: 'noHook', data: { bus: bus.name, flag: flagText }, span: bus.nameSpan, key: keyOf(CODE, bus.name) });
+    }
+    for (const hook of configureHooks(ctx)) {
+      const fn: FunctionFact | undefined = ctx.functionByName(hook.name);
+      const bus = hook.bus ?? 'this bus';
+      if (!fn) {
+        if (!hook.busSpan) continue;
+        ctx.report({
+          messageId: 'noUse',
+          data: { hook: hook.name, bus, flag: flagText, use },
+          span: hook.busSpan,
+          key: keyOf(CODE, hook.name),
+          unseen: `the body of ${hook.name}() is not visible`,
+        });
+        continue;
+      }
+      const reached = reachableFunctions(ctx, fn);
+      if (callsIn(reached, [use]).length > 0) continue;
+      // Delegating to another bus's configure (defined elsewhere) hands the count to that bus.
+      const local = new Set(ctx.facts.functions.map((f) => f.name));
+      if (reached.some((f) => f.calls.some((c) => /_dma_configure$/.test(c.callee) && !local.has(c.callee) && !/^(arch|of|acpi)_/.test(c.callee)))) continue;
+      const partial = reached.find((f) => !f.complete);
+      ctx.report({
+        messageId: 'noUse',
+        data: { hook: hook.name, bus, flag: flagText, use },
+        span: fn.nameSpan,
+        key: keyOf(CODE, hook.name),
+        unseen: partial ? `only part of ${partial.name}() is visible` : undefined,
+        fixes: [{
+          title: `Take the default-domain count in ${hook.name}()`,
+          edits: [],
+          suggestion: `after firmware DMA setup: if (!drv->${flag}) { ret = ${use}(dev); if (ret) arch_teardown_dma_ops(dev); } — and undo it in .dma_cleanup`,
+        }],
+      });
+    }
+  },
+});

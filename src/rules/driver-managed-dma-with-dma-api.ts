@@ -1,0 +1,87 @@
+/**
+ * OWN002: a driver that sets driver_managed_dma still uses the kernel DMA API, without owning the group and
+ * attaching a domain of its own first. The bus then takes no count for it, so nothing keeps the group on the
+ * default domain while the driver maps through it.
+ */
+import type { DriverStructFact, Fix } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import { callsTo, driverScenarios, firstViolation, keyOf, managedDmaFlag, traceOf, vfioEvidence } from './util';
+import { ATTACH_CALLS, CLAIM_CALLS, before, driverCode, isDmaUse, setsManagedDma, usesIn, type Use } from './tier2a-util';
+
+const CODE = 'OWN002';
+
+/** A VFIO device registration (not a bare claim): the device itself belongs to user space. */
+const VFIO_DEVICE_EVIDENCE = /^(vfio_|iommufd_device_bind$)/;
+
+function ownsDomainBefore(ctx: RuleContext, use: Use): boolean {
+  const claims = callsTo(ctx.facts, CLAIM_CALLS);
+  const attaches = callsTo(ctx.facts, ATTACH_CALLS);
+  if (claims.length === 0 || attaches.length === 0) return false;
+  // In the same function the order is visible: the claim and the attach must both come first.
+  const sameFn = (c: { inFunction?: string }) => use.inFunction !== undefined && c.inFunction === use.inFunction;
+  const claimOk = claims.some((c) => !sameFn(c) || before(c.span, use.span));
+  const attachOk = attaches.some((c) => !sameFn(c) || before(c.span, use.span));
+  const claimAfter = claims.some((c) => sameFn(c) && !before(c.span, use.span)) && !claims.some((c) => sameFn(c) && before(c.span, use.span));
+  const attachAfter = attaches.some((c) => sameFn(c) && !before(c.span, use.span)) && !attaches.some((c) => sameFn(c) && before(c.span, use.span));
+  return claimOk && attachOk && !claimAfter && !attachAfter;
+}
+
+function dropFlagFix(ctx: RuleContext, driver: DriverStructFact): Fix | undefined {
+  const span = driver.managedDma.span;
+  const field = driver.managedDma.spelling ?? managedDmaFlag(ctx.target).field;
+  const title = `Remove .${field} = true from ${driver.name} (the driver uses the DMA API)`;
+  if (!span) return { title, edits: [], suggestion: `remove \`.${field} = true,\` from ${driver.name}` };
+  return {
+    title,
+    edits: [{ path: ctx.facts.path, span: { line: span.line, column: 1, endLine: span.line + 1, endColumn: 1 }, newText: '' }],
+    suggestion: `remove \`.${field} = true,\` from ${driver.name}`,
+  };
+}
+
+export const driverManagedDmaWithDmaApi = createRule({
+  meta: {
+    code: CODE,
+    name: 'driver-managed-dma-with-dma-api',
+    category: 'ownership',
+    defaultSeverity: 'error',
+    tier: 2,
+    description: 'A driver that sets driver_managed_dma must not use the kernel DMA API unless it owns the group and attached its own domain first.',
+    messages: {
+      dmaWithFlag:
+        '{{driver}} sets {{flag}}, yet {{function}}() calls {{callee}}(): the bus takes no DMA-API count for this driver, so the group can be claimed by user space and moved off the default domain while the device still does DMA through it.',
+    },
+  },
+  check(ctx) {
+    if (ctx.isCoreOrBusCode) return;
+    const flag = managedDmaFlag(ctx.target).field;
+    for (const driver of ctx.facts.drivers) {
+      if (!setsManagedDma(driver, ctx.target)) continue;
+      // A registered VFIO device is driven by user space; a variant driver's in-kernel DMA targets its PF.
+      const vfio = vfioEvidence(ctx, driver);
+      if (vfio && VFIO_DEVICE_EVIDENCE.test(vfio.name)) continue;
+      const code = driverCode(ctx, driver);
+      const fileLevel = ctx.facts.dmaApi.map((d) => ({ callee: d.callee, span: d.span, inFunction: d.inFunction }));
+      const uses = usesIn(code.functions, isDmaUse, fileLevel, code.orphans);
+      if (uses.length === 0) continue;
+      const scenarios = driverScenarios(ctx, driver, ['user-owned']);
+      const evidence = firstViolation(scenarios);
+      const seen = new Set<string>();
+      for (const use of uses) {
+        const key = keyOf(CODE, driver.name, use.inFunction ?? '?', use.callee);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (ownsDomainBefore(ctx, use)) continue;
+        const fix = dropFlagFix(ctx, driver);
+        ctx.report({
+          messageId: 'dmaWithFlag',
+          data: { driver: driver.name, flag: `.${flag} = true`, function: use.inFunction ?? '(unnamed)', callee: use.callee },
+          span: use.span,
+          key,
+          scenario: evidence?.scenario,
+          trace: evidence ? traceOf(evidence.scenario, evidence.violation) : undefined,
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
+  },
+});

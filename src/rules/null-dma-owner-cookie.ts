@@ -1,0 +1,75 @@
+/**
+ * OWN008: a claim with a NULL owner cookie. The owner pointer is what tells an explicit owner from DMA-API users
+ * (which are counted with owner == NULL): 6.2+ refuses it with a WARN and -EINVAL; 5.19 accepted it and then
+ * could never release the group.
+ */
+import type { ArgFact, CallFact, FunctionFact } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import { callsTo, enclosingFunction, isNullArg, keyOf, traceOf } from './util';
+import { CLAIM_CALLS, existsOn, scenarioAtLine, safeFunctionScenarios } from './tier2a-util';
+
+const CODE = 'OWN008';
+
+const IDENT = /^[A-Za-z_]\w*$/;
+
+/** A local variable whose every visible assignment in the function is NULL (and that is not a parameter). */
+function onlyNullLocal(fn: FunctionFact | undefined, arg: ArgFact): boolean {
+  const name = arg.text.trim();
+  if (!fn || !IDENT.test(name)) return false;
+  if (fn.params.some((p) => p.name === name)) return false;
+  let assigns = 0;
+  for (const instr of fn.program) {
+    if (instr.op === 'assign' && instr.target === name) {
+      if (instr.value.kind !== 'null' && !(instr.value.kind === 'int' && instr.value.value === 0)) return false;
+      assigns++;
+    }
+    if (instr.op === 'call') {
+      if (instr.assignTo === name) return false;
+      // Passing &owner lets the callee fill it in.
+      if (instr.call.args.some((a) => new RegExp(`&\\s*${name}\\b`).test(a.text))) return false;
+    }
+    if (instr.op === 'gap') return false;
+  }
+  return assigns > 0;
+}
+
+function check(ctx: RuleContext, call: CallFact): void {
+  const cookie = call.args[1];
+  if (!cookie) return;
+  const fn = enclosingFunction(ctx, call);
+  const literal = isNullArg(cookie.text);
+  if (!literal && !onlyNullLocal(fn, cookie)) return;
+  const scenario = fn ? scenarioAtLine(safeFunctionScenarios(ctx, fn, ['singleton']), call.calleeSpan.line) : undefined;
+  ctx.report({
+    messageId: literal ? 'nullCookie' : 'nullLocal',
+    data: { function: call.inFunction ?? '(unnamed)', callee: call.callee, arg: cookie.text.trim() },
+    span: cookie.span,
+    key: keyOf(CODE, call.inFunction ?? '?', call.callee),
+    scenario,
+    trace: scenario ? traceOf(scenario) : undefined,
+    fixes: [{ title: 'Pass a stable non-NULL owner cookie', edits: [], suggestion: `${call.callee}(${call.args[0]?.text ?? 'dev'}, <the owning file, context or private structure>)` }],
+  });
+}
+
+export const nullDmaOwnerCookie = createRule({
+  meta: {
+    code: CODE,
+    name: 'null-dma-owner-cookie',
+    category: 'ownership',
+    defaultSeverity: 'error',
+    tier: 2,
+    description: 'DMA ownership must be claimed with a stable non-NULL owner cookie.',
+    messages: {
+      nullCookie:
+        '{{function}}() calls {{callee}}() with a NULL owner ({{arg}}): NULL is how DMA-API users are counted, so the claim WARNs and fails with -EINVAL (6.2+) or leaves a group that can never be released (5.19).',
+      nullLocal:
+        '{{function}}() calls {{callee}}() with owner {{arg}}, which is only ever NULL here: the claim WARNs and fails with -EINVAL (6.2+) or leaves a group that can never be released (5.19).',
+    },
+  },
+  check(ctx) {
+    for (const name of CLAIM_CALLS) {
+      if (!existsOn(ctx, name)) continue;
+      for (const call of callsTo(ctx.facts, name)) check(ctx, call);
+    }
+  },
+});

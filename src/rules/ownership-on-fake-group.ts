@@ -1,0 +1,150 @@
+/**
+ * OWN025: DMA-ownership calls on VFIO no-IOMMU ("fake") groups. Such a group has no IOMMU driver behind it, so
+ * there is no blocking domain to claim with; VFIO had to learn to skip ownership for them.
+ * The rule runs where fake groups are visible in the file and reports a claim/release that is reachable with
+ * the fake-group condition true (a preceding test that skips it, here or in every caller, is a guard).
+ */
+import type { CallFact, Cond, FunctionFact } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import { keyOf, traceOf } from './util';
+import { CLAIM_CALLS, RELEASE_CALLS, condTexts, existsOn, pcOfCall, safeFunctionScenarios, scenarioAtLine } from './tier2a-util';
+
+const CODE = 'OWN025';
+
+const FAKE = /no_?iommu|NO_IOMMU|NOIOMMU|EMULATED_IOMMU|fake_?group/i;
+
+type Tri = true | false | undefined;
+
+/** Evaluates a condition assuming "the group is fake" and nothing else (3-valued: undefined = could be either). */
+function evalFake(cond: Cond, fn: FunctionFact): Tri {
+  switch (cond.kind) {
+    case 'const':
+      return cond.value;
+    case 'not': {
+      const v = evalFake(cond.cond, fn);
+      return v === undefined ? undefined : !v;
+    }
+    case 'and': {
+      const l = evalFake(cond.left, fn);
+      const r = evalFake(cond.right, fn);
+      if (l === false || r === false) return false;
+      return l === true && r === true ? true : undefined;
+    }
+    case 'or': {
+      const l = evalFake(cond.left, fn);
+      const r = evalFake(cond.right, fn);
+      if (l === true || r === true) return true;
+      return l === false && r === false ? false : undefined;
+    }
+    case 'truthy':
+      return condTexts(cond, fn).some((t) => FAKE.test(t)) ? true : undefined;
+    case 'cmp': {
+      const [subject, rhs] = condTexts(cond, fn);
+      if (!FAKE.test(subject) && !FAKE.test(rhs)) return undefined;
+      if (cond.op === '==') return /^(0|false|NULL)$/.test(rhs) ? false : true;
+      if (cond.op === '!=') return /^(0|false|NULL)$/.test(rhs) ? true : false;
+      return undefined;
+    }
+    case 'unknown': {
+      if (!FAKE.test(cond.text)) return undefined;
+      const t = cond.text.replace(/\s+/g, '');
+      if (/!=\w*(NO_?IOMMU|EMULATED_IOMMU)/i.test(t) || /^!\w*(\.|->)?\w*no_?iommu/i.test(t)) return false;
+      if (/==\w*(NO_?IOMMU|EMULATED_IOMMU)/i.test(t)) return true;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Instruction indexes reachable from the entry when the group is fake. */
+function reachableWhenFake(fn: FunctionFact): Set<number> {
+  const seen = new Set<number>();
+  const work = [0];
+  while (work.length > 0) {
+    const pc = work.pop()!;
+    if (pc < 0 || pc >= fn.program.length || seen.has(pc)) continue;
+    seen.add(pc);
+    const instr = fn.program[pc];
+    switch (instr.op) {
+      case 'return':
+        break;
+      case 'jump':
+        work.push(instr.target);
+        break;
+      case 'branch': {
+        const v = evalFake(instr.cond, fn);
+        if (v !== false) work.push(instr.target);
+        if (v !== true) work.push(pc + 1);
+        break;
+      }
+      default:
+        work.push(pc + 1);
+    }
+  }
+  return seen;
+}
+
+/** True when `fn` can run for a fake group: it has no visible caller, or some call to it is reachable when fake. */
+function runsForFake(ctx: RuleContext, fn: FunctionFact, depth: number): boolean {
+  if (depth > 3) return true;
+  const callers = ctx.facts.functions.filter((f) => f !== fn && f.calls.some((c) => c.callee === fn.name));
+  if (callers.length === 0) return true;
+  return callers.some((caller) => {
+    if (!runsForFake(ctx, caller, depth + 1)) return false;
+    const reach = reachableWhenFake(caller);
+    return caller.calls.some((c) => c.callee === fn.name && reach.has(pcOfCall(caller, c)));
+  });
+}
+
+function fakeGroupsInFile(ctx: RuleContext): boolean {
+  if (ctx.facts.identifiers.some((i) => FAKE.test(i.name))) return true;
+  for (const fn of ctx.facts.functions) {
+    for (const instr of fn.program) {
+      if (instr.op === 'branch' && condTexts(instr.cond, fn).some((t) => FAKE.test(t))) return true;
+      if (instr.op === 'call' && (FAKE.test(instr.call.callee) || instr.call.args.some((a) => FAKE.test(a.text)))) return true;
+    }
+  }
+  return false;
+}
+
+export const ownershipOnFakeGroup = createRule({
+  meta: {
+    code: CODE,
+    name: 'ownership-on-fake-group',
+    category: 'ownership',
+    defaultSeverity: 'warning',
+    tier: 3,
+    description: 'DMA-ownership calls must be skipped for VFIO no-IOMMU (fake) groups, which have no IOMMU behind them.',
+    messages: {
+      unguarded:
+        '{{function}}() calls {{callee}}() on a path that also runs for no-IOMMU (fake) groups: there is no IOMMU domain to own, so the claim fails and opening the device breaks. Skip ownership when the group is fake.',
+    },
+  },
+  check(ctx) {
+    if (!fakeGroupsInFile(ctx)) return;
+    const names = [...CLAIM_CALLS, ...RELEASE_CALLS].filter((n) => existsOn(ctx, n));
+    for (const fn of ctx.facts.functions) {
+      const calls: CallFact[] = fn.calls.filter((c) => names.includes(c.callee));
+      if (calls.length === 0) continue;
+      if (!runsForFake(ctx, fn, 0)) continue;
+      const reach = reachableWhenFake(fn);
+      let scenarios: ReturnType<typeof safeFunctionScenarios> | undefined;
+      for (const call of calls) {
+        const pc = pcOfCall(fn, call);
+        if (pc >= 0 && !reach.has(pc)) continue;
+        scenarios ??= safeFunctionScenarios(ctx, fn, ['no-iommu']);
+        const scenario = scenarioAtLine(scenarios, call.calleeSpan.line);
+        ctx.report({
+          messageId: 'unguarded',
+          data: { function: fn.name, callee: call.callee },
+          span: call.calleeSpan,
+          key: keyOf(CODE, fn.name, call.callee),
+          scenario,
+          trace: scenario ? traceOf(scenario) : undefined,
+          fixes: [{ title: 'Skip DMA ownership for fake groups', edits: [], suggestion: `if (group->type != VFIO_NO_IOMMU) { ${call.callee}(…) }` }],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,71 @@
+/**
+ * OWN004: a stub driver (probe only parks the device; the file does no DMA and no MMIO) that does not set
+ * driver_managed_dma. Its bind takes a DMA-API count, so no other device of its group can be claimed.
+ * Info only, and only when the whole file is visible: "does no DMA" must be a fact, not a guess.
+ */
+import type { BusKind, KernelTarget } from '../core/types';
+import { createRule } from './types';
+import { callbackFunctions, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf, managedDmaFlag } from './util';
+import { isDmaUse, isMmioUse } from './tier2a-util';
+
+const CODE = 'OWN004';
+
+/** Calls a parking probe may make: logging and driver-data bookkeeping. Anything else is real work. */
+const PARKING_CALL = /^(?:(?:dev|pci|pr|netdev|platform)_(?:info|dbg|debug|notice|warn|err|emerg|crit|alert)(?:_once|_ratelimited)?|printk|(?:dev|pci|platform|amba|fsl_mc|cdx)_(?:set|get)_drvdata|dev_name|pci_name)$/;
+
+function busHasFlag(bus: BusKind, target: KernelTarget): boolean {
+  switch (bus) {
+    case 'pci':
+    case 'platform':
+    case 'amba':
+    case 'fsl_mc':
+      return true;
+    case 'cdx':
+      // CDX gained the flag after 6.2 (spec §1.4); the 6.14+ profiles have it.
+      return target !== '5.19' && target !== '6.2';
+    default:
+      return false;
+  }
+}
+
+export const placeholderDriverWithoutFlag = createRule({
+  meta: {
+    code: CODE,
+    name: 'placeholder-driver-without-flag',
+    category: 'ownership',
+    defaultSeverity: 'info',
+    tier: 3,
+    description: 'A stub driver that only parks its device (no DMA, no MMIO) should set driver_managed_dma so the rest of its IOMMU group stays assignable.',
+    messages: {
+      placeholder:
+        '{{driver}} looks like a placeholder ({{probe}}() only parks the device and the file does no DMA or MMIO) but does not set {{flag}}: binding it takes a DMA-API count, so every claim of its IOMMU group fails with -EPERM.',
+    },
+    targets: ['5.19', '6.2', '6.14', '6.15', 'latest'],
+  },
+  check(ctx) {
+    if (ctx.isCoreOrBusCode || isSeriesTarget(ctx.target)) return;
+    if (!ctx.complete) return;
+    const allCalls = ctx.facts.functions.flatMap((f) => f.calls);
+    if (ctx.facts.dmaApi.length > 0 || ctx.facts.mmio.length > 0) return;
+    if (allCalls.some((c) => isDmaUse(c.callee) || isMmioUse(c.callee))) return;
+    const flag = managedDmaFlag(ctx.target).field;
+    for (const driver of ctx.facts.drivers) {
+      if (driver.managedDma.state !== 'absent' || !driver.complete) continue;
+      if (!busHasFlag(driver.bus, ctx.target)) continue;
+      const cbs = callbackFunctions(ctx, driver);
+      const probe = cbs.byField.probe;
+      if (!probe || !probe.complete || cbs.missing.length > 0 || cbs.incomplete.length > 0) continue;
+      if (isVfioLikeDriver(ctx, driver)) continue;
+      const local = new Set(ctx.facts.functions.map((f) => f.name));
+      const work = cbs.functions.flatMap((f) => f.calls).filter((c) => !local.has(c.callee) && !PARKING_CALL.test(c.callee));
+      if (work.length > 0) continue;
+      ctx.report({
+        messageId: 'placeholder',
+        data: { driver: driver.name, probe: probe.name, flag: `.${flag} = true` },
+        span: driver.nameSpan,
+        key: keyOf(CODE, driver.name),
+        fixes: [fixAddManagedDma(ctx, driver)],
+      });
+    }
+  },
+});

@@ -1,0 +1,85 @@
+/**
+ * OWN026: the result of a claim or attach is dropped. These calls fail in ordinary situations (-EPERM while a
+ * DMA-API driver is bound in the group, -EBUSY with a private domain or PASID attached, -EINVAL for
+ * multi-device groups); a driver that carries on believes it owns the group or that its domain is live.
+ */
+import type { CallFact, FunctionFact } from '../core/types';
+import { createRule, type RuleContext } from './types';
+import { keyOf, traceOf } from './util';
+import { existsOn, mentionsName, pcOfCall, readsOf, safeFunctionScenarios, scenarioAtLine } from './tier2a-util';
+
+const CODE = 'OWN026';
+
+const CHECKED_CALLS: readonly string[] = [
+  'iommu_group_claim_dma_owner',
+  'iommu_device_claim_dma_owner',
+  'iommu_attach_device',
+  'iommu_attach_group',
+  'iommu_attach_device_pasid',
+];
+
+type Verdict = { kind: 'ok' } | { kind: 'overwritten'; at: number } | { kind: 'never' } | { kind: 'unseen' };
+
+/** Follows `var = call(...)` forward in program order: read before it is overwritten or the function ends? */
+function followAssigned(fn: FunctionFact, pc: number, name: string): Verdict {
+  for (let i = pc + 1; i < fn.program.length; i++) {
+    const instr = fn.program[i];
+    if (instr.op === 'gap') return { kind: 'unseen' };
+    if (readsOf(instr, fn).some((t) => mentionsName(t, name))) return { kind: 'ok' };
+    if (instr.op === 'assign' && instr.target === name) return { kind: 'overwritten', at: instr.span.line };
+    if (instr.op === 'call' && instr.assignTo === name) return { kind: 'overwritten', at: instr.call.span.line };
+  }
+  return fn.complete ? { kind: 'never' } : { kind: 'unseen' };
+}
+
+function report(ctx: RuleContext, fn: FunctionFact, call: CallFact, messageId: string, extra: Record<string, string | number> = {}, unseen?: string): void {
+  // The shared-with-a-DMA-API-driver topology is where a claim is refused: show the replay ignoring that error.
+  const scenario = scenarioAtLine(safeFunctionScenarios(ctx, fn, ['shared-dma-api', 'singleton']), call.calleeSpan.line);
+  ctx.report({
+    messageId,
+    data: { function: fn.name, callee: call.callee, ...extra },
+    span: call.calleeSpan,
+    key: keyOf(CODE, fn.name, call.callee),
+    unseen,
+    scenario,
+    trace: scenario ? traceOf(scenario) : undefined,
+    fixes: [{ title: `Check the result of ${call.callee}()`, edits: [], suggestion: `ret = ${call.callee}(${call.args.map((a) => a.text).join(', ')});\nif (ret)\n\tgoto err_unwind;` }],
+  });
+}
+
+export const uncheckedOwnershipReturn = createRule({
+  meta: {
+    code: CODE,
+    name: 'unchecked-ownership-return',
+    category: 'ownership',
+    defaultSeverity: 'error',
+    tier: 2,
+    description: 'The result of a DMA-ownership claim or a domain attach must be checked and unwound on failure.',
+    messages: {
+      ignored: '{{function}}() ignores the result of {{callee}}(): when it fails (-EPERM, -EBUSY, -EINVAL) the code carries on as if it owned the group or its domain were attached.',
+      voidCast: '{{function}}() casts the result of {{callee}}() to (void): the call fails in ordinary situations (-EPERM, -EBUSY, -EINVAL) and the failure must be handled, not discarded.',
+      overwritten: '{{function}}() stores the result of {{callee}}() in {{var}} but overwrites it on line {{line}} before checking it.',
+      neverChecked: '{{function}}() stores the result of {{callee}}() in {{var}} but never checks it.',
+    },
+  },
+  check(ctx) {
+    const names = CHECKED_CALLS.filter((n) => existsOn(ctx, n));
+    for (const fn of ctx.facts.functions) {
+      for (const call of fn.calls) {
+        if (!names.includes(call.callee) || call.inErrorRegion) continue;
+        if (call.resultUse === 'ignored') report(ctx, fn, call, 'ignored');
+        else if (call.resultUse === 'void-cast') report(ctx, fn, call, 'voidCast');
+        else if (call.resultUse === 'assigned' && call.assignedTo) {
+          const pc = pcOfCall(fn, call);
+          if (pc < 0) continue;
+          const v = followAssigned(fn, pc, call.assignedTo);
+          if (v.kind === 'overwritten') report(ctx, fn, call, 'overwritten', { var: call.assignedTo, line: v.at });
+          else if (v.kind === 'never') report(ctx, fn, call, 'neverChecked', { var: call.assignedTo });
+          else if (v.kind === 'unseen') {
+            report(ctx, fn, call, 'neverChecked', { var: call.assignedTo }, `the code after ${call.callee}() in ${fn.name}() is not in the patch`);
+          }
+        }
+      }
+    }
+  },
+});
