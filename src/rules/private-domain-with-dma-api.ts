@@ -1,0 +1,75 @@
+/**
+ * OWN015 private-domain-with-dma-api: a driver attaches its own domain to a device and also maps/allocates through the
+ * DMA API on that same device. The DMA API maps into the group's default domain, which is not live any more.
+ */
+import type { CallFact } from '../core/types';
+import { createRule } from './types';
+import { callsTo, driverScenarios, isDriverCode, keyOf, scenariosMentioning } from './util';
+import { argText, deviceKey, stepFor } from './tier2b-util';
+
+/** DMA-API calls that create mappings in the device's current (default) domain; first argument is the device. */
+const DMA_API = /^(dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_create|dmam_pool_create|dma_alloc_coherent|dma_map_sgtable)$/;
+
+export const privateDomainWithDmaApi = createRule({
+  meta: {
+    code: 'OWN015',
+    name: 'private-domain-with-dma-api',
+    category: 'attach',
+    defaultSeverity: 'warning',
+    tier: 2,
+    description: 'A driver attaches a private IOMMU domain to a device and also uses the DMA API on that device.',
+    messages: {
+      mixed:
+        '{{fn}}() attaches {{domain}} to {{device}}, which also gets DMA-API mappings ({{dmaCall}}() at line {{dmaLine}}): those go to the default domain, which is no longer the one the device uses.',
+    },
+  },
+  check(ctx) {
+    if (!isDriverCode(ctx)) return;
+    const attaches = callsTo(ctx.facts, 'iommu_attach_device');
+    if (attaches.length === 0) return;
+    const dmaCalls: CallFact[] = [];
+    for (const fn of ctx.facts.functions) for (const c of fn.calls) if (DMA_API.test(c.callee) && c.args.length > 0) dmaCalls.push(c);
+    if (dmaCalls.length === 0) return;
+    for (const attach of attaches) {
+      const dev = deviceKey(argText(attach, 1));
+      if (dev.startsWith('other:')) continue;
+      const sameDev = dmaCalls.filter((c) => deviceKey(argText(c, 0)) === dev);
+      if (sameDev.length === 0) continue;
+      // In a patch, point at the line the patch adds: the attach, else the DMA-API use it adds.
+      const addedDma = sameDev.find((c) => c.added && ctx.isAdded(c.calleeSpan));
+      const at = ctx.isAdded(attach.calleeSpan) || !addedDma ? attach : addedDma;
+      const dma = at === attach ? sameDev[0] : addedDma!;
+      const scenario = ctx.facts.drivers
+        .flatMap((d) => scenariosMentioning(driverScenarios(ctx, d, ['singleton']), ['iommu_attach_device']))
+        .find((s) => s.trace.some((t) => t.at?.line === attach.calleeSpan.line));
+      ctx.report({
+        messageId: 'mixed',
+        data: {
+          fn: attach.inFunction ?? '?',
+          domain: argText(attach, 0) ?? '?',
+          device: argText(attach, 1) ?? '?',
+          dmaCall: dma.callee,
+          dmaLine: dma.calleeSpan.line,
+        },
+        span: at.calleeSpan,
+        key: keyOf('OWN015', attach.inFunction, dev),
+        ...(scenario
+          ? { scenario }
+          : {
+              trace: [
+                stepFor(ctx, attach, 'probe', '0', 'group now on the private domain'),
+                stepFor(ctx, dma, 'dma', 'IOVA in the default domain', 'not translated by the attached domain'),
+              ],
+            }),
+        fixes: [
+          {
+            title: 'Use one DMA model per device',
+            edits: [],
+            suggestion:
+              'either drop the private domain and use the DMA API only, or map every buffer with iommu_map() in the private domain (and keep the group singleton)',
+          },
+        ],
+      });
+    }
+  },
+});
