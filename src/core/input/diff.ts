@@ -135,6 +135,7 @@ interface FileBuilder {
   combined: boolean;
   inputLine: number;
   hunks: Hunk[];
+  pending: PendingHunk[];
   droppedHunks: number;
 }
 
@@ -187,12 +188,13 @@ export function scanDiff(
         kind: 'skipped',
       });
     }
+    classifyFile(src, current.pending);
     files.push(finishFile(current));
     current = null;
   };
   const newBuilder = (line: number): FileBuilder => ({
     oldPath: null, newPath: null, fromHeader: false, isNew: false, isDeleted: false, rename: false, copy: false,
-    modeChange: false, binary: false, combined: false, inputLine: line, hunks: [], droppedHunks: 0,
+    modeChange: false, binary: false, combined: false, inputLine: line, hunks: [], pending: [], droppedHunks: 0,
   });
   const noteDropped = (): void => {
     if (droppedAfterTruncation !== null) {
@@ -245,9 +247,12 @@ export function scanDiff(
       }
       const hunk = readHunk(src, i, to);
       if (current.hunks.length >= options.maxHunksPerFile) current.droppedHunks++;
-      else current.hunks.push(hunk.hunk);
+      else {
+        current.hunks.push(hunk.pending.hunk);
+        current.pending.push(hunk.pending);
+      }
       i = hunk.next;
-      if (hunk.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
+      if (hunk.pending.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
       continue;
     }
     i++;
@@ -331,7 +336,7 @@ function unquoteMaybe(s: string): string {
 }
 
 /** Reads one hunk starting at its @@ line; stops when the header's counts are met or at a line that cannot belong. */
-function readHunk(src: SourceLines, start: number, to: number): { hunk: Hunk; next: number } {
+function readHunk(src: SourceLines, start: number, to: number): { pending: PendingHunk; next: number } {
   const texts = src.texts;
   const m = HUNK_HEADER.exec(texts[start]) as RegExpExecArray;
   const oldStart = Number(m[1]);
@@ -364,12 +369,10 @@ function readHunk(src: SourceLines, start: number, to: number): { hunk: Hunk; ne
   while (i < to && texts[i].charCodeAt(0) === 92) i++; // trailing "\ No newline" pseudo-lines
   const truncated = remOld > 0 || remNew > 0;
   return {
-    hunk: {
-      oldStart, oldLines, newStart, newLines,
-      heading: m[5].trim(),
-      inputLine: src.lines[start],
-      lines: classifyLines(src, texts[start], body, oldStart, newStart),
-      truncated,
+    pending: {
+      hunk: { oldStart, oldLines, newStart, newLines, heading: m[5].trim(), inputLine: src.lines[start], lines: [], truncated },
+      header: texts[start],
+      body,
     },
     next: i,
   };
@@ -379,23 +382,54 @@ function isHunkBodyLine(t: string | undefined): boolean {
   return t !== undefined && (t[0] === ' ' || t[0] === '+' || t[0] === '-');
 }
 
-/** Runs parse-diff on the hunk's own lines and pairs each change with its input position. */
-function classifyLines(src: SourceLines, header: string, body: number[], oldStart: number, newStart: number): HunkLine[] {
-  const bodyTexts = body.map((k) => src.texts[k]);
-  let changes: parseDiff.Change[] = [];
-  try {
-    const parsed = parseDiff(`--- a/x\n+++ b/x\n${header}\n${bodyTexts.join('\n')}`);
-    changes = (parsed[0]?.chunks[0]?.changes ?? []).filter((ch) => !ch.content.startsWith('\\'));
-  } catch {
-    changes = [];
+interface PendingHunk {
+  hunk: Hunk;
+  header: string;
+  /** Indices into src of the hunk's body lines (pseudo-lines excluded). */
+  body: number[];
+}
+
+/**
+ * Runs parse-diff over a file's hunks (one call per run of hunks, a truncated hunk ending its run so it cannot
+ * swallow the next header) and pairs each change with its input position.
+ */
+function classifyFile(src: SourceLines, pending: PendingHunk[]): void {
+  let runStart = 0;
+  for (let k = 0; k < pending.length; k++) {
+    if (pending[k].hunk.truncated || k === pending.length - 1) {
+      classifyRun(src, pending.slice(runStart, k + 1));
+      runStart = k + 1;
+    }
   }
-  const agrees = changes.length === body.length && changes.every((ch, k) => markerKind(bodyTexts[k]) === ch.type);
-  let oldLine = oldStart;
-  let newLine = newStart;
+}
+
+function classifyRun(src: SourceLines, run: PendingHunk[]): void {
+  const parts: string[] = ['--- a/x', '+++ b/x'];
+  for (const p of run) {
+    parts.push(p.header);
+    for (const k of p.body) parts.push(src.texts[k]);
+  }
+  let chunks: parseDiff.Chunk[] = [];
+  try {
+    chunks = parseDiff(parts.join('\n'))[0]?.chunks ?? [];
+  } catch {
+    chunks = [];
+  }
+  run.forEach((p, r) => {
+    const changes = (chunks.length === run.length ? chunks[r].changes : []).filter((ch) => !ch.content.startsWith('\\'));
+    p.hunk.lines = pairLines(src, p, changes);
+  });
+}
+
+function pairLines(src: SourceLines, p: PendingHunk, changes: parseDiff.Change[]): HunkLine[] {
+  const body = p.body;
+  const agrees = changes.length === body.length && changes.every((ch, k) => markerKind(src.texts[body[k]]) === ch.type);
+  let oldLine = p.hunk.oldStart;
+  let newLine = p.hunk.newStart;
   const out: HunkLine[] = new Array(body.length);
   for (let k = 0; k < body.length; k++) {
     const idx = body[k];
-    const raw = bodyTexts[k];
+    const raw = src.texts[idx];
     // parse-diff is the classifier; our own reading of the marker is the fallback if it ever disagrees.
     const type = agrees ? changes[k].type : markerKind(raw);
     const text = raw.length > 0 ? raw.slice(1) : '';
