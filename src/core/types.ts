@@ -108,6 +108,8 @@ export interface Patch {
   files: FileDiff[];
   /** A cover letter (n = 0, or no diff). */
   isCover: boolean;
+  /** True when the diff was recovered from "> " quotes: a review reply (in a thread mbox it repeats its patch). */
+  quoted?: boolean;
 }
 
 export interface ParsedInput {
