@@ -1,0 +1,32 @@
+/**
+ * worker_threads entry (bundled to dist/analysis-worker.js): reviews one large input off the extension host's
+ * main loop. It gets everything in workerData, posts one message back and ends; the host terminates it to cancel.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { createAnalyzer } from '../core/analyze';
+import type { AnalysisResult, AnalyzeInput, AnalyzeOptions } from '../core/types';
+import { makeTreeReader } from './kernel-tree';
+
+export interface WorkerRequest {
+  wasm: { runtime: Uint8Array; language: Uint8Array };
+  inputs: AnalyzeInput[];
+  options: Omit<AnalyzeOptions, 'readFile'>;
+  treeRoot?: string;
+}
+
+export type WorkerReply = { ok: true; result: AnalysisResult } | { ok: false; error: string };
+
+async function main(request: WorkerRequest): Promise<WorkerReply> {
+  try {
+    const analyzer = await createAnalyzer(request.wasm);
+    const readFile = request.treeRoot ? makeTreeReader(request.treeRoot) : undefined;
+    return { ok: true, result: analyzer.analyze(request.inputs, { ...request.options, readFile }) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  void main(workerData as WorkerRequest).then((reply) => port.postMessage(reply));
+}
