@@ -4,7 +4,7 @@
  * interest and registration macros.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { CallFact, CFacts, CView, DmaApiUse, FunctionFact, IdentifierFact, MmioUse } from '../types';
+import type { CallFact, CFacts, CView, DmaApiUse, FunctionFact, IdentifierFact, ImageSpan, MmioUse } from '../types';
 import { blankAnnotations } from './annotations';
 import { endLine, LineInfo, spanOf, startLine } from './lines';
 import { declaredName, isStatementType, namedChildren, ProgramBuilder } from './program';
@@ -16,7 +16,7 @@ import {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Without one of these tokens nothing in the file concerns DMA ownership. */
-const INTEREST = /iommu|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|IOMMU/;
+const INTEREST = /iommu|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|iomap|reset_function|set_master|IOMMU/;
 
 const DMA_API = /^(?:dma_map_\w+|dma_unmap_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_\w+|dmam_pool_\w+|dma_set_mask\w*|dma_set_coherent_mask|pci_set_master|dma_alloc_noncoherent)$/;
 const MMIO = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap\w*|pcim_iomap\w*|pci_ioremap\w*|of_iomap|pci_reset_function\w*|__pci_reset_function_locked|pci_request_regions|pcim_request_regions|pci_request_region)$/;
@@ -77,6 +77,8 @@ function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void
 /** Walks top-level items; consecutive statements outside any visible function form one pseudo-function. */
 class TopLevel {
   private run: Node[] = [];
+  /** Run members that are pieces of an ERROR node (not whole statements). */
+  private readonly errorPieces = new Set<Node>();
 
   constructor(private readonly text: string, private readonly lines: LineInfo, private readonly facts: CFacts) {}
 
@@ -146,13 +148,31 @@ class TopLevel {
       this.structDefinition(definition);
       return;
     }
-    const torn = tornFunction(node);
-    if (torn) {
-      this.flush();
-      this.facts.functions.push(this.functionFact(node, torn, true));
-      return;
+    const children = namedChildren(node);
+    const holdsFunctions = children.some((child, i) => child.type === 'function_definition' || tornFunctionAt(children, i));
+    if (!holdsFunctions) {
+      this.run.push(node);
+    } else {
+      // Split the ERROR into the functions it swallowed and the loose statements between them.
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i];
+        if (child.type === 'function_definition') {
+          this.flush();
+          this.facts.functions.push(this.functionFact(child, child, false));
+          continue;
+        }
+        const torn = tornFunctionAt(children, i);
+        if (torn) {
+          this.flush();
+          this.facts.functions.push(this.functionFact(node, torn, true));
+          i = torn.end - 1;
+          continue;
+        }
+        if (TYPE_PIECE.test(child.type)) continue; // the next function's return type: no code
+        this.run.push(child);
+        this.errorPieces.add(child);
+      }
     }
-    this.run.push(node);
     // A lone closing brace at column 1 ends the function whose start we did not see.
     const last = node.child(node.childCount - 1);
     if (last && last.type === '}' && last.startPosition.column === 0) this.flush();
@@ -185,9 +205,12 @@ class TopLevel {
     const builder = new ProgramBuilder(this.lines, undefined, firstLine - 1);
     const unseen = this.lines.unseenWithin(1, firstLine - 1);
     builder.pushGap(unseen ? unseen.from : firstLine, unseen ? unseen.to : firstLine);
-    builder.statementList(nodes);
+    for (const node of nodes) {
+      if (this.errorPieces.has(node)) builder.errorPieces([node]);
+      else builder.statementList([node]);
+    }
     const lastNodeEnd = last.child(last.childCount - 1);
-    const closed = last.type === 'ERROR' && lastNodeEnd !== null && lastNodeEnd.type === '}';
+    const closed = (last.type === 'ERROR' || this.errorPieces.has(last)) && lastNodeEnd !== null && lastNodeEnd.type === '}';
     if (!closed) builder.pushGap(endLine(last), endLine(last));
     const result = builder.finish();
     const span = { ...spanOf(first), endLine: endLine(last), endColumn: last.endPosition.column + 1 };
@@ -214,7 +237,7 @@ class TopLevel {
     const name = declaredName(nameNode) ?? '';
     const headerEnd = declarator ? declarator.startIndex : whole.startIndex;
     const prefix = this.text.slice(torn ? torn.headerStart : whole.startIndex, headerEnd);
-    const span = spanOf(whole);
+    const span = torn ? torn.span : spanOf(whole);
     const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
     const firstLine = body ? startLine(body) : declarator ? endLine(declarator) : span.line;
     // No visible name (a hunk starting inside the parameter list): the calls belong to no known function.
@@ -234,7 +257,7 @@ class TopLevel {
       span,
       isStatic: /\bstatic\b/.test(prefix),
       params: declarator ? parametersOf(declarator, this.text) : [],
-      returnType: returnTypeOf(prefix, declarator),
+      returnType: returnTypeOf(prefix),
       complete: closed && name !== '' && this.lines.allVisible(span.line, span.endLine),
       ...result,
       addedLines: this.lines.addedWithin(span.line, span.endLine),
@@ -244,27 +267,35 @@ class TopLevel {
 
 interface TornFunction {
   declarator: Node;
-  /** What follows the declarator inside the ERROR node: the body's pieces. */
+  /** What follows the declarator inside the ERROR node, up to the next function: the body's pieces. */
   rest: Node[];
   headerStart: number;
+  span: ImageSpan;
+  /** Index in the ERROR's named children just after the last piece. */
+  end: number;
 }
 
-/** `static int foo(...) { ... }` that the parser could only keep as pieces inside an ERROR node. */
-function tornFunction(error: Node): TornFunction | null {
-  const children = namedChildren(error);
-  for (let i = 0; i < children.length; i++) {
-    const declarator = findFunctionDeclarator(children[i]);
-    if (!declarator || !declarator.childForFieldName('declarator')) continue;
-    const rest = children.slice(i + 1);
-    if (!rest.some((child) => child.type === 'compound_statement')) continue;
-    let headerStart = children[i].startIndex;
-    for (let j = i - 1; j >= 0; j--) {
-      if (!/^(storage_class_specifier|type_qualifier|primitive_type|struct_specifier|sized_type_specifier|type_identifier)$/.test(children[j].type)) break;
-      headerStart = children[j].startIndex;
-    }
-    return { declarator, rest, headerStart };
+const TYPE_PIECE = /^(?:storage_class_specifier|type_qualifier|primitive_type|struct_specifier|sized_type_specifier|type_identifier)$/;
+
+/** `static int foo(...) { ... }` that the parser could only keep as pieces inside an ERROR node, starting at `i`. */
+function tornFunctionAt(children: Node[], i: number): TornFunction | null {
+  const declarator = findFunctionDeclarator(children[i]);
+  if (!declarator || !declarator.childForFieldName('declarator')) return null;
+  let end = i + 1;
+  while (end < children.length && children[end].type !== 'function_definition' && !findFunctionDeclarator(children[end])) end++;
+  const rest = children.slice(i + 1, end);
+  if (!rest.some((child) => child.type === 'compound_statement')) return null;
+  // The next function's return type pieces are not part of this body.
+  while (rest.length > 0 && TYPE_PIECE.test(rest[rest.length - 1].type)) rest.pop();
+  let headerStart = children[i].startIndex;
+  let first = children[i];
+  for (let j = i - 1; j >= 0 && TYPE_PIECE.test(children[j].type); j--) {
+    headerStart = children[j].startIndex;
+    first = children[j];
   }
-  return null;
+  const last = rest[rest.length - 1];
+  const span = { ...spanOf(first), endLine: endLine(last), endColumn: last.endPosition.column + 1 };
+  return { declarator, rest, headerStart, span, end };
 }
 
 function findFunctionDeclarator(node: Node | null): Node | null {
@@ -306,16 +337,13 @@ function identifierIn(declarator: Node): Node | null {
   return null;
 }
 
-function returnTypeOf(prefix: string, declarator: Node | null): string {
-  let stars = '';
-  // `struct foo *bar(void)`: the pointer belongs to the return type but sits in the declarator chain.
-  let current = declarator?.parent ?? null;
-  while (current && current.type === 'pointer_declarator') {
-    stars += '*';
-    current = current.parent;
-  }
-  const base = prefix.replace(/\b(?:static|inline|extern|__always_inline|noinline)\b/g, ' ').replace(/[*\s]+$/, (m) => (m.includes('*') ? m : ''));
-  return `${base.replace(/\s+/g, ' ').trim()}${stars ? ` ${stars}` : ''}`.replace(/\s+\*/g, ' *').trim();
+/** Text before the function's declarator (its stars included), without storage classes: `static struct foo *` → `struct foo *`. */
+function returnTypeOf(prefix: string): string {
+  return prefix
+    .replace(/\b(?:static|inline|extern|__always_inline|noinline)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*(\*+)\s*/g, ' $1')
+    .trim();
 }
 
 function isFileScopeDeclaration(node: Node): boolean {

@@ -104,6 +104,13 @@ export class ProgramBuilder {
     }
   }
 
+  /** Pieces of an ERROR node, in order: their calls are marked inErrorRegion. */
+  errorPieces(nodes: Node[]): void {
+    this.errorDepth++;
+    this.statementList(nodes);
+    this.errorDepth--;
+  }
+
   private touch(node: Node): void {
     const last = endLine(node);
     if (last > this.lastLine) this.lastLine = last;
@@ -822,8 +829,14 @@ function isLvalue(node: Node): boolean {
     || (node.type === 'pointer_expression' && node.childForFieldName('operator')?.type === '*');
 }
 
+/** True when evaluating `node` calls a real function (not a condition macro such as IS_ERR or unlikely). */
 function hasCall(node: Node): boolean {
-  return node.type === 'call_expression' || node.descendantsOfType('call_expression').length > 0;
+  const calls = node.type === 'call_expression' ? [node] : [];
+  calls.push(...node.descendantsOfType('call_expression').filter((call): call is Node => call !== null));
+  return calls.some((call) => {
+    const callee = calleeName(call);
+    return !TRANSPARENT_MACROS.has(callee) && !ERROR_POINTER_MACROS.has(callee);
+  });
 }
 
 function isLoopMacro(statement: Node): boolean {
