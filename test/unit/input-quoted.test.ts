@@ -90,3 +90,39 @@ test('a quoted diff pasted without mail headers, hunk header only', () => {
   assert.equal(file.hunks[0].truncated, false);
   assert.deepEqual(file.hunks[0].lines.map((l) => [l.kind, l.inputLine, l.inputColumn]), [['context', 4, 4], ['add', 5, 4], ['context', 6, 4]]);
 });
+
+test('thread mbox: a reply quoting patch 1 sorts after it and is flagged quoted', () => {
+  const patch = [
+    'From git@z Thu Jan  1 00:00:00 1970',
+    'From: A <a@example.org>',
+    'Subject: [PATCH 1/1] x: y',
+    '',
+    '---',
+    'diff --git a/f.c b/f.c',
+    '--- a/f.c',
+    '+++ b/f.c',
+    '@@ -1 +1 @@',
+    '-int a;',
+    '+int b;',
+    '',
+  ];
+  const reply = [
+    'From git@z Thu Jan  1 00:00:00 1970',
+    'From: R <r@example.org>',
+    'Subject: Re: [PATCH 1/1] x: y',
+    '',
+    '> diff --git a/f.c b/f.c',
+    '> --- a/f.c',
+    '> +++ b/f.c',
+    '> @@ -1 +1 @@',
+    '> -int a;',
+    '> +int b;',
+    '',
+    'Nice.',
+    '',
+  ];
+  const parsed = parseInput('t.mbx', [...reply, ...patch].join('\n'));
+  assert.equal(parsed.kind, 'mbox');
+  assert.deepEqual(parsed.patches.map((p) => [p.subject, p.quoted ?? false]), [['[PATCH 1/1] x: y', false], ['Re: [PATCH 1/1] x: y', true]]);
+  assert.deepEqual(parsed.patches[1].files[0].hunks[0].lines.map((l) => [l.inputLine, l.inputColumn]), [[9, 4], [10, 4]]);
+});

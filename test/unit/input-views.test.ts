@@ -146,3 +146,27 @@ test('CRLF base: applies, result lines have no \\r', () => {
   const result = applyFileDiff(numbered(8).replace(/\n/g, '\r\n'), file);
   assert.ok(result.ok && !result.text.includes('\r'));
 });
+
+test('a base that already contains the change is taken as the post-image', () => {
+  const [file] = filesOf(EDIT_AT_5);
+  const patched = 'line 1\nline 2\nline 3\nline 4\nline five\nline five and a half\nline 6\nline 7\nline 8\n';
+  const views = fullViews(patched, file);
+  assert.equal(views.problem, undefined);
+  assert.equal(views.post?.text, patched.trimEnd());
+  assert.equal(views.pre?.text, numbered(8).trimEnd());
+  assert.deepEqual(views.post?.changedLines, [5, 6]);
+  assert.deepEqual(views.pre?.changedLines, [5]);
+  assert.deepEqual(views.post?.inputLines?.[5], { line: 7, column: 2 });
+});
+
+test('a new file does not apply over an existing different file', () => {
+  const files = filesOf(read('plain.diff'));
+  const result = applyFileDiff('int unrelated;\n', files[1]);
+  assert.ok(!result.ok && /already exists/.test(result.reason));
+  const views = fullViews('int unrelated;\n', files[1]);
+  assert.match(views.problem ?? '', /^hunks do not apply to drivers\/misc\/acme\/acme-regs\.h/);
+  // The same file already in place is recognised as applied.
+  const same = fullViews('#define ACME_CTRL\t0x00\n#define ACME_STATUS\t0x04\n#define ACME_IRQ\t0x08\n', files[1]);
+  assert.equal(same.problem, undefined);
+  assert.equal(same.post?.complete, true);
+});

@@ -173,6 +173,7 @@ function parseMessage(ctx: Context, lines: readonly string[], start: number, end
       inputLine: start + 1,
       files: found.files,
       isCover: tag.number === 0 || found.files.length === 0,
+      ...(found.kind === 'quoted-reply' ? { quoted: true } : {}),
     },
   };
 }
@@ -196,6 +197,7 @@ function parseHeaderless(ctx: Context, text: string, lines: string[]): ParsedInp
     inputLine: 1,
     files: found.files,
     isCover: false,
+    ...(found.kind === 'quoted-reply' ? { quoted: true } : {}),
   };
   return { path: ctx.path, kind: found.kind === 'format-patch' ? 'unified-diff' : 'quoted-reply', text, patches: [patch], problems: ctx.problems };
 }

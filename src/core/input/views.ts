@@ -138,6 +138,8 @@ function locate(base: string[], want: number, floor: number, expected: string[])
 
 function applyInternal(base: string, file: FileDiff): { ok: true; applied: Applied } | { ok: false; reason: string } {
   if (file.status === 'binary' || file.status === 'combined') return { ok: false, reason: `${file.status} diff cannot be applied` };
+  // A new file on top of existing text would just be prepended to it.
+  if (file.status === 'added' && base.trim() !== '') return { ok: false, reason: 'the new file already exists' };
   const { lines: baseLines, finalNewline } = splitText(base);
   const result: string[] = [];
   const placements: Placement[] = [];
@@ -204,22 +206,57 @@ function wholeView(path: string, image: Image, lines: string[], file: FileDiff, 
   };
 }
 
-/** Whole-file views when the hunks apply to `base`; otherwise the hunk views and a problem saying so. */
+/** The same diff read backwards: applying it to a post-image gives the pre-image. */
+function reverseFile(file: FileDiff): FileDiff {
+  const status = file.status === 'added' ? 'deleted' : file.status === 'deleted' ? 'added' : file.status;
+  return {
+    ...file,
+    oldPath: file.newPath,
+    newPath: file.oldPath,
+    status,
+    hunks: file.hunks.map((h) => ({
+      ...h,
+      oldStart: h.newStart,
+      oldLines: h.newLines,
+      newStart: h.oldStart,
+      newLines: h.oldLines,
+      lines: h.lines.map((l) => ({ ...l, kind: l.kind === 'add' ? 'del' : l.kind === 'del' ? 'add' : 'context', oldLine: l.newLine, newLine: l.oldLine })),
+    })),
+  };
+}
+
+function safeApply(base: string, file: FileDiff): ReturnType<typeof applyInternal> {
+  try {
+    return applyInternal(base, file);
+  } catch (e) {
+    return { ok: false, reason: `internal error: ${(e as Error).message}` };
+  }
+}
+
+/**
+ * Whole-file views when the hunks apply to `base`; when the base already contains the change (a workspace where the
+ * patch was applied) the base is taken as the post-image; otherwise the hunk views and a problem saying so.
+ */
 export function fullViews(base: string | undefined, file: FileDiff): { post?: CView; pre?: CView; problem?: string } {
   if (!reviewable(file)) return {};
   const effectiveBase = base ?? (file.status === 'added' ? '' : undefined);
   if (effectiveBase === undefined) return hunkViews(file);
   const path = file.newPath ?? file.oldPath ?? 'unknown';
-  let r: ReturnType<typeof applyInternal>;
-  try {
-    r = applyInternal(effectiveBase, file);
-  } catch (e) {
-    r = { ok: false, reason: `internal error: ${(e as Error).message}` };
+  const forward = safeApply(effectiveBase, file);
+  let postLines: string[];
+  let preLines: string[];
+  let placements: Placement[];
+  if (forward.ok) {
+    ({ baseLines: preLines, resultLines: postLines, placements } = forward.applied);
+  } else {
+    const backward = safeApply(effectiveBase, reverseFile(file));
+    if (!backward.ok) return { ...hunkViews(file), problem: `hunks do not apply to ${path}: ${forward.reason}; reviewed the hunks only` };
+    postLines = backward.applied.baseLines;
+    preLines = backward.applied.resultLines;
+    placements = backward.applied.placements.map((p) => ({ oldIndex: p.newIndex, newIndex: p.oldIndex }));
   }
-  if (!r.ok) return { ...hunkViews(file), problem: `hunks do not apply to ${path}: ${r.reason}; reviewed the hunks only` };
-  const { baseLines, resultLines, placements } = r.applied;
   const out: { post?: CView; pre?: CView } = {};
-  if (file.status !== 'deleted' && file.newPath !== null) out.post = wholeView(file.newPath, 'post', resultLines, file, placements);
-  if (file.status !== 'added' && file.oldPath !== null) out.pre = wholeView(file.oldPath, 'pre', baseLines, file, placements);
+  if (file.status !== 'deleted' && file.newPath !== null) out.post = wholeView(file.newPath, 'post', postLines, file, placements);
+  if (file.status !== 'added' && file.oldPath !== null) out.pre = wholeView(file.oldPath, 'pre', preLines, file, placements);
   return out;
 }
