@@ -229,9 +229,15 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
       }
     }
     if (workerRun) {
-      const outcome = await workerRun;
-      parallel.forEach((g, k) => (perInput[g.i] = outcome.results[k]));
-      refused.push(...outcome.refused);
+      try {
+        const outcome = await workerRun;
+        parallel.forEach((g, k) => (perInput[g.i] = outcome.results[k]));
+        refused.push(...outcome.refused);
+      } catch {
+        // Workers could not run here (resource limits, a sandbox): the same work in this thread is slower, not wrong.
+        const analyzer = await createNodeAnalyzer();
+        for (const g of parallel) perInput[g.i] ??= analyzer.analyze([g.input], analyzeOptions);
+      }
     }
     progress.done();
   }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ArgsError, parseArgs } from '../../src/cli/args';
 import { createTreeReader, isEscaping } from '../../src/cli/tree';
 import { expandPaths } from '../../src/cli/inputs';
+import { createProgress, progressEnabled } from '../../src/cli/progress';
 
 const RULE_NAMES: Record<string, string> = { OWN001: 'missing-driver-managed-dma', 'missing-driver-managed-dma': 'missing-driver-managed-dma' };
 const resolve = (n: string) => RULE_NAMES[n] ?? RULE_NAMES[n.toUpperCase()];
@@ -95,4 +96,26 @@ test('directories are searched for reviewable files, skipping node_modules and .
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('the progress bar draws only on a terminal outside CI, and clears itself', () => {
+  const writes: string[] = [];
+  const tty = { isTTY: true, columns: 60, write: (t: string) => writes.push(t) };
+  assert.equal(progressEnabled(tty, {}), true);
+  assert.equal(progressEnabled(tty, { CI: 'true' }), false);
+  assert.equal(progressEnabled({ isTTY: false, write: () => true }, {}), false);
+  const bar = createProgress(4, tty, true);
+  bar.tick('a/very/long/path/to/some/driver/file/that/does/not/fit/in/the/line.c');
+  bar.tick('b.c');
+  bar.done();
+  assert.equal(writes.length, 3);
+  assert.match(writes[0], /^\r\x1b\[K\[#{6} {18}\] 1\/4 …/);
+  assert.ok(writes[0].length - 4 <= 60, 'fits the terminal width');
+  assert.match(writes[1], /\[#{12} {12}\] 2\/4 b\.c$/);
+  assert.equal(writes[2], '\r\x1b[K');
+  const silent: string[] = [];
+  const off = createProgress(4, { isTTY: true, write: (t: string) => silent.push(t) }, false);
+  off.tick('x');
+  off.done();
+  assert.deepEqual(silent, []);
 });
