@@ -5,7 +5,7 @@
  */
 import { createRule } from './types';
 import { callsTo, driverScenarios, isDriverCode, isUnder, keyOf, scenariosMentioning, VFIO_REGISTER_CALLS } from './util';
-import { argText, exprKey, functionsCalling, stepFor } from './tier2b-util';
+import { argText, exprKey, functionLabel, functionOf, functionsCalling, stepFor } from './tier2b-util';
 
 /** Anything that makes the caller the group's owner (claims, and the VFIO/iommufd paths that claim for it). */
 const OWNERSHIP_EVIDENCE = new Set<string>([...VFIO_REGISTER_CALLS, 'vfio_register_emulated_iommu_dev']);
@@ -29,13 +29,13 @@ export const attachGroupWithoutOwnership = createRule({
     if (attaches.length === 0) return;
     if (functionsCalling(ctx, OWNERSHIP_EVIDENCE).length > 0) return;
     for (const attach of attaches) {
-      const fn = attach.inFunction;
+      const fn = functionLabel(ctx, functionOf(ctx, attach), attach);
       const scenario = ctx.facts.drivers
         .flatMap((d) => scenariosMentioning(driverScenarios(ctx, d, ['shared-dma-api']), ['iommu_attach_group']))
         .find((s) => s.trace.some((t) => t.at?.line === attach.calleeSpan.line));
       ctx.report({
         messageId: 'noClaim',
-        data: { fn: fn ?? '?', domain: argText(attach, 0) ?? '?', group: argText(attach, 1) ?? '?' },
+        data: { fn, domain: argText(attach, 0) ?? '?', group: argText(attach, 1) ?? '?' },
         span: attach.calleeSpan,
         key: keyOf('OWN016', fn, exprKey(argText(attach, 0)).id),
         ...(ctx.complete ? {} : { unseen: 'no DMA-ownership claim is visible in the patch; the rest of the file may hold one' }),

@@ -3,11 +3,11 @@
  * has no default domain yet). Callers that treat only -EBUSY as failure swallow it; callers that rewrite every
  * failure to -EBUSY turn a retryable probe into a permanent one.
  */
-import type { CallFact, Cond, ImageSpan, TraceStep, ValueExpr } from '../core/types';
+import type { CallFact, Cond, FunctionFact, ImageSpan, TraceStep, ValueExpr } from '../core/types';
 import { lookupApi } from '../core/sim';
 import { createRule, type RuleContext } from './types';
 import { callsTo, keyOf } from './util';
-import { feasiblePaths, scenarioAtCall, stepFor } from './tier2b-util';
+import { feasiblePaths, functionLabel, functionOf, scenarioAtCall, stepFor } from './tier2b-util';
 
 const USE = 'iommu_device_use_default_domain';
 const EBUSY = 16;
@@ -63,8 +63,9 @@ export const defaultDomainProbeDefer = createRule({
     const uses = callsTo(ctx.facts, USE);
     const done = new Set<string>();
     for (const use of uses) {
-      const fn = use.inFunction ? ctx.functionByName(use.inFunction) : undefined;
+      const fn = functionOf(ctx, use);
       if (!fn) continue;
+      const label = functionLabel(ctx, fn, use);
       const pc = fn.program.findIndex((i) => i.op === 'call' && i.call.calleeSpan.line === use.calleeSpan.line && i.call.callee === USE);
       if (pc < 0) continue;
       const resultVar = use.assignedTo;
@@ -85,15 +86,15 @@ export const defaultDomainProbeDefer = createRule({
           }
           if (e.kind !== 'return') continue;
           if (notEbusy && !returnsResult(e.value, resultVar, pc) && isSuccessReturn(e.value)) {
-            reportLostDefer(ctx, use, 'ebusyOnly', notEbusy.span, fn.name, done, [
+            reportLostDefer(ctx, use, 'ebusyOnly', notEbusy.span, fn, label, done, [
               stepFor(ctx, use, 'bind', '-EPROBE_DEFER', 'group has no default domain yet (6.14+)'),
-              { step: `${fn.name}(): result compared with -EBUSY only`, result: 'not -EBUSY: falls through', at: { file: ctx.facts.path, line: notEbusy.span.line, column: notEbusy.span.column }, phase: 'bind' },
-              { step: `${fn.name}(): returns`, result: describe(e.value), at: { file: ctx.facts.path, line: e.span.line, column: e.span.column }, phase: 'bind' },
+              { step: `${label}(): result compared with -EBUSY only`, result: 'not -EBUSY: falls through', at: { file: ctx.facts.path, line: notEbusy.span.line, column: notEbusy.span.column }, phase: 'bind' },
+              { step: `${label}(): returns`, result: describe(e.value), at: { file: ctx.facts.path, line: e.span.line, column: e.span.column }, phase: 'bind' },
             ]);
           } else if (!isEbusyPath && returnsEbusy(e.value)) {
-            reportLostDefer(ctx, use, 'rewrite', e.span, fn.name, done, [
+            reportLostDefer(ctx, use, 'rewrite', e.span, fn, label, done, [
               stepFor(ctx, use, 'bind', '-EPROBE_DEFER', 'group has no default domain yet (6.14+)'),
-              { step: `${fn.name}(): returns -EBUSY instead`, result: '-EBUSY (probe not retried)', at: { file: ctx.facts.path, line: e.span.line, column: e.span.column }, phase: 'bind' },
+              { step: `${label}(): returns -EBUSY instead`, result: '-EBUSY (probe not retried)', at: { file: ctx.facts.path, line: e.span.line, column: e.span.column }, phase: 'bind' },
             ]);
           }
           break;
@@ -127,6 +128,7 @@ function reportLostDefer(
   use: CallFact,
   messageId: 'ebusyOnly' | 'rewrite',
   span: ImageSpan,
+  fn: FunctionFact,
   fnName: string,
   done: Set<string>,
   trace: TraceStep[],
@@ -134,7 +136,6 @@ function reportLostDefer(
   const key = keyOf('OWN024', fnName, messageId);
   if (done.has(key)) return;
   done.add(key);
-  const fn = ctx.functionByName(fnName);
   const scenario = scenarioAtCall(ctx, fn, use.calleeSpan, USE);
   ctx.report({
     messageId,

@@ -5,7 +5,7 @@
 import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { callsTo, isDriverCode, keyOf } from './util';
-import { argText, compareExpr, deviceKey, exprKey, feasiblePaths, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, compareExpr, deviceKey, exprKey, feasiblePaths, functionLabel, functionOf, scenarioAtCall, stepFor } from './tier2b-util';
 
 const ATTACH = new Set(['iommu_attach_device', 'iommu_attach_group']);
 const DETACH = new Set(['iommu_detach_device', 'iommu_detach_group']);
@@ -69,6 +69,7 @@ export const detachWrongDomain = createRule({
     // Within a function: follow every feasible path, so a retry after a failed attach is not a double attach.
     for (const fn of ctx.facts.functions) {
       if (!fn.calls.some((c) => ATTACH.has(c.callee))) continue;
+      const label = functionLabel(ctx, fn);
       for (const path of feasiblePaths(fn)) {
         const state = new Map<string, Attached>();
         for (const e of path.events) {
@@ -79,10 +80,10 @@ export const detachWrongDomain = createRule({
             const prev = state.get(t);
             if (prev?.ok && c.callee === prev.call.callee) {
               report(
-                keyOf('OWN014', fn.name, 'double-attach', c.callee, exprKey(argText(c, 0)).id),
+                keyOf('OWN014', label, 'double-attach', c.callee, exprKey(argText(c, 0)).id),
                 c,
                 'doubleAttach',
-                { fn: fn.name, domain: argText(c, 0) ?? '?', target: argText(c, 1) ?? '?', attached: argText(prev.call, 0) ?? '?', line: prev.call.calleeSpan.line },
+                { fn: label, domain: argText(c, 0) ?? '?', target: argText(c, 1) ?? '?', attached: argText(prev.call, 0) ?? '?', line: prev.call.calleeSpan.line },
                 [stepFor(ctx, prev.call, 'probe', '0'), stepFor(ctx, c, 'probe', '-EBUSY', 'group already on a private domain')],
                 fn,
               );
@@ -95,19 +96,19 @@ export const detachWrongDomain = createRule({
             const same = compareExpr(argText(prev.call, 0), argText(c, 0), true);
             if (prev.ok && same === 'different') {
               report(
-                keyOf('OWN014', fn.name, 'wrong-domain', exprKey(argText(c, 0)).id),
+                keyOf('OWN014', label, 'wrong-domain', exprKey(argText(c, 0)).id),
                 c,
                 'wrongDomain',
-                { fn: fn.name, detached: argText(c, 0) ?? '?', target: argText(c, 1) ?? '?', attached: argText(prev.call, 0) ?? '?' },
+                { fn: label, detached: argText(c, 0) ?? '?', target: argText(c, 1) ?? '?', attached: argText(prev.call, 0) ?? '?' },
                 [stepFor(ctx, prev.call, 'probe', '0'), stepFor(ctx, c, 'detach', 'WARN', 'domain is not the attached one; no-op')],
                 fn,
               );
             } else if (!prev.ok && same === 'same') {
               report(
-                keyOf('OWN014', fn.name, 'not-attached', exprKey(argText(c, 0)).id),
+                keyOf('OWN014', label, 'not-attached', exprKey(argText(c, 0)).id),
                 c,
                 'notAttached',
-                { fn: fn.name, detached: argText(c, 0) ?? '?' },
+                { fn: label, detached: argText(c, 0) ?? '?' },
                 [stepFor(ctx, prev.call, 'probe', 'error'), stepFor(ctx, c, 'detach', 'WARN', 'nothing attached; no-op')],
                 fn,
               );
@@ -123,21 +124,23 @@ export const detachWrongDomain = createRule({
     // Across functions (probe attaches, remove detaches): only fields identify a domain, so compare those.
     for (const d of detaches) {
       if (d.callee !== 'iommu_detach_device' || exprKey(argText(d, 0)).kind !== 'field') continue;
-      const candidates = attaches.filter((a) => a.callee === 'iommu_attach_device' && a.inFunction !== d.inFunction && targetKey(a) === targetKey(d));
+      const dFn = functionOf(ctx, d);
+      const dLabel = functionLabel(ctx, dFn, d);
+      const candidates = attaches.filter((a) => a.callee === 'iommu_attach_device' && functionOf(ctx, a) !== dFn && targetKey(a) === targetKey(d));
       if (candidates.length === 0) continue;
       // Any attach in this function or elsewhere naming the same domain makes the detach plausible.
       const sameAnywhere = attaches.some((a) => a.callee === 'iommu_attach_device' && targetKey(a) === targetKey(d) &&
-        compareExpr(argText(a, 0), argText(d, 0), a.inFunction === d.inFunction) !== 'different');
+        compareExpr(argText(a, 0), argText(d, 0), functionOf(ctx, a) === dFn) !== 'different');
       if (sameAnywhere) continue;
       if (!candidates.every((a) => compareExpr(argText(a, 0), argText(d, 0), false) === 'different')) continue;
       const a = candidates[0];
       report(
-        keyOf('OWN014', d.inFunction, 'wrong-domain', exprKey(argText(d, 0)).id),
+        keyOf('OWN014', dLabel, 'wrong-domain', exprKey(argText(d, 0)).id),
         d,
         'wrongDomain',
-        { fn: d.inFunction ?? '?', detached: argText(d, 0) ?? '?', target: argText(d, 1) ?? '?', attached: argText(a, 0) ?? '?' },
+        { fn: dLabel, detached: argText(d, 0) ?? '?', target: argText(d, 1) ?? '?', attached: argText(a, 0) ?? '?' },
         [stepFor(ctx, a, 'probe', '0'), stepFor(ctx, d, 'remove', 'WARN', 'domain is not the attached one; no-op')],
-        ctx.facts.functions.find((f) => f.name === d.inFunction),
+        dFn,
       );
     }
   },

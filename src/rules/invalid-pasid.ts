@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact } from '../core/types';
 import { createRule } from './types';
 import { apiExists, callsTo, keyOf } from './util';
-import { argText, condMentions, pcOfCall, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, condMentions, functionLabel, functionOf, pcOfCall, scenarioAtCall, stepFor } from './tier2b-util';
 
 const ATTACH = 'iommu_attach_device_pasid';
 const ALLOC = 'iommu_alloc_global_pasid';
@@ -53,8 +53,9 @@ export const invalidPasid = createRule({
     for (const attach of callsTo(ctx.facts, ATTACH)) {
       const pasid = argText(attach, 2)?.replace(/\s+/g, '');
       if (!pasid) continue;
-      const fn = attach.inFunction ? ctx.functionByName(attach.inFunction) : undefined;
-      const data = { fn: attach.inFunction ?? '?', domain: argText(attach, 0) ?? '?', pasid, line: 0 };
+      const fn = functionOf(ctx, attach);
+      const label = functionLabel(ctx, fn, attach);
+      const data = { fn: label, domain: argText(attach, 0) ?? '?', pasid, line: 0 };
       let messageId: string | undefined;
       let alloc: CallFact | undefined;
       if (/^\(?(IOMMU_NO_PASID|0+[uUlL]*)\)?$/.test(pasid)) messageId = 'noPasid';
@@ -73,7 +74,7 @@ export const invalidPasid = createRule({
         messageId,
         data,
         span: attach.calleeSpan,
-        key: keyOf('OWN023', attach.inFunction, messageId, pasid),
+        key: keyOf('OWN023', label, messageId, pasid),
         ...(scenario ? { scenario } : { trace }),
         fixes: [
           {

@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { apiExists, callsTo, isDriverCode, keyOf } from './util';
-import { argText, compareExpr, exprKey, feasiblePaths, sameDevice, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, compareExpr, exprKey, feasiblePaths, functionLabel, functionOf, sameDevice, scenarioAtCall, stepFor } from './tier2b-util';
 
 const ATTACH = 'iommu_attach_device_pasid';
 const DETACH = 'iommu_detach_device_pasid';
@@ -56,8 +56,8 @@ export const pasidDetachMismatch = createRule({
         ],
       });
     };
-    const dataOf = (fn: string | undefined, d: CallFact, a: CallFact) => ({
-      fn: fn ?? '?',
+    const dataOf = (fn: string, d: CallFact, a: CallFact) => ({
+      fn,
       pasid: argText(d, 2) ?? '?',
       detached: argText(d, 0) ?? '?',
       domain: argText(d, 0) ?? '?',
@@ -68,6 +68,7 @@ export const pasidDetachMismatch = createRule({
     // Within a function, along feasible paths.
     for (const fn of ctx.facts.functions) {
       if (!fn.calls.some((c) => c.callee === ATTACH) || !fn.calls.some((c) => c.callee === DETACH)) continue;
+      const label = functionLabel(ctx, fn);
       for (const path of feasiblePaths(fn)) {
         const live: { call: CallFact; ok: boolean }[] = [];
         for (const e of path.events) {
@@ -86,18 +87,18 @@ export const pasidDetachMismatch = createRule({
             stepFor(ctx, c, 'detach', 'WARN', note),
           ];
           if (exact && !exact.ok && !pasidMatch.some((l) => l.ok)) {
-            report(keyOf('OWN020', fn.name, 'not-attached', exprKey(argText(c, 2)).id), c, 'notAttached', dataOf(fn.name, c, exact.call),
+            report(keyOf('OWN020', label, 'not-attached', exprKey(argText(c, 2)).id), c, 'notAttached', dataOf(label, c, exact.call),
               trace(exact, 'nothing attached at this PASID on this path'), fn);
           } else if (!exact) {
             const okMatch = pasidMatch.filter((l) => l.ok);
             const wrongDom = okMatch.find((l) => compareExpr(argText(l.call, 0), argText(c, 0), true) === 'different');
             if (wrongDom && okMatch.every((l) => compareExpr(argText(l.call, 0), argText(c, 0), true) === 'different')) {
-              report(keyOf('OWN020', fn.name, 'wrong-domain', exprKey(argText(c, 0)).id), c, 'wrongDomain', dataOf(fn.name, c, wrongDom.call),
+              report(keyOf('OWN020', label, 'wrong-domain', exprKey(argText(c, 0)).id), c, 'wrongDomain', dataOf(label, c, wrongDom.call),
                 trace(wrongDom, 'entry holds another domain; removed anyway'), fn);
             } else if (pasidMatch.length === 0) {
               const domMatch = sameDev.filter((l) => l.ok && compareExpr(argText(l.call, 0), argText(c, 0), true) === 'same');
               if (domMatch.length > 0 && domMatch.every((l) => compareExpr(argText(l.call, 2), argText(c, 2), true) === 'different')) {
-                report(keyOf('OWN020', fn.name, 'wrong-pasid', exprKey(argText(c, 2)).id), c, 'wrongPasid', dataOf(fn.name, c, domMatch[0].call),
+                report(keyOf('OWN020', label, 'wrong-pasid', exprKey(argText(c, 2)).id), c, 'wrongPasid', dataOf(label, c, domMatch[0].call),
                   trace(domMatch[0], 'PASID not attached with this domain'), fn);
               }
             }
@@ -110,21 +111,22 @@ export const pasidDetachMismatch = createRule({
 
     // Across functions: only fields and constants identify a domain or a PASID there.
     for (const d of detaches) {
-      const others = attaches.filter((a) => a.inFunction !== d.inFunction);
-      if (others.length === 0 || attaches.some((a) => a.inFunction === d.inFunction)) continue;
+      const fn = functionOf(ctx, d);
+      const label = functionLabel(ctx, fn, d);
+      const others = attaches.filter((a) => functionOf(ctx, a) !== fn);
+      if (others.length === 0 || others.length < attaches.length) continue;
       const cmpPasid = others.map((a) => compareExpr(argText(a, 2), argText(d, 2), false));
       const cmpDomain = others.map((a) => compareExpr(argText(a, 0), argText(d, 0), false));
       if (others.some((_, i) => cmpPasid[i] !== 'different' && cmpDomain[i] !== 'different')) continue;
-      const fn = ctx.facts.functions.find((f) => f.name === d.inFunction);
       const i = others.findIndex((_, j) => cmpPasid[j] === 'same');
       if (i >= 0 && cmpDomain.every((c, j) => cmpPasid[j] !== 'same' || c === 'different')) {
-        report(keyOf('OWN020', d.inFunction, 'wrong-domain', exprKey(argText(d, 0)).id), d, 'wrongDomain', dataOf(d.inFunction, d, others[i]),
+        report(keyOf('OWN020', label, 'wrong-domain', exprKey(argText(d, 0)).id), d, 'wrongDomain', dataOf(label, d, others[i]),
           [stepFor(ctx, others[i], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'entry holds another domain; removed anyway')], fn);
         continue;
       }
       const k = others.findIndex((_, j) => cmpDomain[j] === 'same');
       if (k >= 0 && cmpPasid.every((c) => c === 'different')) {
-        report(keyOf('OWN020', d.inFunction, 'wrong-pasid', exprKey(argText(d, 2)).id), d, 'wrongPasid', dataOf(d.inFunction, d, others[k]),
+        report(keyOf('OWN020', label, 'wrong-pasid', exprKey(argText(d, 2)).id), d, 'wrongPasid', dataOf(label, d, others[k]),
           [stepFor(ctx, others[k], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'PASID not attached with this domain')], fn);
       }
     }

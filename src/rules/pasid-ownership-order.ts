@@ -5,7 +5,7 @@
 import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { apiExists, isDriverCode, keyOf } from './util';
-import { argText, deviceKey, feasiblePaths, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, deviceKey, feasiblePaths, functionLabel, scenarioAtCall, stepFor } from './tier2b-util';
 
 const PASID_ATTACH = new Set(['iommu_attach_device_pasid', 'iommu_sva_bind_device']);
 const PASID_DETACH = new Set(['iommu_detach_device_pasid', 'iommu_sva_unbind_device']);
@@ -61,6 +61,7 @@ export const pasidOwnershipOrder = createRule({
       const hasPasid = [...names].some((n) => PASID_ATTACH.has(n) || PASID_DETACH.has(n));
       const hasOwner = [...names].some((n) => CLAIM.has(n) || RELEASE.has(n));
       if (!hasPasid || !hasOwner) continue;
+      const label = functionLabel(ctx, fn);
       for (const path of feasiblePaths(fn)) {
         const calls = path.events.flatMap((e) => (e.kind === 'call' ? [e] : []));
         calls.forEach((e, i) => {
@@ -73,8 +74,8 @@ export const pasidOwnershipOrder = createRule({
               else if (PASID_DETACH.has(p.call.callee) && attached && related(pasidDevice(p.call), pasidDevice(attached))) attached = undefined;
             }
             if (attached) {
-              report(keyOf('OWN021', fn.name, 'claim-after-attach', c.callee), c, 'claimAfterAttach',
-                { fn: fn.name, claim: c.callee, attach: attached.callee, line: attached.calleeSpan.line },
+              report(keyOf('OWN021', label, 'claim-after-attach', c.callee), c, 'claimAfterAttach',
+                { fn: label, claim: c.callee, attach: attached.callee, line: attached.calleeSpan.line },
                 [stepFor(ctx, attached, 'attach', '0', 'pasid_array not empty'), stepFor(ctx, c, 'claim', '-EBUSY', 'PASIDs attached')], fn,
                 `claim ownership before ${attached.callee}() (and release it only after the PASID is detached)`);
             }
@@ -83,8 +84,8 @@ export const pasidOwnershipOrder = createRule({
             for (const later of calls.slice(i + 1)) {
               if (PASID_ATTACH.has(later.call.callee) && related(pasidDevice(later.call), ownerDevice(c))) break;
               if (PASID_DETACH.has(later.call.callee) && related(pasidDevice(later.call), ownerDevice(c))) {
-                report(keyOf('OWN021', fn.name, 'release-before-detach', c.callee), c, 'releaseBeforeDetach',
-                  { fn: fn.name, release: c.callee, detach: later.call.callee, line: later.call.calleeSpan.line },
+                report(keyOf('OWN021', label, 'release-before-detach', c.callee), c, 'releaseBeforeDetach',
+                  { fn: label, release: c.callee, detach: later.call.callee, line: later.call.calleeSpan.line },
                   [stepFor(ctx, c, 'release', 'WARN', 'PASIDs still attached; ownership kept'), stepFor(ctx, later.call, 'detach', 'void')], fn,
                   `move ${c.callee}() after ${later.call.callee}()`);
                 break;

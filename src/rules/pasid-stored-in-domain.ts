@@ -34,7 +34,9 @@ export const pasidStoredInDomain = createRule({
       if (!ctx.isAdded(id.span)) continue;
       found.set(id.span.line, { name: id.name, span: id.span });
     }
-    for (const decl of patchFieldDeclarations(ctx.patch, ctx.facts.path)) {
+    // Only the post-image gains members (the pre-image run must not see the added lines, or the finding looks pre-existing).
+    const hunkDecls = ctx.facts.image === 'post' ? patchFieldDeclarations(ctx.patch, ctx.facts.path) : [];
+    for (const decl of hunkDecls) {
       if (!found.has(decl.span.line) && PASIDISH.test(decl.name)) found.set(decl.span.line, decl);
     }
     for (const decl of [...found.values()].sort((a, b) => a.span.line - b.span.line)) {

@@ -5,7 +5,7 @@
 import type { CallFact } from '../core/types';
 import { createRule } from './types';
 import { callsTo, driverScenarios, isDriverCode, keyOf, scenariosMentioning } from './util';
-import { argText, deviceKey, stepFor } from './tier2b-util';
+import { argText, deviceKey, functionLabel, functionOf, stepFor } from './tier2b-util';
 
 /** DMA-API calls that create mappings in the device's current (default) domain; first argument is the device. */
 const DMA_API = /^(dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_create|dmam_pool_create|dma_alloc_coherent|dma_map_sgtable)$/;
@@ -39,20 +39,21 @@ export const privateDomainWithDmaApi = createRule({
       const addedDma = sameDev.find((c) => c.added && ctx.isAdded(c.calleeSpan));
       const at = ctx.isAdded(attach.calleeSpan) || !addedDma ? attach : addedDma;
       const dma = at === attach ? sameDev[0] : addedDma!;
+      const label = functionLabel(ctx, functionOf(ctx, attach), attach);
       const scenario = ctx.facts.drivers
         .flatMap((d) => scenariosMentioning(driverScenarios(ctx, d, ['singleton']), ['iommu_attach_device']))
         .find((s) => s.trace.some((t) => t.at?.line === attach.calleeSpan.line));
       ctx.report({
         messageId: 'mixed',
         data: {
-          fn: attach.inFunction ?? '?',
+          fn: label,
           domain: argText(attach, 0) ?? '?',
           device: argText(attach, 1) ?? '?',
           dmaCall: dma.callee,
           dmaLine: dma.calleeSpan.line,
         },
         span: at.calleeSpan,
-        key: keyOf('OWN015', attach.inFunction, dev),
+        key: keyOf('OWN015', label, dev),
         ...(scenario
           ? { scenario }
           : {

@@ -364,3 +364,36 @@ export function functionsCalling(ctx: RuleContext, names: ReadonlySet<string>): 
 export function argText(call: CallFact, i: number): string | undefined {
   return call.args[i]?.text;
 }
+
+/** The function holding a call (by name, or by position when a hunk fragment left the name unknown). */
+export function functionOf(ctx: RuleContext, call: CallFact): FunctionFact | undefined {
+  if (call.inFunction) {
+    const byName = ctx.functionByName(call.inFunction);
+    if (byName) return byName;
+  }
+  const same = (c: CallFact) => c.calleeSpan.line === call.calleeSpan.line && c.calleeSpan.column === call.calleeSpan.column;
+  return ctx.facts.functions.find((f) => f.calls.some(same));
+}
+
+/**
+ * A name for messages and keys: the function's own name, else the one git put in the hunk header
+ * (`@@ ... @@ static int foo_probe(...)`) for a fragment whose opening line the patch does not show.
+ */
+export function functionLabel(ctx: RuleContext, fn: FunctionFact | undefined, call?: CallFact): string {
+  if (fn?.name) return fn.name;
+  if (call?.inFunction) return call.inFunction;
+  const line = call?.calleeSpan.line ?? fn?.span.line;
+  if (line !== undefined && ctx.patch) {
+    for (const file of ctx.patch.files) {
+      if (file.newPath !== ctx.facts.path && file.oldPath !== ctx.facts.path) continue;
+      for (const hunk of file.hunks) {
+        const start = ctx.facts.image === 'pre' ? hunk.oldStart : hunk.newStart;
+        const count = ctx.facts.image === 'pre' ? hunk.oldLines : hunk.newLines;
+        if (line < start || line >= start + count) continue;
+        const m = /([A-Za-z_]\w*)\s*\(/.exec(hunk.heading);
+        if (m) return m[1];
+      }
+    }
+  }
+  return 'the patched function';
+}
