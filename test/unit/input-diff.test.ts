@@ -154,3 +154,39 @@ test('text that is neither diff, mail nor C is a failed problem', () => {
   assert.equal(parsed.kind, 'unknown');
   assert.equal(parsed.problems[0].kind, 'failed');
 });
+
+test('--no-prefix paths, backup names of diff -u, and GIT binary patch data skipped', () => {
+  const diff = [
+    'diff --git drivers/x.c drivers/x.c',
+    'index 1111111..2222222 100644',
+    '--- drivers/x.c',
+    '+++ drivers/x.c',
+    '@@ -1 +1 @@',
+    '-int a;',
+    '+int b;',
+    'diff --git a/fw/blob.bin b/fw/blob.bin',
+    'new file mode 100644',
+    'index 0000000..3333333',
+    'GIT binary patch',
+    'literal 12',
+    'TcmZQzWMXDvWn*Mv4-y4100002',
+    '',
+    'literal 0',
+    'HcmV?d00001',
+    '',
+    '--- drivers/y.c.orig\t2025-01-01 00:00:00.000000000 +0000',
+    '+++ drivers/y.c\t2025-01-01 00:00:01.000000000 +0000',
+    '@@ -2 +2 @@',
+    '-int c;',
+    '+int d;',
+  ].join('\n');
+  const parsed = parseInput('x.diff', diff);
+  const files = parsed.patches[0].files;
+  assert.deepEqual(files.map((f) => [f.status, f.oldPath, f.newPath, f.hunks.length]), [
+    ['modified', 'drivers/x.c', 'drivers/x.c', 1],
+    ['binary', 'fw/blob.bin', 'fw/blob.bin', 0],
+    ['modified', 'drivers/y.c', 'drivers/y.c', 1],
+  ]);
+  assert.deepEqual(parsed.problems.map((p) => [p.kind, p.line]), [['skipped', 11]]);
+  assert.equal(files[2].hunks[0].lines[1].inputLine, 22);
+});

@@ -284,7 +284,9 @@ function plainPaths(oldPath: string | null, newPath: string | null): [string | n
   if (a !== oldPath || b !== newPath || a === null || b === null) return [a, b];
   const sa = a.indexOf('/');
   const sb = b.indexOf('/');
-  if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) return [a.slice(sa + 1), b.slice(sb + 1)];
+  if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) return plainPaths(a.slice(sa + 1), b.slice(sb + 1));
+  // `diff -u x.c.orig x.c` edits x.c: the backup name is not a path in the tree.
+  if (a === b + '.orig' || a === b + '~' || a === b + '.old') return [b, b];
   return [a, b];
 }
 
