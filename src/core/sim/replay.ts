@@ -260,8 +260,7 @@ type Handler = (p: Path, ctx: RunContext, a: string[], fail: boolean) => ApiCall
 const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device']);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
 const OWNERSHIP_APIS = new Set(['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_attach_device', 'iommu_attach_group',
-  'iommu_attach_device_pasid', 'iommu_device_use_default_domain', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner',
-  'iommu_attach_device_shared', 'iommu_device_use_dma_api']);
+  'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared']);
 
 const HANDLERS: Record<string, Handler> = {
   iommu_device_use_default_domain: (p, c) => ({ out: iommu_device_use_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
@@ -418,14 +417,14 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean): boolean {
     default: {
       const cur = subjectVal(p, ctx, c.subject);
       if (cur?.kind === 'known') return false;
-      const subjectText = c.subject.kind === 'var' ? c.subject.name : '';
       let hint: TypeHint = cur?.kind === 'unknown' ? cur.hint : 'unknown';
       const rhs = c.kind === 'cmp' ? rhsValue(c.rhs) : undefined;
+      // Comparing with another lvalue tells nothing about the subject's value: leave it unknown.
+      if (c.kind === 'cmp' && rhs === undefined) return false;
       if (c.kind === 'isErr' || c.kind === 'isErrOrNull' || rhs === 'null') hint = 'ptr';
       if (hint === 'unknown') hint = 'int';
       const value = refinedValue(c, truth, hint, rhs);
       setSubject(p, c.subject, known(value));
-      void subjectText;
       return isFailureValue(value);
     }
   }
@@ -698,7 +697,9 @@ function endChecks(p: Path, setup: TopologySetup, start: GroupSnapshot | undefin
         ? `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: ${g.ownerCnt - start.ownerCnt} count(s) leaked`
         : `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: a count it never took was dropped`, i);
     }
-    if (g.domain !== start.domain) {
+    // An owned group sits on its blocking domain: that is the left-owned violation, not a second one.
+    const onOwnBlocking = g.owner !== start.owner && g.domain === g.blockingDomain;
+    if (g.domain !== start.domain && !onOwnBlocking) {
       const d = g.domain ? p.k.state.domains.get(g.domain) : undefined;
       if (d?.freed) p.t.violate('use-after-free', `${g.id} is left on ${d.id}, which was freed`, i);
       else p.t.violate('left-private-domain', `${g.id} is left on ${d ? `${d.id} (${d.kind})` : 'no domain'} instead of its core domain`, i);
