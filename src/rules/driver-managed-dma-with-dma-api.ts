@@ -3,10 +3,10 @@
  * attaching a domain of its own first. The bus then takes no count for it, so nothing keeps the group on the
  * default domain while the driver maps through it.
  */
-import type { DriverStructFact, Fix } from '../core/types';
+import type { DriverStructFact, Fix, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsTo, driverScenarios, firstViolation, keyOf, managedDmaFlag, traceOf, vfioEvidence } from './util';
-import { ATTACH_CALLS, CLAIM_CALLS, before, driverCode, isDmaUse, setsManagedDma, usesIn, type Use } from './tier2a-util';
+import { callsTo, driverScenarios, keyOf, managedDmaFlag, vfioEvidence } from './util';
+import { ATTACH_CALLS, CLAIM_CALLS, before, driverCode, fnNameOf, isDmaUse, setsManagedDma, traceUpTo, usesIn, type Use } from './tier2a-util';
 
 const CODE = 'OWN002';
 
@@ -18,12 +18,36 @@ function ownsDomainBefore(ctx: RuleContext, use: Use): boolean {
   const attaches = callsTo(ctx.facts, ATTACH_CALLS);
   if (claims.length === 0 || attaches.length === 0) return false;
   // In the same function the order is visible: the claim and the attach must both come first.
-  const sameFn = (c: { inFunction?: string }) => use.inFunction !== undefined && c.inFunction === use.inFunction;
+  const sameFn = (c: (typeof claims)[number]) => use.inFunction !== undefined && fnNameOf(ctx, c) === use.inFunction;
   const claimOk = claims.some((c) => !sameFn(c) || before(c.span, use.span));
   const attachOk = attaches.some((c) => !sameFn(c) || before(c.span, use.span));
   const claimAfter = claims.some((c) => sameFn(c) && !before(c.span, use.span)) && !claims.some((c) => sameFn(c) && before(c.span, use.span));
   const attachAfter = attaches.some((c) => sameFn(c) && !before(c.span, use.span)) && !attaches.some((c) => sameFn(c) && before(c.span, use.span));
   return claimOk && attachOk && !claimAfter && !attachAfter;
+}
+
+/**
+ * The replay of binding the driver into a group user space already owns: the flag lets the bind through, and the
+ * probe runs with the group on the blocking/user domain. The trace ends with the DMA call that then misbehaves.
+ */
+function userOwnedTrace(ctx: RuleContext, scenarios: readonly ScenarioResult[], use: Use): TraceStep[] | undefined {
+  for (const s of scenarios) {
+    if (s.outcome !== 'ok') continue;
+    const upToProbe = traceUpTo(s, (t) => t.phase === 'probe' && /owner=(?!-)/.test(t.before ?? ''));
+    if (!upToProbe) continue;
+    const state = upToProbe[upToProbe.length - 1].before;
+    return [
+      ...upToProbe,
+      {
+        step: `${use.inFunction ?? 'the driver'}: ${use.callee}() programs DMA through the DMA API, but the group is not on its default domain`,
+        result: 'IOMMU fault, or DMA into an address space user space controls',
+        at: { file: ctx.facts.path, line: use.span.line, column: use.span.column },
+        before: state,
+        after: state,
+      },
+    ];
+  }
+  return undefined;
 }
 
 function dropFlagFix(ctx: RuleContext, driver: DriverStructFact): Fix | undefined {
@@ -64,7 +88,6 @@ export const driverManagedDmaWithDmaApi = createRule({
       const uses = usesIn(code.functions, isDmaUse, fileLevel, code.orphans);
       if (uses.length === 0) continue;
       const scenarios = driverScenarios(ctx, driver, ['user-owned']);
-      const evidence = firstViolation(scenarios);
       const seen = new Set<string>();
       for (const use of uses) {
         const key = keyOf(CODE, driver.name, use.inFunction ?? '?', use.callee);
@@ -77,8 +100,7 @@ export const driverManagedDmaWithDmaApi = createRule({
           data: { driver: driver.name, flag: `.${flag} = true`, function: use.inFunction ?? '(unnamed)', callee: use.callee },
           span: use.span,
           key,
-          scenario: evidence?.scenario,
-          trace: evidence ? traceOf(evidence.scenario, evidence.violation) : undefined,
+          trace: userOwnedTrace(ctx, scenarios, use),
           fixes: fix ? [fix] : [],
         });
       }

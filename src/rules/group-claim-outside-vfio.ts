@@ -4,7 +4,7 @@
  */
 import { createRule } from './types';
 import { callsTo, isUnder, keyOf } from './util';
-import { existsOn } from './tier2a-util';
+import { existsOn, fnNameOf } from './tier2a-util';
 
 const CODE = 'OWN007';
 const GROUP_CLAIM = 'iommu_group_claim_dma_owner';
@@ -32,11 +32,12 @@ export const groupClaimOutsideVfio = createRule({
       ? 'Claim the device with iommu_device_claim_dma_owner(dev, owner) and release it with iommu_device_release_dma_owner(dev).'
       : 'This kernel has no device-level claim; reconsider owning the group at all.';
     for (const call of callsTo(ctx.facts, GROUP_CLAIM)) {
+      const fn = fnNameOf(ctx, call);
       ctx.report({
         messageId: 'groupClaim',
-        data: { function: call.inFunction ?? '(unnamed)', advice },
+        data: { function: fn, advice },
         span: call.calleeSpan,
-        key: keyOf(CODE, call.inFunction ?? '?'),
+        key: keyOf(CODE, fn),
         fixes: deviceClaim ? [{ title: 'Use iommu_device_claim_dma_owner()', edits: [], suggestion: 'iommu_device_claim_dma_owner(dev, owner) … iommu_device_release_dma_owner(dev)' }] : [],
       });
     }

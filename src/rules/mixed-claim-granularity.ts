@@ -6,7 +6,7 @@
 import type { CallFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, fixReplace, keyOf } from './util';
-import { existsOn } from './tier2a-util';
+import { existsOn, fnNameOf } from './tier2a-util';
 
 const CODE = 'OWN006';
 
@@ -22,14 +22,16 @@ function firstArg(c: CallFact): string | undefined {
 function report(ctx: RuleContext, release: CallFact, claim: CallFact, matching: string, messageId: string): void {
   const arg = firstArg(claim);
   // The claim's argument is only in scope when both calls sit in the same function.
-  const fix = arg !== undefined && claim.inFunction !== undefined && claim.inFunction === release.inFunction
+  const releaseFn = fnNameOf(ctx, release);
+  const claimFn = fnNameOf(ctx, claim);
+  const fix = arg !== undefined && claimFn !== '(unnamed)' && claimFn === releaseFn
     ? fixReplace(ctx, `Release with ${matching}(${arg})`, release.span, `${matching}(${arg})`)
     : { title: `Release with ${matching}()`, edits: [], suggestion: `use ${matching}() on the ${matching === DEVICE_RELEASE ? 'device' : 'group'} passed to ${claim.callee}()` };
   ctx.report({
     messageId,
-    data: { function: release.inFunction ?? '(unnamed)', release: release.callee, claim: claim.callee, claimFunction: claim.inFunction ?? '(unnamed)', matching },
+    data: { function: releaseFn, release: release.callee, claim: claim.callee, claimFunction: claimFn, matching },
     span: release.calleeSpan,
-    key: keyOf(CODE, release.inFunction ?? '?', release.callee),
+    key: keyOf(CODE, releaseFn, release.callee),
     fixes: [fix],
   });
 }

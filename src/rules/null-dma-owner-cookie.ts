@@ -6,7 +6,7 @@
 import type { ArgFact, CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, enclosingFunction, isNullArg, keyOf, traceOf } from './util';
-import { CLAIM_CALLS, existsOn, scenarioAtLine, safeFunctionScenarios } from './tier2a-util';
+import { CLAIM_CALLS, existsOn, fnNameOf, scenarioAtLine, safeFunctionScenarios } from './tier2a-util';
 
 const CODE = 'OWN008';
 
@@ -36,15 +36,16 @@ function onlyNullLocal(fn: FunctionFact | undefined, arg: ArgFact): boolean {
 function check(ctx: RuleContext, call: CallFact): void {
   const cookie = call.args[1];
   if (!cookie) return;
-  const fn = enclosingFunction(ctx, call);
+  const fnName = fnNameOf(ctx, call);
+  const fn = enclosingFunction(ctx, call) ?? ctx.functionByName(fnName);
   const literal = isNullArg(cookie.text);
   if (!literal && !onlyNullLocal(fn, cookie)) return;
   const scenario = fn ? scenarioAtLine(safeFunctionScenarios(ctx, fn, ['singleton']), call.calleeSpan.line) : undefined;
   ctx.report({
     messageId: literal ? 'nullCookie' : 'nullLocal',
-    data: { function: call.inFunction ?? '(unnamed)', callee: call.callee, arg: cookie.text.trim() },
+    data: { function: fnName, callee: call.callee, arg: cookie.text.trim() },
     span: cookie.span,
-    key: keyOf(CODE, call.inFunction ?? '?', call.callee),
+    key: keyOf(CODE, fnName, call.callee),
     scenario,
     trace: scenario ? traceOf(scenario) : undefined,
     fixes: [{ title: 'Pass a stable non-NULL owner cookie', edits: [], suggestion: `${call.callee}(${call.args[0]?.text ?? 'dev'}, <the owning file, context or private structure>)` }],

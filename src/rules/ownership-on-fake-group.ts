@@ -117,8 +117,10 @@ export const ownershipOnFakeGroup = createRule({
     tier: 3,
     description: 'DMA-ownership calls must be skipped for VFIO no-IOMMU (fake) groups, which have no IOMMU behind them.',
     messages: {
-      unguarded:
+      unguardedClaim:
         '{{function}}() calls {{callee}}() on a path that also runs for no-IOMMU (fake) groups: there is no IOMMU domain to own, so the claim fails and opening the device breaks. Skip ownership when the group is fake.',
+      unguardedRelease:
+        '{{function}}() calls {{callee}}() on a path that also runs for no-IOMMU (fake) groups: nothing was claimed for a fake group, so the release finds no owner (WARN). Skip ownership when the group is fake.',
     },
   },
   check(ctx) {
@@ -136,7 +138,7 @@ export const ownershipOnFakeGroup = createRule({
         scenarios ??= safeFunctionScenarios(ctx, fn, ['no-iommu']);
         const scenario = scenarioAtLine(scenarios, call.calleeSpan.line);
         ctx.report({
-          messageId: 'unguarded',
+          messageId: CLAIM_CALLS.includes(call.callee) ? 'unguardedClaim' : 'unguardedRelease',
           data: { function: fn.name, callee: call.callee },
           span: call.calleeSpan,
           key: keyOf(CODE, fn.name, call.callee),

@@ -5,8 +5,8 @@
  */
 import type { BusKind, KernelTarget } from '../core/types';
 import { createRule } from './types';
-import { callbackFunctions, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf, managedDmaFlag } from './util';
-import { isDmaUse, isMmioUse } from './tier2a-util';
+import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf, managedDmaFlag } from './util';
+import { isDmaUse, isMmioUse, missingCallbacks, traceUpTo } from './tier2a-util';
 
 const CODE = 'OWN004';
 
@@ -54,13 +54,20 @@ export const placeholderDriverWithoutFlag = createRule({
       if (!busHasFlag(driver.bus, ctx.target)) continue;
       const cbs = callbackFunctions(ctx, driver);
       const probe = cbs.byField.probe;
-      if (!probe || !probe.complete || cbs.missing.length > 0 || cbs.incomplete.length > 0) continue;
+      if (!probe || !probe.complete || missingCallbacks(ctx, driver).length > 0 || cbs.incomplete.length > 0) continue;
       if (isVfioLikeDriver(ctx, driver)) continue;
       const local = new Set(ctx.facts.functions.map((f) => f.name));
       const work = cbs.functions.flatMap((f) => f.calls).filter((c) => !local.has(c.callee) && !PARKING_CALL.test(c.callee));
       if (work.length > 0) continue;
+      // The replay shows the bind taking a count and a user-space claim of the group being refused.
+      let trace;
+      for (const sc of driverScenarios(ctx, driver, ['singleton'])) {
+        trace = traceUpTo(sc, (t) => t.phase === 'user' && /claim/.test(t.step) && /^-E/.test(t.result));
+        if (trace) break;
+      }
       ctx.report({
         messageId: 'placeholder',
+        trace,
         data: { driver: driver.name, probe: probe.name, flag: `.${flag} = true` },
         span: driver.nameSpan,
         key: keyOf(CODE, driver.name),

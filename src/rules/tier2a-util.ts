@@ -2,7 +2,7 @@
  * Helpers shared by the tier-2a rules (OWN002–OWN026 of this owner) that src/rules/util.ts does not offer.
  * Pure functions over CFacts; the kernel behaviour itself stays in the simulation.
  */
-import type { CallFact, CFacts, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, ValueExpr } from '../core/types';
+import type { CallFact, CFacts, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
 import { apiExists, callbackFunctions, managedDmaFlag } from './util';
 
@@ -54,6 +54,14 @@ export function usesIn(fns: readonly FunctionFact[], test: (callee: string) => b
   return [...out.values()].sort((a, b) => a.span.line - b.span.line || a.span.column - b.span.column);
 }
 
+/** Driver-struct fields that name data, not code (a missing definition for them hides nothing). */
+const DATA_FIELD = /(^|\.)(id_table|\w*match_table|name|owner|pm|groups|dev_groups|err_handler|bus|mod_name|probe_type|suppress_bind_attrs)$/;
+
+/** Callbacks wired up whose code is not in this file's facts (data fields such as id_table do not count). */
+export function missingCallbacks(ctx: RuleContext, driver: DriverStructFact): { field: string; fn: string }[] {
+  return callbackFunctions(ctx, driver).missing.filter((m) => !DATA_FIELD.test(m.field) && m.fn !== 'NULL');
+}
+
 /**
  * The functions whose code belongs to a driver struct: everything its callbacks reach. When the view is partial
  * (callbacks not visible) and the file holds a single driver, every function of the file is taken instead, and
@@ -61,7 +69,7 @@ export function usesIn(fns: readonly FunctionFact[], test: (callee: string) => b
  */
 export function driverCode(ctx: RuleContext, driver: DriverStructFact): { functions: FunctionFact[]; orphans: boolean } {
   const cbs = callbackFunctions(ctx, driver);
-  const partial = cbs.missing.length > 0 || cbs.incomplete.length > 0 || !driver.complete || !ctx.complete;
+  const partial = missingCallbacks(ctx, driver).length > 0 || cbs.incomplete.length > 0 || !driver.complete || !ctx.complete;
   if (partial && ctx.facts.drivers.length === 1) return { functions: ctx.facts.functions, orphans: true };
   return { functions: cbs.functions, orphans: false };
 }
@@ -87,6 +95,17 @@ export function before(a: ImageSpan, b: ImageSpan): boolean {
 /** The function a call sits in, by name, or by position when the name is not known. */
 export function functionOfSpan(facts: CFacts, span: ImageSpan): FunctionFact | undefined {
   return facts.functions.find((f) => span.line >= f.span.line && span.line <= f.span.endLine);
+}
+
+/** The name of the function a call sits in (also for fragments whose name comes from the hunk heading). */
+export function fnNameOf(ctx: RuleContext, call: CallFact): string {
+  return call.inFunction ?? ctx.facts.functions.find((f) => f.calls.includes(call))?.name ?? '(unnamed)';
+}
+
+/** The trace of a scenario up to and including the first step matching `pred` (undefined when none matches). */
+export function traceUpTo(scenario: ScenarioResult, pred: (step: TraceStep) => boolean): TraceStep[] | undefined {
+  const i = scenario.trace.findIndex(pred);
+  return i < 0 ? undefined : scenario.trace.slice(0, i + 1);
 }
 
 /** The instruction index of a call in its function's program. */
