@@ -50,3 +50,17 @@ export function oneLine(text: string): string {
 export function hasErrors(result: Pick<AnalysisResult, 'findings'>): boolean {
   return result.findings.some((f) => f.severity === 'error');
 }
+
+/**
+ * The result worth printing after a trace step. The simulation marks narrative steps (a callback being entered,
+ * a state note) with the results 'call' and 'state'; those are not return values, so readers see none.
+ */
+export function displayResult(result: string): string | undefined {
+  return result === '' || result === 'call' || result === 'state' ? undefined : result;
+}
+
+/** `step = result`, or the bare step for narrative steps. */
+export function stepText(step: { step: string; result: string }): string {
+  const result = displayResult(step.result);
+  return result === undefined ? step.step : `${step.step} = ${result}`;
+}

@@ -6,7 +6,7 @@
 import type * as sarif from 'sarif';
 import type { AnalysisResult, Finding, Fix, InputProblem, Severity } from '../core/types';
 import type { RuleMeta } from '../rules/types';
-import { DEFAULT_META, type ReportMeta } from './common';
+import { DEFAULT_META, stepText, type ReportMeta } from './common';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
@@ -92,7 +92,7 @@ function sarifResult(f: Finding, ruleIndex: Map<string, number>): sarif.Result {
     related.push({
       id: related.length,
       physicalLocation: physical(step.location.path, step.location.line),
-      message: { text: `trace step ${i + 1}: ${step.step} = ${step.result}` },
+      message: { text: `trace step ${i + 1}: ${stepText(step)}` },
     });
   });
   if (related.length > 0) result.relatedLocations = related;
@@ -104,7 +104,7 @@ function sarifResult(f: Finding, ruleIndex: Map<string, number>): sarif.Result {
         threadFlows: [
           {
             locations: f.trace.map((step) => {
-              const location: sarif.Location = { message: { text: `${step.step} = ${step.result}` } };
+              const location: sarif.Location = { message: { text: stepText(step) } };
               if (step.location) location.physicalLocation = physical(step.location.path, step.location.line);
               return { location };
             }),

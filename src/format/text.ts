@@ -8,7 +8,7 @@
  * The `ERROR:...` + `#N: FILE: path:N:` pair is the shape editors' checkpatch problem matchers already parse.
  */
 import type { AnalysisResult, Finding } from '../core/types';
-import { SEVERITY_LABEL, countBySeverity, plural } from './common';
+import { SEVERITY_LABEL, countBySeverity, plural, stepText } from './common';
 
 export interface TextOptions {
   /** Include the simulated trace under each finding (default true). */
@@ -29,8 +29,7 @@ export function formatFindingText(finding: Finding, options: TextOptions = {}): 
     lines.push('    trace:');
     finding.trace.forEach((step, i) => {
       const where = step.location ? `  (${step.location.path}:${step.location.line})` : '';
-      const result = step.result ? ` = ${step.result}` : '';
-      lines.push(`      ${i + 1}. ${step.step}${result}${where}`);
+      lines.push(`      ${i + 1}. ${stepText(step)}${where}`);
     });
   }
   for (const fix of finding.fixes) {

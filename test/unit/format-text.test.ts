@@ -29,6 +29,9 @@ test('the trace is numbered and indented, with results and locations', () => {
   assert.equal(lines[traceAt + 1], '      1. bind: pci_dma_configure → iommu_device_use_default_domain(dev0) = 0  (series/0002-foo.patch:30)');
   assert.equal(lines[traceAt + 2], '      2. user: vfio open → iommu_group_claim_dma_owner(grp0) = -EPERM');
   assert.equal(formatFindingText(ERROR_FINDING, { traces: false }).includes('trace:'), false);
+  // Narrative steps (the simulation marks them 'call' / 'state') print without a fake return value.
+  const narrative = { ...ERROR_FINDING, trace: [{ step: 'probe: foo_probe()', result: 'call' }, { step: 'after cleanup', result: 'state' }] };
+  assert.match(formatFindingText(narrative), /^ {6}1\. probe: foo_probe\(\)\n {6}2\. after cleanup$/m);
 });
 
 test('warning and info use their own level words; a partial finding says what was not seen', () => {
