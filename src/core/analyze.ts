@@ -111,6 +111,45 @@ function viewsFor(file: FileDiff, base: string | undefined): ViewsOutcome {
   return { ...out, post: full.post ?? out.post, pre: full.pre ?? out.pre };
 }
 
+/**
+ * A hunk that starts inside a function does not show its header, so the C layer reports that code as an unnamed
+ * function. git's hunk heading names the enclosing function: give the unnamed function that name so rules and the
+ * replay can find the callback (e.g. a probe whose first lines are outside the hunk).
+ */
+function nameFromHeadings(facts: CFacts, file: FileDiff, image: 'post' | 'pre'): void {
+  const hunkAt = (line: number) =>
+    file.hunks.find((h) => {
+      const start = image === 'post' ? h.newStart : h.oldStart;
+      const count = image === 'post' ? h.newLines : h.oldLines;
+      return line >= start && line < start + Math.max(count, 1);
+    });
+  const headingName = (heading: string | undefined): string | undefined =>
+    heading ? /^[\w\s*]*?\b([A-Za-z_]\w*)\s*\([^;]*$/.exec(heading.trim())?.[1] : undefined;
+  for (const fn of facts.functions) {
+    let name: string | undefined;
+    if (!fn.name) {
+      name = headingName(hunkAt(fn.span.line)?.heading);
+    } else {
+      // A header at the end of one hunk glued to the body shown by the next hunk: the body is the heading's function.
+      const first = hunkAt(fn.span.line);
+      const last = hunkAt(fn.span.endLine);
+      if (first && last && first !== last) {
+        const h = headingName(last.heading);
+        if (h && h !== fn.name) name = h;
+      }
+    }
+    if (!name || facts.functions.some((f) => f.name === name)) continue;
+    const old = fn.name;
+    fn.name = name;
+    fn.complete = false;
+    const inside = (line: number): boolean => line >= fn.span.line && line <= fn.span.endLine;
+    for (const c of fn.calls) if (!c.inFunction || c.inFunction === old) c.inFunction = name;
+    for (const d of [...facts.dmaApi, ...facts.mmio, ...facts.identifiers]) {
+      if ((d.inFunction === undefined || d.inFunction === old) && inside(d.span.line)) d.inFunction = name;
+    }
+  }
+}
+
 // ───────────────────────────── location mapping ─────────────────────────────
 
 type LineMap = Record<number, { line: number; column: number }>;
@@ -267,6 +306,8 @@ class InputAnalysis {
           if (file.status === 'deleted') continue;
           const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: this.facts(views.post) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: this.facts(views.pre) } : undefined;
+          if (post && !post.view.complete) nameFromHeadings(post.facts, file, 'post');
+          if (pre && !pre.view.complete) nameFromHeadings(pre.facts, file, 'pre');
           const fr: FileRun = {
             treePath,
             fileDiff: file,

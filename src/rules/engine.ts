@@ -12,7 +12,7 @@ export function createSimQueries(target: KernelTarget, facts: CFacts): SimQuerie
   const fnMemo = new Map<string, ScenarioResult[]>();
   return {
     driverScenarios(driver: DriverStructFact, topology: TopologyKind): ScenarioResult[] {
-      const k = `${driver.name}\u0000${driver.nameSpan.line}\u0000${topology}`;
+      const k = `${driver.name}\u0000${driver.nameSpan.line}\u0000${driver.managedDma.state}\u0000${topology}`;
       const hit = driverMemo.get(k);
       if (hit) return hit;
       const r: ScenarioResult[] = simulateDriver({ target, driver, facts, topology });

@@ -2,7 +2,7 @@
  * OWN001: a driver that hands its device to user space (VFIO / iommufd, or claims DMA ownership itself) without
  * setting driver_managed_dma. Its bind already took a DMA-API count, so the later claim fails with -EPERM.
  */
-import type { BusKind, DriverStructFact } from '../core/types';
+import type { BusKind, DriverStructFact, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
   callsTo,
@@ -22,6 +22,14 @@ const BUSES_WITH_FLAG: readonly BusKind[] = ['pci', 'platform', 'amba', 'fsl_mc'
 /** Registration calls that only make sense in a VFIO driver's probe (for the struct-not-visible case). */
 const PROBE_REGISTRATIONS = ['vfio_register_group_dev', 'vfio_pci_core_register_device'];
 
+function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: ScenarioResult; trace: TraceStep[]; errno: string } | undefined {
+  for (const scenario of scenarios) {
+    const i = scenario.trace.findIndex((t) => /claim_dma_owner/.test(t.step) && /^-E/.test(t.result.trim()));
+    if (i >= 0) return { scenario, trace: scenario.trace.slice(0, i + 1), errno: scenario.trace[i].result.trim() };
+  }
+  return undefined;
+}
+
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   if (driver.managedDma.state === 'present') return; // set (a stale spelling is stale-api-name's business)
   const flag = managedDmaFlag(ctx.target);
@@ -29,17 +37,24 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const evidence = vfioEvidence(ctx, driver);
   if (!evidence) return;
   const scenarios = driverScenarios(ctx, driver, ['singleton']);
-  const hit = firstViolation(scenarios, ['claim-failed', 'error-return']) ?? firstViolation(scenarios);
+  const hit = firstViolation(scenarios, ['claim-failed', 'error-return']);
+  // The replay tries a VFIO claim while the driver is bound; the step where it fails is the evidence.
+  const refused = hit ? undefined : refusedClaim(scenarios);
   const unseen =
     driver.managedDma.state === 'unknown' && !ctx.complete
       ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
       : undefined;
   ctx.report({
     messageId: 'missing',
-    data: { driver: driver.name, evidence: evidence.name, flag: flag.field, errno: hit?.violation.errno ?? '-EPERM' },
+    data: {
+      driver: driver.name,
+      evidence: evidence.isCall ? `${evidence.name}()` : evidence.name,
+      flag: flag.field,
+      errno: hit?.violation.errno ?? refused?.errno ?? '-EPERM',
+    },
     span: driver.nameSpan,
-    scenario: hit?.scenario ?? scenarios[0],
-    trace: hit ? traceOf(hit.scenario, hit.violation) : undefined,
+    scenario: hit?.scenario ?? refused?.scenario ?? scenarios[0],
+    trace: hit ? traceOf(hit.scenario, hit.violation) : refused?.trace,
     fixes: [fixAddManagedDma(ctx, driver)],
     unseen,
     key: keyOf('OWN001', driver.name),
@@ -56,9 +71,9 @@ export const missingDriverManagedDma = createRule({
     description: 'A driver that gives its device to user space (VFIO, iommufd) or claims DMA ownership must set driver_managed_dma.',
     messages: {
       missing:
-        '{{driver}} uses {{evidence}}() but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
+        '{{driver}} uses {{evidence}} but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
       missingStructUnseen:
-        '{{fn}}() registers a VFIO device with {{evidence}}(); the driver struct that binds it must set .{{flag}} = true or the group cannot be claimed (-EPERM)',
+        '{{fn}}() registers a VFIO device with {{evidence}}; the driver struct that binds it must set .{{flag}} = true or the group cannot be claimed (-EPERM)',
     },
   },
   check(ctx) {
@@ -70,7 +85,7 @@ export const missingDriverManagedDma = createRule({
       if (!ctx.isAdded(call.span) || !call.inFunction || !/probe/.test(call.inFunction)) continue;
       ctx.report({
         messageId: 'missingStructUnseen',
-        data: { fn: call.inFunction, evidence: call.callee, flag: managedDmaFlag(ctx.target).field },
+        data: { fn: call.inFunction, evidence: `${call.callee}()`, flag: managedDmaFlag(ctx.target).field },
         span: call.calleeSpan,
         unseen: `the driver struct that binds ${call.inFunction}() (does it set .${managedDmaFlag(ctx.target).field}?)`,
         key: keyOf('OWN001', call.inFunction, call.callee),

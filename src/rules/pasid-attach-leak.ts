@@ -16,7 +16,7 @@ import {
   isDriverCode,
   keyOf,
   traceOf,
-  unseenBody,
+  unseenErrorPath,
   unseenLocalHelpers,
   unseenRemove,
 } from './util';
@@ -53,7 +53,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     reported.add(key);
     const devm = inProbe ? undefined : isDevmDetach(ctx, driver);
     let unseen: string | undefined;
-    if (inProbe) unseen = unseenBody(ctx, attach.inFunction ? ctx.functionByName(attach.inFunction) : cbs.byField.probe);
+    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe);
     else if (!devm) {
       unseen = unseenRemove(ctx, driver);
       const helpers = unseenLocalHelpers(ctx, cbs.functions, driverPrefix(driver));
@@ -85,7 +85,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
       span: attach.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),
-      unseen: unseenBody(ctx, fn),
+      unseen: unseenErrorPath(ctx, attach),
       key: keyOf('OWN019', fn.name, attach.callee, 'error-exit'),
     });
     return;

@@ -5,6 +5,7 @@
 import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
+  assumeFlagIfUnseen,
   callAtStep,
   callbackFunctions,
   callsIn,
@@ -16,6 +17,7 @@ import {
   entryFunctions,
   traceOf,
   unseenBody,
+  unseenErrorPath,
   unseenLocalHelpers,
   unseenRemove,
   violationStep,
@@ -43,7 +45,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const claims = callsIn(cbs.functions, CLAIM_CALLS);
   const releases = callsIn(cbs.functions, RELEASE_CALLS);
   if (claims.length === 0 && releases.length === 0) return;
-  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  const scenarios = driverScenarios(ctx, assumeFlagIfUnseen(ctx, driver), ['singleton']);
   const reported = new Set<string>();
 
   for (const s of scenarios) {
@@ -56,7 +58,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
         reported.add(key);
         const probe = cbs.byField.probe;
         const unseen = failsInProbe(s)
-          ? unseenBody(ctx, claim.inFunction ? ctx.functionByName(claim.inFunction) : probe)
+          ? unseenErrorPath(ctx, claim, probe)
           : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, cbs.functions);
         ctx.report({
           messageId: failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
@@ -117,7 +119,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
       span: claim.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),
-      unseen: unseenBody(ctx, fn),
+      unseen: unseenErrorPath(ctx, claim),
       key: keyOf('OWN005', fn.name, claim.callee, 'error-exit'),
     });
     return;

@@ -275,14 +275,17 @@ export const EMULATED_VFIO_CALLS: readonly string[] = ['vfio_register_emulated_i
  * Evidence: a registering call reachable from its callbacks, a vfio_pci_core_* helper used as a callback or
  * ops, or a call to any vfio_pci_core_* function. vfio_register_emulated_iommu_dev alone is NOT evidence.
  */
-export function vfioEvidence(ctx: RuleContext | { facts: CFacts }, driver: DriverStructFact): { name: string; span: ImageSpan } | undefined {
+export function vfioEvidence(
+  ctx: RuleContext | { facts: CFacts },
+  driver: DriverStructFact,
+): { name: string; span: ImageSpan; isCall: boolean } | undefined {
   const cbs = callbackFunctions(ctx, driver);
   const reg = callsIn(cbs.functions, VFIO_REGISTER_CALLS)[0];
-  if (reg) return { name: reg.callee, span: reg.calleeSpan };
+  if (reg) return { name: reg.callee, span: reg.calleeSpan, isCall: true };
   const coreField = driver.fields.find((f) => /^&?vfio_pci_core_\w+$/.test(f.value));
-  if (coreField) return { name: coreField.value.replace(/^&/, ''), span: coreField.span };
+  if (coreField) return { name: coreField.value.replace(/^&/, ''), span: coreField.span, isCall: false };
   const coreCall = cbs.functions.flatMap((f) => f.calls).find((c) => c.callee.startsWith('vfio_pci_core_'));
-  if (coreCall) return { name: coreCall.callee, span: coreCall.calleeSpan };
+  if (coreCall) return { name: coreCall.callee, span: coreCall.calleeSpan, isCall: true };
   return undefined;
 }
 
@@ -457,4 +460,41 @@ export function entryFunctions(ctx: RuleContext): FunctionFact[] {
     for (const a of fn.devmActions) called.add(a.fn);
   }
   return nonCallbackFunctions(ctx).filter((f) => !called.has(f.name));
+}
+
+/**
+ * What a rule could not see of the rest of `fn` from image line `line` on (a probe-failure path after a claim):
+ * undefined when every line after it up to the function's end is visible.
+ */
+export function unseenAfter(ctx: RuleContext, fn: FunctionFact | undefined, line: number, name?: string): string | undefined {
+  if (ctx.complete) return undefined;
+  if (!fn) return name ? `${name}() is not in the patch` : undefined;
+  if (fn.complete) return undefined;
+  // A gap hides code only where its lines are not visible (the C layer also marks an unmatched closing brace).
+  const gap = fn.program.some((i) => {
+    if (i.op !== 'gap' || i.span.endLine < line) return false;
+    for (let l = Math.max(i.span.line, line); l <= i.span.endLine; l++) if (!isVisibleLine(ctx.facts, l)) return true;
+    return false;
+  });
+  if (!gap && isVisibleLine(ctx.facts, fn.span.endLine)) return undefined;
+  return `part of ${fn.name || 'the function'}() is not in the patch`;
+}
+
+/** What a rule could not see of a probe-failure path that starts at `call` (its function after it, and the probe). */
+export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: FunctionFact): string | undefined {
+  const own = call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
+  const first = unseenAfter(ctx, own, call.span.line);
+  if (first) return first;
+  if (probe && probe !== own) return unseenAfter(ctx, probe, probe.span.line);
+  return undefined;
+}
+
+/**
+ * The driver as the replay should see it when its flag is not visible: a driver that claims ownership itself is
+ * assumed to set the flag (otherwise every claim fails with -EPERM, which is missing-driver-managed-dma's finding).
+ */
+export function assumeFlagIfUnseen(ctx: RuleContext, driver: DriverStructFact): DriverStructFact {
+  if (driver.managedDma.state !== 'unknown') return driver;
+  const flag = managedDmaFlag(ctx.target);
+  return { ...driver, managedDma: { state: 'present', spelling: flag.field, value: 'true', inDeviceDriver: flag.inDeviceDriver } };
 }
