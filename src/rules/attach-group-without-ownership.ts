@@ -20,7 +20,7 @@ export const attachGroupWithoutOwnership = createRule({
     description: 'iommu_attach_group() outside VFIO/iommufd without holding a DMA-ownership claim on the group.',
     messages: {
       noClaim:
-        '{{fn}}() attaches {{domain}} to the whole group {{group}} without owning it: other devices in the group are moved to this domain and later DMA-API binds in the group fail with -EBUSY.',
+        '{{fn}}() attaches {{domain}} to every device of the group {{group}} without owning the group: other devices in the group are moved to this domain and later DMA-API binds in the group fail with -EBUSY.',
     },
   },
   check(ctx) {

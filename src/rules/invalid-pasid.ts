@@ -42,7 +42,7 @@ export const invalidPasid = createRule({
     description: 'iommu_attach_device_pasid() with IOMMU_NO_PASID/0, IOMMU_PASID_INVALID, or an unchecked allocated PASID.',
     messages: {
       noPasid:
-        '{{fn}}() attaches {{domain}} at PASID {{pasid}}, which is the RID itself (IOMMU_NO_PASID): the core refuses it with -EINVAL; use iommu_attach_device() for the RID.',
+        '{{fn}}() attaches {{domain}} at PASID {{pasid}}: PASID 0 (IOMMU_NO_PASID) is the RID itself and the core refuses it with -EINVAL; use iommu_attach_device() for the RID.',
       invalidPasid: '{{fn}}() attaches {{domain}} at IOMMU_PASID_INVALID: the core refuses it with -EINVAL.',
       unchecked:
         '{{fn}}() attaches at {{pasid}} straight from iommu_alloc_global_pasid() (line {{line}}) without checking for IOMMU_PASID_INVALID: when the allocator is exhausted the attach fails with -EINVAL.',

@@ -4,7 +4,7 @@
  */
 import type { CallFact } from '../core/types';
 import { createRule } from './types';
-import { callsTo, driverScenarios, isDriverCode, keyOf, scenariosMentioning } from './util';
+import { callsTo, driverScenarios, hasManagedDma, isDriverCode, keyOf, scenariosMentioning, VFIO_REGISTER_CALLS } from './util';
 import { argText, deviceKey, functionLabel, functionOf, stepFor } from './tier2b-util';
 
 /** DMA-API calls that create mappings in the device's current (default) domain; first argument is the device. */
@@ -27,6 +27,8 @@ export const privateDomainWithDmaApi = createRule({
     if (!isDriverCode(ctx)) return;
     const attaches = callsTo(ctx.facts, 'iommu_attach_device');
     if (attaches.length === 0) return;
+    // Drivers that manage DMA themselves (the flag, or an ownership claim) are driver-managed-dma-with-dma-api's case.
+    if (ctx.facts.drivers.some(hasManagedDma) || callsTo(ctx.facts, VFIO_REGISTER_CALLS).length > 0) return;
     const dmaCalls: CallFact[] = [];
     for (const fn of ctx.facts.functions) for (const c of fn.calls) if (DMA_API.test(c.callee) && c.args.length > 0) dmaCalls.push(c);
     if (dmaCalls.length === 0) return;
