@@ -27,8 +27,9 @@ export function createProgress(total: number, stream: ProgressStream, enabled: b
       const width = 24;
       const filled = Math.round((completed / total) * width);
       const head = `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${completed}/${total} `;
-      const room = Math.max(0, (stream.columns ?? 80) - head.length - 1);
-      const tail = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
+      const columns = stream.columns && stream.columns > 0 ? stream.columns : 80;
+      const room = Math.max(0, columns - head.length - 1);
+      const tail = label.length <= room ? label : room > 1 ? `…${label.slice(label.length - room + 1)}` : '';
       stream.write(`\r\x1b[K${head}${tail}`);
       shown = true;
     },

@@ -119,3 +119,10 @@ test('the progress bar draws only on a terminal outside CI, and clears itself', 
   off.done();
   assert.deepEqual(silent, []);
 });
+
+test('the progress bar copes with a terminal that reports no width', () => {
+  const writes: string[] = [];
+  const bar = createProgress(2, { isTTY: true, columns: 0, write: (t: string) => writes.push(t) }, true);
+  bar.tick('drivers/misc/x.c');
+  assert.match(writes[0], /1\/2 drivers\/misc\/x\.c$/);
+});
