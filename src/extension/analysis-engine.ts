@@ -39,8 +39,19 @@ export class Cancellation {
   }
 }
 
+/** Text or bytes in memory, or a file on disk that the worker reads itself (large files never pass through the host). */
+export type EngineInput = AnalyzeInput | DiskInput;
+export interface DiskInput {
+  path: string;
+  file: string;
+}
+
+export function isDiskInput(input: EngineInput): input is DiskInput {
+  return 'file' in input;
+}
+
 export interface RunRequest {
-  inputs: AnalyzeInput[];
+  inputs: EngineInput[];
   options: Omit<AnalyzeOptions, 'readFile'>;
   /** Tree root for full-file context (read by the worker itself: a callback cannot cross threads). */
   treeRoot?: string;
@@ -80,11 +91,12 @@ export class AnalysisEngine {
 
   /** The result, or undefined when cancelled. Throws only when the analyzer cannot be created or the worker dies. */
   async run(request: RunRequest, cancellation: Cancellation): Promise<AnalysisResult | undefined> {
-    const size = request.inputs.reduce((n, i) => n + (typeof i.content === 'string' ? i.content.length : i.content.byteLength), 0);
-    if (size > LARGE_INPUT_CHARS) return this.runInWorker(request, cancellation);
+    const inMemory = request.inputs.filter((i): i is AnalyzeInput => !isDiskInput(i));
+    const size = inMemory.reduce((n, i) => n + (typeof i.content === 'string' ? i.content.length : i.content.byteLength), 0);
+    if (inMemory.length < request.inputs.length || size > LARGE_INPUT_CHARS) return this.runInWorker(request, cancellation);
     const analyzer = await this.getAnalyzer();
     if (cancellation.isCancelled) return undefined;
-    return analyzer.analyze(request.inputs, { ...request.options, readFile: request.readFile });
+    return analyzer.analyze(inMemory, { ...request.options, readFile: request.readFile });
   }
 
   private runInWorker(request: RunRequest, cancellation: Cancellation): Promise<AnalysisResult | undefined> {

@@ -2,6 +2,7 @@
  * worker_threads entry (bundled to dist/analysis-worker.js): reviews one large input off the extension host's
  * main loop. It gets everything in workerData, posts one message back and ends; the host terminates it to cancel.
  */
+import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
 import { createAnalyzer } from '../core/analyze';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions } from '../core/types';
@@ -9,7 +10,8 @@ import { makeTreeReader } from './kernel-tree';
 
 export interface WorkerRequest {
   wasm: { runtime: Uint8Array; language: Uint8Array };
-  inputs: AnalyzeInput[];
+  /** `file`: read here, so a large file never passes through the extension host. */
+  inputs: (AnalyzeInput | { path: string; file: string })[];
   options: Omit<AnalyzeOptions, 'readFile'>;
   treeRoot?: string;
 }
@@ -20,7 +22,8 @@ async function main(request: WorkerRequest): Promise<WorkerReply> {
   try {
     const analyzer = await createAnalyzer(request.wasm);
     const readFile = request.treeRoot ? makeTreeReader(request.treeRoot) : undefined;
-    return { ok: true, result: analyzer.analyze(request.inputs, { ...request.options, readFile }) };
+    const inputs: AnalyzeInput[] = request.inputs.map((i) => ('file' in i ? { path: i.path, content: fs.readFileSync(i.file) } : i));
+    return { ok: true, result: analyzer.analyze(inputs, { ...request.options, readFile }) };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

@@ -90,17 +90,27 @@ async function analyzePatch(controller: ReviewController, log: Log, arg: unknown
 async function analyzeUri(controller: ReviewController, uri: vscode.Uri): Promise<DocumentReview | undefined> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open && controller.isReviewable(open)) return controller.reviewDocument(open);
-  const bytes = await vscode.workspace.fs.readFile(uri);
-  if (!looksBinary(bytes)) {
+  if (!(await looksBinary(uri))) {
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true });
     if (controller.isReviewable(doc)) return controller.reviewDocument(doc);
   }
-  return controller.reviewBytes(uri, bytes);
+  return controller.reviewFile(uri);
 }
 
-function looksBinary(bytes: Uint8Array): boolean {
-  return bytes.subarray(0, BINARY_PROBE_BYTES).includes(0);
+/** A NUL in the first bytes: do not open it as text (the core explains why it cannot be reviewed). */
+async function looksBinary(uri: vscode.Uri): Promise<boolean> {
+  if (uri.scheme === 'file') {
+    const handle = await fs.promises.open(uri.fsPath, 'r');
+    try {
+      const probe = Buffer.alloc(BINARY_PROBE_BYTES);
+      const { bytesRead } = await handle.read(probe, 0, BINARY_PROBE_BYTES, 0);
+      return probe.subarray(0, bytesRead).includes(0);
+    } finally {
+      await handle.close();
+    }
+  }
+  return (await vscode.workspace.fs.readFile(uri)).subarray(0, BINARY_PROBE_BYTES).includes(0);
 }
 
 async function pickFile(controller: ReviewController) {

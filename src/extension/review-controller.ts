@@ -4,8 +4,9 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { AnalysisResult, AnalyzeInput, Finding } from '../core/types';
-import { AnalysisEngine, Cancellation, LARGE_INPUT_CHARS } from './analysis-engine';
+import type { AnalysisResult, Finding } from '../core/types';
+import * as fs from 'fs';
+import { AnalysisEngine, Cancellation, isDiskInput, LARGE_INPUT_CHARS, type EngineInput } from './analysis-engine';
 import { findingToDiagnostic, lineSourceOf, lineSourceOfText, problemToDiagnostic, type LineSource } from './diagnostics';
 import { inputPathFor, looksLikeKernelTree, makeTreeReader, resolveInsideTree } from './kernel-tree';
 import { describeError, type Log } from './log';
@@ -80,12 +81,19 @@ export class ReviewController implements vscode.Disposable {
     return this.start(doc.uri, () => this.documentInput(doc), 0);
   }
 
-  /** Reviews bytes that are not (or cannot be) open as a text document: a file from the picker, a binary file. */
-  reviewBytes(uri: vscode.Uri, bytes: Uint8Array): Promise<DocumentReview | undefined> {
+  /**
+   * Reviews a file that is not (or cannot be) open as a text document: a file from the picker, a binary file.
+   * A large local file is read by the worker; its diagnostics keep the analysis' columns (no text to clamp to).
+   */
+  async reviewFile(uri: vscode.Uri): Promise<DocumentReview | undefined> {
+    const large = uri.scheme === 'file' && fs.statSync(uri.fsPath).size > LARGE_INPUT_CHARS;
+    const bytes = large ? undefined : await vscode.workspace.fs.readFile(uri);
     return this.start(uri, () => {
       const settings = this.settingsFor(uri);
       const treeRoot = this.treeRootFor(uri, settings);
-      return { settings, treeRoot, input: { path: this.inputPathOf(uri, treeRoot), content: bytes }, lines: () => lineSourceOfText(Buffer.from(bytes).toString('latin1')) };
+      const path = this.inputPathOf(uri, treeRoot);
+      const input: EngineInput = bytes ? { path, content: bytes } : { path, file: uri.fsPath };
+      return { settings, treeRoot, input, lines: () => (bytes ? lineSourceOfText(Buffer.from(bytes).toString('latin1')) : UNKNOWN_LINES) };
     }, 0);
   }
 
@@ -123,7 +131,10 @@ export class ReviewController implements vscode.Disposable {
   private documentInput(doc: vscode.TextDocument) {
     const settings = this.settingsFor(doc.uri);
     const treeRoot = this.treeRootFor(doc.uri, settings);
-    const input: AnalyzeInput = { path: this.inputPathOf(doc.uri, treeRoot), content: doc.getText() };
+    const path = this.inputPathOf(doc.uri, treeRoot);
+    // A large saved file is read by the worker from disk: its text never crosses the extension host's main loop.
+    const onDisk = doc.uri.scheme === 'file' && !doc.isDirty && fileSize(doc.uri.fsPath) > LARGE_INPUT_CHARS;
+    const input: EngineInput = onDisk ? { path, file: doc.uri.fsPath } : { path, content: doc.getText() };
     return { settings, treeRoot, input, lines: () => lineSourceOf(doc) };
   }
 
@@ -163,7 +174,7 @@ export class ReviewController implements vscode.Disposable {
 
   private start(
     uri: vscode.Uri,
-    prepare: () => { settings: ReviewSettings; treeRoot?: string; input: AnalyzeInput; lines: () => LineSource },
+    prepare: () => { settings: ReviewSettings; treeRoot?: string; input: EngineInput; lines: () => LineSource },
     delayMs: number,
   ): Promise<DocumentReview | undefined> {
     const key = uri.toString();
@@ -193,8 +204,8 @@ export class ReviewController implements vscode.Disposable {
         started = true;
         try {
           const job = prepare();
-          const size = typeof job.input.content === 'string' ? job.input.content.length : job.input.content.byteLength;
-          run.large = size > LARGE_INPUT_CHARS;
+          const input = job.input;
+          run.large = isDiskInput(input) || (typeof input.content === 'string' ? input.content.length : input.content.byteLength) > LARGE_INPUT_CHARS;
           const startedAt = Date.now();
           const readFile = job.treeRoot ? makeTreeReader(job.treeRoot, openDocumentText) : undefined;
           const result = await this.engine.run(
@@ -244,6 +255,17 @@ export class ReviewController implements vscode.Disposable {
     this.collection.dispose();
     this.reviewedEmitter.dispose();
     this.runningEmitter.dispose();
+  }
+}
+
+/** Lines of a file that is not open: ranges keep the analysis' columns. */
+const UNKNOWN_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, lineText: () => ' '.repeat(4096) };
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 
