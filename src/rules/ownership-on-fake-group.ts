@@ -132,9 +132,14 @@ export const ownershipOnFakeGroup = createRule({
       if (!runsForFake(ctx, fn, 0)) continue;
       const reach = reachableWhenFake(fn);
       let scenarios: ReturnType<typeof safeFunctionScenarios> | undefined;
+      const hiddenCallers = !ctx.complete && fn.isStatic && !ctx.facts.functions.some((f) => f !== fn && f.calls.some((c) => c.callee === fn.name));
       for (const call of calls) {
         const pc = pcOfCall(fn, call);
         if (pc >= 0 && !reach.has(pc)) continue;
+        // A guard may sit in code the patch does not show: before the call, or in the callers of a static function.
+        const gapBefore = fn.program.some((instr, i) => instr.op === 'gap' && (pc < 0 || i < pc) && reach.has(i));
+        const unseen = gapBefore ? `part of ${fn.name}() before the call is not in the patch`
+          : hiddenCallers ? `the callers of ${fn.name}() are not in the patch` : undefined;
         scenarios ??= safeFunctionScenarios(ctx, fn, ['no-iommu']);
         const scenario = scenarioAtLine(scenarios, call.calleeSpan.line);
         ctx.report({
@@ -142,6 +147,7 @@ export const ownershipOnFakeGroup = createRule({
           data: { function: fn.name, callee: call.callee },
           span: call.calleeSpan,
           key: keyOf(CODE, fn.name, call.callee),
+          unseen,
           scenario,
           trace: scenario ? traceOf(scenario) : undefined,
           fixes: [{ title: 'Skip DMA ownership for fake groups', edits: [], suggestion: `if (group->type != VFIO_NO_IOMMU) { ${call.callee}(…) }` }],

@@ -56,6 +56,8 @@ export const placeholderDriverWithoutFlag = createRule({
       const probe = cbs.byField.probe;
       if (!probe || !probe.complete || missingCallbacks(ctx, driver).length > 0 || cbs.incomplete.length > 0) continue;
       if (isVfioLikeDriver(ctx, driver)) continue;
+      // A probe that never succeeds holds no count (dma_cleanup runs on probe failure): nothing is parked.
+      if (!probe.program.some((i) => i.op === 'return' && (i.value === null || (i.value.kind === 'int' && i.value.value === 0)))) continue;
       const local = new Set(ctx.facts.functions.map((f) => f.name));
       const work = cbs.functions.flatMap((f) => f.calls).filter((c) => !local.has(c.callee) && !PARKING_CALL.test(c.callee));
       if (work.length > 0) continue;
