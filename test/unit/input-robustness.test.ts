@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { decodeBytes, parseInput } from '../../src/core/input';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -92,4 +94,23 @@ test('a ~5 MB mbox of many messages splits into every message, in order', () => 
   assert.deepEqual(parsed.problems, []);
   const last = parsed.patches[total - 1];
   assert.equal(last.inputLine, 1); // message N was written first
+});
+
+test('invariant: every hunk line text is found at its input line and column (plain, CRLF, mbox, quoted)', () => {
+  const dir = path.join(__dirname, '../../../test/fixtures/input');
+  const sources = ['plain.diff', 'format-patch.patch', 'series-out-of-order.mbox', 'quoted-reply.eml', 'truncated.diff', 'combined.diff']
+    .map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
+  // A reply quoting a whole diff with comments every few lines, and the same with CRLF.
+  const quoted = sources[0].split('\n').map((l, k) => (k % 5 === 3 ? 'A comment.\n\n' : '') + (l === '' ? '>' : '> > ' + l)).join('\n');
+  const inputs = [...sources, quoted, sources[0].replace(/\n/g, '\r\n'), quoted.replace(/\n/g, '\r\n')];
+  let checked = 0;
+  for (const text of inputs) {
+    const parsed = parseInput('in.txt', text);
+    const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+    for (const p of parsed.patches) for (const f of p.files) for (const h of f.hunks) for (const l of h.lines) {
+      assert.equal(lines[l.inputLine - 1].slice(l.inputColumn - 1), l.text, `line ${l.inputLine}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100);
 });
