@@ -307,10 +307,12 @@ function readProcessStdin(): Promise<Buffer> {
 
 if (require.main === module) {
   // A crash must still honour the contract: one line, status 2, no stack trace.
-  process.on('uncaughtException', (e) => {
-    process.stderr.write(`iommu-review: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  const crash = (e: unknown) => {
+    process.stderr.write(`iommu-review: internal error: ${(e instanceof Error ? e.message : String(e)).split(/\r?\n/)[0]}\n`);
     process.exit(2);
-  });
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   // A closed pipe (`iommu-review dir | head`) is not an error worth a message.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
