@@ -28,8 +28,10 @@ export const defaultDomainUseInDriver = createRule({
     // The names exist on released kernels only; series-era spellings are stale-api-name's business.
     targets: ['5.19', '6.2', '6.14', '6.15', 'latest'],
     messages: {
-      driverCalls:
-        '{{fn}}() calls {{callee}}(), which only the bus\'s dma_configure/dma_cleanup may call: it is not exported (a module fails to link) and the bus already counts this device, so the count is taken twice',
+      driverUses:
+        '{{fn}}() calls {{callee}}(), which only the bus\'s dma_configure may call: it is not exported (a module fails to link) and the bus already counted this device, so the count is taken twice',
+      driverUnuses:
+        '{{fn}}() calls {{callee}}(), which only the bus\'s dma_cleanup may call: it is not exported (a module fails to link) and the bus drops the count itself, so it is dropped twice',
     },
   },
   check(ctx) {
@@ -42,7 +44,7 @@ export const defaultDomainUseInDriver = createRule({
       seen.set(base, n);
       const ev = evidence(ctx, call);
       ctx.report({
-        messageId: 'driverCalls',
+        messageId: call.callee.includes('unuse') ? 'driverUnuses' : 'driverUses',
         data: { fn, callee: call.callee },
         span: call.calleeSpan,
         scenario: ev.scenario,
