@@ -43,7 +43,7 @@ export const detachWrongDomain = createRule({
     const detaches = callsTo(ctx.facts, DETACH);
     if (attaches.length === 0 || (detaches.length === 0 && attaches.length < 2)) return;
     const reported = new Set<string>();
-    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn?: FunctionFact) => {
+    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn?: FunctionFact, unseen?: string) => {
       if (reported.has(key)) return;
       reported.add(key);
       const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee);
@@ -52,6 +52,7 @@ export const detachWrongDomain = createRule({
         data,
         span: call.calleeSpan,
         key,
+        ...(unseen ? { unseen } : {}),
         ...(scenario ? { scenario } : { trace }),
         fixes: [
           {
@@ -141,6 +142,7 @@ export const detachWrongDomain = createRule({
         { fn: dLabel, detached: argText(d, 0) ?? '?', target: argText(d, 1) ?? '?', attached: argText(a, 0) ?? '?' },
         [stepFor(ctx, a, 'probe', '0'), stepFor(ctx, d, 'remove', 'WARN', 'domain is not the attached one; no-op')],
         dFn,
+        ctx.complete ? undefined : `an attach of ${argText(d, 0)} may be outside the patch`,
       );
     }
   },

@@ -5,7 +5,8 @@
  */
 import type { CallFact, FunctionFact } from '../core/types';
 import { createRule } from './types';
-import { apiExists, callsTo, keyOf } from './util';
+import { lookupApi } from '../core/sim';
+import { callsTo, keyOf } from './util';
 import { argText, condMentions, functionLabel, functionOf, pcOfCall, scenarioAtCall, stepFor } from './tier2b-util';
 
 const ATTACH = 'iommu_attach_device_pasid';
@@ -43,13 +44,18 @@ export const invalidPasid = createRule({
     messages: {
       noPasid:
         '{{fn}}() attaches {{domain}} at PASID {{pasid}}: PASID 0 (IOMMU_NO_PASID) is the RID itself and the core refuses it with -EINVAL; use iommu_attach_device() for the RID.',
+      ridAsPasid:
+        '{{fn}}() attaches {{domain}} at PASID {{pasid}}: PASID 0 addresses the RID itself, not a PASID, and newer kernels refuse it with -EINVAL; use iommu_attach_device() for the RID.',
       invalidPasid: '{{fn}}() attaches {{domain}} at IOMMU_PASID_INVALID: the core refuses it with -EINVAL.',
       unchecked:
         '{{fn}}() attaches at {{pasid}} straight from iommu_alloc_global_pasid() (line {{line}}) without checking for IOMMU_PASID_INVALID: when the allocator is exhausted the attach fails with -EINVAL.',
     },
   },
   check(ctx) {
-    if (apiExists(ATTACH, ctx.target) === false) return;
+    const api = lookupApi(ATTACH, ctx.target);
+    if (!api?.exists) return;
+    // IOMMU_NO_PASID is refused outright only where the core checks for it (~6.5 on).
+    const refusesNoPasid = api.returns.some((r) => r.includes('IOMMU_NO_PASID'));
     for (const attach of callsTo(ctx.facts, ATTACH)) {
       const pasid = argText(attach, 2)?.replace(/\s+/g, '');
       if (!pasid) continue;
@@ -58,7 +64,7 @@ export const invalidPasid = createRule({
       const data = { fn: label, domain: argText(attach, 0) ?? '?', pasid, line: 0 };
       let messageId: string | undefined;
       let alloc: CallFact | undefined;
-      if (/^\(?(IOMMU_NO_PASID|0+[uUlL]*)\)?$/.test(pasid)) messageId = 'noPasid';
+      if (/^\(?(IOMMU_NO_PASID|0+[uUlL]*)\)?$/.test(pasid)) messageId = refusesNoPasid ? 'noPasid' : 'ridAsPasid';
       else if (pasid === 'IOMMU_PASID_INVALID') messageId = 'invalidPasid';
       else if (fn && (alloc = uncheckedAllocation(fn, attach, pasid))) {
         messageId = 'unchecked';
@@ -68,7 +74,7 @@ export const invalidPasid = createRule({
       const scenario = scenarioAtCall(ctx, fn, attach.calleeSpan, ATTACH);
       const trace = [
         ...(alloc ? [stepFor(ctx, alloc, 'alloc', 'IOMMU_PASID_INVALID when exhausted')] : []),
-        stepFor(ctx, attach, 'attach', '-EINVAL', messageId === 'unchecked' ? 'PASID out of range' : 'PASID not valid for a PASID attach'),
+        stepFor(ctx, attach, 'attach', messageId === 'ridAsPasid' ? 'RID programmed as a PASID' : '-EINVAL', messageId === 'unchecked' ? 'PASID out of range' : 'PASID not valid for a PASID attach'),
       ];
       ctx.report({
         messageId,

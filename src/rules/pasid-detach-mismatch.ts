@@ -34,7 +34,7 @@ export const pasidDetachMismatch = createRule({
     const detaches = callsTo(ctx.facts, DETACH);
     if (attaches.length === 0 || detaches.length === 0) return;
     const reported = new Set<string>();
-    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string>, trace: TraceStep[], fn?: FunctionFact) => {
+    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string>, trace: TraceStep[], fn?: FunctionFact, unseen?: string) => {
       if (reported.has(`${call.calleeSpan.line}:${call.calleeSpan.column}`)) return;
       reported.add(`${call.calleeSpan.line}:${call.calleeSpan.column}`);
       const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, DETACH);
@@ -43,6 +43,7 @@ export const pasidDetachMismatch = createRule({
         data,
         span: call.calleeSpan,
         key,
+        ...(unseen ? { unseen } : {}),
         ...(scenario ? { scenario } : { trace }),
         fixes: [
           {
@@ -113,6 +114,7 @@ export const pasidDetachMismatch = createRule({
     for (const d of detaches) {
       const fn = functionOf(ctx, d);
       const label = functionLabel(ctx, fn, d);
+      const unseen = ctx.complete ? undefined : 'the matching attach may be outside the patch';
       const others = attaches.filter((a) => functionOf(ctx, a) !== fn);
       if (others.length === 0 || others.length < attaches.length) continue;
       const cmpPasid = others.map((a) => compareExpr(argText(a, 2), argText(d, 2), false));
@@ -121,13 +123,13 @@ export const pasidDetachMismatch = createRule({
       const i = others.findIndex((_, j) => cmpPasid[j] === 'same');
       if (i >= 0 && cmpDomain.every((c, j) => cmpPasid[j] !== 'same' || c === 'different')) {
         report(keyOf('OWN020', label, 'wrong-domain', exprKey(argText(d, 0)).id), d, 'wrongDomain', dataOf(label, d, others[i]),
-          [stepFor(ctx, others[i], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'entry holds another domain; removed anyway')], fn);
+          [stepFor(ctx, others[i], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'entry holds another domain; removed anyway')], fn, unseen);
         continue;
       }
       const k = others.findIndex((_, j) => cmpDomain[j] === 'same');
       if (k >= 0 && cmpPasid.every((c) => c === 'different')) {
         report(keyOf('OWN020', label, 'wrong-pasid', exprKey(argText(d, 2)).id), d, 'wrongPasid', dataOf(label, d, others[k]),
-          [stepFor(ctx, others[k], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'PASID not attached with this domain')], fn);
+          [stepFor(ctx, others[k], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'PASID not attached with this domain')], fn, unseen);
       }
     }
   },
