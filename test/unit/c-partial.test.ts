@@ -133,6 +133,7 @@ test('managed-DMA flag: unknown for a partly visible initializer, absent for a w
   assert.equal(torn.insertBefore, null);
   assert.equal(torn.callbacks.probe, 'widget_probe');
   assert.deepEqual(torn.addedLines, [101]);
+  assert.deepEqual([torn.span.line, torn.span.endLine], [100, 102]);
 
   const whole = hunkView(100, [
     'static struct platform_driver widget_driver = {',

@@ -66,8 +66,12 @@ function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void
   if (root.hasError) facts.parse.errorNodes = root.descendantsOfType('ERROR').length;
   new TopLevel(text, lines, facts).items(namedChildren(root));
   collectRegistrations(root, text, facts);
+  const registrationByArg = new Map<string, CFacts['registrations'][number]>();
+  for (const registration of facts.registrations) {
+    if (!registrationByArg.has(registration.arg)) registrationByArg.set(registration.arg, registration);
+  }
   for (const driver of facts.drivers) {
-    const registration = facts.registrations.find((r) => r.arg === driver.name);
+    const registration = registrationByArg.get(driver.name);
     if (registration) driver.registeredBy = { macro: registration.macro, span: registration.span };
   }
   collectCallUses(facts);
@@ -380,7 +384,7 @@ function useOf(call: CallFact): DmaApiUse | MmioUse {
 }
 
 function collectIdentifiers(root: Node, text: string, lines: LineInfo, facts: CFacts): void {
-  const named = facts.functions.filter((fn) => fn.name !== '');
+  const named = facts.functions.filter((fn) => fn.name !== '').sort((a, b) => a.span.line - b.span.line);
   for (const match of text.matchAll(IDENTIFIER_OF_INTEREST)) {
     const name = match[0];
     const node = root.descendantForIndex(match.index, match.index + name.length);
@@ -395,7 +399,7 @@ function collectIdentifiers(root: Node, text: string, lines: LineInfo, facts: CF
     const argLine = line + countNewlines(text, node.startIndex, match.index);
     const span = exact ? spanOf(node) : { line: argLine, column, endLine: argLine, endColumn: column + name.length };
     const fact: IdentifierFact = { name, span, role: role.role, added: lines.isAdded(span.line) };
-    const owner = named.find((fn) => fn.span.line <= line && fn.span.endLine >= line && contains(fn.span, span));
+    const owner = functionAt(named, line, span);
     if (owner) fact.inFunction = owner.name;
     if (role.inStruct) fact.inStruct = role.inStruct;
     facts.identifiers.push(fact);
@@ -447,6 +451,24 @@ function enclosingStructName(node: Node): string | undefined {
       return name ? name.text : '';
     }
     current = current.parent;
+  }
+  return undefined;
+}
+
+/** The function whose span holds `span`; `sorted` is by start line and functions do not nest. */
+function functionAt(sorted: FunctionFact[], line: number, span: ImageSpan): FunctionFact | undefined {
+  let low = 0;
+  let high = sorted.length - 1;
+  let candidate = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle].span.line <= line) {
+      candidate = middle;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  for (let i = candidate; i >= 0 && i >= candidate - 1; i--) {
+    if (contains(sorted[i].span, span)) return sorted[i];
   }
   return undefined;
 }

@@ -19,6 +19,12 @@ const TRANSPARENT_MACROS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ON
 /** Pointer-error helpers, modelled as values and conditions rather than calls. */
 const ERROR_POINTER_MACROS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'ERR_PTR', 'ERR_CAST', 'PTR_ERR_OR_ZERO']);
 
+/** Node types with no children worth visiting. */
+const LEAF_TYPES = new Set([
+  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'number_literal', 'string_literal',
+  'char_literal', 'true', 'false', 'null', 'primitive_type', 'string_content', 'escape_sequence', 'system_lib_string',
+]);
+
 const COMPARISONS = new Set(['<', '<=', '==', '!=', '>', '>=']);
 const FLIPPED: Record<string, '<' | '<=' | '==' | '!=' | '>' | '>='> = {
   '<': '>', '<=': '>=', '==': '==', '!=': '!=', '>': '<', '>=': '<=',
@@ -90,10 +96,11 @@ export class ProgramBuilder {
   statementList(nodes: Node[]): void {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      if (node.type === 'comment') continue;
+      const type = node.type;
+      if (type === 'comment') continue;
       this.gapUntil(startLine(node));
       // `list_for_each_entry(pos, head, member) { ... }` parses as a call missing its ';' followed by a block.
-      if (node.type === 'expression_statement' && isLoopMacro(node) && i + 1 < nodes.length) {
+      if (type === 'expression_statement' && i + 1 < nodes.length && isLoopMacro(node)) {
         this.loopMacro(node, nodes[i + 1]);
         i++;
         this.touch(nodes[i]);
@@ -731,15 +738,13 @@ export class ProgramBuilder {
   }
 
   private scanChildren(node: Node, use: ResultUse): void {
-    const count = node.childCount;
-    for (let i = 0; i < count; i++) {
-      const child = node.child(i);
-      if (!child || !child.isNamed) continue;
-      const type = child.type;
-      if (type === 'sizeof_expression' || type === 'comment') continue;
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      const type = child.type; // each .type read is a wasm call: read it once
+      if (LEAF_TYPES.has(type) || type === 'sizeof_expression' || type === 'comment') continue;
       if (type === 'call_expression' || type === 'ERROR') this.scanCalls(child, use);
       else if (type === 'compound_statement' || (this.errorDepth > 0 && isStatementType(type))) this.statement(child);
-      else if (child.childCount > 0) this.scanChildren(child, use);
+      else this.scanChildren(child, use);
     }
   }
 
@@ -767,22 +772,15 @@ export class ProgramBuilder {
 
 // ───────────── node helpers ─────────────
 
+/** Named children in one wasm round trip (namedChild(i) in a loop costs one per child). */
 export function namedChildren(node: Node): Node[] {
-  const out: Node[] = [];
-  const count = node.namedChildCount;
-  for (let i = 0; i < count; i++) {
-    const child = node.namedChild(i);
-    if (child) out.push(child);
-  }
-  return out;
+  const children = node.namedChildren;
+  for (const child of children) if (child === null) return children.filter((c): c is Node => c !== null);
+  return children as Node[];
 }
 
 function firstNamedNonComment(node: Node): Node | null {
-  const count = node.namedChildCount;
-  for (let i = 0; i < count; i++) {
-    const child = node.namedChild(i);
-    if (child && child.type !== 'comment') return child;
-  }
+  for (const child of node.namedChildren) if (child && child.type !== 'comment') return child;
   return null;
 }
 
@@ -840,6 +838,7 @@ function hasCall(node: Node): boolean {
 }
 
 function isLoopMacro(statement: Node): boolean {
+  if (!/for_each|^for_/.test(statement.text)) return false;
   const call = statement.namedChild(0);
   if (!call || call.type !== 'call_expression') return false;
   const last = statement.child(statement.childCount - 1);

@@ -1,6 +1,6 @@
 /** Driver structs (`struct pci_driver foo = { ... }`) and bus types (`struct bus_type`) with designated initialisers. */
 import type { Node } from 'web-tree-sitter';
-import type { BusKind, BusTypeFact, DriverStructFact, FieldInit } from '../types';
+import type { BusKind, BusTypeFact, DriverStructFact, FieldInit, ImageSpan } from '../types';
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
 import { namedChildren } from './program';
 
@@ -29,6 +29,8 @@ export interface StructDefinition {
   list: Node | null;
   /** True when the parse saw the whole initializer (closing brace present, no error inside). */
   parsedWhole: boolean;
+  /** For a definition torn by a parse error: its own extent inside the larger ERROR node. */
+  extent?: ImageSpan;
 }
 
 /** `struct X name = { ... };` as a declaration node. */
@@ -66,11 +68,18 @@ export function structDefinitionFromError(error: Node): StructDefinition | null 
     const name = error.child(i + 1);
     if (!typeName || !name || name.type !== 'identifier' || error.child(i + 2)?.type !== '=' || error.child(i + 3)?.type !== '{') continue;
     const pairs: Node[] = [];
+    let last: Node = error.child(i + 3) ?? name;
     for (let j = i + 4; j < count; j++) {
       const child = error.child(j);
-      if (child && child.type === 'initializer_pair') pairs.push(child);
+      if (!child) continue;
+      if (child.type === 'initializer_pair') pairs.push(child);
+      else if (child.type !== ',' && child.type !== 'comment') break; // the torn initializer ends here
+      last = child;
     }
-    return { structType: typeName.text, nameNode: name, whole: error, pairs, list: null, parsedWhole: false };
+    const before = i > 0 ? error.child(i - 1) : null;
+    const first = before && before.type === 'storage_class_specifier' ? before : type;
+    const extent = { ...spanOf(first), endLine: endLine(last), endColumn: last.endPosition.column + 1 };
+    return { structType: typeName.text, nameNode: name, whole: error, pairs, list: null, parsedWhole: false, extent };
   }
   return null;
 }
@@ -85,7 +94,7 @@ export function isDriverStruct(definition: StructDefinition): boolean {
 
 export function driverFact(definition: StructDefinition, lines: LineInfo, text: string): DriverStructFact {
   const fields = flattenFields(definition.pairs, '');
-  const span = spanOf(definition.whole);
+  const span = definition.extent ?? spanOf(definition.whole);
   const complete = definition.parsedWhole && lines.allVisible(span.line, span.endLine);
   const callbacks: Record<string, string> = {};
   for (const field of fields) {
@@ -109,7 +118,7 @@ export function driverFact(definition: StructDefinition, lines: LineInfo, text: 
 
 export function busTypeFact(definition: StructDefinition, lines: LineInfo): BusTypeFact {
   const fields = flattenFields(definition.pairs, '');
-  const span = spanOf(definition.whole);
+  const span = definition.extent ?? spanOf(definition.whole);
   const valueOf = (name: string): string | undefined => fields.find((field) => field.name === name)?.value;
   const fact: BusTypeFact = {
     name: definition.nameNode.text,
