@@ -41,4 +41,26 @@ suite('settings', () => {
     }
     await waitForDiagnostics(uri, hasCode('OWN017'), 'OWN017 back on latest');
   });
+
+  test('iommu-review.treePath gives a patch its full-file context', async () => {
+    const api = await extensionApi();
+    const editor = await openInEditor('patches/0002-vfio-pci-omega-register-the-vfio-device.patch');
+    const uri = editor.document.uri;
+    // The patch registers a VFIO device in probe; the driver struct is outside its hunks.
+    const hunkOnly = await waitForDiagnostics(uri, hasCode('OWN001'), 'OWN001 from the hunks alone');
+    assert.strictEqual(hunkOnly.find((d) => codeOf(d) === 'OWN001')!.severity, vscode.DiagnosticSeverity.Information, 'unseen struct: info');
+    try {
+      await setSetting('treePath', 'tree');
+      const full = await waitForDiagnostics(
+        uri,
+        (ds) => ds.some((d) => codeOf(d) === 'OWN001' && d.severity === vscode.DiagnosticSeverity.Error),
+        'OWN001 as an error once the tree shows the struct',
+      );
+      assert.match(full.find((d) => codeOf(d) === 'OWN001')!.message, /omega_vfio_pci_driver/);
+      assert.ok(api.reviewOf(uri)?.treeRoot?.endsWith('tree'), 'the review used the tree');
+    } finally {
+      await setSetting('treePath', undefined);
+    }
+    await waitForDiagnostics(uri, (ds) => ds.some((d) => codeOf(d) === 'OWN001' && d.severity === vscode.DiagnosticSeverity.Information), 'back to hunk-only');
+  });
 });
