@@ -190,3 +190,10 @@ test('--no-prefix paths, backup names of diff -u, and GIT binary patch data skip
   assert.deepEqual(parsed.problems.map((p) => [p.kind, p.line]), [['skipped', 11]]);
   assert.equal(files[2].hunks[0].lines[1].inputLine, 22);
 });
+
+test('a hunk claiming to start past two million lines is skipped, not expanded', () => {
+  const diff = 'diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-a\n+b\n@@ -999999999 +999999999 @@\n-c\n+d\n';
+  const parsed = parseInput('x.diff', diff);
+  assert.equal(parsed.patches[0].files[0].hunks.length, 1);
+  assert.deepEqual(parsed.problems.map((p) => [p.kind, p.line]), [['skipped', 7]]);
+});

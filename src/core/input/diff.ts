@@ -16,6 +16,9 @@ export interface ScanOptions {
   maxHunksPerFile: number;
 }
 
+/** Hunks starting past this image line are not reviewed (kernel sources are far shorter). */
+const MAX_IMAGE_LINE = 2_000_000;
+
 const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
 
 /** Marks a line where a reviewer cut quoted text ("[...]", "<snip>"): it ends any hunk it interrupts. */
@@ -246,7 +249,11 @@ export function scanDiff(
         current.oldPath = current.newPath = fallbackPath;
       }
       const hunk = readHunk(src, i, to);
-      if (current.hunks.length >= options.maxHunksPerFile) current.droppedHunks++;
+      const h = hunk.pending.hunk;
+      if (Math.max(h.oldStart, h.newStart) > MAX_IMAGE_LINE) {
+        // Line-aligned views of such a hunk would need that many lines: no source file is that long.
+        problems.push({ message: `hunk starts beyond line ${MAX_IMAGE_LINE}: not reviewed`, line: h.inputLine, kind: 'skipped' });
+      } else if (current.hunks.length >= options.maxHunksPerFile) current.droppedHunks++;
       else {
         current.hunks.push(hunk.pending.hunk);
         current.pending.push(hunk.pending);

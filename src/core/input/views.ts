@@ -125,7 +125,8 @@ function matchesAt(base: string[], at: number, expected: string[], loose: boolea
 }
 
 /** Finds where `expected` matches, nearest to `want` first (like patch's offset search), not before `floor`. */
-function locate(base: string[], want: number, floor: number, expected: string[]): number {
+function locate(base: string[], wanted: number, floor: number, expected: string[]): number {
+  const want = Math.min(Math.max(wanted, floor), base.length);
   for (const loose of [false, true]) {
     const limit = Math.max(want - floor, base.length - want) + 1;
     for (let delta = 0; delta <= limit; delta++) {
