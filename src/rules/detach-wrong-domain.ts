@@ -43,10 +43,10 @@ export const detachWrongDomain = createRule({
     const detaches = callsTo(ctx.facts, DETACH);
     if (attaches.length === 0 || (detaches.length === 0 && attaches.length < 2)) return;
     const reported = new Set<string>();
-    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn?: FunctionFact, unseen?: string) => {
+    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn?: FunctionFact, unseen?: string, crossFunction?: boolean) => {
       if (reported.has(key)) return;
       reported.add(key);
-      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee);
+      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee, unseen === undefined && crossFunction !== true);
       ctx.report({
         messageId,
         data,
@@ -143,6 +143,7 @@ export const detachWrongDomain = createRule({
         [stepFor(ctx, a, 'probe', '0'), stepFor(ctx, d, 'remove', 'WARN', 'domain is not the attached one; no-op')],
         dFn,
         ctx.complete ? undefined : `an attach of ${argText(d, 0)} may be outside the patch`,
+        true,
       );
     }
   },

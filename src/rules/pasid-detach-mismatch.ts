@@ -34,10 +34,10 @@ export const pasidDetachMismatch = createRule({
     const detaches = callsTo(ctx.facts, DETACH);
     if (attaches.length === 0 || detaches.length === 0) return;
     const reported = new Set<string>();
-    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string>, trace: TraceStep[], fn?: FunctionFact, unseen?: string) => {
+    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string>, trace: TraceStep[], fn?: FunctionFact, unseen?: string, crossFunction = false) => {
       if (reported.has(`${call.calleeSpan.line}:${call.calleeSpan.column}`)) return;
       reported.add(`${call.calleeSpan.line}:${call.calleeSpan.column}`);
-      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, DETACH);
+      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, DETACH, !crossFunction);
       ctx.report({
         messageId,
         data,
@@ -123,13 +123,13 @@ export const pasidDetachMismatch = createRule({
       const i = others.findIndex((_, j) => cmpPasid[j] === 'same');
       if (i >= 0 && cmpDomain.every((c, j) => cmpPasid[j] !== 'same' || c === 'different')) {
         report(keyOf('OWN020', label, 'wrong-domain', exprKey(argText(d, 0)).id), d, 'wrongDomain', dataOf(label, d, others[i]),
-          [stepFor(ctx, others[i], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'entry holds another domain; removed anyway')], fn, unseen);
+          [stepFor(ctx, others[i], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'entry holds another domain; removed anyway')], fn, unseen, true);
         continue;
       }
       const k = others.findIndex((_, j) => cmpDomain[j] === 'same');
       if (k >= 0 && cmpPasid.every((c) => c === 'different')) {
         report(keyOf('OWN020', label, 'wrong-pasid', exprKey(argText(d, 2)).id), d, 'wrongPasid', dataOf(label, d, others[k]),
-          [stepFor(ctx, others[k], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'PASID not attached with this domain')], fn, unseen);
+          [stepFor(ctx, others[k], 'attach', '0'), stepFor(ctx, d, 'detach', 'WARN', 'PASID not attached with this domain')], fn, unseen, true);
       }
     }
   },

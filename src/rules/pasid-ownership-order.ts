@@ -46,10 +46,10 @@ export const pasidOwnershipOrder = createRule({
   check(ctx) {
     if (!isDriverCode(ctx) || apiExists('iommu_detach_device_pasid', ctx.target) === false) return;
     const reported = new Set<string>();
-    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn: FunctionFact, fix: string) => {
+    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn: FunctionFact, fix: string, selfContained: boolean) => {
       if (reported.has(key)) return;
       reported.add(key);
-      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee);
+      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee, selfContained);
       ctx.report({
         messageId, data, span: call.calleeSpan, key,
         ...(scenario ? { scenario } : { trace }),
@@ -77,7 +77,7 @@ export const pasidOwnershipOrder = createRule({
               report(keyOf('OWN021', label, 'claim-after-attach', c.callee), c, 'claimAfterAttach',
                 { fn: label, claim: c.callee, attach: attached.callee, line: attached.calleeSpan.line },
                 [stepFor(ctx, attached, 'attach', '0', 'pasid_array not empty'), stepFor(ctx, c, 'claim', '-EBUSY', 'PASIDs attached')], fn,
-                `claim ownership before ${attached.callee}() (and release it only after the PASID is detached)`);
+                `claim ownership before ${attached.callee}() (and release it only after the PASID is detached)`, true);
             }
           } else if (RELEASE.has(c.callee) && e.outcome !== 'fail') {
             // A detach later on this path, before any new attach, shows the PASID was still attached here.
@@ -87,7 +87,7 @@ export const pasidOwnershipOrder = createRule({
                 report(keyOf('OWN021', label, 'release-before-detach', c.callee), c, 'releaseBeforeDetach',
                   { fn: label, release: c.callee, detach: later.call.callee, line: later.call.calleeSpan.line },
                   [stepFor(ctx, c, 'release', 'WARN', 'PASIDs still attached; ownership kept'), stepFor(ctx, later.call, 'detach', 'void')], fn,
-                  `move ${c.callee}() after ${later.call.callee}()`);
+                  `move ${c.callee}() after ${later.call.callee}()`, false);
                 break;
               }
             }

@@ -7,7 +7,7 @@
  */
 import type { CallFact, Cond, FunctionFact, ImageSpan, Instr, ScenarioResult, Subject, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
-import { functionScenarios } from './util';
+import { driverScenarios, driversReaching, functionScenarios } from './util';
 
 // ───────────────────────────── expression identity ─────────────────────────────
 
@@ -343,17 +343,23 @@ export function stepFor(ctx: RuleContext, call: CallFact, phase: string, result:
 }
 
 /**
- * The simulated scenario of `fn` that runs the call at `span` (and, preferably, flags a violation there):
- * the rules attach it so the finding shows the kernel's own answer.
+ * The simulated scenario that shows a violation at the call at `span`: first the full driver lifecycle
+ * (bind → probe → remove → unbind) of each driver whose callbacks reach `fn`, then — only when `selfContained`
+ * (everything that sets up the failure happens inside `fn`) — `fn` replayed on its own. A function replayed alone
+ * starts from a fresh group, so for state set up elsewhere its verdict would name the wrong cause.
  */
-export function scenarioAtCall(ctx: RuleContext, fn: FunctionFact | undefined, span: ImageSpan, api: string): ScenarioResult | undefined {
+export function scenarioAtCall(ctx: RuleContext, fn: FunctionFact | undefined, span: ImageSpan, api: string, selfContained = true): ScenarioResult | undefined {
   if (!fn) return undefined;
-  const scenarios = functionScenarios(ctx, fn, ['singleton']);
-  const atLine = (s: ScenarioResult) => s.trace.some((t) => t.at?.line === span.line && t.step.includes(api));
-  return (
-    scenarios.find((s) => s.violations.some((v) => (v.api === undefined || v.api === api) && s.trace[v.stepIndex]?.at?.line === span.line)) ??
-    scenarios.find((s) => atLine(s) && s.violations.length > 0)
-  );
+  const atCall = (s: ScenarioResult) =>
+    s.violations.some((v) => {
+      const step = s.trace[v.stepIndex];
+      return step?.at?.line === span.line && step.step.includes(api);
+    });
+  for (const driver of driversReaching(ctx, fn.name)) {
+    const hit = driverScenarios(ctx, driver, ['singleton']).find(atCall);
+    if (hit) return hit;
+  }
+  return selfContained ? functionScenarios(ctx, fn, ['singleton']).find(atCall) : undefined;
 }
 
 /** Functions of the file that contain a call to one of `names`. */
