@@ -5,7 +5,7 @@
  */
 import type { DriverStructFact, Fix, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsTo, driverScenarios, keyOf, managedDmaFlag, vfioEvidence } from './util';
+import { callsTo, driverScenarios, isUnder, keyOf, managedDmaFlag, vfioEvidence } from './util';
 import { ATTACH_CALLS, CLAIM_CALLS, before, driverCode, fnNameOf, isDmaUse, setsManagedDma, traceUpTo, usesIn, type Use } from './tier2a-util';
 
 const CODE = 'OWN002';
@@ -76,7 +76,8 @@ export const driverManagedDmaWithDmaApi = createRule({
     },
   },
   check(ctx) {
-    if (ctx.isCoreOrBusCode) return;
+    // VFIO drivers hand their device to user space; a variant driver's in-kernel DMA goes through its PF.
+    if (ctx.isCoreOrBusCode || isUnder(ctx, 'drivers/vfio/')) return;
     const flag = managedDmaFlag(ctx.target).field;
     for (const driver of ctx.facts.drivers) {
       if (!setsManagedDma(driver, ctx.target)) continue;

@@ -33,8 +33,21 @@ function onlyNullLocal(fn: FunctionFact | undefined, arg: ArgFact): boolean {
   return assigns > 0;
 }
 
+/**
+ * The owner-cookie argument of a claim, or undefined when the call does not claim for an explicit owner:
+ * released claims take (target, owner); the v5 posting's iommu_group_set_dma_owner(group, owner) too; the v1–v4
+ * set-owner calls take (target, type, cookie) and only user/private-user types need a cookie.
+ */
+function cookieArg(call: CallFact): ArgFact | undefined {
+  if (call.callee === 'iommu_group_set_dma_owner' || call.callee === 'iommu_device_set_dma_owner') {
+    if (call.args.length === 2) return call.callee === 'iommu_group_set_dma_owner' ? call.args[1] : undefined;
+    return call.args.length === 3 && /USER/.test(call.args[1].text) ? call.args[2] : undefined;
+  }
+  return call.args[1];
+}
+
 function check(ctx: RuleContext, call: CallFact): void {
-  const cookie = call.args[1];
+  const cookie = cookieArg(call);
   if (!cookie) return;
   const fnName = fnNameOf(ctx, call);
   const fn = enclosingFunction(ctx, call) ?? ctx.functionByName(fnName);
@@ -62,13 +75,13 @@ export const nullDmaOwnerCookie = createRule({
     description: 'DMA ownership must be claimed with a stable non-NULL owner cookie.',
     messages: {
       nullCookie:
-        '{{function}}() calls {{callee}}() with a NULL owner ({{arg}}): NULL is how DMA-API users are counted, so the claim WARNs and fails with -EINVAL (6.2+) or leaves a group that can never be released (5.19).',
+        '{{function}}() calls {{callee}}() with a NULL owner ({{arg}}): NULL is how DMA-API users are counted, so the claim WARNs and fails with -EINVAL (6.2+) or leaves a group that looks unowned and can never be released (5.19 and the series postings).',
       nullLocal:
-        '{{function}}() calls {{callee}}() with owner {{arg}}, which is only ever NULL here: the claim WARNs and fails with -EINVAL (6.2+) or leaves a group that can never be released (5.19).',
+        '{{function}}() calls {{callee}}() with owner {{arg}}, which is only ever NULL here: the claim WARNs and fails with -EINVAL (6.2+) or leaves a group that looks unowned and can never be released (5.19 and the series postings).',
     },
   },
   check(ctx) {
-    for (const name of CLAIM_CALLS) {
+    for (const name of [...CLAIM_CALLS, 'iommu_group_set_dma_owner', 'iommu_device_set_dma_owner']) {
       if (!existsOn(ctx, name)) continue;
       for (const call of callsTo(ctx.facts, name)) check(ctx, call);
     }

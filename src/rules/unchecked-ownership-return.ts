@@ -16,6 +16,10 @@ const CHECKED_CALLS: readonly string[] = [
   'iommu_attach_device',
   'iommu_attach_group',
   'iommu_attach_device_pasid',
+  // Names of the series postings: checked only on the series targets where they exist.
+  'iommu_device_set_dma_owner',
+  'iommu_group_set_dma_owner',
+  'iommu_attach_device_shared',
 ];
 
 type Verdict = { kind: 'ok' } | { kind: 'overwritten'; at: number } | { kind: 'never' } | { kind: 'unseen' };
