@@ -116,6 +116,21 @@ function viewsFor(file: FileDiff, base: string | undefined): ViewsOutcome {
  * function. git's hunk heading names the enclosing function: give the unnamed function that name so rules and the
  * replay can find the callback (e.g. a probe whose first lines are outside the hunk).
  */
+/** Parameters of a function header seen only in a hunk heading ("static int foo(struct bar *b, int n)"). */
+function paramsFromHeading(heading: string): { name: string; type: string }[] | undefined {
+  const m = /\(([^()]*)\)?\s*\{?\s*$/.exec(heading.trim());
+  if (!m || !heading.includes('(')) return undefined;
+  const inner = heading.slice(heading.indexOf('(') + 1).replace(/\)?\s*\{?\s*$/, '');
+  if (inner.trim() === '' || inner.trim() === 'void') return [];
+  const out: { name: string; type: string }[] = [];
+  for (const part of inner.split(',')) {
+    const p = /^(.*?)([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*$/.exec(part.trim());
+    if (!p || p[1].trim() === '') return out.length > 0 ? out : undefined; // cut off (long headings are truncated)
+    out.push({ name: p[2], type: p[1].trim() });
+  }
+  return out;
+}
+
 function nameFromHeadings(facts: CFacts, file: FileDiff, image: 'post' | 'pre'): void {
   const hunkAt = (line: number) =>
     file.hunks.find((h) => {
@@ -142,6 +157,9 @@ function nameFromHeadings(facts: CFacts, file: FileDiff, image: 'post' | 'pre'):
     const old = fn.name;
     fn.name = name;
     fn.complete = false;
+    const heading = hunkAt(fn.span.endLine)?.heading ?? '';
+    const params = paramsFromHeading(heading);
+    if (params && (!old || fn.params.length === 0)) fn.params = params;
     const inside = (line: number): boolean => line >= fn.span.line && line <= fn.span.endLine;
     for (const c of fn.calls) if (!c.inFunction || c.inFunction === old) c.inFunction = name;
     for (const d of [...facts.dmaApi, ...facts.mmio, ...facts.identifiers]) {

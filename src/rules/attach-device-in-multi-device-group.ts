@@ -57,7 +57,7 @@ export const attachDeviceInMultiDeviceGroup = createRule({
       for (const call of callsIn([fn], ATTACH)) {
         if (done.has(`${call.span.line}:${call.span.column}`)) continue;
         done.add(`${call.span.line}:${call.span.column}`);
-        report(ctx, call, `${fn.name}()`, functionScenarios(ctx, fn, ['shared-dma-api']));
+        report(ctx, call, 'its struct fsl_mc_device argument', functionScenarios(ctx, fn, ['shared-dma-api']));
       }
     }
   },
