@@ -150,6 +150,22 @@ function treeProblems(tree: TreeReader | undefined, refused: readonly string[], 
   }));
 }
 
+/** Lines of the inputs as read (for quoting under findings), split lazily and once per input. */
+function inputLineLookup(inputs: readonly AnalyzeInput[]): (p: string, line: number) => string | undefined {
+  const split = new Map<string, string[]>();
+  return (p, line) => {
+    let lines = split.get(p);
+    if (!lines) {
+      const input = inputs.find((i) => i.path === p);
+      if (!input) return undefined;
+      const text = typeof input.content === 'string' ? input.content : Buffer.from(input.content).toString('utf8');
+      lines = text.split(/\r?\n/);
+      split.set(p, lines);
+    }
+    return lines[line - 1];
+  };
+}
+
 async function review(options: CliOptions, io: CliIo): Promise<number> {
   let tree: TreeReader | undefined;
   if (options.tree !== undefined) {
@@ -258,7 +274,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   if (options.dumpFacts !== '-') {
     if (options.format === 'json') io.stdout.write(formatJson(result, meta));
     else if (options.format === 'sarif') io.stdout.write(formatSarif(result, ruleMetas(), meta));
-    else io.stdout.write(formatText(result, { traces: options.traces }));
+    else io.stdout.write(formatText(result, { traces: options.traces, lineOf: inputLineLookup(gathered.inputs.map((g) => g.input)) }));
   }
   if (unusable) {
     io.stderr.write(`${singleProblemLine(gathered.fatal.length > 0 ? gathered.fatal : result.problems)}\n`);

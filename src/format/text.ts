@@ -2,6 +2,7 @@
  * checkpatch-style text: one block per finding, then a `total:` line.
  *   ERROR:OWN001 missing-driver-managed-dma: <message>
  *   #42: FILE: series/0002-foo.patch:42:
+ *   +	.probe = foo_probe,                      (the input line, when the host can provide it)
  *       in drivers/vfio/pci/foo/main.c:120 ([PATCH 2/3] vfio/foo: ...)
  *       trace:
  *         1. bind: ... = 0  (series/0002-foo.patch:57)
@@ -13,12 +14,16 @@ import { SEVERITY_LABEL, countBySeverity, plural, stepText } from './common';
 export interface TextOptions {
   /** Include the simulated trace under each finding (default true). */
   traces?: boolean;
+  /** The text of a line of an input, to quote under the FILE line as checkpatch does (the host owns the texts). */
+  lineOf?: (path: string, line: number) => string | undefined;
 }
 
 export function formatFindingText(finding: Finding, options: TextOptions = {}): string {
   const lines: string[] = [];
   lines.push(`${SEVERITY_LABEL[finding.severity]}:${finding.code} ${finding.rule}: ${finding.message}`);
   lines.push(`#${finding.location.line}: FILE: ${finding.location.path}:${finding.location.line}:`);
+  const quoted = options.lineOf?.(finding.location.path, finding.location.line);
+  if (quoted !== undefined && quoted.trim() !== '') lines.push(quoted);
   if (finding.source && finding.source.file !== finding.location.path) {
     const patch = finding.source.patch ? ` (${finding.source.patch})` : '';
     lines.push(`    in ${finding.source.file}:${finding.source.line}${patch}`);

@@ -99,6 +99,8 @@ test('examples/: a readable checkpatch-style review, exit 1 for the error findin
   assert.match(r.stdout, new RegExp(`^ERROR:OWN001 missing-driver-managed-dma: .*zeta_vfio_pci_driver.*\\n#\\d+: FILE: ${PATCH_FLAGLESS}:\\d+:$`, 'm'));
   assert.match(r.stdout, new RegExp(`^ERROR:OWN005 unbalanced-dma-owner-claim: .*acme_npu.*\\n#\\d+: FILE: ${PATCH_LEAK}:\\d+:$`, 'm'));
   assert.match(r.stdout, /^ {4}in drivers\/vfio\/pci\/zeta\/main\.c:\d+ \(\[PATCH 2\/3\]/m);
+  // As checkpatch does, the patch line itself is quoted under the FILE line.
+  assert.match(r.stdout, /: FILE: examples\/0002-[^\n]*\n\+static struct pci_driver zeta_vfio_pci_driver = \{\n/);
   assert.match(r.stdout, /^ {4}trace:\n {6}1\. /m);
   assert.doesNotMatch(r.stdout, new RegExp(`FILE: ${PATCH_CLEAN}`), 'the clean patch has no finding');
   assert.match(r.stdout, /^total: \d+ errors?, \d+ warnings?, \d+ info, 3 inputs reviewed \(1 skipped, 0 failed\)$/m);

@@ -64,3 +64,13 @@ test('problems print as one stderr line, with the line when known', () => {
   assert.equal(formatProblem(skipped), 'iommu-review: series/0000-cover-letter.patch: cover letter: no diff');
   assert.equal(formatProblem(failed), 'iommu-review: broken.patch:9: hunk header does not match its lines');
 });
+
+test('the input line is quoted under the FILE line when the host provides it', () => {
+  const lineOf = (p: string, n: number) => (p === 'series/0002-foo.patch' && n === 42 ? '+\t.probe = foo_probe,' : undefined);
+  const lines = formatFindingText(ERROR_FINDING, { lineOf }).split('\n');
+  assert.equal(lines[1], '#42: FILE: series/0002-foo.patch:42:');
+  assert.equal(lines[2], '+\t.probe = foo_probe,');
+  assert.match(lines[3], /^ {4}in /);
+  // Nothing is quoted when the line is unknown.
+  assert.match(formatFindingText(WARNING_FINDING, { lineOf }).split('\n')[2], /^ {4}/);
+});
