@@ -159,3 +159,13 @@ test('multipart/alternative reads only the plain-text part', () => {
   assert.equal(parsed.patches[0].files[0].hunks[0].lines[1].inputLine, 14);
   assert.deepEqual(parsed.problems, []);
 });
+
+test('junk before the first From_ line does not hide the series', () => {
+  const message = (n: number): string =>
+    `From git@z Thu Jan  1 00:00:00 1970\nFrom: A <a@example.org>\nSubject: [PATCH ${n}/2] c${n}\n\n---\n` +
+    `diff --git a/f${n}.c b/f${n}.c\n--- a/f${n}.c\n+++ b/f${n}.c\n@@ -1 +1 @@\n-int a;\n+int b;\n\n`;
+  const parsed = parseInput('s.mbox', 'Saved from the archive.\n\n' + message(1) + message(2));
+  assert.equal(parsed.kind, 'mbox');
+  assert.deepEqual(parsed.patches.map((p) => p.files.map((f) => f.newPath)), [['f1.c'], ['f2.c']]);
+  assert.equal(parsed.patches[0].inputLine, 3);
+});

@@ -6,7 +6,7 @@ import type { FileDiff, InputKind, InputProblem, ParsedInput, Patch } from '../t
 import { decodeBytes } from './decode';
 import { findDiffStart, scanDiff, type ScanProblem } from './diff';
 import { type SourceLines, sliceInput, splitInputLines } from './lines';
-import { type BodyProblem, decodeBody, isMboxSeparator, looksLikeMailHeaders, readHeaders, splitMbox } from './mail';
+import { type BodyProblem, decodeBody, looksLikeMailHeaders, readHeaders, splitMbox } from './mail';
 import { unquoteDiff } from './quoted';
 import { isCPath } from './views';
 
@@ -53,8 +53,10 @@ function parseUnsafe(path: string, content: Uint8Array | string, limits: Limits)
   let first = 0;
   while (first < lines.length && lines[first].trim() === '') first++;
 
-  if (first < lines.length && isMboxSeparator(lines, first)) {
-    const parsed = splitMbox(lines).map((range) => parseMessage(ctx, lines, range.start, range.end, true));
+  // Junk before the first From_ line (a saved web page's preamble, a stray note) must not hide a series.
+  const ranges = splitMbox(lines);
+  if (ranges.length >= 2 || (ranges.length === 1 && ranges[0].start === first)) {
+    const parsed = ranges.map((range) => parseMessage(ctx, lines, range.start, range.end, true));
     return finish(ctx, text, parsed.length > 1 ? 'mbox' : parsed[0]?.kind ?? 'unknown', parsed);
   }
   if (first < lines.length && looksLikeMailHeaders(lines, first)) {
