@@ -238,3 +238,39 @@ test('a file with no token of interest yields valid, empty facts without parsing
   assert.equal(facts.parse.bytes, text.length);
   assert.deepEqual(facts.visibleLines, [{ from: 1, to: 5 }]);
 });
+
+test('programs are built for relevant functions and what they reach; unrelated ones stay empty', () => {
+  const text = [
+    'static int widget_hw_init(struct widget *w)',
+    '{',
+    '\treturn widget_reset_regs(w);',
+    '}',
+    '',
+    'static int widget_reset_regs(struct widget *w)',
+    '{',
+    '\twritel(0, w->base);',
+    '\treturn 0;',
+    '}',
+    '',
+    'static long widget_unrelated(struct widget *w)',
+    '{',
+    '\treturn strlen(w->name);',
+    '}',
+    '',
+    'static int widget_probe(struct platform_device *pdev)',
+    '{',
+    '\treturn widget_hw_init(platform_get_drvdata(pdev));',
+    '}',
+    '',
+    'static struct platform_driver widget_driver = {',
+    '\t.probe = widget_probe,',
+    '};',
+  ].join('\n');
+  const facts = extractFacts({ path: 'w.c', image: 'file', text, complete: true, changedLines: [], visibleLines: [] });
+  const programOf = (name: string) => fn(facts, name).program.map((i) => (i.op === 'call' ? i.call.callee : i.op));
+  assert.deepEqual(programOf('widget_probe'), ['platform_get_drvdata', 'widget_hw_init', 'return'], 'a driver callback');
+  assert.deepEqual(programOf('widget_hw_init'), ['widget_reset_regs', 'return'], 'called by the probe');
+  assert.deepEqual(programOf('widget_reset_regs'), ['writel', 'return'], 'reached transitively');
+  assert.deepEqual(programOf('widget_unrelated'), [], 'nothing reaches it and it mentions nothing of interest');
+  assert.equal(fn(facts, 'widget_unrelated').complete, true);
+});

@@ -64,7 +64,9 @@ export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts
 function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void {
   const root = tree.rootNode;
   if (root.hasError) facts.parse.errorNodes = root.descendantsOfType('ERROR').length;
-  new TopLevel(text, lines, facts).items(namedChildren(root));
+  const topLevel = new TopLevel(text, lines, facts);
+  topLevel.items(namedChildren(root));
+  topLevel.buildRelevantPrograms();
   collectRegistrations(root, text, facts);
   const registrationByArg = new Map<string, CFacts['registrations'][number]>();
   for (const registration of facts.registrations) {
@@ -81,6 +83,8 @@ function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void
 /** Walks top-level items; consecutive statements outside any visible function form one pseudo-function. */
 class TopLevel {
   private run: Node[] = [];
+  /** Functions whose program is not built yet. */
+  private readonly deferred: Deferred[] = [];
   /** Run members that are pieces of an ERROR node (not whole statements). */
   private readonly errorPieces = new Set<Node>();
 
@@ -231,7 +235,10 @@ class TopLevel {
     };
   }
 
-  /** A function from a clean definition, or from the pieces of one inside an ERROR node. */
+  /**
+   * A function from a clean definition, or from the pieces of one inside an ERROR node. The header is read now;
+   * the body's program is built later, only if the function matters (see buildRelevantPrograms).
+   */
   private functionFact(whole: Node, pieces: Node | TornFunction, inErrorRegion: boolean): FunctionFact {
     const torn = 'rest' in pieces ? pieces : null;
     const definition = 'rest' in pieces ? null : pieces;
@@ -239,23 +246,15 @@ class TopLevel {
     const body = definition ? definition.childForFieldName('body') : null;
     const nameNode = declarator?.childForFieldName('declarator') ?? null;
     const name = declaredName(nameNode) ?? '';
-    const headerEnd = declarator ? declarator.startIndex : whole.startIndex;
-    const prefix = this.text.slice(torn ? torn.headerStart : whole.startIndex, headerEnd);
+    const headerStart = torn ? torn.headerStart : whole.startIndex;
+    const prefix = this.text.slice(headerStart, declarator ? declarator.startIndex : whole.startIndex);
     const span = torn ? torn.span : spanOf(whole);
-    const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
-    const firstLine = body ? startLine(body) : declarator ? endLine(declarator) : span.line;
-    // No visible name (a hunk starting inside the parameter list): the calls belong to no known function.
-    const builder = new ProgramBuilder(this.lines, name || undefined, firstLine, inErrorRegion);
-    builder.statementList(bodyNodes);
     let closed = false;
     if (body) {
       const closing = body.child(body.childCount - 1);
       closed = closing !== null && closing.type === '}' && !closing.isMissing;
-      builder.gapUntil(endLine(body));
     }
-    if (!closed) builder.pushGap(span.endLine, span.endLine);
-    const result = builder.finish();
-    return {
+    const fact: FunctionFact = {
       name,
       nameSpan: nameNode ? spanOf(nameNode) : span,
       span,
@@ -263,11 +262,76 @@ class TopLevel {
       params: declarator ? parametersOf(declarator, this.text) : [],
       returnType: returnTypeOf(prefix),
       complete: closed && name !== '' && this.lines.allVisible(span.line, span.endLine),
-      ...result,
+      calls: [],
+      program: [],
+      devmActions: [],
+      labels: {},
       addedLines: this.lines.addedWithin(span.line, span.endLine),
     };
+    const build = (): void => {
+      const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
+      const firstLine = body ? startLine(body) : declarator ? endLine(declarator) : span.line;
+      // No visible name (a hunk starting inside the parameter list): the calls belong to no known function.
+      const builder = new ProgramBuilder(this.lines, name || undefined, firstLine, inErrorRegion);
+      builder.statementList(bodyNodes);
+      if (body) builder.gapUntil(endLine(body));
+      if (!closed) builder.pushGap(span.endLine, span.endLine);
+      Object.assign(fact, builder.finish());
+    };
+    const lastIndex = torn ? torn.rest[torn.rest.length - 1].endIndex : whole.endIndex;
+    this.deferred.push({ fact, build, text: this.text.slice(headerStart, lastIndex) });
+    return fact;
+  }
+
+  /**
+   * Builds the programs that can matter: functions whose text mentions DMA, IOMMU or driver tokens, driver and
+   * bus callbacks, and everything those call or hand out as callbacks, transitively. A function left out keeps an
+   * empty program and call list (the replay then treats a call to it as unknown): nothing in it concerns ownership.
+   */
+  buildRelevantPrograms(): void {
+    const byName = new Map<string, Deferred[]>();
+    for (const entry of this.deferred) {
+      const list = byName.get(entry.fact.name);
+      if (list) list.push(entry);
+      else byName.set(entry.fact.name, [entry]);
+    }
+    const queue: Deferred[] = [];
+    const want = (name: string): void => {
+      for (const entry of byName.get(name) ?? []) {
+        if (entry.queued) continue;
+        entry.queued = true;
+        queue.push(entry);
+      }
+    };
+    for (const entry of this.deferred) {
+      if (entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
+        entry.queued = true;
+        queue.push(entry);
+      }
+    }
+    for (const driver of this.facts.drivers) for (const target of Object.values(driver.callbacks)) want(target);
+    for (const bus of this.facts.busTypes) for (const field of bus.fields) want(field.value.replace(/^&/, ''));
+    for (let i = 0; i < queue.length; i++) {
+      queue[i].build();
+      for (const call of queue[i].fact.calls) {
+        want(call.callee);
+        for (const arg of call.args) if (/^&?[A-Za-z_]\w*$/.test(arg.text)) want(arg.text.replace(/^&/, ''));
+      }
+    }
+    this.deferred.length = 0;
   }
 }
+
+interface Deferred {
+  fact: FunctionFact;
+  build: () => void;
+  /** The function's source text, for the relevance test. */
+  text: string;
+  queued?: boolean;
+}
+
+/** A function mentioning one of these may matter to DMA ownership (INTEREST plus MMIO and registration names). */
+const RELEVANT_FUNCTION = /iommu|IOMMU|_driver|bus_type|dma_|DMA_|vfio|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action/;
 
 interface TornFunction {
   declarator: Node;
