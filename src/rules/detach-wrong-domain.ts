@@ -79,7 +79,9 @@ export const detachWrongDomain = createRule({
           if (ATTACH.has(c.callee)) {
             const t = targetKey(c);
             const prev = state.get(t);
-            if (prev?.ok && c.callee === prev.call.callee) {
+            // The same call met again is a loop over several devices/domains (indexed targets), not a second attach.
+            const sameCall = prev !== undefined && prev.call.calleeSpan.line === c.calleeSpan.line && prev.call.calleeSpan.column === c.calleeSpan.column;
+            if (prev?.ok && c.callee === prev.call.callee && !sameCall && exprKey(argText(c, 1)).kind !== 'other') {
               report(
                 keyOf('OWN014', label, 'double-attach', c.callee, exprKey(argText(c, 0)).id),
                 c,

@@ -56,7 +56,8 @@ export type Sameness = 'same' | 'different' | 'unknown';
 export function compareExpr(a: string | undefined, b: string | undefined, sameFunction: boolean): Sameness {
   const ka = exprKey(a);
   const kb = exprKey(b);
-  if (ka.kind === 'other' || kb.kind === 'other') return a !== undefined && b !== undefined && a.replace(/\s+/g, '') === b.replace(/\s+/g, '') && sameFunction ? 'same' : 'unknown';
+  // Calls, arithmetic and indexed elements (`domains[i]` in an unwind loop) may name a different object each time.
+  if (ka.kind === 'other' || kb.kind === 'other') return 'unknown';
   if (ka.kind === kb.kind && ka.id === kb.id) return ka.kind === 'var' && !sameFunction ? 'unknown' : 'same';
   if (ka.kind !== kb.kind) return 'unknown';
   if (ka.kind === 'var' && !sameFunction) return 'unknown';
