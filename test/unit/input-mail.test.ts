@@ -169,3 +169,33 @@ test('junk before the first From_ line does not hide the series', () => {
   assert.deepEqual(parsed.patches.map((p) => p.files.map((f) => f.newPath)), [['f1.c'], ['f2.c']]);
   assert.equal(parsed.patches[0].inputLine, 3);
 });
+
+test('multipart/signed: the signature part is ignored without a problem', () => {
+  const mail = [
+    'From: A <a@example.org>',
+    'Subject: [PATCH] signed',
+    'Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature"; boundary="sig"',
+    '',
+    '--sig',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    '---',
+    'diff --git a/f.c b/f.c',
+    '--- a/f.c',
+    '+++ b/f.c',
+    '@@ -1 +1 @@',
+    '-int a;',
+    '+int b;',
+    '--sig',
+    'Content-Type: application/pgp-signature; name="signature.asc"',
+    '',
+    '-----BEGIN PGP SIGNATURE-----',
+    'iQEzBAEBCAAdFiEE',
+    '-----END PGP SIGNATURE-----',
+    '--sig--',
+  ].join('\n');
+  const parsed = parseInput('signed.eml', mail);
+  assert.equal(parsed.kind, 'format-patch');
+  assert.deepEqual(parsed.patches[0].files[0].hunks[0].lines.map((l) => [l.kind, l.inputLine]), [['del', 13], ['add', 14]]);
+  assert.deepEqual(parsed.problems, []);
+});

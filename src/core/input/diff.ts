@@ -128,7 +128,6 @@ function markerPath(line: string): string | null {
 interface FileBuilder {
   oldPath: string | null;
   newPath: string | null;
-  fromHeader: boolean;
   isNew: boolean;
   isDeleted: boolean;
   rename: boolean;
@@ -196,7 +195,7 @@ export function scanDiff(
     current = null;
   };
   const newBuilder = (line: number): FileBuilder => ({
-    oldPath: null, newPath: null, fromHeader: false, isNew: false, isDeleted: false, rename: false, copy: false,
+    oldPath: null, newPath: null, isNew: false, isDeleted: false, rename: false, copy: false,
     modeChange: false, binary: false, combined: false, inputLine: line, hunks: [], pending: [], droppedHunks: 0,
   });
   const noteDropped = (): void => {

@@ -196,6 +196,8 @@ export function decodeBody(
     return;
   }
 
+  // A signature authenticates the other parts; it carries nothing to review and is not worth a problem.
+  if (/^application\/(?:pgp|pkcs7|x-pkcs7)-signature$/.test(contentType.type)) return;
   if (!isTextPart(contentType.type, contentType.params, disposition)) {
     const name = disposition.params.get('filename') ?? contentType.params.get('name');
     // A top-level non-text body still gets a label a user can find.
