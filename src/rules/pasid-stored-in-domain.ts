@@ -82,7 +82,7 @@ function patchFieldDeclarations(patch: Patch | undefined, path: string): FieldDe
       for (const line of hunk.lines) {
         if (line.kind === 'del') continue;
         const code = line.text.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '');
-        if (line.kind === 'add' && depth === 1 && line.newLine !== undefined) {
+        if (line.kind === 'add' && depth >= 1 && line.newLine !== undefined) {
           const m = /^\s*(?:const\s+|struct\s+|unsigned\s+|signed\s+)*[A-Za-z_]\w*[\s*]+([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?::\s*\d+\s*)?;\s*$/.exec(code);
           if (m) {
             const column = line.text.indexOf(m[1]) + 1;
