@@ -278,3 +278,28 @@ test('200 parses free their trees without crashing and give identical facts', ()
     assert.equal(JSON.stringify(extractFacts(view)), first);
   }
 });
+
+test('WARN_ON around a call counts as testing its result; *_driver_probe registers the driver', () => {
+  const text = [
+    'static int __init widget_init(void)',
+    '{',
+    '\tWARN_ON(iommu_group_claim_dma_owner(widget_group, widget_owner));',
+    '\tiommu_group_release_dma_owner(widget_group);',
+    '\treturn 0;',
+    '}',
+    'static struct platform_driver widget_driver = {',
+    '\t.driver = { .name = "widget" },',
+    '};',
+    'module_platform_driver_probe(widget_driver, widget_probe);',
+    '/* module_pci_driver(not_a_registration); */',
+  ].join('\n');
+  const facts = extractFacts({ path: 'w.c', image: 'file', text, complete: true, changedLines: [], visibleLines: [] });
+  const init = facts.functions.find((f) => f.name === 'widget_init');
+  assert.deepEqual(init?.calls.map((c) => [c.callee, c.resultUse]), [
+    ['iommu_group_claim_dma_owner', 'tested'],
+    ['iommu_group_release_dma_owner', 'ignored'],
+  ]);
+  assert.deepEqual(facts.registrations.map((r) => [r.macro, r.arg, r.span.line]), [['module_platform_driver_probe', 'widget_driver', 10]]);
+  assert.equal(facts.drivers[0].registeredBy?.macro, 'module_platform_driver_probe');
+  assert.deepEqual(facts.drivers[0].insertBefore, { line: 9, column: 1, indent: '\t' });
+});

@@ -21,7 +21,7 @@ const INTEREST = /iommu|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|iomap
 const DMA_API = /^(?:dma_map_\w+|dma_unmap_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_\w+|dmam_pool_\w+|dma_set_mask\w*|dma_set_coherent_mask|pci_set_master|dma_alloc_noncoherent)$/;
 const MMIO = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap\w*|pcim_iomap\w*|pci_ioremap\w*|of_iomap|pci_reset_function\w*|__pci_reset_function_locked|pci_request_regions|pcim_request_regions|pci_request_region)$/;
 
-const REGISTRATION = /\b(module_\w+_driver|builtin_\w+_driver|module_driver|\w+_register_driver|\w+_driver_register)\s*\(\s*&?\s*([A-Za-z_]\w*)/g;
+const REGISTRATION = /\b(module_\w+_driver(?:_probe)?|builtin_\w+_driver(?:_probe)?|module_driver|\w+_register_driver|\w+_driver_register|\w*platform_driver_probe)\s*\(\s*&?\s*([A-Za-z_]\w*)/g;
 
 const IDENTIFIER_OF_INTEREST = /\b(?:iommu_\w*|IOMMU_\w*|DMA_OWNER_\w*|vfio_\w*|VFIO_\w*|iommufd_\w*|IOMMUFD_\w*|suppress_auto_claim_dma_owner|no_kernel_api_dma|driver_managed_dma|dma_unconfigure|dma_cleanup|dma_configure|max_pasids|\w*pasid\w*)\b/g;
 const PREFIXED_NAME = /^(?:iommu_|IOMMU_|DMA_OWNER_|vfio_|VFIO_|iommufd_|IOMMUFD_)|^(?:suppress_auto_claim_dma_owner|no_kernel_api_dma|driver_managed_dma|dma_unconfigure|dma_cleanup|dma_configure|max_pasids)$/;

@@ -683,7 +683,10 @@ export class ProgramBuilder {
   private callValue(node: Node, use: ResultUse): ValueExpr {
     const callee = calleeName(node);
     const args = argumentNodes(node);
-    if (TRANSPARENT_MACROS.has(callee) && args.length === 1) return this.value(args[0], use);
+    if (TRANSPARENT_MACROS.has(callee) && args.length === 1) {
+      // WARN_ON(foo()) checks foo's result; likely()/unlikely() pass the use through.
+      return this.value(args[0], callee.startsWith('WARN') ? 'tested' : use);
+    }
     if (ERROR_POINTER_MACROS.has(callee)) {
       if (args.length !== 1) {
         for (const arg of args) this.value(arg, 'argument');
