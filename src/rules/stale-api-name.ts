@@ -29,11 +29,11 @@ const REL: readonly Era[] = ['rel', 'rel62'];
 
 const NAMES: readonly NameEntry[] = [
   { name: 'iommu_device_set_dma_owner', eras: V1_4, history: 'series v1–v4', released: 'drivers do not take the DMA-API count (the bus does with iommu_device_use_default_domain()); a user-space owner uses iommu_group_claim_dma_owner() (5.19) or iommu_device_claim_dma_owner() (6.2+)' },
-  { name: 'iommu_device_release_dma_owner', arity: 2, eras: V1_4, history: 'the 2-argument form of series v1–v4', released: 'the bus drops the DMA-API count in dma_cleanup; a user-space owner releases with iommu_device_release_dma_owner(dev) (6.2+, one argument) or iommu_group_release_dma_owner(group)' },
+  { name: 'iommu_device_release_dma_owner', arity: 2, eras: V1_4, history: 'series v1–v4', released: 'the bus drops the DMA-API count in dma_cleanup; a user-space owner releases with iommu_device_release_dma_owner(dev) (6.2+, one argument) or iommu_group_release_dma_owner(group)' },
   { name: 'iommu_device_release_dma_owner', arity: 1, eras: ['rel62'], history: 'added in 6.2', released: 'use iommu_group_release_dma_owner(group) before 6.2' },
   { name: 'iommu_device_claim_dma_owner', eras: ['rel62'], history: 'added in 6.2', released: 'use iommu_group_claim_dma_owner() before 6.2' },
   { name: 'iommu_group_set_dma_owner', eras: ['v2', 'v3', 'v4', 'v5'], history: 'series v2–v5', released: 'use iommu_group_claim_dma_owner(group, owner) (or iommu_device_claim_dma_owner() on 6.2+)' },
-  { name: 'iommu_group_release_dma_owner', arity: 2, eras: V2_4, history: 'the 2-argument form of series v2–v4', released: 'use iommu_group_release_dma_owner(group) (one argument)' },
+  { name: 'iommu_group_release_dma_owner', arity: 2, eras: V2_4, history: 'series v2–v4', released: 'use iommu_group_release_dma_owner(group) (one argument)' },
   { name: 'iommu_group_release_dma_owner', arity: 1, eras: ['v5', ...REL], history: 'series v5 and released kernels', released: 'use the posting\'s 2-argument form' },
   { name: 'iommu_group_dma_owner_unclaimed', eras: V2_4, history: 'series v2–v4', released: 'use !iommu_group_dma_owner_claimed(group)' },
   { name: 'iommu_group_dma_owner_claimed', eras: ['v5', ...REL], history: 'series v5 and released kernels', released: '' },
@@ -141,8 +141,8 @@ export const staleApiName = createRule({
     tier: 1,
     description: 'Ownership API names from another era than the target (series postings vs released kernels) do not build.',
     messages: {
-      stale: '{{name}}{{form}} is from {{history}} and does not exist on {{target}}: {{replacement}}',
-      newer: '{{name}}{{form}} does not exist on {{target}} ({{history}}): {{replacement}}',
+      stale: '{{name}}{{form}} is from {{history}} and does not exist on {{target}}; instead: {{replacement}}',
+      newer: '{{name}}{{form}} does not exist on {{target}} ({{history}}); instead: {{replacement}}',
     },
   },
   check(ctx) {
