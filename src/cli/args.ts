@@ -51,7 +51,8 @@ Options:
       --explain NAME|CODE        print a rule's documentation and exit
       --git RANGE                review \`git format-patch --stdout RANGE\` of the current repository
       --dump-facts FILE          write the extracted C facts as JSON to FILE ('-' for standard output)
-  -j, --jobs N                   worker threads for directories of C files (default: min(2, CPUs))
+  -j, --jobs N                   worker threads for directories of C files (default: min(2, CPUs),
+                                 used for large scans only; a small scan stays in one thread)
       --no-trace                 text format: leave out the simulated traces
       --b4-check                 b4 am-perpatch-check-cmd protocol: one patch on stdin, terse lines out
       --b4-review                b4 review-*-check-cmd protocol: one message on stdin, JSON array out

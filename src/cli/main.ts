@@ -32,8 +32,12 @@ export interface CliIo {
 }
 
 export const STDIN_PATH = '<stdin>';
-/** Below this many C files a directory scan stays in-process: each worker pays about a second to start the parser. */
-const WORKER_THRESHOLD_FILES = 16;
+/**
+ * Without an explicit --jobs, a directory scan uses workers only when it is big: each worker pays about a second
+ * (and its own CPU) to start the WebAssembly parser, while a small C file takes a few milliseconds to review.
+ */
+const WORKER_MIN_FILES = 16;
+const WORKER_MIN_BYTES = 4 * 1024 * 1024;
 
 class UsageError extends Error {}
 
@@ -204,6 +208,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   const started = Date.now();
   const gathered = await gatherInputs(options, io);
   const perInput: (AnalysisResult | undefined)[] = new Array(gathered.inputs.length);
+  let workersUsed = 0;
   const refused: string[] = [];
 
   if (gathered.inputs.length > 0) {
@@ -213,7 +218,9 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
       .map((g, i) => ({ ...g, i }))
       .filter((g) => g.fromDirectory && isCSourcePath(g.input.path));
     const script = workerScriptPath();
-    const useWorkers = jobs > 1 && parallel.length >= WORKER_THRESHOLD_FILES && script !== undefined;
+    const parallelBytes = parallel.reduce((n, g) => n + g.input.content.length, 0);
+    const bigScan = options.jobs !== undefined ? parallel.length >= 2 : parallel.length >= WORKER_MIN_FILES && parallelBytes >= WORKER_MIN_BYTES;
+    const useWorkers = jobs > 1 && bigScan && script !== undefined;
 
     const inProcess = gathered.inputs.map((g, i) => ({ ...g, i })).filter((g) => !useWorkers || !parallel.includes(g));
     const workerRun = useWorkers
@@ -249,6 +256,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
         const outcome = await workerRun;
         parallel.forEach((g, k) => (perInput[g.i] = outcome.results[k]));
         refused.push(...outcome.refused);
+        workersUsed = outcome.workers;
       } catch {
         // Workers could not run here (resource limits, a sandbox): the same work in this thread is slower, not wrong.
         const analyzer = await createNodeAnalyzer();
@@ -272,7 +280,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
 
   const unusable = gathered.fatal.length > 0 || (result.stats.reviewed === 0 && result.stats.failed > 0);
   if (options.dumpFacts !== '-') {
-    if (options.format === 'json') io.stdout.write(formatJson(result, meta));
+    if (options.format === 'json') io.stdout.write(formatJson(result, meta, { workers: workersUsed }));
     else if (options.format === 'sarif') io.stdout.write(formatSarif(result, ruleMetas(), meta));
     else io.stdout.write(formatText(result, { traces: options.traces, lineOf: inputLineLookup(gathered.inputs.map((g) => g.input)) }));
   }

@@ -9,6 +9,8 @@ export interface PoolOutcome {
   /** One result per input, in the inputs' order. */
   results: AnalysisResult[];
   refused: string[];
+  /** How many worker threads ran. */
+  workers: number;
 }
 
 export function workerScriptPath(): string | undefined {
@@ -80,5 +82,5 @@ export async function analyzeInWorkers(
     });
 
   await Promise.all(Array.from({ length: workerCount }, runWorker));
-  return { results, refused };
+  return { results, refused, workers: workerCount };
 }

@@ -78,6 +78,14 @@ export function toJsonReport(result: Pick<AnalysisResult, 'findings' | 'problems
   };
 }
 
-export function formatJson(result: Pick<AnalysisResult, 'findings' | 'problems' | 'stats'>, meta: ReportMeta = DEFAULT_META): string {
-  return `${JSON.stringify(toJsonReport(result, meta), null, 2)}\n`;
+/** `extra`: host-specific top-level keys (e.g. the CLI's worker count); never replaces a key of the report. */
+export function formatJson(
+  result: Pick<AnalysisResult, 'findings' | 'problems' | 'stats'>,
+  meta: ReportMeta = DEFAULT_META,
+  extra: Record<string, unknown> = {},
+): string {
+  const report = toJsonReport(result, meta);
+  const merged: Record<string, unknown> = { ...report };
+  for (const [k, v] of Object.entries(extra)) if (!(k in report)) merged[k] = v;
+  return `${JSON.stringify(merged, null, 2)}\n`;
 }

@@ -408,6 +408,10 @@ test('a directory of many C files is spread over workers with the same findings 
     assert.equal(json(one).findings.filter((f) => f.code === 'OWN001').length, 18);
     assert.deepEqual(json(two).findings, json(one).findings);
     assert.equal(json(two).stats.reviewed, 18);
+    assert.equal(JSON.parse(one.stdout).workers, 0, '--jobs 1 stays in one thread');
+    assert.equal(JSON.parse(two.stdout).workers, 2, '--jobs 2 uses two workers');
+    // Without --jobs, a scan this small is not worth starting workers for.
+    assert.equal(JSON.parse(cli(['--format', 'json', tmp]).stdout).workers, 0);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -45,3 +45,9 @@ test('an empty result is still one object with empty arrays', () => {
   assert.deepEqual(parsed.findings, []);
   assert.deepEqual(parsed.problems, []);
 });
+
+test('host extras are added at the top level but never replace a report key', () => {
+  const parsed = JSON.parse(formatJson(sampleResult(), META, { workers: 2, findings: 'clobbered' }));
+  assert.equal(parsed.workers, 2);
+  assert.ok(Array.isArray(parsed.findings));
+});
