@@ -24,16 +24,50 @@ const CHECKED_CALLS: readonly string[] = [
 
 type Verdict = { kind: 'ok' } | { kind: 'overwritten'; at: number } | { kind: 'never' } | { kind: 'unseen' };
 
-/** Follows `var = call(...)` forward in program order: read before it is overwritten or the function ends? */
+/**
+ * Follows `var = call(...)` through the function's control flow: fine when some path reads the variable before
+ * it is overwritten or the function returns; otherwise the first overwrite (or "never"), or unseen when a path
+ * runs into code the patch does not show.
+ */
 function followAssigned(fn: FunctionFact, pc: number, name: string): Verdict {
-  for (let i = pc + 1; i < fn.program.length; i++) {
+  const seen = new Set<number>();
+  const work = [pc + 1];
+  let overwrittenAt: number | undefined;
+  let unseen = false;
+  while (work.length > 0) {
+    const i = work.pop()!;
+    if (seen.has(i)) continue;
+    seen.add(i);
+    if (i >= fn.program.length) {
+      if (!fn.complete) unseen = true;
+      continue;
+    }
     const instr = fn.program[i];
-    if (instr.op === 'gap') return { kind: 'unseen' };
+    if (instr.op === 'gap') {
+      unseen = true;
+      continue;
+    }
     if (readsOf(instr, fn).some((t) => mentionsName(t, name))) return { kind: 'ok' };
-    if (instr.op === 'assign' && instr.target === name) return { kind: 'overwritten', at: instr.span.line };
-    if (instr.op === 'call' && instr.assignTo === name) return { kind: 'overwritten', at: instr.call.span.line };
+    if ((instr.op === 'assign' && instr.target === name) || (instr.op === 'call' && instr.assignTo === name)) {
+      const line = instr.op === 'assign' ? instr.span.line : instr.call.span.line;
+      overwrittenAt = overwrittenAt === undefined ? line : Math.min(overwrittenAt, line);
+      continue;
+    }
+    switch (instr.op) {
+      case 'return':
+        break;
+      case 'jump':
+        work.push(instr.target);
+        break;
+      case 'branch':
+        work.push(instr.target, i + 1);
+        break;
+      default:
+        work.push(i + 1);
+    }
   }
-  return fn.complete ? { kind: 'never' } : { kind: 'unseen' };
+  if (unseen) return { kind: 'unseen' };
+  return overwrittenAt !== undefined ? { kind: 'overwritten', at: overwrittenAt } : { kind: 'never' };
 }
 
 function report(ctx: RuleContext, fn: FunctionFact, call: CallFact, messageId: string, extra: Record<string, string | number> = {}, unseen?: string): void {
