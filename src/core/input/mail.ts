@@ -166,10 +166,16 @@ export function decodeBody(
   const contentType = parseContentType(headers.get('content-type'));
   const disposition = parseContentType(headers.get('content-disposition'));
   const encoding = (headers.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase();
+  if (depth > 20) {
+    // Deeper nesting than any mailer produces: read it as text rather than recurse further.
+    problems.push({ message: `MIME part ${label || 1}: nested more than 20 levels; read as plain text`, line: start + 1, kind: 'skipped' });
+    copyPlain(lines, start, end, options, out);
+    return;
+  }
 
   if (contentType.type.startsWith('multipart/')) {
     const boundary = contentType.params.get('boundary');
-    if (!boundary || depth > 20) {
+    if (!boundary) {
       problems.push({ message: `MIME ${label}: multipart without a usable boundary; read as plain text`, line: start + 1, kind: 'skipped' });
       copyPlain(lines, start, end, options, out);
       return;
@@ -192,7 +198,7 @@ export function decodeBody(
 
   if (contentType.type === 'message/rfc822') {
     const inner = readHeaders(lines, start, end);
-    decodeBody(lines, inner.values, inner.bodyStart, end, options, `${label} (message/rfc822)`, out, problems, depth + 1);
+    decodeBody(lines, inner.values, inner.bodyStart, end, options, label, out, problems, depth + 1);
     return;
   }
 
