@@ -114,3 +114,13 @@ test('invariant: every hunk line text is found at its input line and column (pla
   }
   assert.ok(checked > 100);
 });
+
+test('deeply nested MIME is cut off with a problem, not a stack overflow', () => {
+  let mail = 'From: a <a@example.org>\nSubject: nested\nContent-Type: multipart/mixed; boundary=b0\n\n';
+  for (let depth = 1; depth <= 3000; depth++) mail += `--b${depth - 1}\nContent-Type: multipart/mixed; boundary=b${depth}\n\n`;
+  mail += '--b3000\nContent-Type: text/plain\n\nhello\n';
+  const parsed = parseInput('deep.eml', mail);
+  assert.equal(parsed.kind, 'cover-letter');
+  assert.equal(parsed.problems.length, 1);
+  assert.match(parsed.problems[0].message, /nested more than 20 levels/);
+});
