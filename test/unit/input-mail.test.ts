@@ -95,6 +95,8 @@ test('subject tags', () => {
   assert.deepEqual(parseSubjectTag('[PATCH] x'), {});
   assert.deepEqual(parseSubjectTag('Re: [PATCH 2/3] x'), { number: 2, total: 3 });
   assert.deepEqual(parseSubjectTag('no tag'), {});
+  assert.deepEqual(parseSubjectTag('[PATCHv4 RESEND 02/10] x'), { version: 4, number: 2, total: 10 });
+  assert.deepEqual(parseSubjectTag('[net-next] [PATCH 3/7 v2] x'), { version: 2, number: 3, total: 7 });
 });
 
 test('multipart mail with a base64 patch attachment: decoded, mapped to the part, image part skipped', () => {

@@ -105,7 +105,7 @@ export function parseSubjectTag(subject: string): { version?: number; number?: n
   if (!tag) return {};
   const out: { version?: number; number?: number; total?: number } = {};
   for (const token of tag.slice(1, -1).split(/\s+/)) {
-    const v = /^v(\d+)$/i.exec(token);
+    const v = /^(?:PATCH|RFC)?v(\d+)$/i.exec(token);
     if (v) out.version = Number(v[1]);
     const nm = /^(\d+)\/(\d+)$/.exec(token);
     if (nm) {
