@@ -22,6 +22,7 @@ import { failedInputResult, mergeResults } from './merge';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
+import type { Analyzer } from '../core/analyze';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -170,6 +171,88 @@ function inputLineLookup(inputs: readonly AnalyzeInput[]): (p: string, line: num
   };
 }
 
+interface Analysed {
+  /** One result per gathered input, same order. */
+  perInput: (AnalysisResult | undefined)[];
+  workersUsed: number;
+  /** --tree paths the workers refused (the in-process reader keeps its own list). */
+  refused: string[];
+}
+
+/**
+ * Reviews the gathered inputs: C files found by a directory scan may go to worker threads (see WORKER_MIN_*),
+ * everything else (patches, mails, a series in one mbox) is analysed here, one input at a time.
+ */
+async function analyzeGathered(
+  gathered: Gathered,
+  options: CliOptions,
+  analyzeOptions: AnalyzeOptions,
+  tree: TreeReader | undefined,
+  io: CliIo,
+): Promise<Analysed> {
+  const out: Analysed = { perInput: new Array(gathered.inputs.length), workersUsed: 0, refused: [] };
+  if (gathered.inputs.length === 0) return out;
+  const progress = createProgress(gathered.inputs.length, io.stderr, progressEnabled(io.stderr, io.env));
+  const jobs = options.jobs ?? Math.min(2, Math.max(1, os.cpus().length));
+  const scannedC = gathered.inputs.map((_, i) => i).filter((i) => gathered.inputs[i].fromDirectory && isCSourcePath(gathered.inputs[i].input.path));
+  const scannedBytes = scannedC.reduce((n, i) => n + gathered.inputs[i].input.content.length, 0);
+  const worthWorkers =
+    options.jobs !== undefined ? scannedC.length >= 2 : scannedC.length >= WORKER_MIN_FILES && scannedBytes >= WORKER_MIN_BYTES;
+  const script = workerScriptPath();
+  const toWorkers = new Set(jobs > 1 && worthWorkers && script !== undefined ? scannedC : []);
+
+  const workerRun =
+    toWorkers.size > 0 && script !== undefined
+      ? analyzeInWorkers(
+          [...toWorkers].map((i) => gathered.inputs[i].input),
+          { options: { target: options.target, rules: options.rules }, treeDir: tree?.root },
+          jobs,
+          script,
+          (input) => progress.tick(input.path),
+        )
+      : undefined;
+  // Started lazily: a scan that went entirely to workers never pays for a parser here.
+  let local: Promise<Analyzer> | undefined;
+  const analyzer = () => (local ??= createNodeAnalyzer());
+
+  for (let i = 0; i < gathered.inputs.length; i++) {
+    if (toWorkers.has(i)) continue;
+    out.perInput[i] = (await analyzer()).analyze([gathered.inputs[i].input], analyzeOptions);
+    progress.tick(gathered.inputs[i].input.path);
+  }
+  if (options.dumpFacts !== undefined) {
+    const a = await analyzer();
+    writeDumpFacts(gathered.inputs.map((g) => a.dumpFacts(g.input, analyzeOptions)), options.dumpFacts, io);
+  }
+  if (workerRun) {
+    const indices = [...toWorkers];
+    try {
+      const outcome = await workerRun;
+      indices.forEach((i, k) => (out.perInput[i] = outcome.results[k]));
+      out.refused.push(...outcome.refused);
+      out.workersUsed = outcome.workers;
+    } catch {
+      // Workers could not run here (resource limits, a sandbox): the same work in this thread is slower, not wrong.
+      for (const i of indices) out.perInput[i] ??= (await analyzer()).analyze([gathered.inputs[i].input], analyzeOptions);
+    }
+  }
+  progress.done();
+  return out;
+}
+
+function writeDumpFacts(facts: unknown[], target: string, io: CliIo): void {
+  const json = `${JSON.stringify(facts, null, 2)}\n`;
+  if (target === '-') {
+    io.stdout.write(json);
+    return;
+  }
+  try {
+    fs.writeFileSync(path.resolve(io.cwd, target), json);
+  } catch (e) {
+    throw new UsageError(`--dump-facts ${target}: ${(e as Error).message}`);
+  }
+}
+
 async function review(options: CliOptions, io: CliIo): Promise<number> {
   let tree: TreeReader | undefined;
   if (options.tree !== undefined) {
@@ -207,64 +290,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
 
   const started = Date.now();
   const gathered = await gatherInputs(options, io);
-  const perInput: (AnalysisResult | undefined)[] = new Array(gathered.inputs.length);
-  let workersUsed = 0;
-  const refused: string[] = [];
-
-  if (gathered.inputs.length > 0) {
-    const progress = createProgress(gathered.inputs.length, io.stderr, progressEnabled(io.stderr, io.env));
-    const jobs = options.jobs ?? Math.min(2, Math.max(1, os.cpus().length));
-    const parallel = gathered.inputs
-      .map((g, i) => ({ ...g, i }))
-      .filter((g) => g.fromDirectory && isCSourcePath(g.input.path));
-    const script = workerScriptPath();
-    const parallelBytes = parallel.reduce((n, g) => n + g.input.content.length, 0);
-    const bigScan = options.jobs !== undefined ? parallel.length >= 2 : parallel.length >= WORKER_MIN_FILES && parallelBytes >= WORKER_MIN_BYTES;
-    const useWorkers = jobs > 1 && bigScan && script !== undefined;
-
-    const inProcess = gathered.inputs.map((g, i) => ({ ...g, i })).filter((g) => !useWorkers || !parallel.includes(g));
-    const workerRun = useWorkers
-      ? analyzeInWorkers(
-          parallel.map((g) => g.input),
-          { options: { target: options.target, rules: options.rules }, treeDir: tree?.root },
-          jobs,
-          script,
-          (input) => progress.tick(input.path),
-        )
-      : undefined;
-    if (inProcess.length > 0 || options.dumpFacts !== undefined) {
-      const analyzer = await createNodeAnalyzer();
-      for (const g of inProcess) {
-        perInput[g.i] = analyzer.analyze([g.input], analyzeOptions);
-        progress.tick(g.input.path);
-      }
-      if (options.dumpFacts !== undefined) {
-        const facts = gathered.inputs.map((g) => analyzer.dumpFacts(g.input, analyzeOptions));
-        const json = `${JSON.stringify(facts, null, 2)}\n`;
-        if (options.dumpFacts === '-') io.stdout.write(json);
-        else {
-          try {
-            fs.writeFileSync(path.resolve(io.cwd, options.dumpFacts), json);
-          } catch (e) {
-            throw new UsageError(`--dump-facts ${options.dumpFacts}: ${(e as Error).message}`);
-          }
-        }
-      }
-    }
-    if (workerRun) {
-      try {
-        const outcome = await workerRun;
-        parallel.forEach((g, k) => (perInput[g.i] = outcome.results[k]));
-        refused.push(...outcome.refused);
-        workersUsed = outcome.workers;
-      } catch {
-        // Workers could not run here (resource limits, a sandbox): the same work in this thread is slower, not wrong.
-        const analyzer = await createNodeAnalyzer();
-        for (const g of parallel) perInput[g.i] ??= analyzer.analyze([g.input], analyzeOptions);
-      }
-    }
-    progress.done();
-  }
+  const { perInput, workersUsed, refused } = await analyzeGathered(gathered, options, analyzeOptions, tree, io);
 
   // Unreadable inputs keep their place among the others so the output follows the order given.
   const ordered: AnalysisResult[] = [];
