@@ -80,7 +80,7 @@ function wire(context: vscode.ExtensionContext, log: Log): IommuReviewApi {
     vscode.workspace.onDidChangeConfiguration(
       on('settings', (e: vscode.ConfigurationChangeEvent) => {
         const affects = ['target', 'rules', 'treePath'].some((k) => e.affectsConfiguration(`iommu-review.${k}`));
-        if (affects) controller.reviewAllOpen('settings');
+        if (affects) controller.reviewAllOpen();
       }),
     ),
   );

@@ -16,7 +16,7 @@ import { parseSettings, type AnalyzeTrigger, type ReviewSettings } from './setti
 
 const CHANGE_DEBOUNCE_MS = 300;
 
-export type ReviewTrigger = AnalyzeTrigger | 'settings' | 'command';
+export type ReviewTrigger = AnalyzeTrigger;
 
 /** What a review produced for one document, kept for lenses, quick fixes and the trace view. */
 export interface DocumentReview {
@@ -72,7 +72,7 @@ export class ReviewController implements vscode.Disposable {
   /** Schedules a review if the trigger is enabled for the document; change events are debounced. */
   schedule(doc: vscode.TextDocument, trigger: ReviewTrigger): void {
     if (!this.isReviewable(doc)) return;
-    if ((trigger === 'open' || trigger === 'save' || trigger === 'change') && !this.settingsFor(doc.uri).analyzeOn.has(trigger)) return;
+    if (!this.settingsFor(doc.uri).analyzeOn.has(trigger)) return;
     void this.start(doc.uri, () => this.documentInput(doc), trigger === 'change' ? CHANGE_DEBOUNCE_MS : 0);
   }
 
@@ -97,11 +97,6 @@ export class ReviewController implements vscode.Disposable {
     }, 0);
   }
 
-  /** Reviews generated text (git staged changes, a commit range) shown in an untitled document. */
-  reviewText(uri: vscode.Uri, text: string, lines: LineSource, treeRoot: string | undefined): Promise<DocumentReview | undefined> {
-    return this.start(uri, () => ({ settings: this.settingsFor(uri), treeRoot, input: { path: this.inputPathOf(uri, treeRoot), content: text }, lines: () => lines }), 0);
-  }
-
   /** Waits for the pending review of a document (if any) and returns the latest result. */
   async whenReviewed(uri: vscode.Uri): Promise<DocumentReview | undefined> {
     const key = uri.toString();
@@ -109,9 +104,9 @@ export class ReviewController implements vscode.Disposable {
     return this.reviews.get(key);
   }
 
-  reviewAllOpen(trigger: ReviewTrigger): void {
+  /** After a settings change: every open reviewable document again, now. */
+  reviewAllOpen(): void {
     for (const doc of vscode.workspace.textDocuments) if (this.isReviewable(doc)) void this.start(doc.uri, () => this.documentInput(doc), 0);
-    void trigger;
   }
 
   /** Stops every pending and running review (a worker is terminated); returns how many were stopped. */

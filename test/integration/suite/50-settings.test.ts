@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { codeOf, extensionApi, hasCode, lacksCode, openInEditor, setSetting, waitForDiagnostics } from './helpers';
+import { codeOf, extensionApi, hasCode, lacksCode, openInEditor, setSetting, waitForDiagnostics, workspaceUri } from './helpers';
 
 suite('settings', () => {
   suiteSetup(async () => {
@@ -62,5 +62,26 @@ suite('settings', () => {
       await setSetting('treePath', undefined);
     }
     await waitForDiagnostics(uri, (ds) => ds.some((d) => codeOf(d) === 'OWN001' && d.severity === vscode.DiagnosticSeverity.Information), 'back to hunk-only');
+  });
+
+  test('iommu-review.analyzeOn = ["save"] reviews on save only', async () => {
+    const api = await extensionApi();
+    const uri = workspaceUri('c/acme_on_save.c');
+    await vscode.workspace.fs.writeFile(uri, await vscode.workspace.fs.readFile(workspaceUri('c/acme_vfio_main.c')));
+    const reviews: string[] = [];
+    const sub = api.onDidReview((r) => {
+      if (r.uri.toString() === uri.toString()) reviews.push(r.result.findings.map((f) => f.code).join(','));
+    });
+    try {
+      await setSetting('analyzeOn', ['save']);
+      const editor = await openInEditor(uri);
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), '// edited\n'));
+      assert.ok(await editor.document.save());
+      await waitForDiagnostics(uri, hasCode('OWN001'), 'OWN001 after the save');
+      assert.deepStrictEqual(reviews, ['OWN001'], 'one review: on save, none on open or on the edit');
+    } finally {
+      sub.dispose();
+      await setSetting('analyzeOn', undefined);
+    }
   });
 });
