@@ -124,3 +124,11 @@ test('deeply nested MIME is cut off with a problem, not a stack overflow', () =>
   assert.equal(parsed.problems.length, 1);
   assert.match(parsed.problems[0].message, /nested more than 20 levels/);
 });
+
+test('empty input is skipped, not failed', () => {
+  for (const input of ['', '\n\n', new Uint8Array(0)]) {
+    const parsed = parseInput('empty.diff', input);
+    assert.equal(parsed.kind, 'unknown');
+    assert.deepEqual(parsed.problems.map((p) => p.kind), ['skipped']);
+  }
+});

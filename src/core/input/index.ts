@@ -189,7 +189,11 @@ function parseHeaderless(ctx: Context, text: string, lines: string[]): ParsedInp
   }
   const found = extractDiff(ctx, all);
   if (found.kind === 'cover-letter') {
-    ctx.problems.push({ path: ctx.path, kind: 'failed', message: 'no diff, mail or C source found in the input', line: 1 });
+    // An empty diff (`git diff` with no changes) has nothing to review; other text is not something we can read.
+    const empty = lines.every((l) => l.trim() === '');
+    ctx.problems.push(empty
+      ? { path: ctx.path, kind: 'skipped', message: 'empty input: nothing to review' }
+      : { path: ctx.path, kind: 'failed', message: 'no diff, mail or C source found in the input', line: 1 });
     return { path: ctx.path, kind: 'unknown', text, patches: [], problems: ctx.problems };
   }
   const patch: Patch = {
