@@ -86,3 +86,23 @@ test('the whole files are well-formed too, and each function is found once', () 
     assert.ok(!names.includes(''), 'no pseudo-function in a whole, clean file');
   }
 });
+
+test('damaged C (characters deleted at random, seeded) never throws and stays well-formed', () => {
+  const text = fs.readFileSync(path.join(fixtures, 'pci-claim-driver.c'), 'utf8');
+  let seed = 12345;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  for (let round = 0; round < 150; round++) {
+    let damaged = text;
+    const cuts = 1 + Math.floor(random() * 6);
+    for (let i = 0; i < cuts; i++) {
+      const at = Math.floor(random() * damaged.length);
+      if (damaged[at] === '\n') continue; // keep lines aligned, as the input layer does
+      damaged = damaged.slice(0, at) + damaged.slice(at + 1);
+    }
+    const facts = extractFacts({ path: 'd.c', image: 'file', text: damaged, complete: true, changedLines: [], visibleLines: [] });
+    checkWellFormed(facts, `round ${round}`);
+  }
+});
