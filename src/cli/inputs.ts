@@ -84,6 +84,8 @@ export function expandPaths(args: readonly string[]): ExpandedPaths {
 export function readInputFile(file: string): { content: Uint8Array } | { problem: InputProblem } {
   try {
     const stat = fs.statSync(file);
+    // A pipe named on the command line (`iommu-review <(git diff)`) is read like standard input.
+    if (stat.isFIFO()) return { content: fs.readFileSync(file) };
     if (!stat.isFile()) return { problem: { path: file, message: 'not a regular file', kind: 'failed' } };
     if (stat.size > MAX_INPUT_BYTES) {
       return { problem: { path: file, message: `too large to review (${stat.size} bytes; the limit is ${MAX_INPUT_BYTES})`, kind: 'failed' } };

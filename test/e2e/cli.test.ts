@@ -134,6 +134,18 @@ test('examples/: golden SARIF, valid against the SARIF 2.1.0 schema', () => {
   checkGolden('examples.sarif.json', log);
 });
 
+test('SARIF with an unusable input is still valid and marks the run unsuccessful', () => {
+  const r = cli(['--format', 'sarif', PATCH_FLAGLESS, 'missing-file.patch']);
+  assert.equal(r.status, 2);
+  const log = JSON.parse(r.stdout);
+  const validate = loadSarifValidator();
+  assert.equal(validate(log), true, JSON.stringify(validate.errors, null, 2));
+  const invocation = log.runs[0].invocations[0];
+  assert.equal(invocation.executionSuccessful, false);
+  assert.equal(invocation.toolExecutionNotifications[0].locations[0].physicalLocation.artifactLocation.uri, 'missing-file.patch');
+  assert.ok(log.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'OWN001'));
+});
+
 test('a clean patch: no findings, exit 0', () => {
   const r = cli([PATCH_CLEAN]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
