@@ -323,3 +323,16 @@ test('unknown return values: failure only after a failure-refining fork', () => 
   const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' });
   assert.deepEqual(list.map((s) => s.outcome).sort(), ['ok', 'probe-failed']);
 });
+
+test('a backward goto (retry loop) terminates and an unresolved branch target ends the function', () => {
+  const built = new Prog().label('retry').call('fake_try', [], 'ret').ifGoto({ kind: 'cmp', subject: { kind: 'var', name: 'ret' }, op: '==', rhs: '-EAGAIN' }, 'retry')
+    .ret(varOf('ret'));
+  const probe = fn('fake_probe', built);
+  const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' });
+  assert.ok(list.length >= 2 && list.length <= 64);
+  const broken = fn('fake_probe', new Prog().ret(int(0)));
+  broken.program.unshift({ op: 'branch', cond: { kind: 'const', value: true }, target: -1, span: broken.span });
+  const out = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([broken]), topology: 'singleton' });
+  assert.equal(out.length, 1);
+  assert.equal(out[0].outcome, 'ok');
+});

@@ -14,6 +14,11 @@ export interface DriverSimInput {
   topology: TopologyKind;
   /** false models !CONFIG_IOMMU_API (stubs). Default true. */
   iommuApi?: boolean;
+  /**
+   * CONFIG_DEBUG_TEST_DRIVER_REMOVE: after a successful probe, remove and probe again. Before 6.6 (targets 5.19, 6.2)
+   * that path skipped dma_cleanup, so a DMA-API driver's count is taken twice. Default false.
+   */
+  testRemove?: boolean;
 }
 
 export interface FunctionSimInput {
@@ -46,5 +51,6 @@ export { simulateDriver, simulateFunction } from './replay';
 export { lookupApi, allApiNames } from './profiles';
 export { renderTrace } from './render';
 export type { SimArg, SimValue } from './model';
+export { topologyFromSysfs } from './topology';
 
 export type { CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep };

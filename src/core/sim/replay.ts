@@ -55,6 +55,8 @@ interface Frame {
   calls: Map<number, EnvVal>;
   /** Label of the last goto taken in this frame. */
   lastGoto?: string;
+  /** Backward jumps taken, by target (a `goto retry` loop runs at most twice). */
+  backEdges: Map<number, number>;
 }
 
 interface DevresEntry { fn: string; data: EnvVal; at?: At }
@@ -117,7 +119,7 @@ function clonePath(p: Path): Path {
   return {
     k: { ...p.k, state: cloneState(p.k.state) },
     t: p.t.clone(),
-    frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars), calls: new Map(f.calls) })),
+    frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars), calls: new Map(f.calls), backEdges: new Map(f.backEdges) })),
     globals: new Map(p.globals),
     devres: p.devres.map((d) => ({ ...d })),
     failureSinceSuccess: p.failureSinceSuccess,
@@ -520,7 +522,7 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[]): void {
     if (!param.name) return;
     vars.set(param.name, args[i] ?? unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
   });
-  p.frames.push({ fn, pc: 0, vars, calls: new Map() });
+  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map() });
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
@@ -590,6 +592,19 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResul
 }
 
 function gotoTarget(f: Frame, target: number): void {
+  if (!Number.isInteger(target) || target < 0 || target >= f.fn.program.length) {
+    f.pc = f.fn.program.length; // an unresolved target ends the function
+    return;
+  }
+  if (target <= f.pc) {
+    // Programs have no back edges except a backward goto; take it at most twice, then fall through.
+    const taken = f.backEdges.get(target) ?? 0;
+    if (taken >= 2) {
+      f.pc++;
+      return;
+    }
+    f.backEdges.set(target, taken + 1);
+  }
   const label = f.fn.program[target];
   if (label?.op === 'label') f.lastGoto = label.name;
   f.pc = target;
@@ -825,10 +840,7 @@ function violationsOf(p: Path): Violation[] {
   return p.t.violations;
 }
 
-/** Extra input switches (optional, beyond DriverSimInput): the CONFIG_DEBUG_TEST_DRIVER_REMOVE re-probe path. */
-export interface DriverSimOptions { testRemove?: boolean }
-
-export function simulateDriver(input: DriverSimInput & DriverSimOptions): ScenarioResult[] {
+export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
   const k = makeKernel(input.target, input.iommuApi);
   const bus: BusKind = input.driver.bus;
   const setup = buildTopology(k, input.topology, bus);
