@@ -75,7 +75,17 @@ export const busWithoutOwnershipHooks = createRule({
     const flagText = `.${flag}`;
     for (const bus of ctx.facts.busTypes) {
       if (bus.dmaConfigure || !bus.complete) continue;
-      ctx.report({ messageId: 'noHook', data: { bus: bus.name, flag: flagText }, span: bus.nameSpan, key: keyOf(CODE, bus.name) });
+      ctx.report({
+        messageId: 'noHook',
+        data: { bus: bus.name, flag: flagText },
+        span: bus.nameSpan,
+        key: keyOf(CODE, bus.name),
+        fixes: [{
+          title: `Add .dma_configure and .dma_cleanup to ${bus.name}`,
+          edits: [],
+          suggestion: `.dma_configure: firmware DMA setup, then if (!drv->${flag}) ${use}(dev); .dma_cleanup: the matching unuse under the same test`,
+        }],
+      });
     }
     for (const hook of configureHooks(ctx)) {
       const fn: FunctionFact | undefined = ctx.functionByName(hook.name);
