@@ -146,6 +146,32 @@ test('SARIF with an unusable input is still valid and marks the run unsuccessful
   assert.ok(log.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'OWN001'));
 });
 
+test('SARIF for a C file carries a fix that, applied, clears the finding', () => {
+  const tmp = tmpDir('sarif-fix');
+  try {
+    const base = fs.readFileSync(path.join(FIX, 'tree-base.c'), 'utf8');
+    const file = path.join(tmp, 'omega.c');
+    fs.writeFileSync(file, base.replace('\treturn 0;\n}', '\tret = vfio_pci_core_register_device(&od->core);\n\tif (ret)\n\t\treturn ret;\n\treturn 0;\n}'));
+    const log = JSON.parse(cli(['--format', 'sarif', file]).stdout);
+    const validate = loadSarifValidator();
+    assert.equal(validate(log), true, JSON.stringify(validate.errors, null, 2));
+    const result = log.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'OWN001');
+    assert.ok(result);
+    const change = result.fixes[0].artifactChanges[0];
+    assert.equal(change.artifactLocation.uri, `file://${file}`);
+    const { deletedRegion, insertedContent } = change.replacements[0];
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const at = lines.slice(0, deletedRegion.startLine - 1).join('\n').length + (deletedRegion.startLine > 1 ? 1 : 0) + deletedRegion.startColumn - 1;
+    const end = lines.slice(0, deletedRegion.endLine - 1).join('\n').length + (deletedRegion.endLine > 1 ? 1 : 0) + deletedRegion.endColumn - 1;
+    const text = lines.join('\n');
+    fs.writeFileSync(file, text.slice(0, at) + insertedContent.text + text.slice(end));
+    const after = cli(['--format', 'json', file]);
+    assert.equal(json(after).findings.filter((f) => f.code === 'OWN001').length, 0, after.stdout);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('a clean patch: no findings, exit 0', () => {
   const r = cli([PATCH_CLEAN]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
