@@ -78,6 +78,7 @@ export const defaultDomainProbeDefer = createRule({
         let isEbusyPath = false;
         for (const e of path.events.slice(at + 1)) {
           if (e.kind === 'call' && e.call.callee === USE) break;
+          if (e.kind === 'gap') break; // unseen code may handle the error
           if (e.kind === 'branch') {
             const claim = ebusyClaim(e.cond, e.taken, resultVar, pc);
             if (claim === 'is') isEbusyPath = true;

@@ -5,7 +5,7 @@
 import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { callsTo, isDriverCode, keyOf } from './util';
-import { argText, compareExpr, deviceKey, exprKey, feasiblePaths, functionLabel, functionOf, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, compareExpr, deviceKey, exprKey, feasiblePaths, functionLabel, functionOf, scenarioAtCall, stepFor, unseenBetween } from './tier2b-util';
 
 const ATTACH = new Set(['iommu_attach_device', 'iommu_attach_group']);
 const DETACH = new Set(['iommu_detach_device', 'iommu_detach_group']);
@@ -18,6 +18,8 @@ function targetKey(call: CallFact): string {
 interface Attached {
   call: CallFact;
   ok: boolean;
+  /** Index of the attach in the path's events. */
+  index: number;
 }
 
 export const detachWrongDomain = createRule({
@@ -73,7 +75,7 @@ export const detachWrongDomain = createRule({
       const label = functionLabel(ctx, fn);
       for (const path of feasiblePaths(fn)) {
         const state = new Map<string, Attached>();
-        for (const e of path.events) {
+        for (const [index, e] of path.events.entries()) {
           if (e.kind !== 'call') continue;
           const c = e.call;
           if (ATTACH.has(c.callee)) {
@@ -89,9 +91,10 @@ export const detachWrongDomain = createRule({
                 { fn: label, domain: argText(c, 0) ?? '?', target: argText(c, 1) ?? '?', attached: argText(prev.call, 0) ?? '?', line: prev.call.calleeSpan.line },
                 [stepFor(ctx, prev.call, 'probe', '0'), stepFor(ctx, c, 'probe', '-EBUSY', 'group already on a private domain')],
                 fn,
+                unseenBetween(path, prev.index, index, label),
               );
             }
-            state.set(t, { call: c, ok: e.outcome !== 'fail' });
+            state.set(t, { call: c, ok: e.outcome !== 'fail', index });
           } else if (c.callee === 'iommu_detach_device') {
             const t = targetKey(c);
             const prev = state.get(t);
@@ -105,6 +108,7 @@ export const detachWrongDomain = createRule({
                 { fn: label, detached: argText(c, 0) ?? '?', target: argText(c, 1) ?? '?', attached: argText(prev.call, 0) ?? '?' },
                 [stepFor(ctx, prev.call, 'probe', '0'), stepFor(ctx, c, 'detach', 'WARN', 'domain is not the attached one; no-op')],
                 fn,
+                unseenBetween(path, prev.index, index, label),
               );
             } else if (!prev.ok && same === 'same') {
               report(
@@ -114,6 +118,7 @@ export const detachWrongDomain = createRule({
                 { fn: label, detached: argText(c, 0) ?? '?' },
                 [stepFor(ctx, prev.call, 'probe', 'error'), stepFor(ctx, c, 'detach', 'WARN', 'nothing attached; no-op')],
                 fn,
+                unseenBetween(path, prev.index, index, label),
               );
             }
             state.delete(t);

@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { apiExists, callsTo, isDriverCode, keyOf } from './util';
-import { argText, compareExpr, exprKey, feasiblePaths, functionLabel, functionOf, sameDevice, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, compareExpr, exprKey, feasiblePaths, functionLabel, functionOf, sameDevice, scenarioAtCall, stepFor, unseenBetween } from './tier2b-util';
 
 const ATTACH = 'iommu_attach_device_pasid';
 const DETACH = 'iommu_detach_device_pasid';
@@ -71,36 +71,37 @@ export const pasidDetachMismatch = createRule({
       if (!fn.calls.some((c) => c.callee === ATTACH) || !fn.calls.some((c) => c.callee === DETACH)) continue;
       const label = functionLabel(ctx, fn);
       for (const path of feasiblePaths(fn)) {
-        const live: { call: CallFact; ok: boolean }[] = [];
-        for (const e of path.events) {
+        const live: { call: CallFact; ok: boolean; index: number }[] = [];
+        for (const [index, e] of path.events.entries()) {
           if (e.kind !== 'call') continue;
           const c = e.call;
           if (c.callee === ATTACH) {
-            live.push({ call: c, ok: e.outcome !== 'fail' });
+            live.push({ call: c, ok: e.outcome !== 'fail', index });
             continue;
           }
           if (c.callee !== DETACH) continue;
           const sameDev = live.filter((l) => sameDevice(argText(l.call, 1), argText(c, 1)));
           const pasidMatch = sameDev.filter((l) => compareExpr(argText(l.call, 2), argText(c, 2), true) === 'same');
           const exact = pasidMatch.find((l) => compareExpr(argText(l.call, 0), argText(c, 0), true) === 'same');
+          const unseen = (l: { index: number }) => unseenBetween(path, l.index, index, label);
           const trace = (l: { call: CallFact; ok: boolean }, note: string) => [
             stepFor(ctx, l.call, 'attach', l.ok ? '0' : 'error'),
             stepFor(ctx, c, 'detach', 'WARN', note),
           ];
           if (exact && !exact.ok && !pasidMatch.some((l) => l.ok)) {
             report(keyOf('OWN020', label, 'not-attached', exprKey(argText(c, 2)).id), c, 'notAttached', dataOf(label, c, exact.call),
-              trace(exact, 'nothing attached at this PASID on this path'), fn);
+              trace(exact, 'nothing attached at this PASID on this path'), fn, unseen(exact));
           } else if (!exact) {
             const okMatch = pasidMatch.filter((l) => l.ok);
             const wrongDom = okMatch.find((l) => compareExpr(argText(l.call, 0), argText(c, 0), true) === 'different');
             if (wrongDom && okMatch.every((l) => compareExpr(argText(l.call, 0), argText(c, 0), true) === 'different')) {
               report(keyOf('OWN020', label, 'wrong-domain', exprKey(argText(c, 0)).id), c, 'wrongDomain', dataOf(label, c, wrongDom.call),
-                trace(wrongDom, 'entry holds another domain; removed anyway'), fn);
+                trace(wrongDom, 'entry holds another domain; removed anyway'), fn, unseen(wrongDom));
             } else if (pasidMatch.length === 0) {
               const domMatch = sameDev.filter((l) => l.ok && compareExpr(argText(l.call, 0), argText(c, 0), true) === 'same');
               if (domMatch.length > 0 && domMatch.every((l) => compareExpr(argText(l.call, 2), argText(c, 2), true) === 'different')) {
                 report(keyOf('OWN020', label, 'wrong-pasid', exprKey(argText(c, 2)).id), c, 'wrongPasid', dataOf(label, c, domMatch[0].call),
-                  trace(domMatch[0], 'PASID not attached with this domain'), fn);
+                  trace(domMatch[0], 'PASID not attached with this domain'), fn, unseen(domMatch[0]));
               }
             }
           }

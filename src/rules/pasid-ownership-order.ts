@@ -5,7 +5,7 @@
 import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { apiExists, isDriverCode, keyOf } from './util';
-import { argText, deviceKey, feasiblePaths, functionLabel, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, deviceKey, feasiblePaths, functionLabel, scenarioAtCall, stepFor, unseenBetween } from './tier2b-util';
 
 const PASID_ATTACH = new Set(['iommu_attach_device_pasid', 'iommu_sva_bind_device']);
 const PASID_DETACH = new Set(['iommu_detach_device_pasid', 'iommu_sva_unbind_device']);
@@ -46,12 +46,16 @@ export const pasidOwnershipOrder = createRule({
   check(ctx) {
     if (!isDriverCode(ctx) || apiExists('iommu_detach_device_pasid', ctx.target) === false) return;
     const reported = new Set<string>();
-    const report = (key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn: FunctionFact, fix: string, selfContained: boolean) => {
+    const report = (
+      key: string, call: CallFact, messageId: string, data: Record<string, string | number>, trace: TraceStep[], fn: FunctionFact, fix: string,
+      selfContained: boolean, unseen: string | undefined,
+    ) => {
       if (reported.has(key)) return;
       reported.add(key);
-      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee, selfContained);
+      const scenario = scenarioAtCall(ctx, fn, call.calleeSpan, call.callee, selfContained && !unseen);
       ctx.report({
         messageId, data, span: call.calleeSpan, key,
+        ...(unseen ? { unseen } : {}),
         ...(scenario ? { scenario } : { trace }),
         fixes: [{ title: 'Claim → attach PASID … detach PASID → release', edits: [], suggestion: fix }],
       });
@@ -63,21 +67,25 @@ export const pasidOwnershipOrder = createRule({
       if (!hasPasid || !hasOwner) continue;
       const label = functionLabel(ctx, fn);
       for (const path of feasiblePaths(fn)) {
-        const calls = path.events.flatMap((e) => (e.kind === 'call' ? [e] : []));
+        const calls = path.events.flatMap((e, index) => (e.kind === 'call' ? [{ ...e, index }] : []));
         calls.forEach((e, i) => {
           const c = e.call;
           if (CLAIM.has(c.callee)) {
             // A PASID attached earlier on this path and not detached since.
             let attached: CallFact | undefined;
+            let attachedAt = -1;
             for (const p of calls.slice(0, i)) {
-              if (PASID_ATTACH.has(p.call.callee) && p.outcome !== 'fail' && related(pasidDevice(p.call), ownerDevice(c))) attached = p.call;
-              else if (PASID_DETACH.has(p.call.callee) && attached && related(pasidDevice(p.call), pasidDevice(attached))) attached = undefined;
+              if (PASID_ATTACH.has(p.call.callee) && p.outcome !== 'fail' && related(pasidDevice(p.call), ownerDevice(c))) {
+                attached = p.call;
+                attachedAt = p.index;
+              } else if (PASID_DETACH.has(p.call.callee) && attached && related(pasidDevice(p.call), pasidDevice(attached))) attached = undefined;
             }
             if (attached) {
               report(keyOf('OWN021', label, 'claim-after-attach', c.callee), c, 'claimAfterAttach',
                 { fn: label, claim: c.callee, attach: attached.callee, line: attached.calleeSpan.line },
                 [stepFor(ctx, attached, 'attach', '0', 'pasid_array not empty'), stepFor(ctx, c, 'claim', '-EBUSY', 'PASIDs attached')], fn,
-                `claim ownership before ${attached.callee}() (and release it only after the PASID is detached)`, true);
+                `claim ownership before ${attached.callee}() (and release it only after the PASID is detached)`, true,
+                unseenBetween(path, attachedAt, e.index, label));
             }
           } else if (RELEASE.has(c.callee) && e.outcome !== 'fail') {
             // A detach later on this path, before any new attach, shows the PASID was still attached here.
@@ -87,7 +95,7 @@ export const pasidOwnershipOrder = createRule({
                 report(keyOf('OWN021', label, 'release-before-detach', c.callee), c, 'releaseBeforeDetach',
                   { fn: label, release: c.callee, detach: later.call.callee, line: later.call.calleeSpan.line },
                   [stepFor(ctx, c, 'release', 'WARN', 'PASIDs still attached; ownership kept'), stepFor(ctx, later.call, 'detach', 'void')], fn,
-                  `move ${c.callee}() after ${later.call.callee}()`, false);
+                  `move ${c.callee}() after ${later.call.callee}()`, false, unseenBetween(path, e.index, later.index, label));
                 break;
               }
             }

@@ -98,7 +98,9 @@ export type Outcome = 'ok' | 'fail' | 'unknown';
 export type PathEvent =
   | { kind: 'call'; pc: number; call: CallFact; outcome: Outcome }
   | { kind: 'branch'; pc: number; cond: Cond; taken: boolean; decided: boolean; span: ImageSpan }
-  | { kind: 'return'; pc: number; value: ValueExpr | null; span: ImageSpan };
+  | { kind: 'return'; pc: number; value: ValueExpr | null; span: ImageSpan }
+  /** Code the patch does not show: anything may happen there. */
+  | { kind: 'gap'; pc: number; span: ImageSpan };
 
 export interface ExecPath {
   events: PathEvent[];
@@ -189,8 +191,12 @@ export function feasiblePaths(fn: FunctionFact): ExecPath[] {
           done.push({ events: st.events, end: 'return' });
           finished = true;
           break;
-        case 'label':
         case 'gap':
+          st.events.push({ kind: 'gap', pc: st.pc, span: instr.span });
+          st.env.clear(); // unseen code may assign any variable
+          st.pc += 1;
+          break;
+        case 'label':
           st.pc += 1;
           break;
       }
@@ -293,6 +299,18 @@ function compare(a: number, op: '<' | '<=' | '==' | '!=' | '>' | '>=', b: number
     case '>': return a > b;
     case '>=': return a >= b;
   }
+}
+
+/**
+ * What a rule could not see between two events of a path (event indices, exclusive): the unseen lines of the first
+ * gap there, as an `unseen` text, or undefined when everything in between is visible.
+ */
+export function unseenBetween(path: ExecPath, from: number, to: number, fnLabel: string): string | undefined {
+  for (let i = from + 1; i < to && i < path.events.length; i++) {
+    const e = path.events[i];
+    if (e.kind === 'gap') return `lines ${e.span.line}–${e.span.endLine} of ${fnLabel}() are not in the patch`;
+  }
+  return undefined;
 }
 
 /** The call events of a path, in order. */
