@@ -121,8 +121,19 @@ const MAX_PATHS = 256;
 const MAX_STEPS = 4000;
 const MAX_VISITS = 2;
 
+/** Paths per function object: several rules walk the same function in one analysis. */
+const pathCache = new WeakMap<FunctionFact, ExecPath[]>();
+
 /** Every feasible path through a function's program (bounded), with call outcomes kept consistent. */
 export function feasiblePaths(fn: FunctionFact): ExecPath[] {
+  const cached = pathCache.get(fn);
+  if (cached) return cached;
+  const paths = walkPaths(fn);
+  pathCache.set(fn, paths);
+  return paths;
+}
+
+function walkPaths(fn: FunctionFact): ExecPath[] {
   const program = fn.program;
   const done: ExecPath[] = [];
   const work: WalkState[] = [{ pc: 0, events: [], env: new Map(), outcomes: new Map(), visits: new Map() }];
