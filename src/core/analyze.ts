@@ -116,6 +116,76 @@ function viewsFor(file: FileDiff, base: string | undefined): ViewsOutcome {
  * function. git's hunk heading names the enclosing function: give the unnamed function that name so rules and the
  * replay can find the callback (e.g. a probe whose first lines are outside the hunk).
  */
+/** Brace depth change of one line of C, ignoring comments, strings and character literals. */
+function braceDelta(line: string, state: { inComment: boolean }): number {
+  let d = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (state.inComment) {
+      if (c === '*' && line[i + 1] === '/') {
+        state.inComment = false;
+        i++;
+      }
+      continue;
+    }
+    if (c === '/' && line[i + 1] === '*') {
+      state.inComment = true;
+      i++;
+    } else if (c === '/' && line[i + 1] === '/') break;
+    else if (c === '"' || c === "'") {
+      for (i++; i < line.length && line[i] !== c; i++) if (line[i] === '\\') i++;
+    } else if (c === '{') d++;
+    else if (c === '}') d--;
+  }
+  return d;
+}
+
+/**
+ * A hunk view shows fragments: a hunk often ends on the next function's header (and its opening brace) while the
+ * body is not shown. Parsed as is, that header swallows the next hunk's code. Where a visible range ends inside an
+ * unclosed brace (or on a bare function header) and the next range starts with top-level code, close it in the
+ * blank, unseen line just before: line alignment and every visible character stay as they are.
+ */
+function closeAcrossGaps(view: CView): CView {
+  if (view.complete || view.visibleLines.length < 2) return view;
+  const lines = view.text.split('\n');
+  const ranges = [...view.visibleLines].sort((a, b) => a.from - b.from);
+  const state = { inComment: false };
+  let depth = 0;
+  let changed = false;
+  for (let r = 0; r < ranges.length; r++) {
+    const range = ranges[r];
+    let lastCode = '';
+    for (let l = range.from; l <= range.to && l <= lines.length; l++) {
+      const text = lines[l - 1] ?? '';
+      depth = Math.max(0, depth + braceDelta(text, state));
+      if (text.trim() !== '') lastCode = text;
+    }
+    const next = ranges[r + 1];
+    if (!next || next.from - 1 <= range.to) continue;
+    let firstNext = '';
+    for (let l = next.from; l <= next.to && l <= lines.length; l++) {
+      if ((lines[l - 1] ?? '').trim() !== '') {
+        firstNext = lines[l - 1];
+        break;
+      }
+    }
+    const topLevelNext = /^[A-Za-z_{]/.test(firstNext) && !/^\w+:\s*(\/[/*].*)?$/.test(firstNext);
+    if (!topLevelNext || state.inComment) continue;
+    const hidden = next.from - 2; // 0-based index of the unseen line just before the next range
+    if ((lines[hidden] ?? '') !== '') continue;
+    if (depth > 0) {
+      lines[hidden] = '}'.repeat(depth);
+      depth = 0;
+      changed = true;
+    } else if (/^[A-Za-z_].*\)\s*$/.test(lastCode) && !/[;,]\s*$/.test(lastCode) && /\(/.test(lastCode)) {
+      lines[hidden] = ';'; // a function header whose body is not shown: make it a declaration
+      changed = true;
+    }
+  }
+  return changed ? { ...view, text: lines.join('\n') } : view;
+}
+
 /** Parameters of a function header seen only in a hunk heading ("static int foo(struct bar *b, int n)"). */
 function paramsFromHeading(heading: string): { name: string; type: string }[] | undefined {
   const m = /\(([^()]*)\)?\s*\{?\s*$/.exec(heading.trim());
@@ -267,7 +337,7 @@ class InputAnalysis {
   }
 
   private facts(view: CView): CFacts {
-    return extractFacts(view, { timeoutMs: this.options.limits?.parseTimeoutMs });
+    return extractFacts(closeAcrossGaps(view), { timeoutMs: this.options.limits?.parseTimeoutMs });
   }
 
   private runBareFile(parsed: ParsedInput): void {
