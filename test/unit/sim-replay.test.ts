@@ -336,3 +336,17 @@ test('a backward goto (retry loop) terminates and an unresolved branch target en
   assert.equal(out.length, 1);
   assert.equal(out[0].outcome, 'ok');
 });
+
+test('series postings: user space claims with the posting\'s name and gets -EBUSY from a DMA-API bind', () => {
+  const probe = fn('fake_probe', new Prog().ret(int(0)));
+  const list = simulateDriver({ target: 'series-v2', driver: driver({ probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' });
+  const trial = list[0].trace.find((s) => s.step.startsWith('while bound'));
+  assert.match(trial?.step ?? '', /iommu_group_set_dma_owner/);
+  assert.equal(trial?.result, '-EBUSY');
+  assert.ok(list[0].trace.some((s) => s.step.startsWith('pci_dma_configure → iommu_device_set_dma_owner(dev0, DMA_OWNER_DMA_API, NULL)')));
+  assert.ok(list[0].trace.some((s) => s.step.startsWith('pci_dma_unconfigure')));
+  const v1 = simulateDriver({ target: 'series-v1', driver: driver({ bus: 'host1x', probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' });
+  assert.ok(v1[0].trace.some((s) => s.step.startsWith('really_probe → iommu_device_set_dma_owner')), 'v1 claimed in the driver core, for every bus');
+  const host1x = simulateDriver({ target: 'latest', driver: driver({ bus: 'host1x', probe: 'fake_probe' }), facts: facts([probe]), topology: 'user-owned' });
+  assert.equal(host1x[0].outcome, 'ok', 'host1x has no ownership hooks');
+});

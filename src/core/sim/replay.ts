@@ -769,6 +769,12 @@ function runCallback(p: Path, ctx: RunContext, name: string | undefined, role: s
   return runFunction(p, ctx, fn, args);
 }
 
+/** How user space (VFIO) claims a group on this target: the series postings had their own name and errno. */
+function userClaim(k: Kernel, group: string): { name: string; out: ApiOutcome } {
+  if (k.profile.series) return { name: 'iommu_group_set_dma_owner', out: iommu_group_set_dma_owner(k, group, 'vfio') };
+  return { name: 'iommu_group_claim_dma_owner', out: iommu_group_claim_dma_owner(k, group, 'vfio') };
+}
+
 function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup): void {
   if (!setup.group || !p.k.iommuApi) return;
   setPhase(p, 'user');
@@ -782,11 +788,15 @@ function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup): void
     p.t.api(p.k, 'iommu_device_unuse_default_domain', 'the co-grouped DMA-API driver unbinds → iommu_device_unuse_default_domain(dev1)', group,
       () => iommu_device_unuse_default_domain(p.k, 'dev1'));
   }
-  const out = p.t.api(p.k, 'iommu_group_claim_dma_owner', `user space (VFIO) claims ${group} → iommu_group_claim_dma_owner(${group}, vfio)`, group,
-    () => iommu_group_claim_dma_owner(p.k, group, 'vfio'));
+  let claimName = 'iommu_group_claim_dma_owner';
+  const out = p.t.api(p.k, claimName, `user space (VFIO) claims ${group}`, group, () => {
+    const r = userClaim(p.k, group);
+    claimName = r.name;
+    return { ...r.out, note: [`${r.name}(${group}, vfio)`, r.out.note].filter(Boolean).join(' — ') };
+  });
   if (isFailureValue(out.value) && out.value.kind === 'int') {
     p.t.violate('claim-failed', `after the driver unbound, user space cannot claim ${group}: ${errnoText(out.value.value)}`, p.t.steps.length - 1,
-      'iommu_group_claim_dma_owner', errnoText(out.value.value));
+      claimName, errnoText(out.value.value));
   }
 }
 
@@ -794,10 +804,10 @@ function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup): void
 function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup): void {
   if (!setup.group || !p.k.iommuApi || topology === 'user-owned') return;
   const trial: Kernel = { ...p.k, state: cloneState(p.k.state) };
-  const out = iommu_group_claim_dma_owner(trial, setup.group, 'vfio');
+  const { name, out } = userClaim(trial, setup.group);
   const prev = p.t.phase;
   setPhase(p, 'user');
-  p.t.note(p.k, `while bound: user space tries iommu_group_claim_dma_owner(${setup.group}, vfio) (trial, state unchanged)${out.note ? ` — ${out.note}` : ''}`,
+  p.t.note(p.k, `while bound: user space tries ${name}(${setup.group}, vfio) (trial, state unchanged)${out.note ? ` — ${out.note}` : ''}`,
     valueText(out.value), setup.group);
   setPhase(p, prev);
 }
