@@ -63,7 +63,8 @@ export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts
 
 function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void {
   const root = tree.rootNode;
-  if (root.hasError) facts.parse.errorNodes = root.descendantsOfType('ERROR').length;
+  lines.treeHasError = root.hasError;
+  if (lines.treeHasError) facts.parse.errorNodes = root.descendantsOfType('ERROR').length;
   const topLevel = new TopLevel(text, lines, facts);
   topLevel.items(namedChildren(root));
   topLevel.buildRelevantPrograms();

@@ -26,6 +26,10 @@ export class LineInfo {
   private readonly visible: Uint8Array;
   private readonly changed: Set<number>;
   readonly wholeFile: boolean;
+  /** True when no line is unseen: gap detection has nothing to find. */
+  readonly everyLineVisible: boolean;
+  /** Set once the tree is parsed: lets per-node hasError checks be skipped on clean trees. */
+  treeHasError = true;
 
   constructor(view: CView, text: string) {
     let count = 1;
@@ -41,6 +45,7 @@ export class LineInfo {
         for (let line = Math.max(1, range.from); line <= Math.min(count, range.to); line++) this.visible[line] = 1;
       }
     }
+    this.everyLineVisible = this.visible.indexOf(0, 1) < 0 || this.visible.indexOf(0, 1) > count;
   }
 
   isVisible(line: number): boolean {

@@ -78,6 +78,7 @@ export class ProgramBuilder {
 
   /** Emits a gap when unseen lines lie between the last statement and `line`. */
   gapUntil(line: number): void {
+    if (this.lines.everyLineVisible) return;
     const unseen = this.lines.unseenWithin(this.lastLine + 1, line - 1);
     if (unseen) this.pushGap(unseen.from, unseen.to);
     if (line - 1 > this.lastLine) this.lastLine = line - 1;
@@ -119,6 +120,7 @@ export class ProgramBuilder {
   }
 
   private touch(node: Node): void {
+    if (this.lines.everyLineVisible) return; // only gap detection reads lastLine
     const last = endLine(node);
     if (last > this.lastLine) this.lastLine = last;
   }
@@ -681,7 +683,8 @@ export class ProgramBuilder {
   }
 
   private callValue(node: Node, use: ResultUse): ValueExpr {
-    const callee = calleeName(node);
+    const functionNode = node.childForFieldName('function');
+    const callee = functionNode ? compact(functionNode.text) : '';
     const args = argumentNodes(node);
     if (TRANSPARENT_MACROS.has(callee) && args.length === 1) {
       // WARN_ON(foo()) checks foo's result; likely()/unlikely() pass the use through.
@@ -702,7 +705,6 @@ export class ProgramBuilder {
       return unknownOf(node);
     }
     const argValues = args.map((arg) => this.value(arg, 'argument'));
-    const functionNode = node.childForFieldName('function');
     const call: CallFact = {
       callee,
       args: args.map((arg) => ({ text: arg.text.trim(), span: spanOf(arg) })),
@@ -710,7 +712,7 @@ export class ProgramBuilder {
       calleeSpan: spanOf(calleeNameNode(functionNode) ?? node),
       resultUse: use,
       added: this.lines.isAdded(startLine(node)),
-      inErrorRegion: this.errorDepth > 0 || node.hasError,
+      inErrorRegion: this.errorDepth > 0 || (this.lines.treeHasError && node.hasError),
     };
     if (this.functionName !== undefined) call.inFunction = this.functionName;
     const pc = this.program.length;
