@@ -3,27 +3,29 @@
  * attaching a domain of its own first. The bus then takes no count for it, so nothing keeps the group on the
  * default domain while the driver maps through it.
  */
-import type { DriverStructFact, Fix, ScenarioResult, TraceStep } from '../core/types';
+import type { CallFact, DriverStructFact, Fix, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsTo, driverScenarios, isUnder, keyOf, managedDmaFlag, vfioEvidence } from './util';
+import { callbackFunctions, callsTo, driverScenarios, isUnder, keyOf, managedDmaFlag } from './util';
 import { ATTACH_CALLS, CLAIM_CALLS, before, driverCode, fnNameOf, isDmaUse, setsManagedDma, traceUpTo, usesIn, type Use } from './tier2a-util';
 
 const CODE = 'OWN002';
 
 /** A VFIO device registration (not a bare claim): the device itself belongs to user space. */
-const VFIO_DEVICE_EVIDENCE = /^(vfio_|iommufd_device_bind$)/;
+const VFIO_DEVICE_CALL = /^(vfio_register_group_dev|vfio_register_emulated_iommu_dev|vfio_pci_core_\w+|iommufd_device_bind)$/;
+
+function registersVfioDevice(ctx: RuleContext, driver: DriverStructFact): boolean {
+  if (driver.fields.some((f) => /^&?vfio_pci_core_\w+$/.test(f.value))) return true;
+  return callbackFunctions(ctx, driver).functions.some((f) => f.calls.some((c) => VFIO_DEVICE_CALL.test(c.callee)));
+}
 
 function ownsDomainBefore(ctx: RuleContext, use: Use): boolean {
-  const claims = callsTo(ctx.facts, CLAIM_CALLS);
-  const attaches = callsTo(ctx.facts, ATTACH_CALLS);
-  if (claims.length === 0 || attaches.length === 0) return false;
-  // In the same function the order is visible: the claim and the attach must both come first.
-  const sameFn = (c: (typeof claims)[number]) => use.inFunction !== undefined && fnNameOf(ctx, c) === use.inFunction;
-  const claimOk = claims.some((c) => !sameFn(c) || before(c.span, use.span));
-  const attachOk = attaches.some((c) => !sameFn(c) || before(c.span, use.span));
-  const claimAfter = claims.some((c) => sameFn(c) && !before(c.span, use.span)) && !claims.some((c) => sameFn(c) && before(c.span, use.span));
-  const attachAfter = attaches.some((c) => sameFn(c) && !before(c.span, use.span)) && !attaches.some((c) => sameFn(c) && before(c.span, use.span));
-  return claimOk && attachOk && !claimAfter && !attachAfter;
+  const sameFn = (c: CallFact) => use.inFunction !== undefined && fnNameOf(ctx, c) === use.inFunction;
+  // In the same function the order is visible, so one of those calls must come first; elsewhere, any will do.
+  const precedes = (calls: CallFact[]) => {
+    const same = calls.filter(sameFn);
+    return same.length > 0 ? same.some((c) => before(c.span, use.span)) : calls.length > 0;
+  };
+  return precedes(callsTo(ctx.facts, CLAIM_CALLS)) && precedes(callsTo(ctx.facts, ATTACH_CALLS));
 }
 
 /**
@@ -82,8 +84,7 @@ export const driverManagedDmaWithDmaApi = createRule({
     for (const driver of ctx.facts.drivers) {
       if (!setsManagedDma(driver, ctx.target)) continue;
       // A registered VFIO device is driven by user space; a variant driver's in-kernel DMA targets its PF.
-      const vfio = vfioEvidence(ctx, driver);
-      if (vfio && VFIO_DEVICE_EVIDENCE.test(vfio.name)) continue;
+      if (registersVfioDevice(ctx, driver)) continue;
       const code = driverCode(ctx, driver);
       const fileLevel = ctx.facts.dmaApi.map((d) => ({ callee: d.callee, span: d.span, inFunction: d.inFunction }));
       const uses = usesIn(code.functions, isDmaUse, fileLevel, code.orphans);
