@@ -29,21 +29,28 @@ export async function analyzeInWorkers(
   const refused: string[] = [];
   let next = 0;
   const workerCount = Math.max(1, Math.min(jobs, inputs.length));
+  const running: Worker[] = [];
+  let failed = false;
 
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       const worker = new Worker(script, { workerData: setup });
+      running.push(worker);
       let current = -1;
       let settled = false;
       const finish = (error?: Error) => {
         if (settled) return;
         settled = true;
         void worker.terminate();
-        if (error) reject(error);
-        else resolve();
+        if (error) {
+          // One failure fails the pool (the caller falls back to one thread): stop the others' now-useless work.
+          failed = true;
+          for (const w of running) void w.terminate();
+          reject(error);
+        } else resolve();
       };
       const send = () => {
-        if (next >= inputs.length) return finish();
+        if (failed || next >= inputs.length) return finish();
         current = next++;
         const input = inputs[current];
         const content = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
