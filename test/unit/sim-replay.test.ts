@@ -350,3 +350,32 @@ test('series postings: user space claims with the posting\'s name and gets -EBUS
   const host1x = simulateDriver({ target: 'latest', driver: driver({ bus: 'host1x', probe: 'fake_probe' }), facts: facts([probe]), topology: 'user-owned' });
   assert.equal(host1x[0].outcome, 'ok', 'host1x has no ownership hooks');
 });
+
+test('an API registered directly as a devm action runs at devres release with its data', () => {
+  const probe = fn('fake_probe', new Prog()
+    .call('iommu_sva_bind_device', ['&pdev->dev', 'current->mm'], 'handle').ifGoto(isErr('handle'), 'err')
+    .call('devm_add_action_or_reset', ['&pdev->dev', '(void (*)(void *))iommu_sva_unbind_device', 'handle'], 'ret').ret(varOf('ret'))
+    .label('err').ret({ kind: 'ptrErr', subject: { kind: 'var', name: 'handle' } }));
+  const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' });
+  const ok = okScenario(list);
+  const unbind = ok.trace.find((s) => s.phase === 'devres' && s.step.startsWith('iommu_sva_unbind_device'));
+  assert.ok(unbind, ok.trace.map((s) => s.step).join('\n'));
+  assert.match(unbind.after ?? '', /pasids=0/);
+  // Too late: dma_cleanup already WARNed with the SVA pasid attached.
+  assert.deepEqual(new Set(kinds(ok)), new Set<ViolationKind>(['warn', 'leaked-owner-cnt', 'claim-failed']));
+});
+
+test('6.15+: dma_configure with no driver bound skips the ownership step; 6.14 still takes the count', async () => {
+  const { busDmaConfigure } = await import('../../src/core/sim/driver-core');
+  const { Tracer } = await import('../../src/core/sim/trace');
+  const model = await import('../../src/core/sim/model');
+  const { getProfile } = await import('../../src/core/sim/profiles');
+  for (const [target, cnt] of [['6.15', 0], ['6.14', 1]] as const) {
+    const k = { state: model.emptyState(), profile: getProfile(target), iommuApi: true };
+    model.addGroup(k.state, 'grp0');
+    model.addDevice(k.state, 'dev0', 'platform', 'grp0');
+    const t = new Tracer();
+    assert.equal(busDmaConfigure(k, t, 'dev0', 'platform').ret, 0);
+    assert.equal(k.state.groups.get('grp0')?.ownerCnt, cnt, target);
+  }
+});

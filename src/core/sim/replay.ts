@@ -59,7 +59,7 @@ interface Frame {
   backEdges: Map<number, number>;
 }
 
-interface DevresEntry { fn: string; data: EnvVal; at?: At }
+interface DevresEntry { fn: string; data: EnvVal; dataText: string; at?: At }
 
 interface RunContext {
   facts: CFacts;
@@ -98,7 +98,7 @@ const validPtr = (): SimValue => ({ kind: 'ptr', ptr: { kind: 'valid', ref: { ki
 export function normText(text: string): string {
   let t = text.replace(/\s+/g, '');
   for (;;) {
-    const cast = /^\((?:const)?(?:struct)?[A-Za-z_][\w]*\**\)(.+)$/.exec(t);
+    const cast = /^\((?:const)?(?:struct)?[A-Za-z_][\w]*\**\)(.+)$/.exec(t) ?? /^\([^()]*\(\*\)\([^()]*\)\)(.+)$/.exec(t);
     if (cast) { t = cast[1]; continue; }
     if (/^\(.*\)$/.test(t) && balanced(t.slice(1, -1))) { t = t.slice(1, -1); continue; }
     return t;
@@ -642,7 +642,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   if (name === 'devm_add_action' || name === 'devm_add_action_or_reset') {
     const fnName = normText(args[1] ?? '').replace(/^&/, '');
-    p.devres.push({ fn: fnName, data: evalArg(p, ctx, args[2] ?? 'NULL'), at: at(ctx, call.span) });
+    p.devres.push({ fn: fnName, data: evalArg(p, ctx, args[2] ?? 'NULL'), dataText: args[2] ?? 'NULL', at: at(ctx, call.span) });
     p.t.note(p.k, `${name}(${args.join(', ')}) — ${fnName}() runs at devres release`, '0', deviceGroup(p, ctx), at(ctx, call.span));
     done(known({ kind: 'int', value: 0 }));
     return;
@@ -736,6 +736,14 @@ function runDevres(p: Path, ctx: RunContext): Path[] {
     const next: Path[] = [];
     for (const q of paths) {
       const fn = fnByName(ctx, e.fn);
+      if (!fn && Object.prototype.hasOwnProperty.call(HANDLERS, e.fn) && simulatedOn(q.k, e.fn)) {
+        // A kernel API registered directly as the action (e.g. a cast iommu_sva_unbind_device): call it with the data.
+        q.frames.push({ fn: devresShim(e), pc: 0, vars: new Map([[normText(e.dataText), e.data]]), calls: new Map(), backEdges: new Map() });
+        invoke(q, ctx, e.fn, [e.dataText], e.at ?? { line: 0, column: 0 }, false);
+        q.frames.pop();
+        next.push(q);
+        continue;
+      }
       if (!fn) {
         q.t.note(q.k, `devres: ${e.fn}() (body not visible)`, 'void', deviceGroup(q, ctx), e.at);
         next.push(q);
@@ -747,6 +755,12 @@ function runDevres(p: Path, ctx: RunContext): Path[] {
     paths = next;
   }
   return paths;
+}
+
+/** A one-instruction frame so an API registered as a devres action can be invoked like a call. */
+function devresShim(e: DevresEntry): FunctionFact {
+  const sp = { line: e.at?.line ?? 0, column: e.at?.column ?? 0, endLine: e.at?.line ?? 0, endColumn: e.at?.column ?? 0 };
+  return { name: `devres:${e.fn}`, nameSpan: sp, span: sp, isStatic: true, params: [], returnType: 'void', complete: true, calls: [], program: [{ op: 'gap', span: sp }], devmActions: [], labels: {}, addedLines: [] };
 }
 
 function newPath(k: Kernel): Path {
