@@ -303,3 +303,10 @@ test('WARN_ON around a call counts as testing its result; *_driver_probe registe
   assert.equal(facts.drivers[0].registeredBy?.macro, 'module_platform_driver_probe');
   assert.deepEqual(facts.drivers[0].insertBefore, { line: 9, column: 1, indent: '\t' });
 });
+
+test('in a hunk view every visible function gets its program, tokens of interest or not', () => {
+  const view = hunkView(30, ['static int widget_hw_init(struct widget *w)', '{', '\treturn widget_reset_regs(w);', '}'], [32]);
+  const init = extractFacts({ ...view, text: `${view.text}\n/* iommu */` }).functions.find((f) => f.name === 'widget_hw_init');
+  assert.deepEqual(init?.program.map((i) => i.op), ['call', 'return']);
+  assert.equal(init?.complete, true);
+});

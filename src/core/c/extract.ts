@@ -305,7 +305,8 @@ class TopLevel {
       }
     };
     for (const entry of this.deferred) {
-      if (entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
+      // Hunk views are small and their callers may sit in other files or hunks: build everything there.
+      if (!this.lines.wholeFile || entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
         entry.queued = true;
         queue.push(entry);
       }
