@@ -16,7 +16,15 @@
  *   text (`NULL`/`0` → NULL). Symbolic pasids are keyed by text and matched by last field name.
  * - Names that do not exist on the target (stale series names) have no effect; an existing name called with another
  *   arity is still simulated (the arity itself is a rule's business).
- * - Unknown callees and `gap` instructions have no effect; unknown call results are typed by a name heuristic.
+ * - Unknown callees and `gap` instructions have no effect; unknown call results are typed by a name heuristic
+ *   (`ret`/`rc`/`err` → int; *alloc/_get/_create/ioremap → pointer; else int).
+ * - `devm_add_action[_or_reset](dev, fn, data)` always succeeds (0); fn (a function of the file, or a kernel API
+ *   registered directly) runs with `data` at devres release, LIFO, AFTER dma_cleanup (dd.c order, spec §1.3).
+ * - Helpers of the same file are inlined (depth ≤ 4, no recursion); a backward goto is taken at most twice.
+ * - Violations: every WARN (double-release / bad-detach when that is what it is), use-after-free, deterministic errors
+ *   of ownership/attach APIs called by driver code ('error-return'), and after unbind or a failed probe/call: the group
+ *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
+ *   user-space claim ('claim-failed'). A succeeding generic function may legitimately keep ownership: no end checks.
  */
 import type { ArgFact, BusKind, CFacts, Cond, FunctionFact, Instr, ScenarioResult, Subject, TopologyKind, Violation, ValueExpr } from '../types';
 import type { DriverSimInput, FunctionSimInput } from './index';
