@@ -340,7 +340,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return await review(options, io);
   } catch (e) {
-    const message = e instanceof ArgsError || e instanceof UsageError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    const detail = (e instanceof Error ? e.message : String(e)).replace(/^iommu-review: /, '');
+    const message = e instanceof ArgsError || e instanceof UsageError ? detail : `internal error: ${detail}`;
     io.stderr.write(`iommu-review: ${message.split(/\r?\n/)[0]}\n`);
     return 2;
   }
