@@ -2,7 +2,7 @@
  * Helpers shared by the tier-2a rules (OWN002–OWN026 of this owner) that src/rules/util.ts does not offer.
  * Pure functions over CFacts; the kernel behaviour itself stays in the simulation.
  */
-import type { CallFact, CFacts, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TraceStep, ValueExpr } from '../core/types';
+import type { CallFact, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TopologyKind, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
 import { apiExists, callbackFunctions, managedDmaFlag } from './util';
 
@@ -90,11 +90,6 @@ export function existsOn(ctx: RuleContext, name: string, arity?: number): boolea
 /** Span order: true when `a` starts before `b`. */
 export function before(a: ImageSpan, b: ImageSpan): boolean {
   return a.line < b.line || (a.line === b.line && a.column < b.column);
-}
-
-/** The function a call sits in, by name, or by position when the name is not known. */
-export function functionOfSpan(facts: CFacts, span: ImageSpan): FunctionFact | undefined {
-  return facts.functions.find((f) => span.line >= f.span.line && span.line <= f.span.endLine);
 }
 
 /** The name of the function a call sits in (also for fragments whose name comes from the hunk heading). */
@@ -195,7 +190,7 @@ export function scenarioAtLine(scenarios: readonly ScenarioResult[], line: numbe
 }
 
 /** Runs one function through the simulation without letting a simulation failure stop the rule. */
-export function safeFunctionScenarios(ctx: RuleContext, fn: FunctionFact, topologies: readonly ('singleton' | 'shared-dma-api' | 'user-owned' | 'no-iommu')[]): ScenarioResult[] {
+export function safeFunctionScenarios(ctx: RuleContext, fn: FunctionFact, topologies: readonly TopologyKind[]): ScenarioResult[] {
   const out: ScenarioResult[] = [];
   for (const t of topologies) {
     try {
