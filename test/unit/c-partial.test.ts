@@ -310,3 +310,30 @@ test('in a hunk view every visible function gets its program, tokens of interest
   assert.deepEqual(init?.program.map((i) => i.op), ['call', 'return']);
   assert.equal(init?.complete, true);
 });
+
+test('#ifdef/#else inside a body: each side once, behind an unknown branch; case values are not statements', () => {
+  const text = [
+    'static int widget_dma_setup(struct device *dev, int mode)',
+    '{',
+    '#ifdef CONFIG_IOMMU_API',
+    '\tiommu_device_claim_dma_owner(dev, dev);',
+    '#else',
+    '\tdev_warn(dev, "no iommu");',
+    '#endif',
+    '\tswitch (mode) {',
+    '\tcase WIDGET_MODE(1):',
+    '\t\treturn 1;',
+    '\t}',
+    '\treturn 0;',
+    '}',
+  ].join('\n');
+  const setup = extractFacts({ path: 'w.c', image: 'file', text, complete: true, changedLines: [], visibleLines: [] }).functions[0];
+  const ops = setup.program.map((i) => (i.op === 'call' ? i.call.callee : i.op));
+  assert.deepEqual(ops, ['branch', 'iommu_device_claim_dma_owner', 'jump', 'dev_warn', 'branch', 'jump', 'return', 'return']);
+  const ifdef = setup.program[0];
+  assert.ok(ifdef.op === 'branch' && ifdef.cond.kind === 'unknown');
+  assert.equal(ifdef.target, 3, 'the #else side');
+  const skipElse = setup.program[2];
+  assert.ok(skipElse.op === 'jump');
+  assert.equal(skipElse.target, 4);
+});

@@ -7,7 +7,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { CallFact, CFacts, CView, DmaApiUse, FunctionFact, IdentifierFact, ImageSpan, MmioUse } from '../types';
 import { blankAnnotations } from './annotations';
 import { endLine, LineInfo, spanOf, startLine } from './lines';
-import { declaredName, isStatementType, namedChildren, ProgramBuilder } from './program';
+import { declaredName, isStatementType, namedChildren, ProgramBuilder, withoutNodes } from './program';
 import { parseWithTimeout } from './runtime';
 import {
   busTypeFact, driverFact, isDriverStruct, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
@@ -133,8 +133,7 @@ class TopLevel {
           return;
         }
         this.flush();
-        for (const child of namedChildren(node)) {
-          if (child === node.childForFieldName('condition') || child === node.childForFieldName('name')) continue;
+        for (const child of withoutNodes(namedChildren(node), node.childForFieldName('condition'), node.childForFieldName('name'))) {
           this.item(child);
         }
         this.flush();

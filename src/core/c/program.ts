@@ -187,7 +187,7 @@ export class ProgramBuilder {
         return;
       case 'case_statement':
         // Only reached outside a visible switch (hunk starting inside one): run the case's statements.
-        this.statementList(namedChildren(node).filter((child) => child !== node.childForFieldName('value')));
+        this.statementList(withoutNodes(namedChildren(node), node.childForFieldName('value')));
         return;
       case 'break_statement':
       case 'continue_statement':
@@ -360,7 +360,7 @@ export class ProgramBuilder {
   private preprocessorConditional(node: Node): void {
     const condition = node.childForFieldName('condition') ?? node.childForFieldName('name');
     const alternative = node.childForFieldName('alternative');
-    const body = namedChildren(node).filter((child) => child !== condition && child !== alternative);
+    const body = withoutNodes(namedChildren(node), condition, alternative);
     const skip = this.program.length;
     const text = `${node.type === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(condition.text) : ''}`;
     this.program.push({ op: 'branch', cond: { kind: 'unknown', text }, target: -1, span: spanOf(node) });
@@ -787,6 +787,12 @@ export function namedChildren(node: Node): Node[] {
 function firstNamedNonComment(node: Node): Node | null {
   for (const child of node.namedChildren) if (child && child.type !== 'comment') return child;
   return null;
+}
+
+/** `nodes` minus the given ones (Node objects are fresh per access: compare ids, not references). */
+export function withoutNodes(nodes: Node[], ...excluded: (Node | null)[]): Node[] {
+  const ids = new Set(excluded.filter((node): node is Node => node !== null).map((node) => node.id));
+  return ids.size === 0 ? nodes : nodes.filter((node) => !ids.has(node.id));
 }
 
 export function calleeName(call: Node): string {
