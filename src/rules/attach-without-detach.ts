@@ -47,7 +47,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     if (reported.has(key)) continue;
     reported.add(key);
     let unseen: string | undefined;
-    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe);
+    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else {
       unseen = unseenRemove(ctx, driver);
       const helpers = unseenLocalHelpers(ctx, cbs.functions, driverPrefix(driver));
@@ -80,7 +80,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
       span: attach.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),
-      unseen: unseenErrorPath(ctx, attach),
+      unseen: unseenErrorPath(ctx, attach, undefined, s),
       key: keyOf('OWN013', fn.name, attach.callee, 'error-exit'),
     });
     return;

@@ -53,7 +53,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     reported.add(key);
     const devm = inProbe ? undefined : isDevmDetach(ctx, driver);
     let unseen: string | undefined;
-    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe);
+    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else if (!devm) {
       unseen = unseenRemove(ctx, driver);
       const helpers = unseenLocalHelpers(ctx, cbs.functions, driverPrefix(driver));
@@ -85,7 +85,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
       span: attach.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),
-      unseen: unseenErrorPath(ctx, attach),
+      unseen: unseenErrorPath(ctx, attach, undefined, s),
       key: keyOf('OWN019', fn.name, attach.callee, 'error-exit'),
     });
     return;

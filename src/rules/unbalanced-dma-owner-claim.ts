@@ -58,7 +58,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
         reported.add(key);
         const probe = cbs.byField.probe;
         const unseen = failsInProbe(s)
-          ? unseenErrorPath(ctx, claim, probe)
+          ? unseenErrorPath(ctx, claim, probe, s)
           : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, cbs.functions);
         ctx.report({
           messageId: failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
@@ -119,7 +119,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
       span: claim.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),
-      unseen: unseenErrorPath(ctx, claim),
+      unseen: unseenErrorPath(ctx, claim, undefined, s),
       key: keyOf('OWN005', fn.name, claim.callee, 'error-exit'),
     });
     return;

@@ -481,9 +481,30 @@ export function unseenAfter(ctx: RuleContext, fn: FunctionFact | undefined, line
   return `part of ${fn.name || 'the function'}() is not in the patch`;
 }
 
-/** What a rule could not see of a probe-failure path that starts at `call` (its function after it, and the probe). */
-export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: FunctionFact): string | undefined {
+/**
+ * What a rule could not see of a probe-failure path that starts at `call`. With the failing scenario, the path is
+ * judged by what it actually ran: every line from the call to the failing return visible, and any goto target
+ * seen. Without it, the rest of the call's function (and of the probe) must be visible.
+ */
+export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: FunctionFact, scenario?: ScenarioResult): string | undefined {
+  if (ctx.complete) return undefined;
   const own = call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
+  const at = scenario ? /\bat line (\d+)/.exec(scenario.name) : null;
+  if (own && at) {
+    const ret = Number(at[1]);
+    const label = scenario ? /\(goto (\w+)\)/.exec(scenario.name)?.[1] : undefined;
+    const inOwn = ret >= own.span.line && ret <= own.span.endLine && ret >= call.span.line;
+    if (inOwn) {
+      let hidden = false;
+      for (let l = call.span.line; l <= ret && !hidden; l++) if (!isVisibleLine(ctx.facts, l)) hidden = true;
+      if (label) {
+        // The C layer stands in an unseen goto target by a label wrapped in gaps.
+        const i = own.labels[label];
+        if (i === undefined || own.program[i - 1]?.op === 'gap' || own.program[i + 1]?.op === 'gap') hidden = true;
+      }
+      return hidden ? `part of ${own.name || 'the function'}() on that path is not in the patch` : undefined;
+    }
+  }
   const first = unseenAfter(ctx, own, call.span.line);
   if (first) return first;
   if (probe && probe !== own) return unseenAfter(ctx, probe, probe.span.line);
