@@ -379,3 +379,14 @@ test('6.15+: dma_configure with no driver bound skips the ownership step; 6.14 s
     assert.equal(k.state.groups.get('grp0')?.ownerCnt, cnt, target);
   }
 });
+
+test('while bound: a hot-added DMA-API device can join a kernel-mode group but not one on a private domain', () => {
+  const plain = fn('fake_probe', new Prog().ret(int(0)));
+  const a = okScenario(simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([plain]), topology: 'singleton' }));
+  assert.equal(a.trace.find((s) => s.step.includes('hot-added'))?.result, '0');
+  const attach = fn('fake_probe', new Prog().call('iommu_paging_domain_alloc', ['dev'], 'priv->domain').ifGoto(isErr('priv->domain'), 'err')
+    .call('iommu_attach_device', ['priv->domain', 'dev'], 'ret').ret(varOf('ret')).label('err').ret(int(-12)));
+  const b = okScenario(simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([attach]), topology: 'singleton' }));
+  assert.equal(b.trace.find((s) => s.step.includes('hot-added'))?.result, '-EBUSY');
+  assert.ok(kinds(b).includes('left-private-domain'), 'no .remove detaches it');
+});

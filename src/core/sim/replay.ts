@@ -36,7 +36,7 @@ import {
   iommu_device_unuse_default_domain, iommu_device_use_default_domain, iommu_domain_alloc, iommu_domain_free,
   iommu_get_domain_for_dev, iommu_group_claim_dma_owner, iommu_group_dma_owner_claimed, iommu_group_dma_owner_unclaimed,
   iommu_group_get, iommu_group_put, iommu_group_release_dma_owner, iommu_group_set_dma_owner, iommu_paging_domain_alloc,
-  iommu_sva_bind_device, iommu_sva_unbind_device, newDomain,
+  iommu_sva_bind_device, iommu_sva_unbind_device, newDomain, addDevice, iommu_probe_device,
   type ApiOutcome, type Kernel, type SimValue,
 } from './model';
 import { flagHonoured, getProfile, lookupApi } from './profiles';
@@ -831,6 +831,13 @@ function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup):
   setPhase(p, 'user');
   p.t.note(p.k, `while bound: user space tries ${name}(${setup.group}, vfio) (trial, state unchanged)${out.note ? ` — ${out.note}` : ''}`,
     valueText(out.value), setup.group);
+  // Second actor: a device hot-added to the group binds a DMA-API driver (spec §2.2, first column).
+  const hot: Kernel = { ...p.k, state: cloneState(p.k.state) };
+  addDevice(hot.state, 'hot0', 'pci', null);
+  iommu_probe_device(hot, 'hot0', setup.group);
+  const bind = iommu_device_use_default_domain(hot, 'hot0');
+  p.t.note(p.k, `while bound: a device hot-added to ${setup.group} binds a DMA-API driver → iommu_device_use_default_domain(hot0) (trial, state unchanged)${bind.note ? ` — ${bind.note}` : ''}`,
+    valueText(bind.value), setup.group);
   setPhase(p, prev);
 }
 
