@@ -9,7 +9,7 @@
  * The `ERROR:...` + `#N: FILE: path:N:` pair is the shape editors' checkpatch problem matchers already parse.
  */
 import type { AnalysisResult, Finding } from '../core/types';
-import { SEVERITY_LABEL, countBySeverity, plural, stepText } from './common';
+import { SEVERITY_LABEL, countBySeverity, stepText } from './common';
 
 export interface TextOptions {
   /** Include the simulated trace under each finding (default true). */
@@ -47,10 +47,8 @@ export function formatFindingText(finding: Finding, options: TextOptions = {}): 
 export function formatTotalLine(result: Pick<AnalysisResult, 'findings' | 'stats'>): string {
   const c = countBySeverity(result.findings);
   const s = result.stats;
-  return (
-    `total: ${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info, ` +
-    `${plural(s.reviewed, 'input')} reviewed (${s.skipped} skipped, ${s.failed} failed)`
-  );
+  // Fixed plurals, as checkpatch prints them ("total: 1 errors, ..."): scripts match this line with one pattern.
+  return `total: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${s.reviewed} inputs reviewed (${s.skipped} skipped, ${s.failed} failed)`;
 }
 
 /** The whole standard-output text for a result (problems go to standard error: see formatProblem). */

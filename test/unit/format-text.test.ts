@@ -49,12 +49,12 @@ test('blocks are separated by a blank line and the text ends with the total line
   const blocks = text.split('\n\n');
   assert.equal(blocks.length, 4);
   assert.equal(text.endsWith('\n'), true);
-  assert.equal(blocks[3], 'total: 1 error, 1 warning, 1 info, 2 inputs reviewed (1 skipped, 1 failed)\n');
+  assert.equal(blocks[3], 'total: 1 errors, 1 warnings, 1 info, 2 inputs reviewed (1 skipped, 1 failed)\n');
 });
 
-test('the total line counts by severity and pluralises', () => {
-  assert.equal(formatTotalLine(EMPTY_RESULT), 'total: 0 errors, 0 warnings, 0 info, 1 input reviewed (0 skipped, 0 failed)');
-  assert.equal(formatText(EMPTY_RESULT), 'total: 0 errors, 0 warnings, 0 info, 1 input reviewed (0 skipped, 0 failed)\n');
+test('the total line counts by severity, with the fixed plurals of the contract (as checkpatch)', () => {
+  assert.equal(formatTotalLine(EMPTY_RESULT), 'total: 0 errors, 0 warnings, 0 info, 1 inputs reviewed (0 skipped, 0 failed)');
+  assert.equal(formatText(EMPTY_RESULT), 'total: 0 errors, 0 warnings, 0 info, 1 inputs reviewed (0 skipped, 0 failed)\n');
   const two = sampleResult([ERROR_FINDING, ERROR_FINDING]);
   assert.match(formatTotalLine(two), /^total: 2 errors, 0 warnings, 0 info, /);
 });
