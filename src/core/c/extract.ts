@@ -16,7 +16,7 @@ import {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Without one of these tokens nothing in the file concerns DMA ownership. */
-const INTEREST = /iommu|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|iomap|reset_function|set_master|IOMMU/;
+const INTEREST = /iommu|IOMMU|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|iomap|reset_function|set_master|request_region/;
 
 const DMA_API = /^(?:dma_map_\w+|dma_unmap_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_\w+|dmam_pool_\w+|dma_set_mask\w*|dma_set_coherent_mask|pci_set_master|dma_alloc_noncoherent)$/;
 const MMIO = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap\w*|pcim_iomap\w*|pci_ioremap\w*|of_iomap|pci_reset_function\w*|__pci_reset_function_locked|pci_request_regions|pcim_request_regions|pci_request_region)$/;
