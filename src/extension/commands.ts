@@ -5,6 +5,7 @@ import { KERNEL_TARGETS, type DriverVerdict, type Finding, type KernelTarget } f
 import { findRule } from '../rules/index';
 import { COPY_SUGGESTION, SHOW_DOCUMENTATION, SHOW_FINDING_TRACE } from './code-actions';
 import { SHOW_DRIVER_TRACE } from './code-lens';
+import type { GitDocuments } from './git-documents';
 import { formatPatchArgs, repositoryRoot, runGit, stagedDiffArgs, validateRange } from './git';
 import { guardCommand, type Log } from './log';
 import { resultSummary } from './presentation';
@@ -29,11 +30,11 @@ export interface AnalyzeSummary {
 /** Files that are not text are reviewed as bytes (the core reports them) instead of being opened in an editor. */
 const BINARY_PROBE_BYTES = 8192;
 
-export function registerCommands(context: vscode.ExtensionContext, controller: ReviewController, traces: TraceView, log: Log): void {
+export function registerCommands(context: vscode.ExtensionContext, controller: ReviewController, traces: TraceView, gitDocuments: GitDocuments, log: Log): void {
   const register = (id: string, what: string, fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, guardCommand(log, what, fn as (...args: unknown[]) => unknown)));
 
-  register(ANALYZE_PATCH, 'Analyze Patch', (arg?: unknown) => analyzePatch(controller, log, arg));
+  register(ANALYZE_PATCH, 'Analyze Patch', (arg?: unknown) => analyzePatch(controller, gitDocuments, log, arg));
   register(SHOW_FINDING_TRACE, 'Show Simulation Trace', (finding?: Finding, target?: string) => showTrace(controller, traces, finding, target));
   register(SHOW_DRIVER_TRACE, 'Show Driver Trace', (verdict?: DriverVerdict, target?: string) =>
     verdict ? traces.showDriver(verdict, target ?? controller.settingsFor().target) : undefined,
@@ -59,8 +60,21 @@ function summarize(review: DocumentReview | undefined, uri: vscode.Uri): Analyze
   return { uri: uri.toString(), summary: resultSummary(review.result), findings: review.result.findings.length, problems: review.result.problems.length };
 }
 
-async function analyzePatch(controller: ReviewController, log: Log, arg: unknown): Promise<AnalyzeSummary | undefined> {
+/** Arguments for keybindings and scripts: `{ "staged": true }` or `{ "range": "v6.8..HEAD" }`. */
+interface GitRequest {
+  staged?: boolean;
+  range?: string;
+}
+
+async function analyzePatch(controller: ReviewController, gitDocuments: GitDocuments, log: Log, arg: unknown): Promise<AnalyzeSummary | undefined> {
   if (arg instanceof vscode.Uri) return finish(await analyzeUri(controller, arg), arg);
+  if (arg && typeof arg === 'object') {
+    const request = arg as GitRequest;
+    if (request.staged || typeof request.range === 'string') {
+      const outcome = await fromGit(controller, gitDocuments, log, request.staged ? 'staged' : 'range', request.range);
+      return outcome ? finish(outcome.review, outcome.uri) : undefined;
+    }
+  }
   const editor = vscode.window.activeTextEditor;
   if (editor && controller.isReviewable(editor.document)) return finish(await controller.reviewDocument(editor.document), editor.document.uri);
 
@@ -69,8 +83,8 @@ async function analyzePatch(controller: ReviewController, log: Log, arg: unknown
   if (vscode.workspace.isTrusted) {
     // Running git reads the repository's configuration: offered in trusted workspaces only.
     choices.push(
-      { label: '$(git-commit) Staged changes', description: 'git diff --cached', run: () => fromGit(controller, log, 'staged') },
-      { label: '$(git-compare) Commit range…', description: 'git format-patch --stdout <range>', run: () => fromGit(controller, log, 'range') },
+      { label: '$(git-commit) Staged changes', description: 'git diff --cached', run: () => fromGit(controller, gitDocuments, log, 'staged') },
+      { label: '$(git-compare) Commit range…', description: 'git format-patch --stdout <range>', run: () => fromGit(controller, gitDocuments, log, 'range') },
     );
   }
   const choice = await vscode.window.showQuickPick(choices, { title: 'IOMMU: Analyze Patch', placeHolder: 'What should be reviewed?' });
@@ -123,7 +137,8 @@ async function pickFile(controller: ReviewController) {
   return { uri: picked[0], review: await analyzeUri(controller, picked[0]) };
 }
 
-async function fromGit(controller: ReviewController, log: Log, what: 'staged' | 'range') {
+async function fromGit(controller: ReviewController, gitDocuments: GitDocuments, log: Log, what: 'staged' | 'range', givenRange?: string) {
+  if (!vscode.workspace.isTrusted) throw new Error('reviewing git changes needs a trusted workspace (git reads the repository configuration)');
   const folder = vscode.window.activeTextEditor ? vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri) : undefined;
   const dir = (folder ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath;
   const root = dir ? await repositoryRoot(dir) : undefined;
@@ -132,6 +147,7 @@ async function fromGit(controller: ReviewController, log: Log, what: 'staged' | 
     return undefined;
   }
   let text: string;
+  let name = 'staged-changes.diff'; // the extension picks the language: .diff → diff, .patch → patch-mail
   if (what === 'staged') {
     text = await runGit(root, stagedDiffArgs());
     if (!text.trim()) {
@@ -139,22 +155,28 @@ async function fromGit(controller: ReviewController, log: Log, what: 'staged' | 
       return undefined;
     }
   } else {
-    const input = await vscode.window.showInputBox({
-      title: 'IOMMU: Analyze commit range',
-      prompt: 'Revision range for git format-patch',
-      placeHolder: 'HEAD~3..HEAD',
-      validateInput: (v) => (validateRange(v) ? undefined : 'A revision range such as v6.8..HEAD (no spaces, not starting with "-")'),
-    });
+    const input =
+      givenRange ??
+      (await vscode.window.showInputBox({
+        title: 'IOMMU: Analyze commit range',
+        prompt: 'Revision range for git format-patch',
+        placeHolder: 'HEAD~3..HEAD',
+        validateInput: (v) => (validateRange(v) ? undefined : 'A revision range such as v6.8..HEAD (no spaces, not starting with "-")'),
+      }));
     const range = input && validateRange(input);
-    if (!range) return undefined;
+    if (!range) {
+      if (givenRange !== undefined) throw new Error(`"${givenRange}" is not a revision range`);
+      return undefined;
+    }
     text = await runGit(root, formatPatchArgs(range));
+    name = `${range}.patch`;
     if (!text.trim()) {
       void vscode.window.showInformationMessage(`iommu-review: ${range} has no commits.`);
       return undefined;
     }
   }
   log.info(`reviewing ${what === 'staged' ? 'staged changes' : 'a commit range'} of ${root}`);
-  const doc = await vscode.workspace.openTextDocument({ content: text, language: what === 'staged' ? 'diff' : 'patch-mail' });
+  const doc = await gitDocuments.open(name, text);
   await vscode.window.showTextDocument(doc, { preview: false });
   return { uri: doc.uri, review: await controller.reviewDocument(doc) };
 }

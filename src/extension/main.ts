@@ -7,6 +7,7 @@ import { AnalysisEngine } from './analysis-engine';
 import { DriverCodeLensProvider } from './code-lens';
 import { ReviewCodeActionProvider } from './code-actions';
 import { registerCommands } from './commands';
+import { GitDocuments } from './git-documents';
 import { ApiHoverProvider } from './hover';
 import { describeError, guard, Log } from './log';
 import { ReviewController, type DocumentReview } from './review-controller';
@@ -54,18 +55,20 @@ function wire(context: vscode.ExtensionContext, log: Log): IommuReviewApi {
   context.subscriptions.push({ dispose: () => engine.dispose() });
   const controller = new ReviewController(engine, log);
   const traces = new TraceView(log);
+  const gitDocuments = new GitDocuments();
   const lenses = new DriverCodeLensProvider(controller, log);
   const statusBar = new ReviewStatusBar(controller);
   context.subscriptions.push(
     controller,
     traces,
+    gitDocuments,
     lenses,
     statusBar,
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new ReviewCodeActionProvider(controller, log), ReviewCodeActionProvider.metadata),
     vscode.languages.registerHoverProvider(SELECTOR, new ApiHoverProvider(controller, log)),
   );
-  registerCommands(context, controller, traces, log);
+  registerCommands(context, controller, traces, gitDocuments, log);
 
   const on = <T>(what: string, fn: (e: T) => void) => guard(log, what, undefined, fn);
   context.subscriptions.push(

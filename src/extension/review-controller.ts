@@ -8,6 +8,7 @@ import type { AnalysisResult, Finding } from '../core/types';
 import * as fs from 'fs';
 import { AnalysisEngine, Cancellation, isDiskInput, LARGE_INPUT_CHARS, type EngineInput } from './analysis-engine';
 import { findingToDiagnostic, lineSourceOf, lineSourceOfText, problemToDiagnostic, type LineSource } from './diagnostics';
+import { GIT_SCHEME } from './git-documents';
 import { inputPathFor, looksLikeKernelTree, makeTreeReader, resolveInsideTree } from './kernel-tree';
 import { describeError, type Log } from './log';
 import { resultSummary } from './presentation';
@@ -15,6 +16,8 @@ import { reviewKind } from './reviewable';
 import { parseSettings, type AnalyzeTrigger, type ReviewSettings } from './settings';
 
 const CHANGE_DEBOUNCE_MS = 300;
+/** Files, unsaved buffers and git output; not other extensions' virtual documents (git's HEAD views, our traces). */
+const REVIEWED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', GIT_SCHEME]);
 
 export type ReviewTrigger = AnalyzeTrigger;
 
@@ -66,7 +69,7 @@ export class ReviewController implements vscode.Disposable {
   }
 
   isReviewable(doc: vscode.TextDocument): boolean {
-    return (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled' || doc.uri.scheme === 'vscode-remote') && reviewKind(doc.languageId, doc.fileName) !== undefined;
+    return REVIEWED_SCHEMES.has(doc.uri.scheme) && reviewKind(doc.languageId, doc.fileName) !== undefined;
   }
 
   /** Schedules a review if the trigger is enabled for the document; change events are debounced. */
