@@ -4,7 +4,7 @@
  */
 import type { BusKind } from '../types';
 import {
-  ERRNO, errnoText, iommu_device_unuse_default_domain, iommu_device_use_default_domain, type ApiOutcome, type Kernel,
+  ERRNO, assertNever, errnoText, iommu_device_unuse_default_domain, iommu_device_use_default_domain, type ApiOutcome, type Kernel,
 } from './model';
 import type { At, Tracer } from './trace';
 
@@ -20,6 +20,7 @@ export function hookStyle(k: Kernel, bus: BusKind): HookStyle {
     case 'cdx': return 'cdx-swallow';
     // host1x_dma_configure only did OF setup; VFIO/mdev devices have no ownership hooks.
     case 'host1x': case 'vfio': return 'none';
+    default: return assertNever(bus);
   }
 }
 

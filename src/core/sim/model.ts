@@ -130,6 +130,11 @@ export interface ApiOutcome {
   note?: string;
 }
 
+/** Exhaustiveness guard for switches over discriminated unions. */
+export function assertNever(x: never): never {
+  throw new Error(`unexpected variant ${JSON.stringify(x)}`);
+}
+
 export const VOID: SimValue = { kind: 'void' };
 export const int = (value: number): SimValue => ({ kind: 'int', value });
 const ok = (note?: string): ApiOutcome => ({ value: int(0), note });
@@ -146,7 +151,9 @@ export function valueText(v: SimValue): string {
         case 'valid': return v.ptr.ref.kind === 'opaque' ? 'ptr' : `&${v.ptr.ref.id}`;
         case 'null': return 'NULL';
         case 'err': return `ERR_PTR(${errnoText(v.ptr.errno)})`;
+        default: return assertNever(v.ptr);
       }
+    default: return assertNever(v);
   }
 }
 
@@ -156,6 +163,7 @@ export function isFailureValue(v: SimValue): boolean {
     case 'int': return v.value < 0;
     case 'ptr': return v.ptr.kind !== 'valid';
     case 'bool': case 'void': return false;
+    default: return assertNever(v);
   }
 }
 

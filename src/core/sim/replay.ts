@@ -29,7 +29,7 @@
 import type { ArgFact, BusKind, CFacts, Cond, FunctionFact, Instr, ScenarioResult, Subject, TopologyKind, Violation, ValueExpr } from '../types';
 import type { DriverSimInput, FunctionSimInput } from './index';
 import {
-  ERRNO, cloneState, emptyState, errnoText, groupOf, isFailureValue, parseErrno, seriesOwnerType, valueText,
+  ERRNO, assertNever, cloneState, emptyState, errnoText, groupOf, isFailureValue, parseErrno, seriesOwnerType, valueText,
   iommu_attach_device, iommu_attach_device_pasid, iommu_attach_device_shared, iommu_attach_group, iommu_detach_device,
   iommu_detach_device_pasid, iommu_detach_device_shared, iommu_detach_group, iommu_device_claim_dma_owner,
   iommu_device_release_dma_owner, iommu_device_release_dma_owner_typed, iommu_device_set_dma_owner,
@@ -399,6 +399,7 @@ function evalCond(p: Path, ctx: RunContext, c: Cond): boolean | undefined {
           case 'bool': return val.value;
           case 'ptr': return val.ptr.kind !== 'null';
           case 'void': return undefined;
+          default: return assertNever(val);
         }
       }
       if (c.kind === 'isErr') return val.kind === 'ptr' ? val.ptr.kind === 'err' : undefined;
@@ -506,6 +507,7 @@ function evalValue(p: Path, ctx: RunContext, v: ValueExpr): EnvVal {
       return known({ kind: 'ptr', ptr: { kind: 'err', errno: -ERRNO.EIO } });
     }
     case 'unknown': return unknown('unknown', v.text);
+    default: return assertNever(v);
   }
 }
 
@@ -595,6 +597,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResul
       case 'call':
         executeCall(p, ctx, instr, work);
         break;
+      default: assertNever(instr);
     }
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { BusKind, TopologyKind } from '../types';
 import {
-  addDevice, addGroup, emptyState, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_probe_device, type Kernel, type KernelState,
+  assertNever, addDevice, addGroup, emptyState, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_probe_device, type Kernel, type KernelState,
 } from './model';
 
 export const DRIVER_DEVICE = 'dev0';
@@ -50,6 +50,7 @@ export function buildTopology(k: Kernel, kind: TopologyKind, bus: BusKind): Topo
       iommu_probe_device(k, DRIVER_DEVICE, GROUP);
       return { device: DRIVER_DEVICE, group: GROUP, hotAdded: true };
     }
+    default: return assertNever(kind);
   }
 }
 
