@@ -153,3 +153,49 @@ test('a full bind/unbind cycle of a balanced driver leaves the group as it found
     }
   }), { ...RUNS, numRuns: 200 });
 });
+
+test('random programs never throw and stay bounded', () => {
+  const callees = ['iommu_device_claim_dma_owner', 'iommu_device_release_dma_owner', 'iommu_attach_device', 'iommu_detach_device',
+    'iommu_paging_domain_alloc', 'iommu_domain_free', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid', 'iommu_sva_bind_device',
+    'iommu_sva_unbind_device', 'iommu_group_get', 'iommu_group_claim_dma_owner', 'iommu_group_release_dma_owner', 'helper', 'devm_add_action_or_reset', 'hw_init'];
+  const vars = ['ret', 'priv->domain', 'group', 'handle', 'x'];
+  const instr = fc.oneof(
+    fc.record({ kind: fc.constant('call' as const), callee: fc.constantFrom(...callees), args: fc.array(fc.constantFrom('dev', 'priv->domain', 'group', 'handle', 'NULL', '1', 'helper', 'priv'), { maxLength: 4 }), assign: fc.option(fc.constantFrom(...vars), { nil: undefined }) }),
+    fc.record({ kind: fc.constant('branch' as const), v: fc.constantFrom(...vars), shape: fc.constantFrom('truthy', 'isErr', 'not', 'cmp', 'unknown'), target: fc.integer({ min: -2, max: 30 }) }),
+    fc.record({ kind: fc.constant('jump' as const), target: fc.integer({ min: -2, max: 30 }) }),
+    fc.record({ kind: fc.constant('ret' as const), v: fc.option(fc.constantFrom(...vars), { nil: undefined }) }),
+    fc.record({ kind: fc.constant('label' as const) }),
+    fc.record({ kind: fc.constant('gap' as const) }),
+  );
+  fc.assert(fc.property(fc.array(instr, { maxLength: 30 }), fc.array(instr, { maxLength: 8 }), fc.constantFrom(...MERGED, 'series-v2' as const),
+    fc.constantFrom<TopologyKind>('singleton', 'shared-dma-api', 'user-owned', 'no-iommu'), (body, helperBody, target, topology) => {
+      const build = (items: typeof body) => {
+        const prog = items.map((it, i) => {
+          const sp = { line: 10 + i, column: 1, endLine: 10 + i, endColumn: 5 };
+          switch (it.kind) {
+            case 'call': return { op: 'call' as const, ...(it.assign ? { assignTo: it.assign } : {}), call: { callee: it.callee, args: it.args.map((text) => ({ text, span: sp })), span: sp, calleeSpan: sp, resultUse: 'ignored' as const, added: true, inErrorRegion: false } };
+            case 'branch': {
+              const subject = { kind: 'var' as const, name: it.v };
+              const cond = it.shape === 'truthy' ? { kind: 'truthy' as const, subject } : it.shape === 'isErr' ? { kind: 'isErr' as const, subject }
+                : it.shape === 'not' ? { kind: 'not' as const, cond: { kind: 'truthy' as const, subject } } : it.shape === 'cmp' ? { kind: 'cmp' as const, subject, op: '<' as const, rhs: 0 }
+                  : { kind: 'unknown' as const, text: '?' };
+              return { op: 'branch' as const, cond, target: it.target, span: sp };
+            }
+            case 'jump': return { op: 'jump' as const, target: it.target, span: sp };
+            case 'ret': return { op: 'return' as const, value: it.v ? { kind: 'var' as const, name: it.v } : null, span: sp };
+            case 'label': return { op: 'label' as const, name: `l${i}`, span: sp };
+            case 'gap': return { op: 'gap' as const, span: sp };
+          }
+        });
+        const p = new Prog();
+        const f = fn('x', p);
+        f.program = prog;
+        return f;
+      };
+      const probe = { ...build(body), name: 'r_probe' };
+      const helper = { ...build(helperBody), name: 'helper', params: [{ name: 'data', type: 'void *' }] };
+      const list = simulateDriver({ target, topology, facts: facts([probe, helper]), driver: driver({ probe: 'r_probe', remove: 'helper' }) });
+      assert.ok(list.length >= 1 && list.length <= 130);
+      for (const s of list) assert.ok(s.trace.length >= 1);
+    }), { seed: 7, numRuns: 300 });
+});
