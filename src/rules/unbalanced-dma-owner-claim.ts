@@ -69,7 +69,8 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
           unseen,
           key,
         });
-      } else if (isReleaseViolation(v)) {
+      } else if (isReleaseViolation(v) && claims.length > 0) {
+        // Without any claim in view the claim may live in another file (a shared helper): nothing to judge.
         const release = callAtStep(ctx, violationStep(s, v), RELEASE_CALLS) ?? releases[0];
         if (!release) continue;
         const key = keyOf('OWN005', driver.name, release.callee, 'unpaired-release');
@@ -141,7 +142,7 @@ export const unbalancedDmaOwnerClaim = createRule({
         '{{driver}}: {{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
       leakOnErrorFn: '{{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
       releaseWithoutClaim:
-        '{{driver}}: {{release}}() in {{fn}}() releases DMA ownership that was not claimed on this path (the kernel WARNs, or drops another owner\'s count)',
+        '{{driver}}: {{release}}() in {{fn}}() releases DMA ownership that is not held at that point (already released, or never claimed on this path): the kernel WARNs, or drops another owner\'s claim',
     },
   },
   check(ctx) {
