@@ -337,3 +337,24 @@ test('#ifdef/#else inside a body: each side once, behind an unknown branch; case
   assert.ok(skipElse.op === 'jump');
   assert.equal(skipElse.target, 4);
 });
+
+test('a hunk starting on the tail of a multi-line call still yields that line\'s calls', () => {
+  const view = hunkView(70, [
+    '\t\t\t\t   iommu_group_id(group), widget_flags(w));',
+    '\tif (ret)',
+    '\t\tgoto out;',
+    '\tiommu_group_put(group);',
+  ], [73]);
+  const pseudo = extractFacts(view).functions[0];
+  assert.deepEqual(pseudo.calls.map((c) => [c.callee, c.span.line, c.span.column, c.inErrorRegion]), [
+    ['iommu_group_id', 70, 8, true],
+    ['widget_flags', 70, 31, true],
+    ['iommu_group_put', 73, 2, false],
+  ]);
+  assert.deepEqual(pseudo.calls[0].args, [{ text: 'group', span: { line: 70, column: 23, endLine: 70, endColumn: 28 } }]);
+  assert.deepEqual(pseudo.program.slice(0, 3).map((i) => (i.op === 'call' ? i.call.callee : i.op)), ['gap', 'iommu_group_id', 'widget_flags']);
+  // A first line that is a whole statement is parsed normally.
+  const normal = extractFacts(hunkView(70, ['\tret = iommu_group_id(group);'], [70])).functions[0];
+  assert.equal(normal.calls[0].inErrorRegion, false);
+  assert.equal(normal.calls[0].assignedTo, 'ret');
+});

@@ -213,7 +213,14 @@ class TopLevel {
     const builder = new ProgramBuilder(this.lines, undefined, firstLine - 1);
     const unseen = this.lines.unseenWithin(1, firstLine - 1);
     builder.pushGap(unseen ? unseen.from : firstLine, unseen ? unseen.to : firstLine);
-    for (const node of nodes) {
+    let start = 0;
+    const firstLineText = lineText(this.text, firstLine);
+    if (this.lines.isVisible(firstLine) && !this.lines.isVisible(firstLine - 1) && closesMoreThanOpens(firstLineText)) {
+      // The hunk starts inside a multi-line call: the parser misreads that line, so read its calls from the text.
+      while (start < nodes.length && endLine(nodes[start]) === firstLine) start++;
+      if (start > 0) builder.textualCalls(firstLineText, firstLine);
+    }
+    for (const node of nodes.slice(start)) {
       if (this.errorPieces.has(node)) builder.errorPieces([node]);
       else builder.statementList([node]);
     }
@@ -543,6 +550,28 @@ function contains(outer: { line: number; column: number; endLine: number; endCol
   if (inner.line === outer.line && inner.column < outer.column) return false;
   if (inner.line === outer.endLine && inner.column >= outer.endColumn) return false;
   return true;
+}
+
+function lineText(text: string, line: number): string {
+  let start = 0;
+  for (let current = 1; current < line; current++) {
+    const next = text.indexOf('\n', start);
+    if (next < 0) return '';
+    start = next + 1;
+  }
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? text.length : end);
+}
+
+/** `\t\t\t     iommu_group_id(group), flags);` — the tail of a call that started on an unseen line. */
+function closesMoreThanOpens(line: string): boolean {
+  const code = line.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\/\*.*?\*\/|\/\/.*$/g, '');
+  let depth = 0;
+  for (const ch of code) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+  }
+  return depth < 0;
 }
 
 function lineStartOf(text: string, index: number): number {

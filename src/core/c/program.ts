@@ -19,6 +19,44 @@ const TRANSPARENT_MACROS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ON
 /** Pointer-error helpers, modelled as values and conditions rather than calls. */
 const ERROR_POINTER_MACROS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'ERR_PTR', 'ERR_CAST', 'PTR_ERR_OR_ZERO']);
 
+/** Keywords and operators that look like `name(` but are not calls. */
+const NOT_CALLS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined', 'alignof', '_Alignof']);
+
+/** Index of the ')' closing the '(' at `open` on the same line, or -1. */
+function matchingParenthesis(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Top-level comma-separated arguments between `open` and `close`, with their spans on `line`. */
+function splitArguments(text: string, open: number, close: number, line: number): { text: string; span: ImageSpan }[] {
+  const args: { text: string; span: ImageSpan }[] = [];
+  let depth = 0;
+  let start = open + 1;
+  const push = (end: number): void => {
+    const raw = text.slice(start, end);
+    const trimmed = raw.trim();
+    if (!trimmed) return;
+    const column = start + raw.indexOf(trimmed) + 1;
+    args.push({ text: trimmed, span: { line, column, endLine: line, endColumn: column + trimmed.length } });
+  };
+  for (let i = open + 1; i < close; i++) {
+    const ch = text[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 0) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(close);
+  return args;
+}
+
 /** Node types with no children worth visiting. */
 const LEAF_TYPES = new Set([
   'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'number_literal', 'string_literal',
@@ -110,6 +148,38 @@ export class ProgramBuilder {
       this.statement(node);
       this.touch(node);
     }
+  }
+
+  /**
+   * Calls read from the text of one line the parser cannot make sense of (the tail of a call whose start is not
+   * visible): `name(...)` with both parentheses on the line, innermost first, as evaluated.
+   */
+  textualCalls(text: string, line: number): void {
+    const found: { call: CallFact; close: number }[] = [];
+    for (const match of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+      const name = match[1];
+      if (NOT_CALLS.has(name)) continue;
+      const open = match.index + match[0].length - 1;
+      const close = matchingParenthesis(text, open);
+      if (close < 0) continue;
+      const call: CallFact = {
+        callee: name,
+        args: splitArguments(text, open, close, line),
+        span: { line, column: match.index + 1, endLine: line, endColumn: close + 2 },
+        calleeSpan: { line, column: match.index + 1, endLine: line, endColumn: match.index + name.length + 1 },
+        resultUse: 'other',
+        added: this.lines.isAdded(line),
+        inErrorRegion: true,
+      };
+      if (this.functionName !== undefined) call.inFunction = this.functionName;
+      found.push({ call, close });
+    }
+    found.sort((a, b) => a.close - b.close);
+    for (const { call } of found) {
+      this.calls.push(call);
+      this.program.push({ op: 'call', call });
+    }
+    if (line > this.lastLine) this.lastLine = line;
   }
 
   /** Pieces of an ERROR node, in order: their calls are marked inErrorRegion. */
