@@ -2,10 +2,10 @@
  * Decides when documents are reviewed, runs the reviews through the AnalysisEngine, keeps the latest result per
  * document and publishes diagnostics. Every review of a document cancels the one before it.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AnalysisResult, Finding } from '../core/types';
-import * as fs from 'fs';
 import { AnalysisEngine, Cancellation, isDiskInput, LARGE_INPUT_CHARS, type EngineInput } from './analysis-engine';
 import { findingToDiagnostic, lineSourceOf, lineSourceOfText, problemToDiagnostic, type LineSource } from './diagnostics';
 import { GIT_SCHEME } from './git-documents';
@@ -18,8 +18,6 @@ import { parseSettings, type AnalyzeTrigger, type ReviewSettings } from './setti
 const CHANGE_DEBOUNCE_MS = 300;
 /** Files, unsaved buffers and git output; not other extensions' virtual documents (git's HEAD views, our traces). */
 const REVIEWED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', GIT_SCHEME]);
-
-export type ReviewTrigger = AnalyzeTrigger;
 
 /** What a review produced for one document, kept for lenses, quick fixes and the trace view. */
 export interface DocumentReview {
@@ -48,6 +46,7 @@ export class ReviewController implements vscode.Disposable {
   private readonly runningEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeRunning = this.runningEmitter.event;
   private failureShown = false;
+  private warnedTreePath: string | undefined;
 
   constructor(private readonly engine: AnalysisEngine, private readonly log: Log) {}
 
@@ -73,7 +72,7 @@ export class ReviewController implements vscode.Disposable {
   }
 
   /** Schedules a review if the trigger is enabled for the document; change events are debounced. */
-  schedule(doc: vscode.TextDocument, trigger: ReviewTrigger): void {
+  schedule(doc: vscode.TextDocument, trigger: AnalyzeTrigger): void {
     if (!this.isReviewable(doc)) return;
     if (!this.settingsFor(doc.uri).analyzeOn.has(trigger)) return;
     void this.start(doc.uri, () => this.documentInput(doc), trigger === 'change' ? CHANGE_DEBOUNCE_MS : 0);
@@ -143,6 +142,8 @@ export class ReviewController implements vscode.Disposable {
       const base = folder?.uri.fsPath ?? process.cwd();
       const root = path.resolve(base, settings.treePath);
       if (looksLikeKernelTree(root)) return root;
+      if (this.warnedTreePath === root) return undefined; // once per value, not on every keystroke
+      this.warnedTreePath = root;
       this.log.warn(`iommu-review.treePath "${settings.treePath}" is not a kernel tree (no drivers/ and include/linux/): reviewing without full context`);
       return undefined;
     }
