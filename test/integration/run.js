@@ -83,7 +83,38 @@ function copyDir(from, to) {
   }
 }
 
+/**
+ * Where a desktop VS Code can be downloaded (not on this project's machines), VSCODE_DESKTOP=1 runs the same suite
+ * through @vscode/test-electron (`npm install --no-save @vscode/test-electron` first).
+ */
+async function runInDesktopVsCode() {
+  let runTests;
+  try { ({ runTests } = require('@vscode/test-electron')); } catch {
+    console.log('VSCODE_DESKTOP=1 needs @vscode/test-electron: npm install --no-save @vscode/test-electron');
+    process.exit(1);
+  }
+  ensureBuilt();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-it-'));
+  const workspace = path.join(tmp, 'workspace');
+  copyDir(path.join(__dirname, 'workspace'), workspace);
+  let code = 0;
+  try {
+    await runTests({
+      extensionDevelopmentPath: repo,
+      extensionTestsPath: suiteEntry,
+      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${path.join(tmp, 'user')}`],
+      extensionTestsEnv: { IOMMU_REVIEW_IT_WORKSPACE: workspace },
+    });
+  } catch (e) {
+    console.log(`desktop VS Code run failed: ${e.message}`);
+    code = 1;
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  process.exit(code);
+}
+
 async function main() {
+  if (process.env.VSCODE_DESKTOP) return runInDesktopVsCode();
   const codeServer = ensureCodeServer();
   requireSystemPackages(false);
   ensureBuilt();
