@@ -103,7 +103,6 @@ async function runInDesktopVsCode() {
       extensionDevelopmentPath: repo,
       extensionTestsPath: suiteEntry,
       launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', `--user-data-dir=${path.join(tmp, 'user')}`],
-      extensionTestsEnv: { IOMMU_REVIEW_IT_WORKSPACE: workspace },
     });
   } catch (e) {
     console.log(`desktop VS Code run failed: ${e.message}`);
@@ -147,7 +146,7 @@ async function main() {
     : ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
         '--disable-workspace-trust', '--disable-getting-started-override', '--disable-proxy', '--user-data-dir', userDir,
         '--extensions-dir', path.join(tmp, 'ext'), '--config', path.join(tmp, 'config.yaml'), '--ignore-last-opened'];
-  const env = { ...process.env, IOMMU_REVIEW_IT_WORKSPACE: workspace };
+  const env = { ...process.env };
   const server = serverMain
     ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true })
     : spawn(codeServer, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
