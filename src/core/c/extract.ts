@@ -7,7 +7,8 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { CallFact, CFacts, CView, DmaApiUse, FunctionFact, IdentifierFact, ImageSpan, MmioUse } from '../types';
 import { blankAnnotations } from './annotations';
 import { endLine, LineInfo, spanOf, startLine } from './lines';
-import { declaredName, isStatementType, namedChildren, ProgramBuilder, withoutNodes } from './program';
+import { ProgramBuilder } from './program';
+import { declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import {
   busTypeFact, driverFact, isDriverStruct, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,

@@ -6,78 +6,18 @@
 import type { Node } from 'web-tree-sitter';
 import type { CallFact, Cond, ImageSpan, Instr, Subject, ValueExpr } from '../types';
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
+import {
+  argumentNodes, calleeName, calleeNameNode, constantOf, declaredName, ERRNO, ERROR_POINTER_MACROS, firstNamedNonComment,
+  hasCall, isExpressionType, isLoopMacro, isLvalue, isStatementType, lastIdentifier, LEAF_TYPES, matchingParenthesis,
+  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, withoutNodes,
+} from './syntax';
 
 type ResultUse = CallFact['resultUse'];
-
-const ERRNO: Record<string, number> = {
-  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, ENOMEM: 12, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOSPC: 28,
-  EOPNOTSUPP: 95, ETIMEDOUT: 110, EPROBE_DEFER: 517,
-};
-
-/** Macros that only pass a value through: they are not calls the replay should see. */
-const TRANSPARENT_MACROS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
-/** Pointer-error helpers, modelled as values and conditions rather than calls. */
-const ERROR_POINTER_MACROS = new Set(['IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'ERR_PTR', 'ERR_CAST', 'PTR_ERR_OR_ZERO']);
-
-/** Keywords and operators that look like `name(` but are not calls. */
-const NOT_CALLS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined', 'alignof', '_Alignof']);
-
-/** Index of the ')' closing the '(' at `open` on the same line, or -1. */
-function matchingParenthesis(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-/** Top-level comma-separated arguments between `open` and `close`, with their spans on `line`. */
-function splitArguments(text: string, open: number, close: number, line: number): { text: string; span: ImageSpan }[] {
-  const args: { text: string; span: ImageSpan }[] = [];
-  let depth = 0;
-  let start = open + 1;
-  const push = (end: number): void => {
-    const raw = text.slice(start, end);
-    const trimmed = raw.trim();
-    if (!trimmed) return;
-    const column = start + raw.indexOf(trimmed) + 1;
-    args.push({ text: trimmed, span: { line, column, endLine: line, endColumn: column + trimmed.length } });
-  };
-  for (let i = open + 1; i < close; i++) {
-    const ch = text[i];
-    if (ch === '(' || ch === '[' || ch === '{') depth++;
-    else if (ch === ')' || ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 0) {
-      push(i);
-      start = i + 1;
-    }
-  }
-  push(close);
-  return args;
-}
-
-/** Node types with no children worth visiting. */
-const LEAF_TYPES = new Set([
-  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'number_literal', 'string_literal',
-  'char_literal', 'true', 'false', 'null', 'primitive_type', 'string_content', 'escape_sequence', 'system_lib_string',
-]);
 
 const COMPARISONS = new Set(['<', '<=', '==', '!=', '>', '>=']);
 const FLIPPED: Record<string, '<' | '<=' | '==' | '!=' | '>' | '>='> = {
   '<': '>', '<=': '>=', '==': '==', '!=': '!=', '>': '<', '>=': '<=',
 };
-
-const STATEMENT_TYPES = new Set([
-  'compound_statement', 'expression_statement', 'if_statement', 'switch_statement', 'case_statement', 'while_statement',
-  'do_statement', 'for_statement', 'return_statement', 'break_statement', 'continue_statement', 'goto_statement',
-  'labeled_statement', 'declaration', 'attributed_statement', 'preproc_if', 'preproc_ifdef', 'preproc_else',
-  'preproc_elif', 'preproc_elifdef', 'ERROR',
-]);
-
-export function isStatementType(type: string): boolean {
-  return STATEMENT_TYPES.has(type);
-}
 
 interface BreakFrame {
   breaks: number[];
@@ -845,140 +785,7 @@ export class ProgramBuilder {
   }
 }
 
-// ───────────── node helpers ─────────────
-
-/** Named children in one wasm round trip (namedChild(i) in a loop costs one per child). */
-export function namedChildren(node: Node): Node[] {
-  const children = node.namedChildren;
-  for (const child of children) if (child === null) return children.filter((c): c is Node => c !== null);
-  return children as Node[];
-}
-
-function firstNamedNonComment(node: Node): Node | null {
-  for (const child of node.namedChildren) if (child && child.type !== 'comment') return child;
-  return null;
-}
-
-/** `nodes` minus the given ones (Node objects are fresh per access: compare ids, not references). */
-export function withoutNodes(nodes: Node[], ...excluded: (Node | null)[]): Node[] {
-  const ids = new Set(excluded.filter((node): node is Node => node !== null).map((node) => node.id));
-  return ids.size === 0 ? nodes : nodes.filter((node) => !ids.has(node.id));
-}
-
-export function calleeName(call: Node): string {
-  const fn = call.childForFieldName('function');
-  return fn ? compact(fn.text) : '';
-}
-
-/** The identifier a diagnostic should point at: the name, or the field of `ops->name`. */
-function calleeNameNode(fn: Node | null): Node | null {
-  if (!fn) return null;
-  if (fn.type === 'field_expression') return fn.childForFieldName('field') ?? fn;
-  if (fn.type === 'parenthesized_expression') return calleeNameNode(firstNamedNonComment(fn));
-  return fn;
-}
-
-export function argumentNodes(call: Node): Node[] {
-  const list = call.childForFieldName('arguments');
-  return list ? namedChildren(list).filter((child) => child.type !== 'comment') : [];
-}
-
-function stripCondition(node: Node): Node {
-  let current = node;
-  for (;;) {
-    if (current.type === 'parenthesized_expression') {
-      const inner = firstNamedNonComment(current);
-      if (!inner) return current;
-      current = inner;
-      continue;
-    }
-    if (current.type === 'call_expression') {
-      const args = argumentNodes(current);
-      if (TRANSPARENT_MACROS.has(calleeName(current)) && args.length === 1) {
-        current = args[0];
-        continue;
-      }
-    }
-    return current;
-  }
-}
-
-function isLvalue(node: Node): boolean {
-  return node.type === 'identifier' || node.type === 'field_expression' || node.type === 'subscript_expression'
-    || (node.type === 'pointer_expression' && node.childForFieldName('operator')?.type === '*');
-}
-
-/** True when evaluating `node` calls a real function (not a condition macro such as IS_ERR or unlikely). */
-function hasCall(node: Node): boolean {
-  const calls = node.type === 'call_expression' ? [node] : [];
-  calls.push(...node.descendantsOfType('call_expression').filter((call): call is Node => call !== null));
-  return calls.some((call) => {
-    const callee = calleeName(call);
-    return !TRANSPARENT_MACROS.has(callee) && !ERROR_POINTER_MACROS.has(callee);
-  });
-}
-
-function isLoopMacro(statement: Node): boolean {
-  if (!/for_each|^for_/.test(statement.text)) return false;
-  const call = statement.namedChild(0);
-  if (!call || call.type !== 'call_expression') return false;
-  const last = statement.child(statement.childCount - 1);
-  const missingSemicolon = !last || last.type !== ';' || last.isMissing;
-  return missingSemicolon && /for_each|^for_/.test(calleeName(call));
-}
-
-const EXPRESSION_TYPES = new Set([
-  'call_expression', 'assignment_expression', 'binary_expression', 'unary_expression', 'update_expression',
-  'cast_expression', 'pointer_expression', 'field_expression', 'subscript_expression', 'conditional_expression',
-  'parenthesized_expression', 'comma_expression',
-]);
-
-function isExpressionType(type: string): boolean {
-  return EXPRESSION_TYPES.has(type);
-}
-
-/** Name declared by a declarator (`*foo`, `foo[4]`, `foo`), if any. */
-export function declaredName(declarator: Node | null): string | undefined {
-  let current = declarator;
-  while (current) {
-    if (current.type === 'identifier' || current.type === 'field_identifier') return current.text;
-    current = current.childForFieldName('declarator') ?? (current.type === 'parenthesized_declarator' ? current.namedChild(0) : null);
-  }
-  return undefined;
-}
-
-function lastIdentifier(node: Node): string | undefined {
-  if (node.type === 'identifier') return node.text;
-  const ids = node.descendantsOfType('identifier');
-  const last = ids[ids.length - 1];
-  return last ? last.text : undefined;
-}
-
-function constantOf(node: Node): number | string | undefined {
-  const inner = stripCondition(node);
-  if (inner.type === 'number_literal') return parseInteger(inner.text);
-  if (inner.type === 'null' || (inner.type === 'identifier' && inner.text === 'NULL')) return 0;
-  if (inner.type === 'true') return 1;
-  if (inner.type === 'false') return 0;
-  if (inner.type === 'unary_expression' && inner.childForFieldName('operator')?.type === '-') {
-    const argument = inner.childForFieldName('argument');
-    if (argument?.type === 'identifier' && ERRNO[argument.text] !== undefined) return -ERRNO[argument.text];
-    if (argument?.type === 'identifier' && /^E[A-Z0-9_]+$/.test(argument.text)) return `-${argument.text}`;
-    if (argument?.type === 'number_literal') {
-      const parsed = parseInteger(argument.text);
-      return parsed === undefined ? undefined : -parsed;
-    }
-  }
-  return undefined;
-}
-
-function parseInteger(text: string): number | undefined {
-  const cleaned = text.replace(/[uUlL]+$/, '');
-  if (/^0[xX][0-9a-fA-F]+$/.test(cleaned)) return parseInt(cleaned.slice(2), 16);
-  if (/^0[0-7]+$/.test(cleaned)) return parseInt(cleaned, 8);
-  if (/^[0-9]+$/.test(cleaned)) return parseInt(cleaned, 10);
-  return undefined;
-}
+// ───────────── condition and value helpers ─────────────
 
 function negate(cond: Cond): Cond {
   if (cond.kind === 'not') return cond.cond;

@@ -2,7 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { BusKind, BusTypeFact, DriverStructFact, FieldInit, ImageSpan } from '../types';
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
-import { namedChildren } from './program';
+import { namedChildren } from './syntax';
 
 const MANAGED_DMA_SPELLINGS = ['driver_managed_dma', 'suppress_auto_claim_dma_owner', 'no_kernel_api_dma'];
 
