@@ -1,0 +1,174 @@
+/**
+ * Argument resolution and dispatch of kernel API calls met in a program (heuristics: see replay.ts).
+ */
+import {
+  groupOf, newDomain, seriesOwnerType,
+  iommu_attach_device, iommu_attach_device_pasid, iommu_attach_device_shared, iommu_attach_group, iommu_detach_device,
+  iommu_detach_device_pasid, iommu_detach_device_shared, iommu_detach_group, iommu_device_claim_dma_owner,
+  iommu_device_release_dma_owner, iommu_device_release_dma_owner_typed, iommu_device_set_dma_owner,
+  iommu_device_unuse_default_domain, iommu_device_use_default_domain, iommu_domain_alloc, iommu_domain_free,
+  iommu_get_domain_for_dev, iommu_group_claim_dma_owner, iommu_group_dma_owner_claimed, iommu_group_dma_owner_unclaimed,
+  iommu_group_get, iommu_group_put, iommu_group_release_dma_owner, iommu_group_set_dma_owner, iommu_paging_domain_alloc,
+  iommu_sva_bind_device, iommu_sva_unbind_device,
+  type ApiOutcome, type Kernel,
+} from './model';
+import { lookupApi } from './profiles';
+import { isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
+
+// ───────────── argument resolution ─────────────
+export function deviceGroup(p: Path, ctx: RunContext): string | null {
+  return p.k.iommuApi ? (p.k.state.devices.get(ctx.device)?.group ?? null) : null;
+}
+
+function resolveGroup(p: Path, ctx: RunContext, text: string): string | null {
+  const v = lookupVar(p, ctx, text);
+  if (v?.kind === 'known' && v.value.kind === 'ptr') {
+    if (v.value.ptr.kind !== 'valid') return null;
+    if (v.value.ptr.ref.kind === 'group') return v.value.ptr.ref.id;
+  }
+  if (isNullText(normText(text))) return null;
+  return deviceGroup(p, ctx);
+}
+
+function domainFromVal(v: EnvVal | undefined): string | null | undefined {
+  if (v?.kind !== 'known' || v.value.kind !== 'ptr') return undefined;
+  if (v.value.ptr.kind !== 'valid') return null;
+  return v.value.ptr.ref.kind === 'domain' ? v.value.ptr.ref.id : undefined;
+}
+
+function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
+  let n = normText(text);
+  const v = lookupVar(p, ctx, n);
+  const direct = domainFromVal(v);
+  if (direct !== undefined) return direct;
+  if (v?.kind === 'unknown' && v.text) n = v.text; // a parameter bound to the caller's expression
+  if (isNullText(n)) return null;
+  if (/^iommu_get_domain_for_dev\(/.test(n)) {
+    const g = groupOf(p.k, ctx.device);
+    return g?.domain ?? null;
+  }
+  const byField = [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
+    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && domainFromVal(val))
+    .map(([, val]) => domainFromVal(val) as string);
+  if (new Set(byField).size === 1) return byField[0];
+  const live = [...p.k.state.domains.values()].filter((d) => d.origin === 'driver' && !d.freed && d.kind === 'paging');
+  if (live.length === 1) return live[0].id;
+  // A domain made elsewhere (e.g. handed in by VFIO/iommufd): a placeholder keyed by its text.
+  const placeholder = newDomain(p.k.state, 'paging', 'driver');
+  p.globals.set(n, known({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'domain', id: placeholder.id } } }));
+  return placeholder.id;
+}
+
+function resolveCookie(p: Path, ctx: RunContext, text: string): string | null {
+  const n = normText(text);
+  const v = lookupVar(p, ctx, n);
+  if (v?.kind === 'known' && ((v.value.kind === 'ptr' && v.value.ptr.kind === 'null') || (v.value.kind === 'int' && v.value.value === 0))) return null;
+  return isNullText(n) ? null : n;
+}
+
+function resolvePasid(p: Path, ctx: RunContext, text: string): string {
+  const n = normText(text);
+  if (/^\d+$/.test(n)) return String(Number(n));
+  if (/^0x[0-9a-f]+$/i.test(n)) return String(parseInt(n, 16));
+  if (n === 'IOMMU_NO_PASID') return '0';
+  const v = lookupVar(p, ctx, n);
+  if (v?.kind === 'known' && v.value.kind === 'int') return String(v.value.value);
+  const g = groupOf(p.k, ctx.device);
+  if (g && !g.pasids.has(n)) {
+    const same = [...g.pasids.keys()].filter((key) => !/^\d+$/.test(key) && lastComponent(key) === lastComponent(n));
+    if (same.length === 1) return same[0];
+  }
+  return n;
+}
+
+function resolveSva(p: Path, ctx: RunContext, text: string): string | null {
+  const v = lookupVar(p, ctx, text);
+  if (v?.kind === 'known' && v.value.kind === 'ptr') {
+    if (v.value.ptr.kind !== 'valid') return null;
+    if (v.value.ptr.ref.kind === 'sva') return v.value.ptr.ref.id;
+  }
+  const live = [...p.k.state.sva.values()].filter((h) => !h.unbound && h.device === ctx.device);
+  return live.length === 1 ? live[0].id : null;
+}
+
+// ───────────── API dispatch ─────────────
+interface ApiCall { out: ApiOutcome; group: string | null }
+type Handler = (p: Path, ctx: RunContext, a: string[], fail: boolean) => ApiCall;
+
+/** Allocation APIs fork on failure. */
+export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device']);
+/** Deterministic failures of these, called from driver code, are 'error-return' violations. */
+export const OWNERSHIP_APIS = new Set(['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_attach_device', 'iommu_attach_group',
+  'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared']);
+
+export const HANDLERS: Record<string, Handler> = {
+  iommu_device_use_default_domain: (p, c) => ({ out: iommu_device_use_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_device_use_dma_api: (p, c) => ({ out: iommu_device_use_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_device_unuse_default_domain: (p, c) => ({ out: iommu_device_unuse_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_device_unuse_dma_api: (p, c) => ({ out: iommu_device_unuse_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_group_claim_dma_owner: (p, c, a) => {
+    const g = resolveGroup(p, c, a[0] ?? '');
+    return { out: iommu_group_claim_dma_owner(p.k, g, resolveCookie(p, c, a[1] ?? 'NULL')), group: g };
+  },
+  iommu_group_release_dma_owner: (p, c, a) => {
+    const g = resolveGroup(p, c, a[0] ?? '');
+    return { out: iommu_group_release_dma_owner(p.k, g), group: g };
+  },
+  iommu_group_dma_owner_claimed: (p, c, a) => {
+    const g = resolveGroup(p, c, a[0] ?? '');
+    return { out: iommu_group_dma_owner_claimed(p.k, g), group: g };
+  },
+  iommu_group_dma_owner_unclaimed: (p, c, a) => {
+    const g = resolveGroup(p, c, a[0] ?? '');
+    return { out: iommu_group_dma_owner_unclaimed(p.k, g), group: g };
+  },
+  iommu_device_claim_dma_owner: (p, c, a) => ({ out: iommu_device_claim_dma_owner(p.k, c.device, resolveCookie(p, c, a[1] ?? 'NULL')), group: deviceGroup(p, c) }),
+  iommu_device_release_dma_owner: (p, c, a) => ({
+    out: a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, c.device, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, c.device),
+    group: deviceGroup(p, c),
+  }),
+  iommu_device_set_dma_owner: (p, c, a) => ({
+    out: iommu_device_set_dma_owner(p.k, c.device, seriesOwnerType(a[1] ?? ''), resolveCookie(p, c, a[2] ?? 'NULL')), group: deviceGroup(p, c),
+  }),
+  iommu_group_set_dma_owner: (p, c, a) => {
+    const g = resolveGroup(p, c, a[0] ?? '');
+    return { out: iommu_group_set_dma_owner(p.k, g, resolveCookie(p, c, a[a.length - 1] ?? 'NULL')), group: g };
+  },
+  iommu_attach_device: (p, c, a) => ({ out: iommu_attach_device(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
+  iommu_detach_device: (p, c, a) => ({ out: iommu_detach_device(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
+  iommu_attach_device_shared: (p, c, a) => ({ out: iommu_attach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
+  iommu_detach_device_shared: (p, c, a) => ({ out: iommu_detach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
+  iommu_attach_group: (p, c, a) => {
+    const g = resolveGroup(p, c, a[1] ?? '');
+    return { out: iommu_attach_group(p.k, resolveDomain(p, c, a[0] ?? ''), g), group: g };
+  },
+  iommu_detach_group: (p, c, a) => {
+    const g = resolveGroup(p, c, a[1] ?? '');
+    return { out: iommu_detach_group(p.k, resolveDomain(p, c, a[0] ?? ''), g), group: g };
+  },
+  iommu_attach_device_pasid: (p, c, a) => ({
+    out: iommu_attach_device_pasid(p.k, resolveDomain(p, c, a[0] ?? ''), c.device, resolvePasid(p, c, a[2] ?? '')), group: deviceGroup(p, c),
+  }),
+  iommu_detach_device_pasid: (p, c, a) => ({
+    out: iommu_detach_device_pasid(p.k, resolveDomain(p, c, a[0] ?? ''), c.device, resolvePasid(p, c, a[2] ?? '')), group: deviceGroup(p, c),
+  }),
+  iommu_sva_bind_device: (p, c, a, fail) => ({ out: iommu_sva_bind_device(p.k, c.device, normText(a[1] ?? 'mm'), fail), group: deviceGroup(p, c) }),
+  iommu_sva_unbind_device: (p, c, a) => ({ out: iommu_sva_unbind_device(p.k, resolveSva(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
+  iommu_domain_alloc: (p, c, _a, fail) => ({ out: iommu_domain_alloc(p.k, fail), group: deviceGroup(p, c) }),
+  iommu_paging_domain_alloc: (p, c, _a, fail) => ({ out: iommu_paging_domain_alloc(p.k, c.device, fail), group: deviceGroup(p, c) }),
+  iommu_domain_free: (p, c, a) => ({ out: iommu_domain_free(p.k, resolveDomain(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
+  iommu_get_domain_for_dev: (p, c) => ({ out: iommu_get_domain_for_dev(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_group_get: (p, c) => ({ out: iommu_group_get(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_group_put: (p, c) => ({ out: iommu_group_put(), group: deviceGroup(p, c) }),
+};
+
+/** Names the replay simulates (the model's API functions). */
+export function simulatedApiNames(): string[] {
+  return Object.keys(HANDLERS);
+}
+
+/** Simulated on this target? Allocation/lookup helpers always are; others only when the name exists there. */
+export function simulatedOn(k: Kernel, name: string): boolean {
+  if (/^iommu_(domain_alloc|paging_domain_alloc|domain_free|get_domain_for_dev|group_get|group_put)$/.test(name)) return true;
+  return lookupApi(name, k.profile.target)?.exists === true;
+}

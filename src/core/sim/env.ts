@@ -1,0 +1,148 @@
+/**
+ * The replay's environment: values (known model values or typed unknowns), frames, paths and name lookup.
+ */
+import type { CFacts, FunctionFact } from '../types';
+import { cloneState, parseErrno, type Kernel, type SimValue } from './model';
+import type { At, Tracer } from './trace';
+
+export const MAX_PATHS = 64;
+export const MAX_STEPS = 5000;
+export const MAX_DEPTH = 4;
+
+export type TypeHint = 'int' | 'ptr' | 'bool' | 'unknown';
+
+/** A value in the replay's environment: known (a model value) or unknown (with a type guess). */
+export type EnvVal =
+  | { kind: 'known'; value: SimValue }
+  | { kind: 'unknown'; hint: TypeHint; text: string; failure?: boolean };
+
+export interface Frame {
+  fn: FunctionFact;
+  pc: number;
+  vars: Map<string, EnvVal>;
+  /** Results of calls by instruction index. */
+  calls: Map<number, EnvVal>;
+  /** Label of the last goto taken in this frame. */
+  lastGoto?: string;
+  /** Backward jumps taken, by target (a `goto retry` loop runs at most twice). */
+  backEdges: Map<number, number>;
+}
+
+export interface DevresEntry { fn: string; data: EnvVal; dataText: string; at?: At }
+
+export interface RunContext {
+  facts: CFacts;
+  file: string;
+  device: string;
+  budget: { forks: number };
+}
+
+export interface Path {
+  k: Kernel;
+  t: Tracer;
+  frames: Frame[];
+  globals: Map<string, EnvVal>;
+  devres: DevresEntry[];
+  failureSinceSuccess: boolean;
+  steps: number;
+  /** Errors returned by use_default_domain on this path (swallowed-error check). */
+  useErrors: string[];
+}
+
+export interface RunResult {
+  path: Path;
+  ret: EnvVal | null;
+  failed: boolean;
+  /** Where the outermost function returned, and the last goto label it took. */
+  retLine?: number;
+  lastGoto?: string;
+}
+
+// ───────────── helpers ─────────────
+export const known = (value: SimValue): EnvVal => ({ kind: 'known', value });
+export const unknown = (hint: TypeHint, text: string, failure?: boolean): EnvVal => ({ kind: 'unknown', hint, text, ...(failure ? { failure } : {}) });
+export const validPtr = (): SimValue => ({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'opaque' } } });
+
+/** Whitespace-free text with outer parentheses and pointer casts removed: `(void *)priv->dom` → `priv->dom`. */
+export function normText(text: string): string {
+  let t = text.replace(/\s+/g, '');
+  for (;;) {
+    const cast = /^\((?:const)?(?:struct)?[A-Za-z_][\w]*\**\)(.+)$/.exec(t) ?? /^\([^()]*\(\*\)\([^()]*\)\)(.+)$/.exec(t);
+    if (cast) { t = cast[1]; continue; }
+    if (/^\(.*\)$/.test(t) && balanced(t.slice(1, -1))) { t = t.slice(1, -1); continue; }
+    return t;
+  }
+}
+function balanced(t: string): boolean {
+  let depth = 0;
+  for (const c of t) {
+    if (c === '(') depth++;
+    if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+export const lastComponent = (t: string): string => t.split(/->|\./).pop() ?? t;
+export const isNullText = (t: string): boolean => /^(NULL|0|0L|nullptr|\(void\*\)0)$/.test(t);
+
+export function clonePath(p: Path): Path {
+  return {
+    k: { ...p.k, state: cloneState(p.k.state) },
+    t: p.t.clone(),
+    frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars), calls: new Map(f.calls), backEdges: new Map(f.backEdges) })),
+    globals: new Map(p.globals),
+    devres: p.devres.map((d) => ({ ...d })),
+    failureSinceSuccess: p.failureSinceSuccess,
+    steps: p.steps,
+    useErrors: [...p.useErrors],
+  };
+}
+
+export function top(p: Path): Frame {
+  return p.frames[p.frames.length - 1];
+}
+
+/** Struct-field lvalues live across functions (probe stores priv->domain, remove reads it); plain names are locals. */
+function isGlobalName(n: string): boolean {
+  return /->|\.|\[/.test(n);
+}
+
+export function setVar(p: Path, name: string, v: EnvVal): void {
+  const n = normText(name).replace(/^\*/, '');
+  if (isGlobalName(n) || p.frames.length === 0) p.globals.set(n, v);
+  else top(p).vars.set(n, v);
+}
+
+export function lookupVar(p: Path, ctx: RunContext, name: string): EnvVal | undefined {
+  const n = normText(name);
+  const f = p.frames.length ? top(p) : undefined;
+  const direct = f?.vars.get(n) ?? p.globals.get(n);
+  if (direct) return direct;
+  const dev = p.k.state.devices.get(ctx.device);
+  // Bus-hook code reads the bound driver's flag and dev->driver.
+  if (/(driver_managed_dma|suppress_auto_claim_dma_owner|no_kernel_api_dma)$/.test(n) && dev?.driver) {
+    return known({ kind: 'bool', value: dev.driver.managedDma });
+  }
+  if (/->driver$/.test(n) && dev) return known(dev.driver ? validPtr() : { kind: 'ptr', ptr: { kind: 'null' } });
+  if (/->iommu_group$/.test(n) && dev) {
+    return known({ kind: 'ptr', ptr: dev.group && p.k.iommuApi ? { kind: 'valid', ref: { kind: 'group', id: dev.group } } : { kind: 'null' } });
+  }
+  return undefined;
+}
+
+export function evalArg(p: Path, ctx: RunContext, text: string): EnvVal {
+  const n = normText(text);
+  const v = lookupVar(p, ctx, n);
+  if (v) return v;
+  if (/^-?\d+$/.test(n)) return known({ kind: 'int', value: Number(n) });
+  const e = parseErrno(n);
+  if (e !== undefined) return known({ kind: 'int', value: e });
+  if (isNullText(n)) return known({ kind: 'ptr', ptr: { kind: 'null' } });
+  if (n === 'true' || n === 'false') return known({ kind: 'bool', value: n === 'true' });
+  return unknown('unknown', n);
+}
+
+export function hintFor(callee: string, assignTo?: string): TypeHint {
+  if (assignTo && /^(ret|rc|err|error|status|res|result|r|rv)$/.test(lastComponent(normText(assignTo)))) return 'int';
+  if (/^(devm_)?(k[mz]alloc|kcalloc|kmemdup|kstrdup|vzalloc|vmalloc|ioremap)|(_alloc|_create|_get|_find|_lookup|_iomap|_ioremap_resource|_ioremap)$/.test(callee)) return 'ptr';
+  return 'int';
+}
