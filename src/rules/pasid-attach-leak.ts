@@ -19,6 +19,7 @@ import {
   unseenErrorPath,
   unseenLocalHelpers,
   unseenRemove,
+  unbindFunctions,
 } from './util';
 
 export const PASID_ATTACH_CALLS = ['iommu_attach_device_pasid', 'iommu_sva_bind_device'];
@@ -56,7 +57,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else if (!devm) {
       unseen = unseenRemove(ctx, driver);
-      const helpers = unseenLocalHelpers(ctx, cbs.functions, driverPrefix(driver));
+      const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx, driver), driverPrefix(driver));
       if (!unseen && helpers.length > 0) unseen = `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may detach it`;
     }
     ctx.report({

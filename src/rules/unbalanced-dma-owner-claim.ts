@@ -20,6 +20,7 @@ import {
   unseenErrorPath,
   unseenLocalHelpers,
   unseenRemove,
+  unbindFunctions,
   violationStep,
 } from './util';
 
@@ -59,7 +60,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
         const probe = cbs.byField.probe;
         const unseen = failsInProbe(s)
           ? unseenErrorPath(ctx, claim, probe, s)
-          : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, cbs.functions);
+          : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, unbindFunctions(ctx, driver));
         ctx.report({
           messageId: failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
           data: { driver: driver.name, claim: claim.callee, fn: claim.inFunction ?? 'probe', scenario: s.name },

@@ -385,13 +385,15 @@ export function unseenBody(ctx: RuleContext, fn: FunctionFact | undefined, name?
  * Functions called from `fns` that are neither defined in this file nor known to the simulation and look like the
  * driver's own helpers (same name prefix): the release/detach a rule looks for may be inside them.
  */
+const TEARDOWN_WORDS = /(release|teardown|cleanup|clean_up|fini|exit|uninit|deinit|destroy|free|detach|unbind|put|stop|remove|shutdown|disable|unregister|close|unmap|unset|done|iommu|dma|owner|pasid|sva)/;
+
 export function unseenLocalHelpers(ctx: RuleContext, fns: readonly FunctionFact[], prefix: string): string[] {
-  // With the whole file in view, a helper of the driver that is not in it is rare enough to trust the replay.
-  if (prefix.length < 2 || ctx.complete) return [];
+  if (prefix.length < 2) return [];
   const out = new Set<string>();
   for (const fn of fns) {
     for (const c of fn.calls) {
       if (!c.callee.startsWith(prefix) || ctx.functionByName(c.callee)) continue;
+      if (!TEARDOWN_WORDS.test(c.callee.slice(prefix.length))) continue; // register accessors, loggers: not an undo
       if (apiExists(c.callee, ctx.target) !== undefined) continue;
       out.add(c.callee);
     }
@@ -519,4 +521,14 @@ export function assumeFlagIfUnseen(ctx: RuleContext, driver: DriverStructFact): 
   if (driver.managedDma.state !== 'unknown') return driver;
   const flag = managedDmaFlag(ctx.target);
   return { ...driver, managedDma: { state: 'present', spelling: flag.field, value: 'true', inDeviceDriver: flag.inDeviceDriver } };
+}
+
+/** The functions that run at unbind: .remove, everything it reaches, and the devm actions registered anywhere. */
+export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): FunctionFact[] {
+  const name = removeCallbackName(driver);
+  const remove = name ? ctx.functionByName(name) : undefined;
+  const out = new Map<string, FunctionFact>();
+  if (remove) for (const f of reachableFunctions(ctx, remove)) out.set(f.name, f);
+  for (const f of callbackFunctions(ctx, driver).devmActions) for (const r of reachableFunctions(ctx, f)) out.set(r.name, r);
+  return [...out.values()];
 }
