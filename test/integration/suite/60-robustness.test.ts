@@ -53,6 +53,19 @@ suite('robustness', () => {
     assert.ok(api.logLines().some((l) => l.includes('attachments/screenshot.patch') && /could not review|not reviewed/.test(l)), 'a log line names the file');
   });
 
+  test('a patch over 64 KB is reviewed in a worker and its findings are published like any other', async () => {
+    const api = await extensionApi();
+    const uri = workspaceUri('attachments/medium-series.patch');
+    await writeHugePatch(uri, 200 * 1024);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const copies = editor.document.getText().split('\n').filter((l) => l.startsWith('+static struct pci_driver zeta_vfio_pci_driver')).length;
+    assert.ok(copies > 50, `${copies} copies of the driver`);
+    const ds = await waitForDiagnostics(uri, (d) => d.filter((x) => codeOf(x) === 'OWN001').length === copies, 'one OWN001 per copy');
+    for (const d of ds) assert.strictEqual(editor.document.getText(d.range), 'zeta_vfio_pci_driver');
+    assert.ok(api.logLines().some((l) => l.includes('attachments/medium-series.patch') && l.includes(', worker')), 'the review ran in the worker');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   test('a 20 MB patch is reviewed off the main loop: commands answer in under a second, and it can be cancelled', async () => {
     const api = await extensionApi();
     const huge = workspaceUri('attachments/huge-series.patch');
