@@ -197,3 +197,42 @@ test('a hunk claiming to start past two million lines is skipped, not expanded',
   assert.equal(parsed.patches[0].files[0].hunks.length, 1);
   assert.deepEqual(parsed.problems.map((p) => [p.kind, p.line]), [['skipped', 7]]);
 });
+
+test('changed lines after a hunk whose @@ counts are too small are a skipped problem, not silently dropped', () => {
+  const diff = [
+    'diff --git a/drivers/misc/acme/acme.c b/drivers/misc/acme/acme.c',
+    '--- a/drivers/misc/acme/acme.c',
+    '+++ b/drivers/misc/acme/acme.c',
+    '@@ -10,3 +10,4 @@ static struct pci_driver acme_driver = {',
+    '\t.name = "acme",',
+    '\t.probe = acme_probe,',
+    '+\t.remove = acme_remove,',
+    ' };',
+    '+static int acme_extra_one;',
+    '+static int acme_extra_two;',
+    '',
+  ].join('\n').replace(/^\t/gm, ' \t');
+  const parsed = parseInput('short.diff', diff);
+  const stray = parsed.problems.filter((p) => /do not belong to any hunk/.test(p.message));
+  assert.equal(stray.length, 1, JSON.stringify(parsed.problems));
+  assert.match(stray[0].message, /^2 lines after the hunk at line 4 /);
+  assert.equal(stray[0].line, 9);
+  assert.equal(parsed.patches[0].files[0].hunks[0].lines.length, 4);
+});
+
+test('a complete hunk followed by a mail signature or prose raises no stray-line problem', () => {
+  const mail = [
+    'diff --git a/drivers/misc/acme/acme.c b/drivers/misc/acme/acme.c',
+    '--- a/drivers/misc/acme/acme.c',
+    '+++ b/drivers/misc/acme/acme.c',
+    '@@ -10,2 +10,3 @@',
+    ' \t.probe = acme_probe,',
+    '+\t.remove = acme_remove,',
+    ' };',
+    '-- ',
+    '2.40.1',
+    '',
+  ].join('\n');
+  const parsed = parseInput('ok.diff', mail);
+  assert.deepEqual(parsed.problems.filter((p) => /belong/.test(p.message)), []);
+});

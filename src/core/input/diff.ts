@@ -259,6 +259,17 @@ export function scanDiff(
       }
       i = hunk.next;
       if (hunk.pending.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
+      else {
+        // git apply calls such a patch corrupt: the header's counts end the hunk before its last changed lines.
+        const stray = strayChangeLines(texts, i, to);
+        if (stray > 0) {
+          problems.push({
+            message: `${stray} line${stray === 1 ? '' : 's'} after the hunk at line ${h.inputLine} ${stray === 1 ? 'does' : 'do'} not belong to any hunk (its @@ line counts are too small): not reviewed`,
+            line: lineAt(src, i),
+            kind: 'skipped',
+          });
+        }
+      }
       continue;
     }
     i++;
@@ -270,6 +281,23 @@ export function scanDiff(
 
 function lineAt(src: SourceLines, i: number): number {
   return src.lines[Math.min(i, src.lines.length - 1)] ?? 1;
+}
+
+/**
+ * After a complete hunk: how many lines up to the last '+'/'-' line of an unbroken run of hunk-like lines (before
+ * any header, signature or prose). Context-only runs do not count: a mail may indent text after the diff.
+ */
+function strayChangeLines(texts: readonly string[], from: number, to: number): number {
+  let lastChange = -1;
+  for (let i = from; i < to; i++) {
+    const t = texts[i];
+    if (isFileStart(texts, i) || isHunkHeader(t) || t === CUT_SENTINEL) break;
+    if (t === '-- ' || t.startsWith('--- ') || t.startsWith('+++ ')) break;
+    if (t[0] === '+' || t[0] === '-') lastChange = i;
+    else if (t[0] !== ' ' && t !== '') break;
+    else if (t === '' && lastChange < 0) break;
+  }
+  return lastChange < 0 ? 0 : lastChange - from + 1;
 }
 
 /** After a truncated hunk: do hunk-like lines follow before the next header (so something was dropped)? */
