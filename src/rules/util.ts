@@ -28,7 +28,12 @@ export function isCoreOrBusCode(facts: CFacts): boolean {
   // The driver core (dd.c: really_probe / device_dma_configure in the series) implements the hooks too.
   if (/(^|\/)drivers\/base\//.test(p)) return true;
   if (facts.busTypes.some((b) => b.dmaConfigure !== undefined || b.dmaCleanup !== undefined || b.dmaUnconfigure !== undefined)) return true;
-  return facts.functions.some((f) => /_dma_(configure|cleanup|unconfigure)$/.test(f.name));
+  // A bus hook takes just the device; dmaengine drivers have *_dma_configure helpers with other signatures.
+  return facts.functions.some(
+    (f) =>
+      /_dma_(configure|cleanup|unconfigure)$/.test(f.name) &&
+      (f.params.length === 0 || (f.params.length === 1 && /\bstruct\s+device\s*\*/.test(f.params[0].type))),
+  );
 }
 
 /** True when driver rules should look at this file. */

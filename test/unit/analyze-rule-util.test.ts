@@ -1,0 +1,128 @@
+/** The shared rule helpers (src/rules/util.ts) on hand-built facts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CFacts, DriverStructFact, FunctionFact } from '../../src/core/types';
+import {
+  callbackFunctions,
+  isCoreOrBusCode,
+  isNullArg,
+  isVfioLikeDriver,
+  keyOf,
+  managedDmaFlag,
+  reachableFunctions,
+} from '../../src/rules/util';
+
+const span = (line: number) => ({ line, column: 1, endLine: line, endColumn: 2 });
+
+function fn(name: string, callees: string[], extra: Partial<FunctionFact> = {}): FunctionFact {
+  return {
+    name,
+    nameSpan: span(1),
+    span: span(1),
+    isStatic: true,
+    params: [{ name: 'dev', type: 'struct device *' }],
+    returnType: 'int',
+    complete: true,
+    calls: callees.map((callee, i) => ({
+      callee,
+      args: [],
+      span: span(i + 2),
+      calleeSpan: span(i + 2),
+      inFunction: name,
+      resultUse: 'ignored',
+      added: true,
+      inErrorRegion: false,
+    })),
+    program: [],
+    devmActions: [],
+    labels: {},
+    addedLines: [],
+    ...extra,
+  };
+}
+
+function facts(path: string, functions: FunctionFact[], drivers: DriverStructFact[] = []): CFacts {
+  return {
+    path,
+    image: 'file',
+    complete: true,
+    drivers,
+    busTypes: [],
+    functions,
+    dmaApi: [],
+    mmio: [],
+    identifiers: [],
+    registrations: [],
+    addedLines: [],
+    visibleLines: [{ from: 1, to: 100 }],
+    parse: { errorNodes: 0, timedOut: false, bytes: 0 },
+  };
+}
+
+function driver(callbacks: Record<string, string>, fields: DriverStructFact['fields'] = []): DriverStructFact {
+  return {
+    name: 'foo_driver',
+    structType: 'pci_driver',
+    bus: 'pci',
+    nameSpan: span(50),
+    span: span(50),
+    insertBefore: { line: 55, column: 1, indent: '\t' },
+    fields,
+    complete: true,
+    managedDma: { state: 'absent' },
+    callbacks,
+    addedLines: [],
+  };
+}
+
+test('isCoreOrBusCode: IOMMU core paths, the driver core, bus hooks; not dmaengine helpers or drivers', () => {
+  assert.equal(isCoreOrBusCode(facts('drivers/iommu/iommu.c', [])), true);
+  assert.equal(isCoreOrBusCode(facts('/home/me/linux/include/linux/iommu.h', [])), true);
+  assert.equal(isCoreOrBusCode(facts('drivers/base/dd.c', [])), true);
+  assert.equal(isCoreOrBusCode(facts('drivers/bus/foo.c', [fn('foo_dma_configure', [])])), true);
+  const dmaengineHelper = fn('xdma_dma_configure', [], { params: [{ name: 'chan', type: 'struct dma_chan *' }, { name: 'cfg', type: 'struct dma_slave_config *' }] });
+  assert.equal(isCoreOrBusCode(facts('drivers/dma/xdma.c', [dmaengineHelper])), false);
+  assert.equal(isCoreOrBusCode(facts('drivers/vfio/pci/foo/main.c', [fn('foo_probe', [])])), false);
+});
+
+test('reachableFunctions follows direct calls and devm actions, not unknown callees', () => {
+  const f = facts('a.c', [
+    fn('foo_remove', ['foo_teardown', 'kfree']),
+    fn('foo_teardown', ['iommu_device_release_dma_owner']),
+    fn('foo_probe', ['foo_setup'], { devmActions: [] }),
+    fn('foo_unused', []),
+  ]);
+  assert.deepEqual(reachableFunctions({ facts: f }, 'foo_remove').map((x) => x.name), ['foo_remove', 'foo_teardown']);
+  assert.deepEqual(reachableFunctions({ facts: f }, 'nope'), []);
+});
+
+test('callbackFunctions lists what the callbacks reach, their devm actions, and callbacks not in view', () => {
+  const probe = fn('foo_probe', ['devm_add_action_or_reset']);
+  probe.devmActions = [{ fn: 'foo_release', call: probe.calls[0] }];
+  const f = facts('a.c', [probe, fn('foo_release', ['iommu_detach_device_pasid'])]);
+  const cbs = callbackFunctions({ facts: f }, driver({ probe: 'foo_probe', remove: 'foo_remove' }));
+  assert.deepEqual(cbs.functions.map((x) => x.name).sort(), ['foo_probe', 'foo_release']);
+  assert.deepEqual(cbs.devmActions.map((x) => x.name), ['foo_release']);
+  assert.deepEqual(cbs.missing, [{ field: 'remove', fn: 'foo_remove' }]);
+});
+
+test('isVfioLikeDriver: VFIO registration, core helpers or claims count; an emulated-IOMMU mdev does not', () => {
+  const vfio = facts('a.c', [fn('foo_probe', ['vfio_pci_core_register_device'])]);
+  assert.equal(isVfioLikeDriver({ facts: vfio }, driver({ probe: 'foo_probe' })), true);
+  const mdev = facts('a.c', [fn('foo_probe', ['vfio_register_emulated_iommu_dev'])]);
+  assert.equal(isVfioLikeDriver({ facts: mdev }, driver({ probe: 'foo_probe' })), false);
+  const viaField = driver({}, [{ name: 'err_handler', value: '&vfio_pci_core_err_handlers', span: span(53) }]);
+  assert.equal(isVfioLikeDriver({ facts: facts('a.c', []) }, viaField), true);
+  const claimer = facts('a.c', [fn('foo_probe', ['foo_helper']), fn('foo_helper', ['iommu_device_claim_dma_owner'])]);
+  assert.equal(isVfioLikeDriver({ facts: claimer }, driver({ probe: 'foo_probe' })), true);
+});
+
+test('managedDmaFlag follows the posting; keyOf and isNullArg', () => {
+  assert.deepEqual(managedDmaFlag('latest'), { field: 'driver_managed_dma', inDeviceDriver: false });
+  assert.deepEqual(managedDmaFlag('series-v1'), { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: true });
+  assert.deepEqual(managedDmaFlag('series-v3'), { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: false });
+  assert.deepEqual(managedDmaFlag('series-v5'), { field: 'no_kernel_api_dma', inDeviceDriver: false });
+  assert.equal(keyOf('OWN005', 'foo_probe', undefined, '', 'x'), 'OWN005:foo_probe:x');
+  assert.ok(isNullArg('NULL') && isNullArg(' 0 ') && isNullArg('(void *)0'));
+  assert.ok(!isNullArg('priv') && !isNullArg(undefined));
+});
