@@ -187,3 +187,27 @@ test('dumpFacts returns the post and pre facts of each patched C file', async ()
   // Patch 2 applies on top of patch 1's new file: its views are complete.
   assert.equal(d.patches[1].files[0].post?.complete, true);
 });
+
+test('a hunk that ends on the next function\'s header does not swallow the following hunk', async () => {
+  const a = await getAnalyzer();
+  const content = read('hunk-ends-on-header.patch');
+  const d = a.dumpFacts({ path: 'quark.patch', content });
+  const post = d.patches[0].files[0].post!;
+  const configure = post.functions.find((f) => f.name === 'quark_dma_configure');
+  assert.ok(configure, JSON.stringify(post.functions.map((f) => f.name)));
+  assert.ok(configure.calls.some((c) => c.callee === 'iommu_device_use_default_domain'));
+  assert.ok(!post.functions.some((f) => f.name === 'quark_match' && f.calls.some((c) => c.callee.startsWith('iommu_'))));
+  // So the file is recognised as bus code: no driver rule fires on the hooks.
+  const r = a.analyze([{ path: 'quark.patch', content }]);
+  assert.deepEqual(r.findings.map((f) => f.code), []);
+});
+
+test('a hunk that starts inside a function is named after git\'s hunk heading', async () => {
+  const a = await getAnalyzer();
+  const d = a.dumpFacts({ path: 'beacon.patch', content: read('beacon-claim.patch') });
+  const post = d.patches[0].files[0].post!;
+  const probe = post.functions.find((f) => f.name === 'beacon_probe');
+  assert.ok(probe, JSON.stringify(post.functions.map((f) => f.name)));
+  assert.deepEqual(probe.params, [{ name: 'pdev', type: 'struct platform_device *' }]);
+  assert.ok(probe.calls.every((c) => c.inFunction === 'beacon_probe'));
+});
