@@ -6,6 +6,7 @@
 import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
+  scenarioLabel,
   callAtStep,
   callbackFunctions,
   callsIn,
@@ -62,7 +63,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     }
     ctx.report({
       messageId: inProbe ? 'leakOnError' : devm ? 'devmDetach' : 'leakOnUnbind',
-      data: { driver: driver.name, attach: attach.callee, fn: attach.inFunction ?? 'probe', scenario: s.name, action: devm ?? '' },
+      data: { driver: driver.name, attach: attach.callee, fn: attach.inFunction ?? 'probe', scenario: scenarioLabel(ctx, s), action: devm ?? '' },
       span: attach.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),
@@ -82,7 +83,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
     const attach = attachOnPath(ctx, s, attaches);
     ctx.report({
       messageId: 'leakOnErrorFn',
-      data: { fn: fn.name, attach: attach.callee, scenario: s.name },
+      data: { fn: fn.name, attach: attach.callee, scenario: scenarioLabel(ctx, s) },
       span: attach.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),

@@ -6,6 +6,7 @@
 import type { BusTypeFact, CallFact, FunctionFact, KernelTarget, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
+  scenarioLabel,
   callAtStep,
   callbackFunctions,
   callsIn,
@@ -146,7 +147,7 @@ function checkSeriesDrivers(ctx: RuleContext): void {
       const inProbe = s.outcome === 'probe-failed';
       ctx.report({
         messageId: inProbe ? 'driverLeakOnError' : 'driverLeak',
-        data: { driver: driver.name, use: pair.use, unuse: pair.unuse, scenario: s.name },
+        data: { driver: driver.name, use: pair.use, unuse: pair.unuse, scenario: scenarioLabel(ctx, s) },
         span: uses[0].calleeSpan,
         scenario: s,
         trace: traceOf(s, v),

@@ -5,6 +5,7 @@
 import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
+  scenarioLabel,
   assumeFlagIfUnseen,
   callAtStep,
   callbackFunctions,
@@ -63,7 +64,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
           : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, unbindFunctions(ctx, driver));
         ctx.report({
           messageId: failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
-          data: { driver: driver.name, claim: claim.callee, fn: claim.inFunction ?? 'probe', scenario: s.name },
+          data: { driver: driver.name, claim: claim.callee, fn: claim.inFunction ?? 'probe', scenario: scenarioLabel(ctx, s) },
           span: claim.calleeSpan,
           scenario: s,
           trace: traceOf(s, v),
@@ -117,7 +118,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
     const claim = claimOnPath(ctx, s, claims);
     ctx.report({
       messageId: 'leakOnErrorFn',
-      data: { claim: claim.callee, fn: fn.name, scenario: s.name },
+      data: { claim: claim.callee, fn: fn.name, scenario: scenarioLabel(ctx, s) },
       span: claim.calleeSpan,
       scenario: s,
       trace: traceOf(s, v),

@@ -537,3 +537,9 @@ export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): Fun
   for (const f of callbackFunctions(ctx, driver).devmActions) for (const r of reachableFunctions(ctx, f)) out.set(r.name, r);
   return [...out.values()];
 }
+
+/** A scenario's name for a message: its image line numbers named with the file ("probe fails at main.c:57"). */
+export function scenarioLabel(ctx: RuleContext, s: ScenarioResult): string {
+  const base = ctx.facts.path.replace(/\\/g, '/').split('/').pop() ?? ctx.facts.path;
+  return s.name.replace(/\bat line (\d+)/g, (_, n: string) => `at ${base}:${n}`);
+}
