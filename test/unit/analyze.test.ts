@@ -211,3 +211,12 @@ test('a hunk that starts inside a function is named after git\'s hunk heading', 
   assert.deepEqual(probe.params, [{ name: 'pdev', type: 'struct platform_device *' }]);
   assert.ok(probe.calls.every((c) => c.inFunction === 'beacon_probe'));
 });
+
+test('an override does not raise a finding built on code the rule could not see; off still drops it', async () => {
+  const a = await getAnalyzer();
+  const content = read('beacon-claim.patch');
+  const raised = a.analyze([{ path: 'b.patch', content }], { rules: { OWN005: 'error' } });
+  assert.equal(raised.findings.find((f) => f.code === 'OWN005')?.severity, 'info');
+  const off = a.analyze([{ path: 'b.patch', content }], { rules: { 'unbalanced-dma-owner-claim': 'off' } });
+  assert.equal(off.findings.filter((f) => f.code === 'OWN005').length, 0);
+});
