@@ -38,6 +38,7 @@ export const defaultDomainUseInDriver = createRule({
     if (!isDriverCode(ctx)) return;
     const seen = new Map<string, number>();
     for (const call of callsTo(ctx.facts, USE_CALLS)) {
+      if (!ctx.isAdded(call.span)) continue; // unchanged calls are the pre-image's problem
       const fn = call.inFunction ?? 'this code';
       const base = keyOf('OWN009', fn, call.callee);
       const n = (seen.get(base) ?? 0) + 1;

@@ -150,6 +150,8 @@ export const staleApiName = createRule({
     const seriesTarget = era !== 'rel' && era !== 'rel62';
     const counts = new Map<string, number>();
     for (const o of occurrences(ctx)) {
+      // Only what the change brings in (every line of a whole file counts as added); context is the pre-image's.
+      if (!ctx.isAdded(o.span)) continue;
       const entry = entryFor(o);
       if (!entry || entry.eras.includes(era)) continue;
       // A released name on a released target that predates it (6.2+ API on 5.19) or a series name anywhere else.
