@@ -31,8 +31,11 @@ function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: Scenari
 }
 
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
-  if (driver.managedDma.state === 'present') return; // set (a stale spelling is stale-api-name's business)
   const flag = managedDmaFlag(ctx.target);
+  const m = driver.managedDma;
+  // The current spelling inside `.driver = { }` is the v1/v4 placement: struct device_driver has no such field.
+  const misplaced = m.state === 'present' && m.spelling === flag.field && m.inDeviceDriver === true && !flag.inDeviceDriver;
+  if (m.state === 'present' && !misplaced) return; // set (a stale spelling is stale-api-name's business)
   if (!flag.inDeviceDriver && !BUSES_WITH_FLAG.includes(driver.bus)) return;
   const evidence = vfioEvidence(ctx, driver);
   if (!evidence) return;
@@ -45,17 +48,21 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
       ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
       : undefined;
   ctx.report({
-    messageId: 'missing',
+    messageId: misplaced ? 'misplaced' : 'missing',
     data: {
       driver: driver.name,
       evidence: evidence.isCall ? `${evidence.name}()` : evidence.name,
       flag: flag.field,
       errno: hit?.violation.errno ?? refused?.errno ?? '-EPERM',
     },
-    span: driver.nameSpan,
+    span: misplaced && m.span ? m.span : driver.nameSpan,
     scenario: hit?.scenario ?? refused?.scenario ?? scenarios[0],
     trace: hit ? traceOf(hit.scenario, hit.violation) : refused?.trace,
-    fixes: [fixAddManagedDma(ctx, driver)],
+    fixes: [
+      misplaced
+        ? { ...fixAddManagedDma(ctx, driver), title: `Move .${flag.field} = true out of .driver into ${driver.name}`, suggestion: `move \`.${flag.field} = true,\` from \`.driver = { }\` to the initializer of ${driver.name}` }
+        : fixAddManagedDma(ctx, driver),
+    ],
     unseen,
     key: keyOf('OWN001', driver.name),
   });
@@ -72,6 +79,8 @@ export const missingDriverManagedDma = createRule({
     messages: {
       missing:
         '{{driver}} uses {{evidence}} but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
+      misplaced:
+        '{{driver}} uses {{evidence}} and sets .{{flag}} inside .driver = { }, but the flag belongs to the bus driver struct itself (struct device_driver has no such field): as written it does not build, and the group cannot be claimed ({{errno}})',
       missingStructUnseen:
         '{{fn}}() registers a VFIO device with {{evidence}}; the driver struct that binds it must set .{{flag}} = true or the group cannot be claimed (-EPERM)',
     },
