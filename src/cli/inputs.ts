@@ -5,8 +5,8 @@ import type { InputProblem } from '../core/types';
 
 export const REVIEWABLE_EXTENSIONS: readonly string[] = ['.patch', '.diff', '.mbox', '.mbx', '.eml', '.c', '.h'];
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
-/** Bigger files are refused rather than read: no reviewable patch or C file comes near this. */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** Bigger files are refused rather than read. A thread archive can pass 100 MB: large mboxes are reviewed in chunks. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 export interface InputFile {
   /** The path as the user will read it in findings (the argument, or argument/relative/name for a directory). */

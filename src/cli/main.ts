@@ -22,6 +22,7 @@ import { failedInputResult, mergeResults } from './merge';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
+import { analyzeChunked } from './chunked';
 import type { Analyzer } from '../core/analyze';
 
 export interface CliIo {
@@ -217,7 +218,9 @@ async function analyzeGathered(
 
   for (let i = 0; i < gathered.inputs.length; i++) {
     if (toWorkers.has(i)) continue;
-    out.perInput[i] = (await analyzer()).analyze([gathered.inputs[i].input], analyzeOptions);
+    const a = await analyzer();
+    // A very large mbox is reviewed chunk by chunk so memory stays bounded (see chunked.ts).
+    out.perInput[i] = analyzeChunked((inputs, o) => a.analyze(inputs, o), gathered.inputs[i].input, analyzeOptions);
     progress.tick(gathered.inputs[i].input.path);
   }
   if (options.dumpFacts !== undefined) {
