@@ -170,3 +170,44 @@ test('a new file does not apply over an existing different file', () => {
   assert.equal(same.problem, undefined);
   assert.equal(same.post?.complete, true);
 });
+
+test('a hunk starting inside a struct initializer gets its heading back on the unseen line above it', () => {
+  const diff = [
+    'diff --git a/drivers/pci/gizmo-stub.c b/drivers/pci/gizmo-stub.c',
+    '--- a/drivers/pci/gizmo-stub.c',
+    '+++ b/drivers/pci/gizmo-stub.c',
+    '@@ -20,5 +20,6 @@ static struct pci_driver gizmo_stub_driver = {',
+    ' \t.name\t\t= "gizmo-stub",',
+    ' \t.probe\t\t= gizmo_stub_probe,',
+    '+\t.driver_managed_dma = true,',
+    ' };',
+    ' ',
+    ' static int __init gizmo_stub_init(void)',
+    '',
+  ].join('\n');
+  const { post, pre } = hunkViews(filesOf(diff)[0]);
+  const postLines = post!.text.split('\n');
+  assert.equal(postLines[18], 'static struct pci_driver gizmo_stub_driver = {');
+  assert.equal(postLines[19], '\t.name\t\t= "gizmo-stub",');
+  assert.deepEqual(post!.visibleLines, [{ from: 20, to: 25 }]);
+  assert.equal(post!.inputLines?.[19], undefined);
+  assert.equal(pre!.text.split('\n')[18], 'static struct pci_driver gizmo_stub_driver = {');
+});
+
+test('a nested initializer closed by the hunk gets one bare opener per level; other headings add nothing', () => {
+  const nested = [
+    'diff --git a/drivers/vfio/gizmo/main.c b/drivers/vfio/gizmo/main.c',
+    '--- a/drivers/vfio/gizmo/main.c',
+    '+++ b/drivers/vfio/gizmo/main.c',
+    '@@ -50,4 +50,5 @@ static struct gizmo_driver vfio_gizmo_driver = {',
+    ' \t\t.name\t= "vfio-gizmo",',
+    ' \t},',
+    '+\t.driver_managed_dma = true,',
+    ' };',
+    '',
+  ].join('\n');
+  const lines = hunkViews(filesOf(nested)[0]).post!.text.split('\n');
+  assert.deepEqual(lines.slice(47, 50), ['static struct gizmo_driver vfio_gizmo_driver = {', '{', '\t\t.name\t= "vfio-gizmo",']);
+  const inFunction = nested.replace('static struct gizmo_driver vfio_gizmo_driver = {', 'static int gizmo_probe(struct device *dev)');
+  assert.equal(hunkViews(filesOf(inFunction)[0]).post!.text.split('\n')[47], '');
+});

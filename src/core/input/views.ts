@@ -53,6 +53,7 @@ function buildHunkImage(file: FileDiff, image: Image, path: string): CView {
     }
     if (first <= last) ranges.push({ from: first, to: last });
   }
+  for (const hunk of file.hunks) openInitializerFromHeading(hunk, image, textByLine);
   const lines = new Array<string>(maxLine);
   for (let n = 1; n <= maxLine; n++) lines[n - 1] = textByLine[n] ?? '';
   const visibleLines = mergeRanges(ranges);
@@ -65,6 +66,42 @@ function buildHunkImage(file: FileDiff, image: Image, path: string): CView {
     visibleLines,
     inputLines,
   };
+}
+
+/** git's heading of a hunk that starts inside a struct initializer: `static struct pci_driver foo_driver = {`. */
+const STRUCT_INITIALIZER_HEADING = /^(?:(?:static|const|extern)\s+)*struct\s+\w+\s+\w+\s*(?:\[\s*\])?\s*=\s*\{\s*$/;
+
+/** Brace depth change of a line of C, ignoring string/char literals and comments on that line. */
+function braceDelta(text: string): number {
+  const code = text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""').replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+  let d = 0;
+  for (const c of code) d += c === '{' ? 1 : c === '}' ? -1 : 0;
+  return d;
+}
+
+/**
+ * A hunk that starts inside a struct initializer shows member lines torn from their `struct x y = {` line, which
+ * git repeats as the hunk heading. Put the heading back on the unseen line just above the hunk (plus a bare `{`
+ * per nested initializer the hunk closes without opening) so the parser sees one initializer. The lines stay
+ * invisible (not in visibleLines, no input line), so a struct that needs them is still known to be partial.
+ */
+function openInitializerFromHeading(hunk: Hunk, image: Image, textByLine: string[]): void {
+  if (!STRUCT_INITIALIZER_HEADING.test(hunk.heading.trim())) return;
+  const shown = hunk.lines.filter((l) => shows(l, image));
+  const first = shown.find((l) => l.text.trim() !== '');
+  const start = shown.length > 0 ? imageLineOf(shown[0], image) : undefined;
+  if (!first || start === undefined || !/^\s+(?:\.|\[|\})/.test(first.text)) return;
+  let depth = 0;
+  let lowest = 0;
+  for (const l of shown) {
+    depth += braceDelta(l.text);
+    lowest = Math.min(lowest, depth);
+  }
+  const openers = -lowest;
+  if (openers < 1 || start - openers < 1) return;
+  for (let n = start - openers; n < start; n++) if (textByLine[n] !== undefined) return;
+  textByLine[start - openers] = hunk.heading.trim();
+  for (let n = start - openers + 1; n < start; n++) textByLine[n] = '{';
 }
 
 /** A new file's post-image (or a deleted file's pre-image) is complete when its one hunk shows every line. */
