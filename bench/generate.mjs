@@ -220,12 +220,10 @@ export function driverSource(seed, { lines = 400, ownership = false, leak = fals
       `static struct platform_driver ${prefix}_driver = {`,
       `\t.probe\t= ${prefix}_probe,`,
       `\t.remove\t= ${prefix}_remove,`,
-      '\t.driver\t= {',
-      `\t\t.name = "${prefix}",`,
-      `\t\t.of_match_table = ${prefix}_of_match,`,
     );
-    if (ownership) out.push('\t\t.driver_managed_dma = true,');
-    out.push('\t},', '};', `module_platform_driver(${prefix}_driver);`);
+    // The flag is a member of the bus driver struct (struct platform_driver), not of the embedded device_driver.
+    if (ownership) out.push('\t.driver_managed_dma = true,');
+    out.push('\t.driver\t= {', `\t\t.name = "${prefix}",`, `\t\t.of_match_table = ${prefix}_of_match,`, '\t},', '};', `module_platform_driver(${prefix}_driver);`);
   }
   out.push('', 'MODULE_LICENSE("GPL");', `MODULE_DESCRIPTION("${prefix} synthetic driver");`, '');
   return { path: `drivers/${r.pick(['misc', 'soc', 'accel', 'dma', 'crypto', 'vfio/pci'])}/${vendor}/${prefix}.c`, text: out.join('\n') };
