@@ -2,7 +2,7 @@
  * Argument resolution and dispatch of kernel API calls met in a program (heuristics: see replay.ts).
  */
 import {
-  groupOf, newDomain, seriesOwnerType,
+  domainName, groupOf, newDomain, seriesOwnerType,
   iommu_attach_device, iommu_attach_device_pasid, iommu_attach_device_shared, iommu_attach_group, iommu_detach_device,
   iommu_detach_device_pasid, iommu_detach_device_shared, iommu_detach_group, iommu_device_claim_dma_owner,
   iommu_device_release_dma_owner, iommu_device_release_dma_owner_typed, iommu_device_set_dma_owner,
@@ -14,6 +14,7 @@ import {
 } from './model';
 import { lookupApi } from './profiles';
 import { isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
+import type { At } from './trace';
 
 // ───────────── argument resolution ─────────────
 export function deviceGroup(p: Path, ctx: RunContext): string | null {
@@ -93,7 +94,73 @@ function resolveSva(p: Path, ctx: RunContext, text: string): string | null {
 
 // ───────────── API dispatch ─────────────
 interface ApiCall { out: ApiOutcome; group: string | null }
-type Handler = (p: Path, ctx: RunContext, a: string[], fail: boolean) => ApiCall;
+type Handler = (p: Path, ctx: RunContext, a: string[], fail: boolean, where?: At) => ApiCall;
+
+/** A domain argument resolved, or the lvalue that holds no domain the replay knows of. */
+type DomainArg = { id: string | null } | { unknown: string; bound: boolean };
+
+function domainOrUnknown(p: Path, ctx: RunContext, text: string): DomainArg {
+  let n = normText(text);
+  const v = lookupVar(p, ctx, n);
+  const direct = domainFromVal(v);
+  if (direct !== undefined) return { id: direct };
+  if (v?.kind === 'unknown' && v.text) n = v.text;
+  if (isNullText(n) || /^iommu_get_domain_for_dev\(/.test(n)) return { id: resolveDomain(p, ctx, n) };
+  const byField = [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
+    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && domainFromVal(val))
+    .map(([, val]) => domainFromVal(val) as string);
+  if (new Set(byField).size === 1) return { id: byField[0] };
+  return { unknown: n, bound: v !== undefined };
+}
+
+/**
+ * Could code the replay did not run have stored a domain in `text`? Yes in a partial view, when a function is cut
+ * or has gaps, when the lvalue holds a value from elsewhere (a parameter), or when any code of the file assigns it
+ * or passes its address (`&priv->domain`); a struct field matches by field name (another base pointer may alias).
+ */
+function couldBeAssigned(ctx: RunContext, text: string, bound: boolean): boolean {
+  if (bound || !ctx.facts.complete) return true;
+  const isField = /->|\./.test(text);
+  const same = (t: string) => {
+    const n = normText(t).replace(/^&/, '');
+    return isField ? /->|\./.test(n) && lastComponent(n) === lastComponent(text) : n === text;
+  };
+  for (const fn of ctx.facts.functions) {
+    if (!fn.complete) return true;
+    for (const instr of fn.program) {
+      if (instr.op === 'gap') return true;
+      if (instr.op === 'assign' && same(instr.target)) return true;
+      if (instr.op === 'call') {
+        if (instr.assignTo && same(instr.assignTo)) return true;
+        if (instr.call.args.some((a) => /^&/.test(normText(a.text)) && same(a.text))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function isPrivate(g: { domain: string | null; defaultDomain: string | null; blockingDomain: string | null }): boolean {
+  return g.domain !== null && g.domain !== g.defaultDomain && g.domain !== g.blockingDomain;
+}
+
+/**
+ * iommu_detach_device(domain, dev) whose domain lvalue the replay never saw assigned, while a private domain is
+ * attached: it may be that domain (assigned in code not shown), so no WARN; the domain stays attached but is not
+ * flagged later (and a conflicting call assumes it was detached). If nothing in the file can assign the lvalue,
+ * it cannot be that domain: nothing is detached and the end checks name this detach.
+ */
+function unknownDetach(p: Path, ctx: RunContext, arg: { unknown: string; bound: boolean }, where: At | undefined): ApiCall | undefined {
+  const g = groupOf(p.k, ctx.device);
+  if (!p.k.iommuApi || !g || !isPrivate(g) || g.devices.length !== 1) return undefined;
+  const domain = g.domain as string;
+  const name = domainName(p.k.state, g, domain);
+  if (couldBeAssigned(ctx, arg.unknown, arg.bound)) {
+    (p.maybeDetached ??= new Map()).set(domain, { text: arg.unknown, ...(where ? { at: where } : {}) });
+    return { out: { value: { kind: 'void' }, note: `${arg.unknown} is not assigned on this path: it may be ${name}, kept attached (not flagged)` }, group: g.id };
+  }
+  (p.unknownDetaches ??= []).push({ text: arg.unknown, domain, ...(where ? { at: where } : {}) });
+  return { out: { value: { kind: 'void' }, note: `${arg.unknown} is never assigned in this file: it cannot be ${name}, which stays attached` }, group: g.id };
+}
 
 /** Allocation APIs fork on failure. */
 export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device']);
@@ -135,7 +202,14 @@ export const HANDLERS: Record<string, Handler> = {
     return { out: iommu_group_set_dma_owner(p.k, g, resolveCookie(p, c, a[a.length - 1] ?? 'NULL')), group: g };
   },
   iommu_attach_device: (p, c, a) => ({ out: iommu_attach_device(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
-  iommu_detach_device: (p, c, a) => ({ out: iommu_detach_device(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
+  iommu_detach_device: (p, c, a, _fail, where) => {
+    const d = domainOrUnknown(p, c, a[0] ?? '');
+    if ('unknown' in d) {
+      const r = unknownDetach(p, c, d, where);
+      if (r) return r;
+    }
+    return { out: iommu_detach_device(p.k, 'unknown' in d ? resolveDomain(p, c, a[0] ?? '') : d.id, c.device), group: deviceGroup(p, c) };
+  },
   iommu_attach_device_shared: (p, c, a) => ({ out: iommu_attach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
   iommu_detach_device_shared: (p, c, a) => ({ out: iommu_detach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
   iommu_attach_group: (p, c, a) => {

@@ -47,6 +47,15 @@ export interface Path {
   steps: number;
   /** Errors returned by use_default_domain on this path (swallowed-error check). */
   useErrors: string[];
+  /** The first call on this path that handed the device to user space ("vfio_register_group_dev() at foo.c:40"). */
+  handoff?: string;
+  /**
+   * Private domains a detach through a never-assigned lvalue may have detached (domain id → that lvalue): they stay
+   * attached in the model, but nothing is flagged for them and the next conflicting call assumes they were detached.
+   */
+  maybeDetached?: Map<string, { text: string; at?: At }>;
+  /** Detaches whose never-assigned lvalue cannot be the attached domain (nothing in the file assigns it). */
+  unknownDetaches?: { text: string; domain: string; at?: At }[];
 }
 
 export interface RunResult {
@@ -94,6 +103,9 @@ export function clonePath(p: Path): Path {
     failureSinceSuccess: p.failureSinceSuccess,
     steps: p.steps,
     useErrors: [...p.useErrors],
+    ...(p.handoff ? { handoff: p.handoff } : {}),
+    ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
+    ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
   };
 }
 

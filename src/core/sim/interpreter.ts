@@ -3,13 +3,18 @@
  * calls (kernel APIs, inlined helpers, devm actions) and devres release.
  */
 import type { ArgFact, Cond, FunctionFact, Instr, Subject, ValueExpr } from '../types';
-import { ERRNO, assertNever, errnoText, isFailureValue, parseErrno, valueText, type Kernel, type SimValue } from './model';
-import { Tracer, type At } from './trace';
+import {
+  ERRNO, assertNever, domainName, errnoText, groupOf, isFailureValue, parseErrno, restoreCoreDomain, valueText, type Kernel, type SimValue,
+} from './model';
+import { Tracer, placeText, type At } from './trace';
 import { CAN_FAIL, HANDLERS, OWNERSHIP_APIS, deviceGroup, simulatedOn } from './api-calls';
 import {
   MAX_DEPTH, MAX_STEPS, clonePath, evalArg, hintFor, known, lookupVar, normText, setVar, top, unknown, validPtr,
   type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
+
+/** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
+export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_core_register_device', 'iommufd_device_bind']);
 
 // ───────────── conditions ─────────────
 function subjectVal(p: Path, ctx: RunContext, s: Subject): EnvVal | undefined {
@@ -81,17 +86,22 @@ function evalCond(p: Path, ctx: RunContext, c: Cond): boolean | undefined {
   }
 }
 
+/** A value the replay assumed for an unknown subject at a fork (shown in the trace). */
+interface Assumption { subject: string; origin?: string; value: SimValue; failure: boolean }
+
 /** Gives an unknown subject a value that makes the condition `truth`; returns true when that value is a failure. */
-function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean): boolean {
+function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumption[] = []): boolean {
   switch (c.kind) {
     case 'const': case 'unknown': return false;
-    case 'not': return refine(p, ctx, c.cond, !truth);
-    case 'and':
-      if (truth) return refine(p, ctx, c.left, true) || refine(p, ctx, c.right, true);
-      return evalCond(p, ctx, c.left) === undefined ? refine(p, ctx, c.left, false) : refine(p, ctx, c.right, false);
-    case 'or':
-      if (!truth) return refine(p, ctx, c.left, false) || refine(p, ctx, c.right, false);
-      return evalCond(p, ctx, c.left) === undefined ? refine(p, ctx, c.left, true) : refine(p, ctx, c.right, true);
+    case 'not': return refine(p, ctx, c.cond, !truth, seen);
+    case 'and': {
+      if (truth) return refine(p, ctx, c.left, true, seen) || refine(p, ctx, c.right, true, seen);
+      return evalCond(p, ctx, c.left) === undefined ? refine(p, ctx, c.left, false, seen) : refine(p, ctx, c.right, false, seen);
+    }
+    case 'or': {
+      if (!truth) return refine(p, ctx, c.left, false, seen) || refine(p, ctx, c.right, false, seen);
+      return evalCond(p, ctx, c.left) === undefined ? refine(p, ctx, c.left, true, seen) : refine(p, ctx, c.right, true, seen);
+    }
     default: {
       const cur = subjectVal(p, ctx, c.subject);
       if (cur?.kind === 'known') return false;
@@ -103,9 +113,79 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean): boolean {
       if (hint === 'unknown') hint = 'int';
       const value = refinedValue(c, truth, hint, rhs);
       setSubject(p, c.subject, known(value));
+      seen.push({ subject: subjectText(p, c.subject), origin: originOf(p, c.subject, cur), value, failure: isFailureValue(value) });
       return isFailureValue(value);
     }
   }
+}
+
+function subjectText(p: Path, s: Subject): string {
+  if (s.kind === 'var') return s.name;
+  const instr = top(p).fn.program[s.pc];
+  return instr?.op === 'call' ? `${instr.call.callee}()` : 'a call';
+}
+
+/** The call whose unknown result the subject holds (`ret = foo_hw_init(x)` → foo_hw_init), when known. */
+function originOf(p: Path, s: Subject, cur: EnvVal | undefined): string | undefined {
+  if (s.kind === 'call') {
+    const instr = top(p).fn.program[s.pc];
+    return instr?.op === 'call' ? instr.call.callee : undefined;
+  }
+  if (cur?.kind === 'unknown' && /^[A-Za-z_]\w*$/.test(cur.text) && cur.text !== normText(s.name)) {
+    // Unknown call results carry the callee's name; parameters and lvalues carry their own text.
+    const f = top(p);
+    if (f.fn.params.some((param) => param.name === cur.text)) return undefined;
+    if (f.fn.program.some((i) => i.op === 'call' && i.call.callee === cur.text)) return cur.text;
+  }
+  return undefined;
+}
+
+/** C-like text of a condition, for trace steps. */
+export function condText(p: Path, c: Cond): string {
+  const wrap = (x: Cond) => (x.kind === 'and' || x.kind === 'or' || x.kind === 'cmp' ? `(${condText(p, x)})` : condText(p, x));
+  switch (c.kind) {
+    case 'const': return c.value ? 'true' : 'false';
+    case 'unknown': return c.text;
+    case 'not': return `!${wrap(c.cond)}`;
+    case 'and': return `${wrap(c.left)} && ${wrap(c.right)}`;
+    case 'or': return `${wrap(c.left)} || ${wrap(c.right)}`;
+    case 'truthy': return subjectText(p, c.subject);
+    case 'isErr': return `IS_ERR(${subjectText(p, c.subject)})`;
+    case 'isErrOrNull': return `IS_ERR_OR_NULL(${subjectText(p, c.subject)})`;
+    case 'cmp': return `${subjectText(p, c.subject)} ${c.op} ${c.rhs}`;
+    default: return assertNever(c);
+  }
+}
+
+/** C-like text of a returned expression. */
+function valueExprText(p: Path, v: ValueExpr): string {
+  switch (v.kind) {
+    case 'int': return errnoText(v.value);
+    case 'errno': return v.name;
+    case 'null': return 'NULL';
+    case 'var': return v.name;
+    case 'call': return subjectText(p, { kind: 'call', pc: v.pc });
+    case 'ptrErr': return `PTR_ERR(${subjectText(p, v.subject)})`;
+    case 'errPtr': return `ERR_PTR(${valueExprText(p, v.value)})`;
+    case 'unknown': return v.text;
+    default: return assertNever(v);
+  }
+}
+
+/**
+ * The step that explains a fork on an unknown value: which way the branch went and, when that side assumed a
+ * failure, which call failed ("foo_hw_init() fails (assumed -EIO on this path)"). A side that only assumed
+ * success gets no step: success is what the replay assumes unless a step says otherwise.
+ */
+function forkStep(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'branch' }>, taken: boolean, seen: Assumption[]): void {
+  const failures = seen.filter((a) => a.failure);
+  if (seen.length > 0 && failures.length === 0) return;
+  const why = failures.length
+    ? failures.map((a) => (a.origin ? `${a.origin}() fails (assumed ${valueText(a.value)} on this path)` : `${a.subject} assumed ${valueText(a.value)} on this path`)).join(', ')
+    : 'the condition depends on values the replay does not know';
+  // `if (c) body` compiles to "branch over the body when !c": show the source's condition and whether the body ran.
+  const shown = instr.cond.kind === 'not' ? { cond: instr.cond.cond, taken: !taken } : { cond: instr.cond, taken };
+  p.t.note(p.k, `if (${condText(p, shown.cond)}) — ${why}`, shown.taken ? 'taken' : 'not taken', deviceGroup(p, ctx), at(ctx, instr.span));
 }
 
 function refinedValue(c: Cond, truth: boolean, hint: TypeHint, rhs: number | 'null' | undefined): SimValue {
@@ -239,6 +319,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResul
         break;
       case 'return': {
         const v = instr.value ? evalValue(p, ctx, instr.value) : null;
+        if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
         const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
         break;
@@ -253,11 +334,15 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResul
         if (ctx.budget.forks > 0) {
           ctx.budget.forks--;
           const q = clonePath(p);
-          if (refine(q, ctx, instr.cond, true)) q.failureSinceSuccess = true;
+          const seenTaken: Assumption[] = [];
+          if (refine(q, ctx, instr.cond, true, seenTaken)) q.failureSinceSuccess = true;
+          forkStep(q, ctx, instr, true, seenTaken);
           gotoTarget(top(q), instr.target);
           work.push(q);
         }
-        if (refine(p, ctx, instr.cond, false)) p.failureSinceSuccess = true;
+        const seen: Assumption[] = [];
+        if (refine(p, ctx, instr.cond, false, seen)) p.failureSinceSuccess = true;
+        forkStep(p, ctx, instr, false, seen);
         f.pc++;
         break;
       }
@@ -267,6 +352,15 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResul
       default: assertNever(instr);
     }
   }
+}
+
+/** `return ret = -EIO` at the return of a callback (or of a function replayed alone). */
+function returnStep(p: Path, ctx: RunContext, expr: ValueExpr, v: EnvVal | null, span: { line: number; column: number }): void {
+  const text = valueExprText(p, expr);
+  let result: string;
+  if (v?.kind === 'known') result = valueText(v.value);
+  else result = isFailure(p, v) ? 'error (errno not known)' : '0 (assumed)';
+  p.t.note(p.k, text === result ? 'return' : `return ${text}`, result, deviceGroup(p, ctx), at(ctx, span));
 }
 
 function gotoTarget(f: Frame, target: number): void {
@@ -318,6 +412,8 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     f.pc++;
   };
 
+  if (USER_HANDOFF_CALLS.has(name) && !p.handoff) p.handoff = `${name}() at ${placeText(at(ctx, call.span))}`;
+
   if (name === 'devm_add_action' || name === 'devm_add_action_or_reset') {
     const fnName = normText(args[1] ?? '').replace(/^&/, '');
     p.devres.push({ fn: fnName, data: evalArg(p, ctx, args[2] ?? 'NULL'), dataText: args[2] ?? 'NULL', at: at(ctx, call.span) });
@@ -352,11 +448,28 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   done(unknown(hintFor(name, target), name));
 }
 
+/** Calls that refuse a group on a private domain: before them, a domain a maybe-detach may have detached is assumed gone. */
+const DOMAIN_SENSITIVE = new Set(['iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_shared', 'iommu_group_claim_dma_owner',
+  'iommu_device_claim_dma_owner', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_device_use_default_domain', 'iommu_device_use_dma_api']);
+
+/** Resolves a "may be the same" detach in the driver's favour before a call whose outcome it would decide. */
+function settleMaybeDetached(p: Path, ctx: RunContext, name: string): string {
+  if (!p.maybeDetached?.size || !DOMAIN_SENSITIVE.has(name)) return '';
+  const g = groupOf(p.k, ctx.device);
+  const maybe = g?.domain ? p.maybeDetached.get(g.domain) : undefined;
+  if (!g || !maybe) return '';
+  p.maybeDetached.delete(g.domain as string);
+  const was = domainName(p.k.state, g, g.domain);
+  restoreCoreDomain(p.k, g);
+  return ` (assuming ${maybe.text}, detached at ${placeText(maybe.at)}, was ${was})`;
+}
+
 function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { line: number; column: number }, fail: boolean, target?: string): void {
   const f = top(p);
+  const assumed = settleMaybeDetached(p, ctx, name);
   // The group is only known once the arguments are resolved, so the tracer asks for it after the call.
-  const out = p.t.api(p.k, name, `${name}(${args.join(', ')})${fail ? ' [allocation fails]' : ''}`, undefined, () => {
-    const r = HANDLERS[name](p, ctx, args, fail);
+  const out = p.t.api(p.k, name, `${name}(${args.join(', ')})${fail ? ' [allocation fails]' : ''}${assumed}`, undefined, () => {
+    const r = HANDLERS[name](p, ctx, args, fail, at(ctx, span));
     return { ...r.out, group: r.group };
   }, at(ctx, span));
   const failed = isFailureValue(out.value);

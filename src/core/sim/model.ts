@@ -237,6 +237,11 @@ function setCoreDomain(k: Kernel, g: SimGroup): void {
   g.domain = g.owner !== null ? ensureBlocking(k, g) : g.defaultDomain;
 }
 
+/** Puts the group back on its core domain (the replay's "that detach did detach it" assumption). */
+export function restoreCoreDomain(k: Kernel, g: SimGroup): void {
+  setCoreDomain(k, g);
+}
+
 function ensureBlocking(k: Kernel, g: SimGroup): string {
   if (!g.blockingDomain) g.blockingDomain = newDomain(k.state, 'blocked', 'core').id;
   return g.blockingDomain;

@@ -26,17 +26,17 @@
  *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
  *   user-space claim ('claim-failed'). A succeeding generic function may legitimately keep ownership: no end checks.
  */
-import type { BusKind, ScenarioResult, TopologyKind, Violation } from '../types';
+import type { BusKind, ScenarioResult, TopologyKind, Violation, ViolationKind } from '../types';
 import type { DriverSimInput, FunctionSimInput } from './index';
 import {
-  addDevice, cloneState, emptyState, errnoText, isFailureValue, valueText,
+  addDevice, cloneState, domainName, emptyState, errnoText, isFailureValue, restoreCoreDomain, stateText, valueText,
   iommu_device_unuse_default_domain, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_group_release_dma_owner,
   iommu_group_set_dma_owner, iommu_probe_device, type ApiOutcome, type Kernel,
 } from './model';
 import { flagHonoured, getProfile } from './profiles';
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type TopologySetup } from './topology';
-import type { Phase } from './trace';
+import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { deviceGroup } from './api-calls';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
@@ -49,32 +49,111 @@ function snapshot(k: Kernel, group: string | null): GroupSnapshot | undefined {
   return g ? { ownerCnt: g.ownerCnt, owner: g.owner, domain: g.domain, pasids: new Set(g.pasids.keys()) } : undefined;
 }
 
-/** Compares the group with how the scenario found it; records violations at a final "state" step. */
-function endChecks(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined, label: string): void {
-  const i = p.t.note(p.k, label, 'state', setup.group);
-  const g = setup.group ? p.k.state.groups.get(setup.group) : undefined;
+/** The last API step on `group` whose after-state satisfies `now` while its before-state did not. */
+function culprit(p: Path, group: string, changed: (before: GroupFields, after: GroupFields) => boolean): ApiEvent | undefined {
+  for (let i = p.t.events.length - 1; i >= 0; i--) {
+    const e = p.t.events[i];
+    if (e.group === group && e.before && e.after && changed(e.before, e.after)) return e;
+  }
+  return undefined;
+}
+
+function apiAt(e: ApiEvent | undefined): string {
+  return e ? `${e.api}() at ${placeText(e.at)}` : 'code the replay did not see';
+}
+
+/**
+ * Compares the group with how the scenario found it and ends the trace with the verdict: one `✗` step per
+ * violation (naming the call that caused it), or one `✓` step. `when` says which moment is checked ("after unbind").
+ */
+function endChecks(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined, when: string): void {
+  emitVerdicts(p, endFindings(p, setup, start), when);
+}
+
+/** What the end checks found, kept until the trace's last steps (user-space steps may come in between). */
+interface EndFindings {
+  group: string | null;
+  found: { kind: ViolationKind; message: string; api?: string; errno?: string }[];
+  /** The ✓ sentence when nothing was found, and the state it describes. */
+  fine: string;
+  state: string;
+}
+
+function emitVerdicts(p: Path, end: EndFindings, when: string): void {
+  for (const f of end.found) {
+    const i = p.t.verdict(p.k, end.group, f.kind, when, f.message, f.api, f.errno);
+    Object.assign(p.t.steps[i], { before: end.state, after: end.state });
+  }
+  if (!end.found.length) {
+    const i = p.t.note(p.k, `✓ ${when}: ${end.fine}`, 'ok', end.group);
+    Object.assign(p.t.steps[i], { before: end.state, after: end.state });
+  }
+}
+
+function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined): EndFindings {
+  const group = setup.group;
+  const g = group ? p.k.state.groups.get(group) : undefined;
+  const found: EndFindings['found'] = [];
+  let assumed = '';
   if (g && start) {
+    // A detach through an lvalue the replay never saw assigned may have detached the private domain: not flagged.
+    const maybe = g.domain ? p.maybeDetached?.get(g.domain) : undefined;
+    if (maybe && g.domain !== start.domain) {
+      assumed = `, assuming ${maybe.text} (detached at ${placeText(maybe.at)}) was ${domainName(p.k.state, g, g.domain)}`;
+      restoreCoreDomain(p.k, g);
+    }
     if (g.owner !== start.owner) {
-      p.t.violate('left-owned', `${g.id} is left owned by ${g.owner ?? 'NULL'} (owner_cnt=${g.ownerCnt})`, i);
+      const claim = culprit(p, g.id, (b, a) => a.owner === g.owner && b.owner !== g.owner);
+      const released = claim && p.t.events.some((e) => e.index > claim.index && e.group === g.id && /release|unuse/.test(e.api));
+      found.push({
+        kind: 'left-owned',
+        message: `${g.id} still owned by '${g.owner ?? 'NULL'}' (owner_cnt=${g.ownerCnt}) — ${released ? 'the release did not drop' : 'nothing released'} the claim taken by ${apiAt(claim)}`,
+      });
     } else if (g.ownerCnt !== start.ownerCnt) {
-      p.t.violate('leaked-owner-cnt', g.ownerCnt > start.ownerCnt
-        ? `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: ${g.ownerCnt - start.ownerCnt} count(s) leaked`
-        : `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: a count it never took was dropped`, i);
+      if (g.ownerCnt > start.ownerCnt) {
+        const took = culprit(p, g.id, (b, a) => a.ownerCnt > b.ownerCnt);
+        found.push({
+          kind: 'leaked-owner-cnt',
+          message: `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: ${g.ownerCnt - start.ownerCnt} count(s) leaked — last taken by ${apiAt(took)}, never dropped`,
+        });
+      } else {
+        const dropped = culprit(p, g.id, (b, a) => a.ownerCnt < b.ownerCnt);
+        found.push({
+          kind: 'leaked-owner-cnt',
+          message: `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: ${apiAt(dropped)} dropped a count it never took`,
+        });
+      }
     }
     // An owned group sits on its blocking domain: that is the left-owned violation, not a second one.
     const onOwnBlocking = g.owner !== start.owner && g.domain === g.blockingDomain;
     if (g.domain !== start.domain && !onOwnBlocking) {
       const d = g.domain ? p.k.state.domains.get(g.domain) : undefined;
-      if (d?.freed) p.t.violate('use-after-free', `${g.id} is left on ${d.id}, which was freed`, i);
-      else p.t.violate('left-private-domain', `${g.id} is left on ${d ? `${d.id} (${d.kind})` : 'no domain'} instead of its core domain`, i);
+      const attach = culprit(p, g.id, (b, a) => a.domain === g.domain && b.domain !== g.domain);
+      const detach = p.unknownDetaches?.find((u) => u.domain === g.domain);
+      const why = detach
+        ? `${detach.text}, detached at ${placeText(detach.at)}, is never assigned in this file, so nothing detached it`
+        : 'nothing detached it';
+      if (d?.freed) {
+        found.push({ kind: 'use-after-free', message: `${g.id} is left on ${d.id}, which was freed — attached by ${apiAt(attach)}, ${why}` });
+      } else {
+        found.push({
+          kind: 'left-private-domain',
+          message: `${g.id} is left on ${d ? `${d.id} (${d.kind})` : 'no domain'} instead of its core domain — attached by ${apiAt(attach)}, ${why}`,
+        });
+      }
     }
     const leaked = [...g.pasids.keys()].filter((key) => !start.pasids.has(key));
-    if (leaked.length) p.t.violate('pasid-leak', `pasid(s) ${leaked.join(', ')} still attached to ${g.id}`, i);
+    if (leaked.length) {
+      const attach = culprit(p, g.id, (b, a) => a.pasids > b.pasids);
+      found.push({ kind: 'pasid-leak', message: `pasid(s) ${leaked.join(', ')} still attached to ${g.id} — attached by ${apiAt(attach)}, never detached` });
+    }
   }
   const handles = [...p.k.state.sva.values()].filter((h) => !h.unbound && h.device === setup.device);
   if (handles.length && !(g && handles.every((h) => g.pasids.has(h.pasid)))) {
-    p.t.violate('pasid-leak', `SVA bond(s) ${handles.map((h) => h.id).join(', ')} never unbound`, i);
+    found.push({ kind: 'pasid-leak', message: `SVA bond(s) ${handles.map((h) => h.id).join(', ')} never unbound` });
   }
+  const fine = g ? `${g.id} as found (owner_cnt=${g.ownerCnt}, owner ${g.owner ?? 'none'}, ${domainName(p.k.state, g, g.domain)} domain${g.pasids.size ? `, ${g.pasids.size} pasid(s)` : ''})` : 'no IOMMU group involved';
+  return { group, found, fine: `${fine}${assumed}`, state: stateText(p.k.state, group) };
 }
 
 function setPhase(p: Path, phase: Phase): void {
@@ -99,7 +178,8 @@ function userClaim(k: Kernel, group: string): { name: string; out: ApiOutcome } 
   return { name: 'iommu_group_claim_dma_owner', out: iommu_group_claim_dma_owner(k, group, 'vfio') };
 }
 
-function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup): void {
+/** User space after unbind; a refused claim joins the end findings (shown with them as the last steps). */
+function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup, end: EndFindings): void {
   if (!setup.group || !p.k.iommuApi) return;
   setPhase(p, 'user');
   const group = setup.group;
@@ -119,20 +199,35 @@ function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup): void
     return { ...r.out, note: [`${r.name}(${group}, vfio)`, r.out.note].filter(Boolean).join(' — ') };
   });
   if (isFailureValue(out.value) && out.value.kind === 'int') {
-    p.t.violate('claim-failed', `after the driver unbound, user space cannot claim ${group}: ${errnoText(out.value.value)}`, p.t.steps.length - 1,
-      claimName, errnoText(out.value.value));
+    const errno = errnoText(out.value.value);
+    const why = out.note?.split(' — ').slice(1).join(' — ');
+    end.found.push({ kind: 'claim-failed', message: `user space cannot claim ${group}: ${claimName}() returns ${errno}${why ? ` (${why})` : ''}`, api: claimName, errno });
   }
 }
 
 /** While bound: would a VFIO claim of the group succeed? Tried on a copy, so the main trace state is untouched. */
-function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup): void {
+/**
+ * While bound: would a VFIO claim of the group succeed? Tried on a copy, so the main trace state is untouched.
+ * It is a 'claim-failed' violation only where user space is meant to claim: a singleton group whose driver hands
+ * the device to user space (`handoff`) yet bound as a kernel DMA-API user (no honoured ownership flag).
+ */
+function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, driver?: { name: string; flag: boolean; handoff?: string }): void {
   if (!setup.group || !p.k.iommuApi || topology === 'user-owned') return;
   const trial: Kernel = { ...p.k, state: cloneState(p.k.state) };
+  const g = p.k.state.groups.get(setup.group);
+  const dmaApiBound = !!g && g.owner === null && g.ownerCnt > 0;
   const { name, out } = userClaim(trial, setup.group);
   const prev = p.t.phase;
   setPhase(p, 'user');
   p.t.note(p.k, `while bound: user space tries ${name}(${setup.group}, vfio) (trial, state unchanged)${out.note ? ` — ${out.note}` : ''}`,
     valueText(out.value), setup.group);
+  const handoff = p.handoff ?? driver?.handoff;
+  if (driver && !driver.flag && handoff && topology === 'singleton' && dmaApiBound && isFailureValue(out.value) && out.value.kind === 'int') {
+    const errno = errnoText(out.value.value);
+    p.t.verdict(p.k, setup.group, 'claim-failed', 'while bound',
+      `user space cannot claim ${setup.group} (${name}() returns ${errno}): ${driver.name} hands the device to user space (${handoff}) but bound as a kernel DMA-API user (owner_cnt=${g?.ownerCnt ?? 0}) because it does not set the ownership flag`,
+      name, errno);
+  }
   // Second actor: a device hot-added to the group binds a DMA-API driver (spec §2.2, first column).
   const hot: Kernel = { ...p.k, state: cloneState(p.k.state) };
   addDevice(hot.state, 'hot0', 'pci', null);
@@ -141,6 +236,12 @@ function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup):
   p.t.note(p.k, `while bound: a device hot-added to ${setup.group} binds a DMA-API driver → iommu_device_use_default_domain(hot0) (trial, state unchanged)${bind.note ? ` — ${bind.note}` : ''}`,
     valueText(bind.value), setup.group);
   setPhase(p, prev);
+}
+
+/** A vfio_pci_core_* helper wired into the driver struct hands the device to user space even without a visible call. */
+function staticHandoff(input: DriverSimInput): string | undefined {
+  const field = input.driver.fields.find((f) => /^&?vfio_pci_core_\w+$/.test(f.value.trim()));
+  return field ? `.${field.name} = ${field.value.trim()}` : undefined;
 }
 
 function driverFlag(input: DriverSimInput): boolean {
@@ -201,7 +302,7 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
   const cfg = busDmaConfigure(k, p0.t, setup.device, bus);
   if (cfg.ret !== 0) {
     if (dev) dev.driver = null;
-    endChecks(p0, setup, start, 'bind failed: state after really_probe');
+    endChecks(p0, setup, start, 'after the failed bind');
     return [{
       name: `${topo}: bind fails in dma_configure (${errnoText(cfg.ret)})`, topology: topo, outcome: 'bind-failed', errno: errnoText(cfg.ret),
       trace: p0.t.steps, violations: violationsOf(p0),
@@ -218,7 +319,7 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
       out.push(...p2Scenario([p], `${topo}: probe fails${pr.retLine ? ` at line ${pr.retLine}` : ''}${pr.lastGoto ? ` (goto ${pr.lastGoto})` : ''}`, topo, 'probe-failed', errno));
       continue;
     }
-    whileBoundCheck(p, topo, setup);
+    whileBoundCheck(p, topo, setup, { name: input.driver.name, flag, handoff: staticHandoff(input) });
     let bound: Path[] = [p];
     if (input.testRemove) bound = testRemovePaths(p, ctx, input, bus, setup);
     for (const b of bound) {
@@ -234,8 +335,9 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
           const d = q.k.state.devices.get(setup.device);
           if (d) d.driver = null;
           setPhase(q, 'unbind');
-          endChecks(q, setup, start, 'unbind complete: state after remove, dma_cleanup and devres');
-          userChecks(q, topo, setup);
+          const end = endFindings(q, setup, start);
+          userChecks(q, topo, setup, end);
+          emitVerdicts(q, end, 'after unbind');
           ends.push(q);
         }
       }
@@ -261,7 +363,7 @@ function finishFailure(p: Path, ctx: RunContext, bus: BusKind, setup: TopologySe
   const d = p.k.state.devices.get(setup.device);
   if (d) d.driver = null;
   setPhase(p, 'probe-failure-cleanup');
-  endChecks(p, setup, start, 'probe failed: state after dma_cleanup and devres');
+  endChecks(p, setup, start, 'after the failed probe');
 }
 
 /** CONFIG_DEBUG_TEST_DRIVER_REMOVE: remove, (6.6+) dma_cleanup, devres, then dma_configure and probe again. */
@@ -305,7 +407,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     for (const r of runFunction(p0, ctx, fn, args)) {
       const errno = r.ret?.kind === 'known' ? valueText(r.ret.value) : r.failed ? 'error' : '0';
       // A failing call must leave the group as it found it; a succeeding one may legitimately hold ownership.
-      if (r.failed) endChecks(r.path, setup, start, `${fn.name} failed: state after return`);
+      if (r.failed) endChecks(r.path, setup, start, `after ${fn.name}() failed`);
       out.push({
         name: `${topo}: ${fn.name}() ${r.failed ? 'fails' : 'returns'}${r.retLine ? ` at line ${r.retLine}` : ''}${r.lastGoto ? ` (goto ${r.lastGoto})` : ''}`,
         topology: topo, outcome: r.failed ? 'probe-failed' : 'ok', ...(r.failed ? { errno } : {}), trace: r.path.t.steps, violations: violationsOf(r.path),
@@ -322,7 +424,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     for (const r of runFunction(p0, ctx, fn, [known({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'device', id: setup.device } } })])) {
       const p = r.path;
       if (r.failed) {
-        endChecks(p, setup, start, `${fn.name} failed: state after return (really_probe calls no dma_cleanup)`);
+        endChecks(p, setup, start, `after ${fn.name}() failed (really_probe calls no dma_cleanup)`);
         out.push({ name: `${topo}: ${fn.name}() fails${r.retLine ? ` at line ${r.retLine}` : ''}`, topology: topo, outcome: 'bind-failed',
           errno: r.ret?.kind === 'known' ? valueText(r.ret.value) : 'error', trace: p.t.steps, violations: violationsOf(p) });
         continue;

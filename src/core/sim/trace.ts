@@ -3,12 +3,29 @@
  * the return code or WARN, and the lifecycle phase; WARNs and use-after-free become Violations on the spot.
  */
 import type { TraceStep, Violation, ViolationKind } from '../types';
-import { groupText, stateText, valueText, type ApiOutcome, type Kernel } from './model';
+import { groupText, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
 
 export type Phase = 'setup' | 'hotplug' | 'bind' | 'probe' | 'probe-failure-cleanup' | 'remove' | 'unbind' | 'devres' | 'user'
   | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup';
 
 export interface At { file: string; line: number; column: number }
+
+/** The ownership fields of one group, structured (trace steps only carry them as text). */
+export interface GroupFields { ownerCnt: number; owner: string | null; domain: string | null; pasids: number }
+
+/** A kernel API step with its group before and after: the end checks use it to name the call that caused a leak. */
+export interface ApiEvent { index: number; api: string; group: string | null; at?: At; before?: GroupFields; after?: GroupFields; warned: boolean }
+
+function fieldsOf(s: KernelState, group: string | null): GroupFields | undefined {
+  const g = group ? s.groups.get(group) : undefined;
+  return g ? { ownerCnt: g.ownerCnt, owner: g.owner, domain: g.domain, pasids: g.pasids.size } : undefined;
+}
+
+/** "t-leak.c:9": where a step ran, short enough for a sentence. */
+export function placeText(at: At | undefined): string {
+  if (!at) return 'an unseen place';
+  return `${at.file.split('/').pop() ?? at.file}:${at.line}`;
+}
 
 /** APIs whose WARN means "released what was not held". */
 const RELEASES = new Set(['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner', 'iommu_device_unuse_default_domain',
@@ -18,6 +35,7 @@ const DETACHES = new Set(['iommu_detach_device', 'iommu_detach_device_pasid', 'i
 export class Tracer {
   steps: TraceStep[] = [];
   violations: Violation[] = [];
+  events: ApiEvent[] = [];
   phase: Phase = 'setup';
   /** APIs that already completed without a WARN (to tell a double release from a release without claim). */
   private completed = new Set<string>();
@@ -26,6 +44,7 @@ export class Tracer {
     const t = new Tracer();
     t.steps = this.steps.map((s) => ({ ...s }));
     t.violations = this.violations.map((v) => ({ ...v }));
+    t.events = this.events.map((e) => ({ ...e }));
     t.phase = this.phase;
     t.completed = new Set(this.completed);
     return t;
@@ -45,6 +64,7 @@ export class Tracer {
   api(k: Kernel, api: string, step: string, group: string | null | undefined, run: () => ApiOutcome & { group?: string | null }, at?: At): ApiOutcome {
     const beforeAll = new Map([...k.state.groups.keys()].map((id) => [id, groupText(k.state, id)]));
     const beforeNone = stateText(k.state, null);
+    const beforeFields = new Map([...k.state.groups.keys()].map((id) => [id, fieldsOf(k.state, id)]));
     const out = run();
     const shown = group === undefined ? (out.group ?? null) : group;
     const before = shown ? (beforeAll.get(shown) ?? stateText(k.state, shown)) : beforeNone;
@@ -53,10 +73,24 @@ export class Tracer {
     const text = out.note ? `${step} — ${out.note}` : step;
     this.steps.push({ step: text, result, before, after, phase: this.phase, ...(out.warn ? { warn: out.warn } : {}), ...(at ? { at } : {}) });
     const index = this.steps.length - 1;
+    this.events.push({
+      index, api, group: shown, warned: !!out.warn, ...(at ? { at } : {}),
+      before: shown ? beforeFields.get(shown) : undefined, after: fieldsOf(k.state, shown),
+    });
     if (out.warn) this.violations.push({ kind: this.warnKind(api), message: `${api}: WARN — ${out.warn}`, stepIndex: index, api });
     if (out.useAfterFree) this.violations.push({ kind: 'use-after-free', message: `${api}: ${out.useAfterFree}`, stepIndex: index, api });
     if (!out.warn) this.completed.add(api);
     return out;
+  }
+
+  /**
+   * A violation shown as its own step: `✗ <when>: <message>` with the violation kind as result, so a trace cut at
+   * the violation (rules attach traces up to it) ends with the explanation.
+   */
+  verdict(k: Kernel, group: string | null, kind: ViolationKind, when: string, message: string, api?: string, errno?: string): number {
+    const i = this.note(k, `✗ ${when}: ${message}`, kind, group);
+    this.violate(kind, message, i, api, errno);
+    return i;
   }
 
   violate(kind: ViolationKind, message: string, stepIndex: number, api?: string, errno?: string): void {
