@@ -142,7 +142,10 @@ function originOf(p: Path, s: Subject, cur: EnvVal | undefined): string | undefi
 
 /** C-like text of a condition, for trace steps. */
 export function condText(p: Path, c: Cond): string {
-  const wrap = (x: Cond) => (x.kind === 'and' || x.kind === 'or' || x.kind === 'cmp' ? `(${condText(p, x)})` : condText(p, x));
+  const wrap = (x: Cond) => {
+    const t = condText(p, x);
+    return /^[\w>.-]+(\(\))?$/.test(t) || /^IS_ERR/.test(t) ? t : `(${t})`;
+  };
   switch (c.kind) {
     case 'const': return c.value ? 'true' : 'false';
     case 'unknown': return c.text;
@@ -183,8 +186,9 @@ function forkStep(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'branch'
   const why = failures.length
     ? failures.map((a) => (a.origin ? `${a.origin}() fails (assumed ${valueText(a.value)} on this path)` : `${a.subject} assumed ${valueText(a.value)} on this path`)).join(', ')
     : 'the condition depends on values the replay does not know';
-  // `if (c) body` compiles to "branch over the body when !c": show the source's condition and whether the body ran.
-  const shown = instr.cond.kind === 'not' ? { cond: instr.cond.cond, taken: !taken } : { cond: instr.cond, taken };
+  // `if (c) body` compiles to "branch over the body when !c" (c/program.ts negates, folding `!!`): show the source's
+  // condition and whether the body ran. Either way the sentence is true of the condition's value.
+  const shown = { cond: instr.cond.kind === 'not' ? instr.cond.cond : { kind: 'not' as const, cond: instr.cond }, taken: !taken };
   p.t.note(p.k, `if (${condText(p, shown.cond)}) — ${why}`, shown.taken ? 'taken' : 'not taken', deviceGroup(p, ctx), at(ctx, instr.span));
 }
 

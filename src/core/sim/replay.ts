@@ -12,7 +12,10 @@
  *   its own device); groups resolve from `iommu_group_get()` results, else to the device's group; domains, SVA handles
  *   and pasids resolve through the variable or lvalue they were stored in (`priv->domain` and `domain` are distinct
  *   keys unless assigned from each other), then by the same last field name, then to the single live domain the driver
- *   allocated; an unresolved domain becomes a placeholder domain keyed by its text. Owner cookies are keyed by their
+ *   allocated; an unresolved domain becomes a placeholder domain keyed by its text. Exception: iommu_detach_device()
+ *   through an lvalue never assigned on the path while a private domain is attached is "may be the same" — no WARN,
+ *   the domain stays attached, is not flagged at the end, and a later attach/claim assumes it was detached; only when
+ *   nothing in a whole file can assign that lvalue (no assignment, no `&lvalue`, no gaps) is the domain flagged. Owner cookies are keyed by their
  *   text (`NULL`/`0` → NULL). Symbolic pasids are keyed by text and matched by last field name.
  * - Names that do not exist on the target (stale series names) have no effect; an existing name called with another
  *   arity is still simulated (the arity itself is a rule's business).
@@ -24,7 +27,14 @@
  * - Violations: every WARN (double-release / bad-detach when that is what it is), use-after-free, deterministic errors
  *   of ownership/attach APIs called by driver code ('error-return'), and after unbind or a failed probe/call: the group
  *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
- *   user-space claim ('claim-failed'). A succeeding generic function may legitimately keep ownership: no end checks.
+ *   user-space claim ('claim-failed'). While bound, a refused VFIO claim is 'claim-failed' only in a singleton group
+ *   whose DMA-API-bound driver hands the device to user space (vfio_register_group_dev & co., or a vfio_pci_core_*
+ *   callback): for any other DMA-API driver the refusal is the kernel working as designed.
+ *   A succeeding generic function may legitimately keep ownership: no end checks.
+ * - Traces explain themselves: a fork on an unknown value adds a step at the branch when its side assumed a failure
+ *   ("foo_init() fails (assumed -EIO on this path)") or the condition is opaque; a callback's `return` adds
+ *   `return ret = -EIO`; WARNs are `WARN: …` results of the call; end-check violations are `✗ <when>: …` steps
+ *   naming the call that caused them (result = the violation kind), kept as the last steps, else one `✓` step.
  */
 import type { BusKind, ScenarioResult, TopologyKind, Violation, ViolationKind } from '../types';
 import type { DriverSimInput, FunctionSimInput } from './index';
@@ -59,7 +69,8 @@ function culprit(p: Path, group: string, changed: (before: GroupFields, after: G
 }
 
 function apiAt(e: ApiEvent | undefined): string {
-  return e ? `${e.api}() at ${placeText(e.at)}` : 'code the replay did not see';
+  if (!e) return 'code the replay did not see';
+  return e.at ? `${e.api}() at ${placeText(e.at)}` : e.via ? `${e.via}` : `${e.api}()`;
 }
 
 /**
@@ -112,9 +123,10 @@ function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undef
     } else if (g.ownerCnt !== start.ownerCnt) {
       if (g.ownerCnt > start.ownerCnt) {
         const took = culprit(p, g.id, (b, a) => a.ownerCnt > b.ownerCnt);
+        const refused = took && [...p.t.events].reverse().find((e) => e.index > took.index && e.group === g.id && e.warned && /unuse|release/.test(e.api));
         found.push({
           kind: 'leaked-owner-cnt',
-          message: `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: ${g.ownerCnt - start.ownerCnt} count(s) leaked — last taken by ${apiAt(took)}, never dropped`,
+          message: `owner_cnt of ${g.id} is ${g.ownerCnt}, was ${start.ownerCnt}: ${g.ownerCnt - start.ownerCnt} count(s) leaked — taken by ${apiAt(took)}, ${refused ? `not dropped by ${apiAt(refused)} (it WARNed)` : 'never dropped'}`,
         });
       } else {
         const dropped = culprit(p, g.id, (b, a) => a.ownerCnt < b.ownerCnt);
@@ -337,6 +349,7 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
           setPhase(q, 'unbind');
           const end = endFindings(q, setup, start);
           userChecks(q, topo, setup, end);
+          setPhase(q, 'unbind');
           emitVerdicts(q, end, 'after unbind');
           ends.push(q);
         }

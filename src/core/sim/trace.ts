@@ -14,7 +14,11 @@ export interface At { file: string; line: number; column: number }
 export interface GroupFields { ownerCnt: number; owner: string | null; domain: string | null; pasids: number }
 
 /** A kernel API step with its group before and after: the end checks use it to name the call that caused a leak. */
-export interface ApiEvent { index: number; api: string; group: string | null; at?: At; before?: GroupFields; after?: GroupFields; warned: boolean }
+export interface ApiEvent {
+  index: number; api: string; group: string | null; at?: At; before?: GroupFields; after?: GroupFields; warned: boolean;
+  /** The kernel code that made the call when the driver did not (a bus hook: "pci_dma_cleanup"). */
+  via?: string;
+}
 
 function fieldsOf(s: KernelState, group: string | null): GroupFields | undefined {
   const g = group ? s.groups.get(group) : undefined;
@@ -74,7 +78,7 @@ export class Tracer {
     this.steps.push({ step: text, result, before, after, phase: this.phase, ...(out.warn ? { warn: out.warn } : {}), ...(at ? { at } : {}) });
     const index = this.steps.length - 1;
     this.events.push({
-      index, api, group: shown, warned: !!out.warn, ...(at ? { at } : {}),
+      index, api, group: shown, warned: !!out.warn, ...(at ? { at } : {}), ...(step.includes(' → ') ? { via: step.split(' → ')[0] } : {}),
       before: shown ? beforeFields.get(shown) : undefined, after: fieldsOf(k.state, shown),
     });
     if (out.warn) this.violations.push({ kind: this.warnKind(api), message: `${api}: WARN — ${out.warn}`, stepIndex: index, api });
