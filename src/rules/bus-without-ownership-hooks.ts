@@ -5,7 +5,7 @@
  */
 import type { FunctionFact, ImageSpan, KernelTarget } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsIn, keyOf, managedDmaFlag, reachableFunctions } from './util';
+import { callsIn, functionPieces, keyOf, managedDmaFlag, reachableFunctions } from './util';
 import { condTexts, mentionsName, otherFilesLines, valueTexts } from './tier2a-util';
 
 const CODE = 'OWN011';
@@ -39,21 +39,6 @@ function flagEvidence(ctx: RuleContext, flag: string): boolean {
     }
   }
   return otherFilesLines(ctx).some((l) => mentionsName(l, flag) && !/^\s*(\/\/|\/?\*)/.test(l));
-}
-
-/**
- * Every visible piece of `name`: its named fragment plus the unnamed fragments that git's hunk heading places in it
- * (a function spanning two hunks shows its header in the first and the rest of its body, unnamed, in the second).
- */
-function fragmentsOf(ctx: RuleContext, name: string, named: FunctionFact): FunctionFact[] {
-  const file = ctx.patch?.files.find((f) => f.newPath !== null && ctx.facts.path.endsWith(f.newPath));
-  if (!file) return [named];
-  const headingAt = (line: number): string | undefined =>
-    file.hunks.find((h) => line >= h.newStart && line < h.newStart + Math.max(h.newLines, 1))?.heading;
-  const names = (heading: string | undefined): boolean =>
-    heading !== undefined && new RegExp(`\\b${name}\\s*\\(`).test(heading);
-  const rest = ctx.facts.functions.filter((f) => f !== named && f.name === '' && !f.complete && names(headingAt(f.span.line)));
-  return [named, ...rest];
 }
 
 /** Functions implementing a dma_configure hook: named by a bus_type, or spelt like one when the struct is not shown. */
@@ -116,7 +101,7 @@ export const busWithoutOwnershipHooks = createRule({
         });
         continue;
       }
-      const reached = fragmentsOf(ctx, hook.name, fn).flatMap((f) => reachableFunctions(ctx, f));
+      const reached = functionPieces(ctx, fn).flatMap((f) => reachableFunctions(ctx, f));
       if (callsIn(reached, [use]).length > 0) continue;
       // Delegating to another bus's configure (defined elsewhere) hands the count to that bus.
       const local = new Set(ctx.facts.functions.map((f) => f.name));

@@ -53,6 +53,9 @@ const NAMES: readonly NameEntry[] = [
   { name: 'suppress_auto_claim_dma_owner', eras: V1_4, history: 'series v1–v4', released: 'set .driver_managed_dma = true in the bus driver struct (not in struct device_driver)', renameTo: 'driver_managed_dma' },
   { name: 'no_kernel_api_dma', eras: ['v5'], history: 'series v5', released: 'set .driver_managed_dma = true in the bus driver struct', renameTo: 'driver_managed_dma' },
   { name: 'driver_managed_dma', eras: REL, history: 'released kernels (5.19+)', released: '' },
+  { name: 'dma_cleanup', eras: ['v3', 'v4', 'v5', ...REL], history: 'series v3 and later', released: '' },
+  { name: 'iommu_attach_device_pasid', eras: ['rel62'], history: 'added in 6.2', released: 'no PASID attach before 6.2: iommu_sva_bind_device() was the only PASID user API' },
+  { name: 'iommu_detach_device_pasid', eras: ['rel62'], history: 'added in 6.2', released: 'no PASID attach before 6.2: iommu_sva_unbind_device() was the only PASID user API' },
   { name: 'dma_unconfigure', eras: ['v2'], history: 'series v2', released: 'the bus_type hook is .dma_cleanup', renameTo: 'dma_cleanup' },
 ];
 
@@ -92,7 +95,9 @@ function seriesSpelling(name: string, era: Era): string {
     case 'iommu_group_dma_owner_claimed':
       return 'use !iommu_group_dma_owner_unclaimed(group)';
     case 'iommu_group_release_dma_owner':
-      return 'use iommu_group_release_dma_owner(group, type)';
+      return v1 ? 'use iommu_device_release_dma_owner(dev, DMA_OWNER_USER) (v1 has no group-level release)' : 'use iommu_group_release_dma_owner(group, type)';
+    case 'dma_cleanup':
+      return v1 ? 'the driver core drops the count itself in this posting (no bus hook)' : 'the bus_type hook is .dma_unconfigure in this posting';
     case 'dma_unconfigure':
       return 'the bus_type hook is .dma_cleanup in this posting';
     default:

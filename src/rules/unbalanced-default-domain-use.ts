@@ -15,6 +15,8 @@ import {
   isDriverCode,
   keyOf,
   reaches,
+  functionPieces,
+  managedDmaFlag,
   traceOf,
   unseenBody,
   unseenRemove,
@@ -53,12 +55,19 @@ function checkBusHooks(ctx: RuleContext): void {
   for (const b of ctx.facts.busTypes) if (b.dmaConfigure) configures.set(b.dmaConfigure, b);
   for (const f of ctx.facts.functions) if (/_dma_configure$/.test(f.name) && !configures.has(f.name)) configures.set(f.name, undefined);
 
+  const judgedCleanups = new Set<string>();
   for (const [name, bus] of configures) {
-    const configure = ctx.functionByName(name);
-    if (!configure) continue;
+    const named = ctx.functionByName(name);
+    if (!named) continue;
+    // A hook spanning two hunks: the piece that takes the count is the one replayed.
+    const configure = functionPieces(ctx, named).find((f) => reaches(ctx, f, [pair.use]).length > 0) ?? named;
     const use = reaches(ctx, configure, [pair.use])[0];
-    if (!use) continue; // a configure hook that takes no count is bus-without-ownership-hooks' business
-    const cleanup = cleanupFor(ctx, configure, bus);
+    const cleanup = cleanupFor(ctx, named, bus);
+    if (cleanup.fn) judgedCleanups.add(cleanup.fn.name);
+    if (!use) {
+      if (cleanup.fn) checkCleanupWithoutUse(ctx, pair, cleanup.fn, named);
+      continue; // otherwise a configure hook that takes no count is bus-without-ownership-hooks' business
+    }
 
     if (!cleanup.fn) {
       // A cleanup named by the bus_type but defined elsewhere: nothing to judge.
@@ -83,8 +92,39 @@ function checkBusHooks(ctx: RuleContext): void {
     } else {
       checkGating(ctx, pair, configure, cleanup.fn, use);
     }
-    checkSwallowed(ctx, pair, configure, use);
+    checkSwallowed(ctx, pair, configure, use, named.name);
   }
+  // A cleanup hook changed on its own (its configure is not in the patch).
+  for (const f of ctx.facts.functions) {
+    if (!/_dma_cleanup$/.test(f.name) || judgedCleanups.has(f.name)) continue;
+    if (ctx.functionByName(f.name.replace(/cleanup$/, 'configure'))) continue;
+    checkCleanupWithoutUse(ctx, pair, f, undefined);
+  }
+}
+
+/**
+ * A cleanup whose unuse also runs for a driver with driver_managed_dma set, while its configure (when seen) takes no
+ * count for such a driver: binding vfio-style drivers then drops a count never taken (WARN at 0, or another
+ * device's count in a shared group). Only judged when the patch adds that unuse.
+ */
+function checkCleanupWithoutUse(ctx: RuleContext, pair: UsePair, cleanup: FunctionFact, configure: FunctionFact | undefined): void {
+  const unuse = reaches(ctx, cleanup, [pair.unuse])[0];
+  if (!unuse || !ctx.isAdded(unuse.calleeSpan)) return;
+  // Only on a bus whose drivers can opt out: the patch (either image) shows the flag.
+  const flag = managedDmaFlag(ctx.target).field;
+  if (![ctx.facts, ctx.pre].some((f) => f?.identifiers.some((i) => i.name === flag))) return;
+  const scenario = hookScenarios(ctx, cleanup, 'dma_cleanup', true).find((s) =>
+    s.violations.some((v) => v.kind === 'warn' || v.kind === 'leaked-owner-cnt'));
+  if (!scenario) return;
+  const configureName = configure?.name ?? cleanup.name.replace(/cleanup$/, 'configure');
+  ctx.report({
+    messageId: 'gatingMismatch',
+    data: { hook: cleanup.name, api: pair.unuse, other: configureName },
+    span: unuse.calleeSpan,
+    scenario,
+    unseen: configure ? unseenBody(ctx, configure) : `${configureName}() is not in the patch (assumed to skip ${pair.use}() for driver_managed_dma drivers, as every bus does)`,
+    key: keyOf('OWN010', cleanup.name, 'gating'),
+  });
 }
 
 /** use and unuse must be skipped by the same driver_managed_dma test: replay both hooks with the flag set. */
@@ -116,7 +156,7 @@ function checkGating(ctx: RuleContext, pair: UsePair, configure: FunctionFact, c
 }
 
 /** A failed use must fail dma_configure (and so the probe): replay it in a group user space already owns. */
-function checkSwallowed(ctx: RuleContext, pair: UsePair, configure: FunctionFact, use: CallFact): void {
+function checkSwallowed(ctx: RuleContext, pair: UsePair, configure: FunctionFact, use: CallFact, hookName: string): void {
   const scenarios = hookScenarios(ctx, configure, 'dma_configure', false, 'user-owned');
   const swallowed = scenarios.find(
     (s: ScenarioResult) => s.outcome === 'ok' && s.trace.some((t) => stepRuns(t, pair.use) && /^-E/.test(t.result.trim())),
@@ -125,11 +165,11 @@ function checkSwallowed(ctx: RuleContext, pair: UsePair, configure: FunctionFact
   const failed = swallowed.trace.find((t) => stepRuns(t, pair.use) && /^-E/.test(t.result.trim()));
   ctx.report({
     messageId: 'swallowed',
-    data: { configure: configure.name, use: pair.use, errno: failed?.result.trim() ?? '-EBUSY' },
+    data: { configure: hookName, use: pair.use, errno: failed?.result.trim() ?? '-EBUSY' },
     span: use.calleeSpan,
     scenario: swallowed,
-    unseen: unseenBody(ctx, configure),
-    key: keyOf('OWN010', configure.name, 'swallowed'),
+    unseen: configure.name === hookName ? unseenBody(ctx, configure) : `only part of ${hookName}() is in the patch`,
+    key: keyOf('OWN010', hookName, 'swallowed'),
   });
 }
 

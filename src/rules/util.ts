@@ -455,6 +455,24 @@ export function hookScenarios(
   }
 }
 
+/**
+ * Every visible piece of a function: the named one plus the unnamed fragments git's hunk heading places in it
+ * (a function spanning two hunks shows its header in the first and the rest of its body, unnamed, in the next).
+ */
+export function functionPieces(ctx: RuleContext, fn: FunctionFact): FunctionFact[] {
+  const file = ctx.patch?.files.find((f) => f.newPath !== null && ctx.facts.path.endsWith(f.newPath));
+  if (!file || fn.name === '') return [fn];
+  const named = new RegExp(`\\b${fn.name}\\s*\\(`);
+  // Only a fragment that opens its hunk continues the heading's function (a later one follows some other header).
+  const continues = (f: FunctionFact): boolean => {
+    const hunk = file.hunks.find((h) => f.span.line >= h.newStart && f.span.line < h.newStart + Math.max(h.newLines, 1));
+    if (!hunk || !named.test(hunk.heading)) return false;
+    return !ctx.facts.functions.some((g) => g !== f && g.span.line >= hunk.newStart && g.span.line < f.span.line);
+  };
+  const rest = ctx.facts.functions.filter((f) => f !== fn && f.name === '' && !f.complete && continues(f));
+  return [fn, ...rest];
+}
+
 /** Every function (including `fn`) reachable from `fn`, and whether any of them calls one of `names`. */
 export function reaches(ctx: RuleContext, fn: FunctionFact, names: readonly string[]): CallFact[] {
   return callsIn(reachableFunctions(ctx, fn), names);
