@@ -67,10 +67,11 @@ test('a WARN shows as the result of the call that fired it, and the violation po
 test('an unbalanced DMA-API count names the call that took it; an unknown condition says so on both sides', () => {
   const probe = fn('fake_probe', new Prog(10)
     .call('iommu_device_use_default_domain', ['&pdev->dev']) // 10: a second count the driver never drops
-    .ifGoto(not({ kind: 'unknown', text: 'pdev->revision > 2' }), 'new_rev') // 11: if (pdev->revision > 2)
-    .ret(int(0)) // 12
-    .label('new_rev') // 13
-    .ret(int(0))); // 14
+    .ifGoto(not({ kind: 'unknown', text: 'pdev->revision > 2' }), 'old_rev') // 11: if (pdev->revision > 2) {
+    .call('iommu_group_get', ['&pdev->dev'], 'group') // 12: (a step of its own, so the two paths stay two scenarios)
+    .ret(int(0)) // 13: }
+    .label('old_rev') // 14
+    .ret(int(0))); // 15
   const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' });
   assert.equal(list.length, 2);
   for (const s of list) {
@@ -80,6 +81,9 @@ test('an unbalanced DMA-API count names the call that took it; an unknown condit
     assert.match(verdict?.step ?? '', /^✗ after unbind: owner_cnt of grp0 is 1, was 0: 1 count\(s\) leaked — taken by iommu_device_use_default_domain\(\) at fake\.c:10, never dropped/);
   }
   assert.deepEqual(list.map((s) => s.trace.find((t) => t.step.startsWith('if ('))?.result).sort(), ['not taken', 'taken']);
+  // Paths that differ only in how they explain themselves are one scenario.
+  const same = fn('fake_probe', new Prog(10).ifGoto(not({ kind: 'unknown', text: 'quirk' }), 'out').label('out').ret(int(0)));
+  assert.equal(simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe' }), facts: facts([same]), topology: 'singleton' }).length, 1);
 });
 
 /** A VFIO-like probe that hands the device to user space. */

@@ -262,8 +262,14 @@ function driverFlag(input: DriverSimInput): boolean {
   return flagHonoured(getProfile(input.target), m.spelling, m.inDeviceDriver);
 }
 
+/** Fork and return steps only explain a path: paths that differ in nothing else are one scenario (as before they existed). */
+function isExplanation(t: { step: string; result: string }): boolean {
+  return t.result === 'taken' || t.result === 'not taken' || /^return\b/.test(t.step);
+}
+
 function scenarioKey(s: ScenarioResult): string {
-  return JSON.stringify([s.outcome, s.errno, s.trace.map((t) => [t.step, t.result, t.after]), s.violations.map((v) => [v.kind, v.stepIndex])]);
+  const shown = s.trace.filter((t) => !isExplanation(t));
+  return JSON.stringify([s.outcome, s.errno, shown.map((t) => [t.step, t.result, t.after]), s.violations.map((v) => [v.kind, s.trace[v.stepIndex]?.step])]);
 }
 
 /** Dedupes identical scenarios and numbers equal names. */
