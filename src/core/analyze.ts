@@ -73,7 +73,25 @@ interface FileRun {
 
 interface PatchRun {
   patch?: Patch;
+  /** Which member (input file) of the analysis this patch came from. */
+  member: number;
   files: FileRun[];
+}
+
+/** One input file of an analysis, parsed up front so separate patch files of one series can be grouped. */
+interface Member {
+  input: AnalyzeInput;
+  parsed?: ParsedInput;
+  problems: InputProblem[];
+}
+
+function parseMember(input: AnalyzeInput, options: AnalyzeOptions): Member {
+  try {
+    const parsed = parseInput(input.path, input.content, options.limits);
+    return { input, parsed, problems: [...parsed.problems] };
+  } catch (e) {
+    return { input, problems: [{ path: input.path, message: `could not read the input: ${reason(e)}`, kind: 'failed' }] };
+  }
 }
 
 function reason(e: unknown): string {
@@ -213,7 +231,11 @@ function nameFromHeadings(facts: CFacts, file: FileDiff, image: 'post' | 'pre'):
   for (const fn of facts.functions) {
     let name: string | undefined;
     if (!fn.name) {
-      name = headingName(hunkAt(fn.span.line)?.heading);
+      // The heading names the function the hunk STARTS in: a fragment after another function began is not it.
+      const hunk = hunkAt(fn.span.line);
+      const start = hunk ? (image === 'post' ? hunk.newStart : hunk.oldStart) : 0;
+      const opensHunk = !facts.functions.some((g) => g !== fn && g.span.line >= start && g.span.line < fn.span.line);
+      name = opensHunk ? headingName(hunk?.heading) : undefined;
     } else {
       // A header at the end of one hunk glued to the body shown by the next hunk: the body is the heading's function.
       const first = hunkAt(fn.span.line);
@@ -305,12 +327,11 @@ function mapTrace(steps: readonly TraceStep[], inputPath: string, treePath: stri
 // ───────────────────────────── the analysis ─────────────────────────────
 
 class InputAnalysis {
-  readonly problems: InputProblem[] = [];
   readonly runs: PatchRun[] = [];
-  parsed?: ParsedInput;
 
   constructor(
-    private readonly input: AnalyzeInput,
+    /** One input, or the separate files of one numbered series in series order (reviewed as one series). */
+    readonly members: readonly Member[],
     private readonly options: AnalyzeOptions,
     private readonly rules: readonly Rule[],
     private readonly target: KernelTarget,
@@ -318,22 +339,26 @@ class InputAnalysis {
     private readonly withRules: boolean,
   ) {}
 
-  private fail(message: string, line?: number): void {
-    this.problems.push({ path: this.input.path, message, line, kind: 'failed' });
+  private pathOf(member: number): string {
+    return this.members[member].input.path;
+  }
+
+  fail(member: number, message: string, line?: number): void {
+    this.members[member].problems.push({ path: this.pathOf(member), message, line, kind: 'failed' });
   }
 
   run(): void {
-    let parsed: ParsedInput;
-    try {
-      parsed = parseInput(this.input.path, this.input.content, this.options.limits);
-    } catch (e) {
-      this.fail(`could not read the input: ${reason(e)}`);
+    const first = this.members[0]?.parsed;
+    if (this.members.length === 1 && first?.kind === 'c-source') {
+      this.runBareFile(first);
       return;
     }
-    this.parsed = parsed;
-    this.problems.push(...parsed.problems);
-    if (parsed.kind === 'c-source') this.runBareFile(parsed);
-    else this.runSeries(parsed);
+    // Patches in series order; a later patch applies on top of the earlier ones' post-images.
+    const patches: { patch: Patch; member: number }[] = [];
+    this.members.forEach((m, member) => {
+      for (const patch of m.parsed?.patches ?? []) patches.push({ patch, member });
+    });
+    this.runSeries(patches);
   }
 
   private facts(view: CView): CFacts {
@@ -341,21 +366,22 @@ class InputAnalysis {
   }
 
   private runBareFile(parsed: ParsedInput): void {
+    const path = this.pathOf(0);
     try {
-      const view = wholeFileView(this.input.path, parsed.text);
+      const view = wholeFileView(path, parsed.text);
       const facts = this.facts(view);
       const fr: FileRun = {
-        treePath: this.input.path,
+        treePath: path,
         post: { view, facts },
         isCoreOrBus: isCoreOrBusCode(facts),
         reports: [],
         postKeys: new Set(),
         preKeys: new Set(),
       };
-      if (this.withRules) this.review(fr, undefined);
-      this.runs.push({ files: [fr] });
+      if (this.withRules) this.review(fr, undefined, 0);
+      this.runs.push({ member: 0, files: [fr] });
     } catch (e) {
-      this.fail(`${this.input.path}: analysis failed: ${reason(e)}`);
+      this.fail(0, `${path}: analysis failed: ${reason(e)}`);
     }
   }
 
@@ -368,7 +394,7 @@ class InputAnalysis {
     }
   }
 
-  private runSeries(parsed: ParsedInput): void {
+  private runSeries(patches: readonly { patch: Patch; member: number }[]): void {
     // Current text of each file as the series is applied patch by patch (seeded lazily from the tree).
     const current = new Map<string, string | undefined>();
     const baseOf = (path: string | null): string | undefined => {
@@ -376,9 +402,9 @@ class InputAnalysis {
       if (!current.has(path)) current.set(path, this.readTree(path));
       return current.get(path);
     };
-    for (const patch of parsed.patches) {
+    for (const { patch, member } of patches) {
       if (patch.isCover) continue;
-      const pr: PatchRun = { patch, files: [] };
+      const pr: PatchRun = { patch, member, files: [] };
       for (const file of patch.files) {
         const treePath = file.newPath ?? file.oldPath ?? '';
         if (!isCPath(treePath)) continue;
@@ -386,7 +412,7 @@ class InputAnalysis {
         try {
           const views = viewsFor(file, baseOf(file.oldPath));
           if (views.problem !== undefined) {
-            this.problems.push({ path: this.input.path, line: file.inputLine, kind: 'skipped', message: views.problem });
+            this.members[member].problems.push({ path: this.pathOf(member), line: file.inputLine, kind: 'skipped', message: views.problem });
           }
           // Track the post-image for later patches of the series.
           if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, undefined);
@@ -406,17 +432,17 @@ class InputAnalysis {
             postKeys: new Set(),
             preKeys: new Set(),
           };
-          if (this.withRules) this.review(fr, patch);
+          if (this.withRules) this.review(fr, patch, member);
           pr.files.push(fr);
         } catch (e) {
-          this.fail(`${treePath}${patch.subject ? ` (${patch.subject})` : ''}: analysis failed: ${reason(e)}`, file.inputLine);
+          this.fail(member, `${treePath}${patch.subject ? ` (${patch.subject})` : ''}: analysis failed: ${reason(e)}`, file.inputLine);
         }
       }
       this.runs.push(pr);
     }
   }
 
-  private review(fr: FileRun, patch: Patch | undefined): void {
+  private review(fr: FileRun, patch: Patch | undefined, member: number): void {
     if (!fr.post) return;
     fr.sim = createSimQueries(this.target, fr.post.facts);
     const post = runRules(this.rules, {
@@ -429,7 +455,7 @@ class InputAnalysis {
     });
     fr.reports = post.reports;
     for (const r of post.reports) fr.postKeys.add(r.report.key);
-    for (const err of post.errors) this.fail(`${fr.treePath}: rule ${err.rule} failed: ${err.message}`, fr.fileDiff?.inputLine);
+    for (const err of post.errors) this.fail(member, `${fr.treePath}: rule ${err.rule} failed: ${err.message}`, fr.fileDiff?.inputLine);
     // Only what the patch introduces: the same rules over the pre-image name the problems that already existed.
     if (patch && fr.pre) {
       const pre = runRules(this.rules, { target: this.target, facts: fr.pre.facts, patch, isCoreOrBusCode: fr.isCoreOrBus });
@@ -473,7 +499,8 @@ class InputAnalysis {
     if (!severity) return undefined;
     const image = report.image === 'pre' ? fr.pre : fr.post;
     const map = image?.view.inputLines;
-    const mapped = mapSpan(this.input.path, map, report.span, fr.fileDiff?.inputLine ?? 1);
+    const inputPath = this.pathOf(pr.member);
+    const mapped = mapSpan(inputPath, map, report.span, fr.fileDiff?.inputLine ?? 1);
     const template = rule.meta.messages[report.messageId] ?? report.messageId;
     let message = formatMessage(template, report.data);
     if (report.unseen) message += ` (could not see: ${report.unseen})`;
@@ -483,8 +510,8 @@ class InputAnalysis {
       severity,
       message,
       location: mapped.location,
-      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], this.input.path, fr.treePath, map),
-      fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined)),
+      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], inputPath, fr.treePath, map),
+      fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined, inputPath)),
     };
     if (report.unseen) finding.partial = report.unseen;
     if (pr.patch) {
@@ -499,25 +526,26 @@ class InputAnalysis {
   }
 
   /** Edits are only meaningful in a C file; in a patch the fix is a suggestion (editing hunks would break their counts). */
-  private mapFix(fix: Fix, inPatch: boolean): Fix {
+  private mapFix(fix: Fix, inPatch: boolean, inputPath: string): Fix {
     if (inPatch) {
       const text = fix.suggestion ?? fix.edits.map((e) => e.newText.trim()).join('\n');
       return { title: fix.title, edits: [], suggestion: text };
     }
-    return { ...fix, edits: fix.edits.map((e) => ({ ...e, path: this.input.path })) };
+    return { ...fix, edits: fix.edits.map((e) => ({ ...e, path: inputPath })) };
   }
 
-  verdicts(): DriverVerdict[] {
-    const out: DriverVerdict[] = [];
+  /** Driver verdicts per member (input file). */
+  verdicts(): DriverVerdict[][] {
+    const out: DriverVerdict[][] = this.members.map(() => []);
     for (const pr of this.runs) {
       for (const fr of pr.files) {
         if (!fr.post || fr.isCoreOrBus) continue;
         const sim = fr.sim ?? createSimQueries(this.target, fr.post.facts);
         for (const driver of fr.post.facts.drivers) {
           try {
-            out.push(this.verdict(fr, fr.post, sim, driver));
+            out[pr.member].push(this.verdict(fr, fr.post, sim, driver, this.pathOf(pr.member)));
           } catch (e) {
-            this.fail(`${fr.treePath}: simulation of ${driver.name} failed: ${reason(e)}`, fr.fileDiff?.inputLine);
+            this.fail(pr.member, `${fr.treePath}: simulation of ${driver.name} failed: ${reason(e)}`, fr.fileDiff?.inputLine);
           }
         }
       }
@@ -525,7 +553,7 @@ class InputAnalysis {
     return out;
   }
 
-  private verdict(fr: FileRun, post: Image, sim: SimQueries, driver: CFacts['drivers'][number]): DriverVerdict {
+  private verdict(fr: FileRun, post: Image, sim: SimQueries, driver: CFacts['drivers'][number], inputPath: string): DriverVerdict {
     const map = post.view.inputLines;
     const mode: DriverVerdict['mode'] =
       driver.managedDma.state === 'present' && !/^(false|0)$/.test(driver.managedDma.value ?? 'true')
@@ -539,19 +567,19 @@ class InputAnalysis {
       const results = sim.driverScenarios(driver, topology);
       const bad = results.find((r) => r.violations.length > 0 || r.outcome === 'bind-failed');
       if (!bad) {
-        return { topology, ok: true, summary: '✓', trace: mapTrace(results[0]?.trace ?? [], this.input.path, fr.treePath, map) };
+        return { topology, ok: true, summary: '✓', trace: mapTrace(results[0]?.trace ?? [], inputPath, fr.treePath, map) };
       }
       const v = bad.violations[0];
       const what = v?.errno ?? bad.errno ?? v?.kind ?? bad.outcome;
       const step = v ? bad.trace[v.stepIndex] : undefined;
       const phase = step?.phase ?? (bad.outcome === 'bind-failed' ? 'bind' : bad.outcome === 'probe-failed' ? 'probe' : 'unbind');
-      return { topology, ok: false, summary: `✗ ${what} at ${phase}`, trace: mapTrace(bad.trace, this.input.path, fr.treePath, map) };
+      return { topology, ok: false, summary: `✗ ${what} at ${phase}`, trace: mapTrace(bad.trace, inputPath, fr.treePath, map) };
     });
     return {
       driver: driver.name,
       structType: driver.structType,
       file: fr.treePath,
-      location: mapSpan(this.input.path, map, driver.nameSpan, fr.fileDiff?.inputLine ?? 1).location,
+      location: mapSpan(inputPath, map, driver.nameSpan, fr.fileDiff?.inputLine ?? 1).location,
       mode,
       scenarios,
     };
@@ -560,6 +588,47 @@ class InputAnalysis {
 
 function compareFindings(a: Finding, b: Finding): number {
   return a.location.path.localeCompare(b.location.path) || a.location.line - b.location.line || a.code.localeCompare(b.code) || a.location.column - b.location.column;
+}
+
+/** The [PATCH vN n/m] numbering of an input that holds exactly one patch (or cover letter), if it has one. */
+function seriesNumbering(m: Member): { key: string; number: number } | undefined {
+  const patches = m.parsed?.patches;
+  if (!patches || patches.length !== 1 || m.parsed?.kind === 'c-source') return undefined;
+  const p = patches[0];
+  if (p.number === undefined || p.total === undefined || p.total < 1 || p.number > p.total || p.quoted) return undefined;
+  // A review reply saved to a file ("Re: [PATCH 2/3]") repeats its patch: it is not a member of the series.
+  if (/^\s*(?:re|aw|sv|fwd?)\s*:/i.test(p.subject)) return undefined;
+  return { key: `${p.version ?? 1}/${p.total}`, number: p.number };
+}
+
+/**
+ * Groups the members into analyses: the separate files of one numbered series (git format-patch -o, b4 folders;
+ * same version and total, each number once) become one series in number order; everything else stays on its own.
+ */
+function groupSeries(members: readonly Member[]): number[][] {
+  const byKey = new Map<string, { member: number; number: number }[]>();
+  const groups: number[][] = [];
+  const placed = new Set<number>();
+  members.forEach((m, i) => {
+    const n = seriesNumbering(m);
+    if (!n) return;
+    const list = byKey.get(n.key) ?? [];
+    list.push({ member: i, number: n.number });
+    byKey.set(n.key, list);
+  });
+  for (const list of byKey.values()) {
+    const numbers = new Set(list.map((x) => x.number));
+    // Two files with the same number (two revisions, a resend): which one the others apply on is unknown.
+    if (list.length < 2 || numbers.size !== list.length) continue;
+    const ordered = [...list].sort((a, b) => a.number - b.number).map((x) => x.member);
+    for (const i of ordered) placed.add(i);
+    groups.push(ordered);
+  }
+  members.forEach((_, i) => {
+    if (!placed.has(i)) groups.push([i]);
+  });
+  // In the order of each group's first input, so the analysis order follows the inputs'.
+  return groups.sort((a, b) => Math.min(...a) - Math.min(...b));
 }
 
 /** The analysis proper (exported for tests that pass their own rule set). */
@@ -572,34 +641,44 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
     inputs: [],
     stats: { inputs: inputs.length, reviewed: 0, skipped: 0, failed: 0, findings: 0, ms: 0 },
   };
-  for (const input of inputs) {
-    const a = new InputAnalysis(input, options, rules, target, true);
+  const members = inputs.map((input) => parseMember(input, options));
+  const perInput: AnalysisResult['inputs'] = new Array(inputs.length);
+  const reviewedFiles: number[] = new Array(inputs.length).fill(0);
+  for (const group of groupSeries(members)) {
+    const a = new InputAnalysis(group.map((i) => members[i]), options, rules, target, true);
     let findings: Finding[] = [];
-    let drivers: DriverVerdict[] = [];
+    let drivers: DriverVerdict[][] = group.map(() => []);
     try {
       a.run();
       findings = a.findings();
       drivers = a.verdicts();
     } catch (e) {
-      a.problems.push({ path: input.path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
+      for (const i of group) members[i].problems.push({ path: inputs[i].path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
     }
     result.findings.push(...findings);
-    result.problems.push(...a.problems);
-    const reviewedFiles = a.runs.reduce((n, r) => n + r.files.length, 0);
-    if (a.problems.some((p) => p.kind === 'failed') && reviewedFiles === 0) result.stats.failed++;
-    else if (reviewedFiles === 0) result.stats.skipped++;
-    else result.stats.reviewed++;
-    result.inputs.push({
-      path: input.path,
-      kind: a.parsed?.kind ?? 'unknown',
-      patches: (a.parsed?.patches ?? []).map((p) => ({
-        index: p.index,
-        subject: p.subject,
-        files: p.files.map((f) => f.newPath ?? f.oldPath ?? '').filter((x) => x !== ''),
-      })),
-      drivers,
+    for (const run of a.runs) reviewedFiles[group[run.member]] += run.files.length;
+    group.forEach((i, k) => {
+      const parsed = members[i].parsed;
+      perInput[i] = {
+        path: inputs[i].path,
+        kind: parsed?.kind ?? 'unknown',
+        patches: (parsed?.patches ?? []).map((p) => ({
+          index: p.index,
+          subject: p.subject,
+          files: p.files.map((f) => f.newPath ?? f.oldPath ?? '').filter((x) => x !== ''),
+        })),
+        drivers: drivers[k] ?? [],
+      };
     });
   }
+  members.forEach((m, i) => {
+    result.problems.push(...m.problems);
+    // A cover letter reviewed with its series holds no C file: skipped, as it is on its own.
+    if (m.problems.some((p) => p.kind === 'failed') && reviewedFiles[i] === 0) result.stats.failed++;
+    else if (reviewedFiles[i] === 0) result.stats.skipped++;
+    else result.stats.reviewed++;
+    result.inputs.push(perInput[i]);
+  });
   result.findings.sort(compareFindings);
   result.stats.findings = result.findings.length;
   result.stats.ms = Date.now() - started;
@@ -607,11 +686,12 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
 }
 
 function dumpInputFacts(input: AnalyzeInput, options: AnalyzeOptions): DumpedFacts {
-  const a = new InputAnalysis(input, options, [], options.target ?? 'latest', false);
+  const member = parseMember(input, options);
+  const a = new InputAnalysis([member], options, [], options.target ?? 'latest', false);
   try {
     a.run();
   } catch (e) {
-    a.problems.push({ path: input.path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
+    member.problems.push({ path: input.path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
   }
   return {
     path: input.path,
@@ -619,6 +699,6 @@ function dumpInputFacts(input: AnalyzeInput, options: AnalyzeOptions): DumpedFac
       subject: pr.patch?.subject ?? '',
       files: pr.files.map((f) => ({ path: f.treePath, post: f.post?.facts, pre: f.pre?.facts })),
     })),
-    problems: a.problems,
+    problems: member.problems,
   };
 }
