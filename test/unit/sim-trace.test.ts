@@ -180,3 +180,23 @@ test('renderTrace: verdict steps stand out in markdown and narrative results sta
   assert.match(text[text.length - 1], /✗ after the failed probe: .* {2}left-owned/);
   assert.match(text.find((l) => l.includes('return ret')) ?? '', /return ret\s+-EIO\s+.*fake\.c:16$/);
 });
+
+test('runs of lookups that change nothing collapse into one step; violation indexes still point at their steps', () => {
+  const probe = fn('fake_probe', new Prog(10)
+    .call('iommu_group_get', ['&pdev->dev'], 'group')
+    .call('iommu_get_domain_for_dev', ['&pdev->dev'], 'cur')
+    .call('iommu_group_put', ['group'])
+    .call('iommu_group_claim_dma_owner', ['group', 'priv'], 'ret') // 13: never released
+    .ret(varOf('ret')));
+  const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe', flag: 'true' }), facts: facts([probe]), topology: 'singleton' });
+  const ok = list.find((s) => s.outcome === 'ok');
+  assert.ok(ok);
+  const lookups = ok.trace.filter((t) => /^iommu_group_get|iommu_get_domain_for_dev|iommu_group_put/.test(t.step));
+  assert.equal(lookups.length, 1, dump(ok));
+  assert.match(lookups[0].step, /^iommu_group_get\(&pdev->dev\), iommu_get_domain_for_dev\(&pdev->dev\), iommu_group_put\(group\) — lookups, no effect on the group$/);
+  assert.equal(lookups[0].at?.line, 10);
+  const v = ok.violations.find((x) => x.kind === 'left-owned');
+  assert.ok(v);
+  assert.equal(ok.trace[v.stepIndex].result, 'left-owned');
+  assert.match(ok.trace[v.stepIndex].step, /claim taken by iommu_group_claim_dma_owner\(\) at fake\.c:13/);
+});

@@ -36,7 +36,7 @@
  *   `return ret = -EIO`; WARNs are `WARN: …` results of the call; end-check violations are `✗ <when>: …` steps
  *   naming the call that caused them (result = the violation kind), kept as the last steps, else one `✓` step.
  */
-import type { BusKind, ScenarioResult, TopologyKind, Violation, ViolationKind } from '../types';
+import type { BusKind, ScenarioResult, TopologyKind, TraceStep, Violation, ViolationKind } from '../types';
 import type { DriverSimInput, FunctionSimInput } from './index';
 import {
   addDevice, cloneState, domainName, emptyState, errnoText, isFailureValue, restoreCoreDomain, stateText, valueText,
@@ -272,8 +272,39 @@ function scenarioKey(s: ScenarioResult): string {
   return JSON.stringify([s.outcome, s.errno, shown.map((t) => [t.step, t.result, t.after]), s.violations.map((v) => [v.kind, s.trace[v.stepIndex]?.step])]);
 }
 
-/** Dedupes identical scenarios and numbers equal names. */
-function finishScenarios(list: ScenarioResult[]): ScenarioResult[] {
+/** Lookups that change nothing: a run of them says less than one line naming them. */
+const LOOKUP_STEP = /^(iommu_group_get|iommu_group_put|iommu_get_domain_for_dev|iommu_group_dma_owner_claimed|iommu_group_dma_owner_unclaimed)\(/;
+
+function isQuietLookup(t: TraceStep): boolean {
+  return LOOKUP_STEP.test(t.step) && !t.warn && t.before === t.after && !/^-E|WARN/.test(t.result);
+}
+
+/** Collapses runs of two or more quiet lookups into one step (the first call's place); violation indexes follow. */
+function compact(s: ScenarioResult): ScenarioResult {
+  const steps: TraceStep[] = [];
+  const map: number[] = [];
+  const pinned = new Set(s.violations.map((v) => v.stepIndex));
+  for (let i = 0; i < s.trace.length; i++) {
+    let j = i;
+    while (j + 1 < s.trace.length && isQuietLookup(s.trace[j + 1]) && isQuietLookup(s.trace[i]) && !pinned.has(j + 1) && !pinned.has(i)
+      && s.trace[j + 1].phase === s.trace[i].phase) j++;
+    map[i] = steps.length;
+    if (j === i) {
+      steps.push(s.trace[i]);
+      continue;
+    }
+    const run = s.trace.slice(i, j + 1);
+    for (let k = i + 1; k <= j; k++) map[k] = steps.length;
+    steps.push({ ...s.trace[i], step: `${run.map((t) => t.step.split(' — ')[0]).join(', ')} — lookups, no effect on the group`, result: run.map((t) => t.result).join(', ') });
+    i = j;
+  }
+  if (steps.length === s.trace.length) return s;
+  return { ...s, trace: steps, violations: s.violations.map((v) => ({ ...v, stepIndex: map[v.stepIndex] ?? v.stepIndex })) };
+}
+
+/** Dedupes identical scenarios, collapses quiet lookups and numbers equal names. */
+function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
+  const list = all.map(compact);
   const seen = new Set<string>();
   const unique = list.filter((s) => {
     const key = scenarioKey(s);
