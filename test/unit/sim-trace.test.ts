@@ -61,7 +61,7 @@ test('a WARN shows as the result of the call that fired it, and the violation po
   const step = s.trace[v.stepIndex];
   assert.match(step.result, /^WARN: /);
   assert.equal(step.at?.line, 40);
-  assert.equal(last(s).result, 'ok', 'the group itself ends as found');
+  assert.equal(last(s).result, 'as found', 'the group itself ends as found');
 });
 
 test('an unbalanced DMA-API count names the call that took it; an unknown condition says so on both sides', () => {
@@ -199,4 +199,15 @@ test('runs of lookups that change nothing collapse into one step; violation inde
   assert.ok(v);
   assert.equal(ok.trace[v.stepIndex].result, 'left-owned');
   assert.match(ok.trace[v.stepIndex].step, /claim taken by iommu_group_claim_dma_owner\(\) at fake\.c:13/);
+});
+
+test('a state that ends as found after an earlier WARN is not ticked: the last step points back at the WARN', () => {
+  const remove = fn('fake_remove', new Prog(40).call('iommu_device_release_dma_owner', ['&pdev->dev']).ret(null));
+  const probe = fn('fake_probe', new Prog(10).ret(int(0)));
+  const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe', remove: 'fake_remove', flag: 'true' }), facts: facts([probe, remove]), topology: 'singleton' });
+  const s = list[0];
+  const warn = s.violations.find((x) => x.kind === 'warn');
+  assert.ok(warn);
+  assert.equal(last(s).result, 'as found');
+  assert.equal(last(s).step, `after unbind: grp0 as found (owner_cnt=0, owner none, default domain) — but see step ${warn.stepIndex + 1} (warn)`);
 });

@@ -96,7 +96,11 @@ function emitVerdicts(p: Path, end: EndFindings, when: string): void {
     Object.assign(p.t.steps[i], { before: end.state, after: end.state });
   }
   if (!end.found.length) {
-    const i = p.t.note(p.k, `✓ ${when}: ${end.fine}`, 'ok', end.group);
+    // The state may be fine while an earlier step (a WARN, a refused call) was not: point there instead of ticking.
+    const earlier = p.t.violations[0];
+    const i = earlier
+      ? p.t.note(p.k, `${when}: ${end.fine} — but see step ${earlier.stepIndex + 1} (${earlier.kind})`, 'as found', end.group)
+      : p.t.note(p.k, `✓ ${when}: ${end.fine}`, 'ok', end.group);
     Object.assign(p.t.steps[i], { before: end.state, after: end.state });
   }
 }
