@@ -18,11 +18,11 @@ import { ArgsError, USAGE, parseArgs, type CliOptions } from './args';
 import { expandPaths, isCSourcePath, readInputFile } from './inputs';
 import { createTreeReader, type TreeReader } from './tree';
 import { gitFormatPatch, gitInputPath } from './git';
-import { failedInputResult, mergeResults } from './merge';
+import { failedInputResult, mergeResults, splitByInput } from './merge';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
-import { analyzeChunked } from './chunked';
+import { analyzeChunked, CHUNK_THRESHOLD } from './chunked';
 import type { Analyzer } from '../core/analyze';
 
 export interface CliIo {
@@ -182,7 +182,8 @@ interface Analysed {
 
 /**
  * Reviews the gathered inputs: C files found by a directory scan may go to worker threads (see WORKER_MIN_*),
- * everything else (patches, mails, a series in one mbox) is analysed here, one input at a time.
+ * everything else (patches, mails, a series in one mbox or in separate patch files) is analysed here in one analyze()
+ * call, except a very large mbox, which is reviewed on its own in chunks.
  */
 async function analyzeGathered(
   gathered: Gathered,
@@ -216,12 +217,28 @@ async function analyzeGathered(
   let local: Promise<Analyzer> | undefined;
   const analyzer = () => (local ??= createNodeAnalyzer());
 
+  // The other inputs go to one analyze() call, so a series given as separate patch files is reviewed as one series.
+  const together: number[] = [];
   for (let i = 0; i < gathered.inputs.length; i++) {
     if (toWorkers.has(i)) continue;
+    const input = gathered.inputs[i].input;
+    if (input.content.length <= CHUNK_THRESHOLD) {
+      together.push(i);
+      continue;
+    }
     const a = await analyzer();
     // A very large mbox is reviewed chunk by chunk so memory stays bounded (see chunked.ts).
-    out.perInput[i] = analyzeChunked((inputs, o) => a.analyze(inputs, o), gathered.inputs[i].input, analyzeOptions);
-    progress.tick(gathered.inputs[i].input.path);
+    out.perInput[i] = analyzeChunked((inputs, o) => a.analyze(inputs, o), input, analyzeOptions);
+    progress.tick(input.path);
+  }
+  if (together.length > 0) {
+    const a = await analyzer();
+    const inputs = together.map((i) => gathered.inputs[i].input);
+    const parts = splitByInput(a.analyze(inputs, analyzeOptions), inputs.map((x) => x.path));
+    together.forEach((i, k) => {
+      out.perInput[i] = parts[k];
+      progress.tick(inputs[k].path);
+    });
   }
   if (options.dumpFacts !== undefined) {
     const a = await analyzer();

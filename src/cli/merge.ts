@@ -29,3 +29,22 @@ export function failedInputResult(problem: InputProblem): AnalysisResult {
   r.stats.failed = 1;
   return r;
 }
+
+/**
+ * Splits the result of one analyze() call over several inputs back into one result per input (same order), so
+ * the output keeps following the inputs' order. inputs[] is one entry per input; findings and problems go to the
+ * input they point at. The call's stats stay whole on the first part (mergeResults adds them up again).
+ */
+export function splitByInput(r: AnalysisResult, paths: readonly string[]): AnalysisResult[] {
+  const parts = paths.map((_, k) => {
+    const part = emptyResult();
+    if (r.inputs[k]) part.inputs.push(r.inputs[k]);
+    return part;
+  });
+  if (parts.length === 0) return parts;
+  parts[0].stats = { ...r.stats };
+  const at = (p: string): AnalysisResult => parts[Math.max(0, paths.indexOf(p))];
+  for (const f of r.findings) at(f.location.path).findings.push(f);
+  for (const p of r.problems) at(p.path).problems.push(p);
+  return parts;
+}

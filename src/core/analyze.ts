@@ -669,6 +669,8 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
         })),
         drivers: drivers[k] ?? [],
       };
+      // Done with this input: its parsed text need not live until the last group is reviewed.
+      members[i].parsed = undefined;
     });
   }
   members.forEach((m, i) => {
