@@ -106,6 +106,11 @@ test('while bound: the refused user-space claim is a claim-failed violation only
   // With the flag user space can claim; in a group shared with another DMA-API driver the refusal is not this driver's.
   assert.deepEqual(run({ flag: 'true' }).flatMap(kinds), []);
   assert.ok(!run({ topology: 'shared-dma-api' }).flatMap(kinds).includes('claim-failed'));
+  // A partial initializer may set the flag where the view does not reach: the trial is shown, nothing is claimed.
+  const unseenFlag = { ...driver({ probe: 'fake_vfio_probe', remove: 'fake_vfio_remove' }), managedDma: { state: 'unknown' as const }, complete: false };
+  const partial = simulateDriver({ target: 'latest', driver: unseenFlag, facts: vfioFacts(), topology: 'singleton' });
+  assert.ok(partial.some((s) => s.trace.some((t) => t.step.startsWith('while bound: user space') && t.result === '-EPERM')));
+  assert.ok(!partial.flatMap(kinds).includes('claim-failed'));
   // Precision: an ordinary DMA-API driver (nothing handed to user space) is refused too, and that is by design.
   const plain = facts([fn('fake_vfio_probe', new Prog(10).call('fake_hw_init', [], 'ret').ret(varOf('ret')))]);
   const ordinary = run({ f: plain });
