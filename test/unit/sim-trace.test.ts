@@ -119,7 +119,7 @@ test('while bound: the refused user-space claim is a claim-failed violation only
 });
 
 /** probe attaches priv->fw_domain; remove detaches priv->domain (never assigned by the replay) and frees fw_domain. */
-function wrongFieldDetach(extra: { assignElsewhere?: boolean; complete?: boolean; attachAgain?: boolean } = {}): CFacts {
+function wrongFieldDetach(extra: { assignElsewhere?: boolean; complete?: boolean; attachAgain?: boolean; keep?: boolean } = {}): CFacts {
   const probe = fn('fw_probe', new Prog(10)
     .call('iommu_paging_domain_alloc', ['&pdev->dev'], 'priv->fw_domain')
     .ifGoto(isErr('priv->fw_domain'), 'err')
@@ -128,7 +128,8 @@ function wrongFieldDetach(extra: { assignElsewhere?: boolean; complete?: boolean
     .label('err').ret(int(-12)));
   const remove = new Prog(40).call('iommu_detach_device', ['priv->domain', '&pdev->dev']);
   if (extra.attachAgain) remove.call('iommu_paging_domain_alloc', ['&pdev->dev'], 'other').call('iommu_attach_device', ['other', '&pdev->dev'], 'ret').call('iommu_detach_device', ['other', '&pdev->dev']).call('iommu_domain_free', ['other']);
-  remove.call('iommu_domain_free', ['priv->fw_domain']).ret(null);
+  if (!extra.keep) remove.call('iommu_domain_free', ['priv->fw_domain']);
+  remove.ret(null);
   const fns = [probe, fn('fw_remove', remove)];
   // A helper no callback reaches (an ioctl, say) that stores the domain in the field.
   if (extra.assignElsewhere) fns.push(fn('fw_switch', new Prog(70).assign('vdev->domain', { kind: 'unknown', text: 'dom' }).ret(int(0))));
@@ -148,6 +149,11 @@ test('detach through a field nothing assigns, in a whole file: the private domai
   // The verdicts close the trace (here also user space's refused claim, as a result of the same leak).
   assert.ok(ok.trace.slice(v.stepIndex).every((t) => t.step.startsWith('✗ ')), dump(ok));
   assert.equal(last(ok).result, 'claim-failed');
+  // Not freed: the domain is simply left attached.
+  const kept = simulateDriver({ target: 'latest', driver: driver({ probe: 'fw_probe', remove: 'fw_remove', flag: 'true', bus: 'platform' }), facts: wrongFieldDetach({ keep: true }), topology: 'singleton' });
+  const left = kept.find((s) => s.outcome === 'ok')?.violations.find((x) => x.kind === 'left-private-domain');
+  assert.ok(left);
+  assert.match(left.message, /priv->domain, detached at fake\.c:40, is never assigned in this file, so nothing detached it$/);
 });
 
 test('detach through an unassigned lvalue that code elsewhere (or unseen code) may set: "may be the same", nothing flagged', () => {
