@@ -43,7 +43,11 @@ export function splitByInput(r: AnalysisResult, paths: readonly string[]): Analy
   });
   if (parts.length === 0) return parts;
   parts[0].stats = { ...r.stats };
-  const at = (p: string): AnalysisResult => parts[Math.max(0, paths.indexOf(p))];
+  const firstIndex = new Map<string, number>();
+  paths.forEach((p, k) => {
+    if (!firstIndex.has(p)) firstIndex.set(p, k);
+  });
+  const at = (p: string): AnalysisResult => parts[firstIndex.get(p) ?? 0];
   for (const f of r.findings) at(f.location.path).findings.push(f);
   for (const p of r.problems) at(p.path).problems.push(p);
   return parts;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getAnalyzer, FIXTURES } from '../helpers';
 import type { AnalyzeInput } from '../../src/core/types';
+import { mergeResults, splitByInput } from '../../src/cli/merge';
 
 const dir = path.join(FIXTURES, 'analyze/series-files');
 const SERIES = ['0000-cover-letter.patch', '0001-misc-tether-new-driver.patch', '0002-misc-tether-release-DMA-ownership-when-the-IRQ-is-mi.patch', '0003-misc-board-names-add-delta.patch'];
@@ -106,4 +107,21 @@ test('conflicting numbering (two files claim the same number) is reviewed file b
   const v3 = fs.readFileSync(path.join(dir, P2), 'utf8').replace('[PATCH v2 2/3]', '[PATCH v3 2/3]');
   const r3 = a.analyze([input(P1), { path: 'v3-2.patch', content: v3 }]);
   assert.equal(r3.findings.find((x) => x.code === 'OWN005')?.fixedBy, undefined);
+});
+
+test('the CLI splits one analyze() result back per input: own findings, problems and inputs[] entry, stats summed once', async () => {
+  const a = await getAnalyzer();
+  const paths = [P3, COVER, P1, P2];
+  const whole = a.analyze(paths.map(input), { readFile: treeReader });
+  const parts = splitByInput(whole, paths);
+  assert.equal(parts.length, 4);
+  parts.forEach((part, k) => {
+    assert.deepEqual(part.inputs.map((i) => i.path), [paths[k]]);
+    for (const f of part.findings) assert.equal(f.location.path, paths[k]);
+    for (const p of part.problems) assert.equal(p.path, paths[k]);
+  });
+  assert.equal(parts[2].findings.filter((f) => f.code === 'OWN005').length, 1);
+  const merged = mergeResults(parts, 0);
+  assert.deepEqual(merged.stats, { ...whole.stats, ms: 0 });
+  assert.equal(merged.findings.length, whole.findings.length);
 });
