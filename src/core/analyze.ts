@@ -315,7 +315,7 @@ function stepText(s: TraceStep): string {
 
 function mapTrace(steps: readonly TraceStep[], inputPath: string, treePath: string, map: LineMap | undefined): Finding['trace'] {
   return steps.map((s) => {
-    const out: Finding['trace'][number] = { step: stepText(s), result: s.warn ? `${s.result} (WARN: ${s.warn})` : s.result };
+    const out: Finding['trace'][number] = { step: stepText(s), result: s.warn && !s.result.startsWith('WARN') ? `${s.result} (WARN: ${s.warn})` : s.result };
     if (s.at && (s.at.file === treePath || s.at.file === '' || s.at.file === undefined)) {
       const m = mapSpan(inputPath, map, { line: s.at.line, column: s.at.column, endLine: s.at.line, endColumn: s.at.column }, s.at.line);
       out.location = { path: inputPath, line: m.location.line };
