@@ -10,5 +10,5 @@
  * - A goto to a label that is not visible lands on a synthetic label + gap + unknown return.
  */
 export { initC, isCReady } from './runtime';
-export { extractFacts } from './extract';
+export { extractFacts, clearFactsCache } from './facts-cache';
 export { blankAnnotations } from './annotations';
