@@ -2,3 +2,4 @@
 export { createNodeAnalyzer } from '../src/cli/analyzer';
 export { parseInput } from '../src/core/input';
 export { loadWasmForNode } from '../src/core/c/node-wasm';
+export { clearFactsCache } from '../src/core/c';
