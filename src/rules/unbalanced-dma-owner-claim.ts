@@ -6,6 +6,7 @@ import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, Violatio
 import { createRule, type RuleContext } from './types';
 import {
   scenarioLabel,
+  apiExists,
   assumeFlagIfUnseen,
   callAtStep,
   callbackFunctions,
@@ -42,11 +43,21 @@ function failsInProbe(s: ScenarioResult): boolean {
   return s.outcome === 'probe-failed';
 }
 
+/**
+ * A claim or release spelt as another era has it (absent on the target, or that arity absent) does not build: the
+ * replay gives it no effect, so pairing it with the calls that do exist would report a cascade. stale-api-name
+ * is the one report about it.
+ */
+function usesOtherEra(ctx: RuleContext, calls: readonly CallFact[]): boolean {
+  return calls.some((c) => apiExists(c.callee, ctx.target, c.args.length) === false);
+}
+
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const cbs = callbackFunctions(ctx, driver);
   const claims = callsIn(cbs.functions, CLAIM_CALLS);
   const releases = callsIn(cbs.functions, RELEASE_CALLS);
   if (claims.length === 0 && releases.length === 0) return;
+  if (usesOtherEra(ctx, [...claims, ...releases])) return;
   const scenarios = driverScenarios(ctx, assumeFlagIfUnseen(ctx, driver), ['singleton']);
   const reported = new Set<string>();
 
@@ -109,7 +120,7 @@ function helpersUnseen(ctx: RuleContext, driver: DriverStructFact, fns: Function
 /** Claims in functions no driver callback reaches (open/ioctl handlers): only error exits that leak are reported. */
 function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
   const claims = callsIn([fn], CLAIM_CALLS);
-  if (claims.length === 0) return;
+  if (claims.length === 0 || usesOtherEra(ctx, [...claims, ...callsIn([fn], RELEASE_CALLS)])) return;
   const scenarios = functionScenarios(ctx, fn, ['singleton']);
   for (const s of scenarios) {
     if (!failsInProbe(s)) continue; // on success the claim is meant to outlive the call (released in close/release)

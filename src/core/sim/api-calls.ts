@@ -162,6 +162,16 @@ function unknownDetach(p: Path, ctx: RunContext, arg: { unknown: string; bound: 
   return { out: { value: { kind: 'void' }, note: `${arg.unknown} is never assigned in this file: it cannot be ${name}, which stays attached` }, group: g.id };
 }
 
+/**
+ * The release names exist in two eras with different argument counts (2-argument series v1–v4 forms, 1-argument
+ * 5.19/6.2+ forms). A form the target does not have is not replayed as the one it does have: it would not build,
+ * so it changes nothing (stale-api-name reports it).
+ */
+function otherEraForm(p: Path, name: string, args: string[]): ApiOutcome | undefined {
+  if (lookupApi(name, p.k.profile.target, args.length)?.exists !== false) return undefined;
+  return { value: { kind: 'void' }, note: `the ${args.length}-argument form does not exist on ${p.k.profile.target}: no effect` };
+}
+
 /** Allocation APIs fork on failure. */
 export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device']);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
@@ -179,7 +189,7 @@ export const HANDLERS: Record<string, Handler> = {
   },
   iommu_group_release_dma_owner: (p, c, a) => {
     const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: iommu_group_release_dma_owner(p.k, g), group: g };
+    return { out: otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g), group: g };
   },
   iommu_group_dma_owner_claimed: (p, c, a) => {
     const g = resolveGroup(p, c, a[0] ?? '');
@@ -191,7 +201,7 @@ export const HANDLERS: Record<string, Handler> = {
   },
   iommu_device_claim_dma_owner: (p, c, a) => ({ out: iommu_device_claim_dma_owner(p.k, c.device, resolveCookie(p, c, a[1] ?? 'NULL')), group: deviceGroup(p, c) }),
   iommu_device_release_dma_owner: (p, c, a) => ({
-    out: a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, c.device, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, c.device),
+    out: otherEraForm(p, 'iommu_device_release_dma_owner', a) ?? (a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, c.device, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, c.device)),
     group: deviceGroup(p, c),
   }),
   iommu_device_set_dma_owner: (p, c, a) => ({
