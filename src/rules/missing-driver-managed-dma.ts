@@ -33,8 +33,9 @@ function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: Scenari
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const flag = managedDmaFlag(ctx.target);
   const m = driver.managedDma;
-  // The current spelling inside `.driver = { }` is the v1/v4 placement: struct device_driver has no such field.
-  const misplaced = m.state === 'present' && m.spelling === flag.field && m.inDeviceDriver === true && !flag.inDeviceDriver;
+  // The flag is read where the target's posting put it: `.driver = { }` on series v1/v4, the bus driver struct
+  // everywhere else. Set in the other place, the bus code never sees it (the replay treats it as unset too).
+  const misplaced = m.state === 'present' && m.spelling === flag.field && !!m.inDeviceDriver !== flag.inDeviceDriver;
   if (m.state === 'present' && !misplaced) return; // set (a stale spelling is stale-api-name's business)
   if (!flag.inDeviceDriver && !BUSES_WITH_FLAG.includes(driver.bus)) return;
   const evidence = vfioEvidence(ctx, driver);
@@ -48,20 +49,23 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
       ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
       : undefined;
   ctx.report({
-    messageId: misplaced ? 'misplaced' : 'missing',
+    messageId: misplaced ? (flag.inDeviceDriver ? 'misplacedOutsideDriver' : 'misplaced') : 'missing',
     data: {
       driver: driver.name,
       evidence: evidence.isCall ? `${evidence.name}()` : evidence.name,
       flag: flag.field,
+      target: ctx.target,
       errno: hit?.violation.errno ?? refused?.errno ?? '-EPERM',
     },
     span: misplaced && m.span ? m.span : driver.nameSpan,
     scenario: hit?.scenario ?? refused?.scenario ?? scenarios[0],
     trace: hit ? traceOf(hit.scenario, hit.violation) : refused?.trace,
     fixes: [
-      misplaced
+      misplaced && !flag.inDeviceDriver
         ? { ...fixAddManagedDma(ctx, driver), title: `Move .${flag.field} = true out of .driver into ${driver.name}`, suggestion: `move \`.${flag.field} = true,\` from \`.driver = { }\` to the initializer of ${driver.name}` }
-        : fixAddManagedDma(ctx, driver),
+        : misplaced
+          ? { title: `Move .${flag.field} = true into .driver of ${driver.name}`, edits: [], suggestion: `move \`.${flag.field} = true,\` into the nested \`.driver = { }\` of ${driver.name}` }
+          : fixAddManagedDma(ctx, driver),
     ],
     unseen,
     key: keyOf('OWN001', driver.name),
@@ -81,6 +85,8 @@ export const missingDriverManagedDma = createRule({
         '{{driver}} uses {{evidence}} but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
       misplaced:
         '{{driver}} uses {{evidence}} and sets .{{flag}} inside .driver = { }, but the flag belongs to the bus driver struct itself (struct device_driver has no such field): as written it does not build, and the group cannot be claimed ({{errno}})',
+      misplacedOutsideDriver:
+        '{{driver}} uses {{evidence}} and sets .{{flag}} in the bus driver struct, but on {{target}} the flag belongs inside .driver = { } (struct device_driver): the bus code does not see it, and the group cannot be claimed ({{errno}})',
       missingStructUnseen:
         '{{fn}}() registers a VFIO device with {{evidence}}; the driver struct that binds it must set .{{flag}} = true or the group cannot be claimed (-EPERM)',
     },
