@@ -510,7 +510,8 @@ class InputAnalysis {
       severity,
       message,
       location: mapped.location,
-      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], inputPath, fr.treePath, map),
+      // Scenarios replay the post-image, whichever image the finding's own span is in.
+      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], inputPath, fr.treePath, fr.post?.view.inputLines ?? map),
       fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined, inputPath)),
     };
     if (report.unseen) finding.partial = report.unseen;
