@@ -2,7 +2,7 @@
  * OWN001: a driver that hands its device to user space (VFIO / iommufd, or claims DMA ownership itself) without
  * setting driver_managed_dma. Its bind already took a DMA-API count, so the later claim fails with -EPERM.
  */
-import type { BusKind, DriverStructFact, ScenarioResult, TraceStep } from '../core/types';
+import type { BusKind, DriverStructFact, ImageSpan, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
   callsTo,
@@ -30,6 +30,13 @@ function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: Scenari
   return undefined;
 }
 
+/** The pre-image span of the flag when the pre-image of this driver struct set it and the post-image does not. */
+function removedFlag(ctx: RuleContext, driver: DriverStructFact, field: string): ImageSpan | undefined {
+  const before = ctx.pre?.drivers.find((d) => d.name === driver.name)?.managedDma;
+  if (before?.state !== 'present' || before.spelling !== field || !before.span) return undefined;
+  return /^(true|1)$/.test((before.value ?? '').trim()) ? before.span : undefined;
+}
+
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const flag = managedDmaFlag(ctx.target);
   const m = driver.managedDma;
@@ -44,8 +51,9 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const hit = firstViolation(scenarios, ['claim-failed', 'error-return']);
   // The replay tries a VFIO claim while the driver is bound; the step where it fails is the evidence.
   const refused = hit ? undefined : refusedClaim(scenarios);
+  const removed = m.state === 'present' ? undefined : removedFlag(ctx, driver, flag.field);
   const unseen =
-    driver.managedDma.state === 'unknown' && !ctx.complete
+    driver.managedDma.state === 'unknown' && !ctx.complete && !removed
       ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
       : undefined;
   ctx.report({
@@ -57,7 +65,8 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
       target: ctx.target,
       errno: hit?.violation.errno ?? refused?.errno ?? '-EPERM',
     },
-    span: misplaced && m.span ? m.span : driver.nameSpan,
+    // A flag the patch deletes: the problem is the deleted line (the struct's name may not even be in the hunk).
+    ...(removed ? { span: removed, image: 'pre' as const } : { span: misplaced && m.span ? m.span : driver.nameSpan }),
     scenario: hit?.scenario ?? refused?.scenario ?? scenarios[0],
     trace: hit ? traceOf(hit.scenario, hit.violation) : refused?.trace,
     fixes: [

@@ -17,6 +17,7 @@ import {
   isDriverCode,
   keyOf,
   entryFunctions,
+  removedCalls,
   traceOf,
   unseenBody,
   unseenErrorPath,
@@ -70,13 +71,18 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
         if (reported.has(key)) continue;
         reported.add(key);
         const probe = cbs.byField.probe;
-        const unseen = failsInProbe(s)
+        // A release the patch deletes is the cause: the finding goes on the deleted line.
+        const removed = removedCalls(ctx, failsInProbe(s) ? (probe ? [probe.name] : []) : unbindFunctions(ctx, driver).map((f) => f.name), RELEASE_CALLS)[0];
+        const unseen = removed ? undefined : failsInProbe(s)
           ? unseenErrorPath(ctx, claim, probe, s)
           : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, unbindFunctions(ctx, driver));
         ctx.report({
-          messageId: failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
-          data: { driver: driver.name, claim: claim.callee, fn: claim.inFunction ?? 'probe', scenario: scenarioLabel(ctx, s) },
-          span: claim.calleeSpan,
+          messageId: removed ? 'leakRemovedRelease' : failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
+          data: {
+            driver: driver.name, claim: claim.callee, fn: claim.inFunction ?? 'probe', scenario: scenarioLabel(ctx, s),
+            release: removed?.callee ?? '', from: removed?.inFunction ?? '', when: failsInProbe(s) ? `an error exit of ${claim.inFunction ?? 'probe'}()` : 'unbind',
+          },
+          ...(removed ? { span: removed.calleeSpan, image: 'pre' as const } : { span: claim.calleeSpan }),
           scenario: s,
           trace: traceOf(s, v),
           unseen,
@@ -153,6 +159,8 @@ export const unbalancedDmaOwnerClaim = createRule({
         '{{driver}}: the DMA ownership taken by {{claim}}() in {{fn}}() is still held after unbind; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
       leakOnError:
         '{{driver}}: {{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
+      leakRemovedRelease:
+        '{{driver}}: the patch removes {{release}}() from {{from}}(), so the DMA ownership taken by {{claim}}() in {{fn}}() is still held after {{when}}; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
       leakOnErrorFn: '{{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
       releaseWithoutClaim:
         '{{driver}}: {{release}}() in {{fn}}() releases DMA ownership that is not held at that point (already released, or never claimed on this path): the kernel WARNs, or drops another owner\'s claim',

@@ -158,6 +158,21 @@ export function nonCallbackFunctions(ctx: RuleContext): FunctionFact[] {
 
 // ───────────────────────────── kernel API knowledge (via the simulation) ─────────────────────────────
 
+/** True when `span` (pre-image coordinates) touches a line the patch removes. */
+export function isRemoved(ctx: RuleContext, span: ImageSpan): boolean {
+  if (!ctx.pre || ctx.pre.image === 'file') return false;
+  const removed = new Set(ctx.pre.addedLines); // the pre-image's changed lines are the removed ones
+  for (let l = span.line; l <= Math.max(span.line, span.endLine); l++) if (removed.has(l)) return true;
+  return false;
+}
+
+/** Calls to `names` the patch removes from the pre-image's functions called `fnNames` (pre-image spans). */
+export function removedCalls(ctx: RuleContext, fnNames: readonly string[], names: readonly string[]): CallFact[] {
+  if (!ctx.pre) return [];
+  const fns = ctx.pre.functions.filter((f) => fnNames.includes(f.name));
+  return callsIn(fns, names).filter((c) => isRemoved(ctx, c.calleeSpan));
+}
+
 /** Whether `name` exists on `target` (undefined when the simulation does not know the name at all). */
 export function apiExists(name: string, target: KernelTarget, arity?: number): boolean | undefined {
   try {
