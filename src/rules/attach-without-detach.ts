@@ -17,6 +17,7 @@ import {
   functionScenarios,
   isDriverCode,
   keyOf,
+  removedCalls,
   traceOf,
   unseenErrorPath,
   unseenLocalHelpers,
@@ -26,6 +27,7 @@ import {
 
 export const ATTACH_CALLS = ['iommu_attach_device', 'iommu_attach_group'];
 const LEFT_KINDS: readonly ViolationKind[] = ['left-private-domain', 'use-after-free'];
+const DETACH_CALLS = ['iommu_detach_device', 'iommu_detach_group'];
 
 function attachOnPath(ctx: RuleContext, s: ScenarioResult, attaches: CallFact[]): CallFact {
   for (let i = s.trace.length - 1; i >= 0; i--) {
@@ -48,17 +50,24 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     const key = keyOf('OWN013', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
     if (reported.has(key)) continue;
     reported.add(key);
+    // A detach the patch deletes is the cause: the finding goes on the deleted line.
+    const probe = cbs.byField.probe;
+    const removed = removedCalls(ctx, inProbe ? (probe ? [probe.name] : []) : unbindFunctions(ctx, driver).map((f) => f.name), DETACH_CALLS)[0];
     let unseen: string | undefined;
-    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
+    if (removed) unseen = undefined;
+    else if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else {
       unseen = unseenRemove(ctx, driver);
       const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx, driver), driverPrefix(driver));
       if (!unseen && helpers.length > 0) unseen = `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may detach it`;
     }
     ctx.report({
-      messageId: inProbe ? 'leakOnError' : 'leakOnUnbind',
-      data: { driver: driver.name, attach: attach.callee, fn: attach.inFunction ?? 'probe', scenario: scenarioLabel(ctx, s), kind: v.kind },
-      span: attach.calleeSpan,
+      messageId: removed ? 'leakRemovedDetach' : inProbe ? 'leakOnError' : 'leakOnUnbind',
+      data: {
+        driver: driver.name, attach: attach.callee, fn: attach.inFunction ?? 'probe', scenario: scenarioLabel(ctx, s), kind: v.kind,
+        detach: removed?.callee ?? '', from: removed?.inFunction ?? '', when: inProbe ? `an error exit of ${attach.inFunction ?? 'probe'}()` : 'unbind',
+      },
+      ...(removed ? { span: removed.calleeSpan, image: 'pre' as const } : { span: attach.calleeSpan }),
       scenario: s,
       trace: traceOf(s, v),
       unseen,
@@ -101,6 +110,8 @@ export const attachWithoutDetach = createRule({
       leakOnUnbind:
         '{{driver}}: the domain attached by {{attach}}() in {{fn}}() is still attached after unbind; the group stays on a private (possibly freed) domain, so the next DMA-API driver uses the wrong translation and VFIO cannot claim the group (-EBUSY)',
       leakOnError: '{{driver}}: {{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+      leakRemovedDetach:
+        '{{driver}}: the patch removes {{detach}}() from {{from}}(), so the domain attached by {{attach}}() in {{fn}}() is still attached after {{when}}; the group stays on a private (possibly freed) domain and VFIO cannot claim it (-EBUSY)',
       leakOnErrorFn: '{{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
     },
   },
