@@ -74,11 +74,13 @@ export function driverCode(ctx: RuleContext, driver: DriverStructFact): { functi
   return { functions: cbs.functions, orphans: false };
 }
 
-/** True when the flag is set to a true value with the spelling of the target. */
+/** True when the flag is set to a true value with the spelling and placement (.driver = { } or not) of the target. */
 export function setsManagedDma(driver: DriverStructFact, target: KernelTarget): boolean {
   const m = driver.managedDma;
   if (m.state !== 'present') return false;
-  if (m.spelling !== undefined && m.spelling !== managedDmaFlag(target).field) return false;
+  const flag = managedDmaFlag(target);
+  if (m.spelling !== undefined && m.spelling !== flag.field) return false;
+  if (!!m.inDeviceDriver !== flag.inDeviceDriver) return false; // where the bus code does not read it, it is not set
   return !/^(false|0)$/.test((m.value ?? 'true').trim());
 }
 
