@@ -40,7 +40,39 @@ function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | unde
   return f?.inFunction;
 }
 
-function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
+const PASID_DETACH_CALLS = ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'];
+
+/** Functions registered as devm actions anywhere in the file: they run at driver unbind, after dma_cleanup. */
+function devmActionNames(ctx: RuleContext): Set<string> {
+  const out = new Set<string>();
+  for (const fn of ctx.facts.functions) for (const a of fn.devmActions) out.add(a.fn);
+  return out;
+}
+
+/**
+ * A whole file that attaches a PASID (often per open() of a char device) and never detaches it outside a devm
+ * action: no callback replay covers file operations, so this is judged on the file as a whole. Only whole files:
+ * a patch may leave the detach in code it does not show.
+ */
+function checkNeverDetached(ctx: RuleContext, reportedAt: Set<number>): void {
+  if (!ctx.complete) return;
+  const devm = devmActionNames(ctx);
+  const plain = ctx.facts.functions.filter((f) => !devm.has(f.name));
+  if (callsIn(plain, PASID_DETACH_CALLS).length > 0) return;
+  const viaDevm = callsIn(ctx.facts.functions.filter((f) => devm.has(f.name)), PASID_DETACH_CALLS)[0];
+  for (const attach of callsIn(plain, PASID_ATTACH_CALLS)) {
+    if (reportedAt.has(attach.calleeSpan.line)) continue;
+    reportedAt.add(attach.calleeSpan.line);
+    ctx.report({
+      messageId: viaDevm ? 'onlyDevmDetach' : 'neverDetached',
+      data: { attach: attach.callee, fn: attach.inFunction ?? '(unnamed)', action: viaDevm?.inFunction ?? '' },
+      span: attach.calleeSpan,
+      key: keyOf('OWN019', attach.inFunction ?? '?', attach.callee, 'never-detached'),
+    });
+  }
+}
+
+function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set<number>): void {
   const cbs = callbackFunctions(ctx, driver);
   const attaches = callsIn(cbs.functions.filter((f) => !cbs.devmActions.includes(f)), PASID_ATTACH_CALLS);
   if (attaches.length === 0) return;
@@ -53,6 +85,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     const key = keyOf('OWN019', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
     if (reported.has(key)) continue;
     reported.add(key);
+    reportedAt.add(attach.calleeSpan.line);
     const devm = inProbe ? undefined : isDevmDetach(ctx, driver);
     let unseen: string | undefined;
     if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
@@ -73,7 +106,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   }
 }
 
-function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
+function checkEntryPoint(ctx: RuleContext, fn: FunctionFact, reportedAt: Set<number>): void {
   const attaches = callsIn([fn], PASID_ATTACH_CALLS);
   if (attaches.length === 0) return;
   for (const s of functionScenarios(ctx, fn, ['singleton'])) {
@@ -81,6 +114,7 @@ function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
     const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind));
     if (!v) continue;
     const attach = attachOnPath(ctx, s, attaches);
+    reportedAt.add(attach.calleeSpan.line);
     ctx.report({
       messageId: 'leakOnErrorFn',
       data: { fn: fn.name, attach: attach.callee, scenario: scenarioLabel(ctx, s) },
@@ -111,12 +145,18 @@ export const pasidAttachLeak = createRule({
         '{{driver}}: the PASID attached by {{attach}}() in {{fn}}() is detached in the devm action {{action}}(), which runs after dma_cleanup; unuse has already WARNed and leaked the count. Detach in .remove',
       leakOnError: '{{driver}}: {{fn}}() attaches a PASID with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
       leakOnErrorFn: '{{fn}}() attaches a PASID with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+      neverDetached:
+        '{{fn}}() attaches a PASID with {{attach}}() but nothing in this file detaches it: the attachment outlives its user and is still there when dma_cleanup runs, so unuse WARNs and the group\'s DMA-API count leaks',
+      onlyDevmDetach:
+        '{{fn}}() attaches a PASID with {{attach}}() that only the devm action {{action}}() detaches: it stays attached until the driver unbinds, and the devm action runs after dma_cleanup, which has already WARNed and leaked the count. Detach it when its user goes away (release) and in .remove',
     },
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
     if (!ctx.facts.functions.some((f) => f.calls.some((c) => PASID_ATTACH_CALLS.includes(c.callee)))) return;
-    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
-    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn);
+    const reportedAt = new Set<number>();
+    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver, reportedAt);
+    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn, reportedAt);
+    checkNeverDetached(ctx, reportedAt);
   },
 });
