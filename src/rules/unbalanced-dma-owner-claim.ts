@@ -34,6 +34,35 @@ const OWNER_API = [...CLAIM_CALLS, ...RELEASE_CALLS];
 
 const LEAK_KINDS: readonly ViolationKind[] = ['left-owned', 'leaked-owner-cnt'];
 
+/**
+ * A whole file that claims ownership (often in an open/bind ioctl, which no callback replay covers) and releases it
+ * nowhere. Only whole files: a patch may leave the release in code it does not show.
+ */
+function checkNeverReleased(ctx: RuleContext, reportedAt: Set<number>): void {
+  if (!ctx.complete) return;
+  const claimers = ctx.facts.functions.filter((f) => f.calls.some((c) => CLAIM_CALLS.includes(c.callee)));
+  // A release anywhere but in the claiming functions themselves (their error unwinds) is the user's close/unbind.
+  if (callsIn(ctx.facts.functions.filter((f) => !claimers.includes(f)), RELEASE_CALLS).length > 0) return;
+  for (const fn of claimers) {
+    const claims = callsIn([fn], CLAIM_CALLS);
+    if (usesOtherEra(ctx, [...claims, ...callsIn([fn], RELEASE_CALLS)])) continue; // OWN017 is the one report
+    // The success exit that still holds ownership: meant to outlive the call, so something must release it later.
+    const held = functionScenarios(ctx, fn, ['singleton'])
+      .find((s) => s.outcome === 'ok' && /owner=(?!-)/.test(s.trace[s.trace.length - 1]?.after ?? ''));
+    if (!held) continue;
+    const claim = claimOnPath(ctx, held, claims);
+    if (reportedAt.has(claim.calleeSpan.line)) continue;
+    reportedAt.add(claim.calleeSpan.line);
+    ctx.report({
+      messageId: 'neverReleased',
+      data: { fn: fn.name || '(unnamed)', claim: claim.callee },
+      span: claim.calleeSpan,
+      scenario: held,
+      key: keyOf('OWN005', fn.name, claim.callee, 'never-released'),
+    });
+  }
+}
+
 function isReleaseViolation(v: Violation): boolean {
   if (v.kind === 'double-release') return true;
   return v.kind === 'warn' && v.api !== undefined && RELEASE_CALLS.includes(v.api);
@@ -162,6 +191,8 @@ export const unbalancedDmaOwnerClaim = createRule({
       leakRemovedRelease:
         '{{driver}}: the patch removes {{release}}() from {{from}}(), so the DMA ownership taken by {{claim}}() in {{fn}}() is still held after {{when}}; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
       leakOnErrorFn: '{{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
+      neverReleased:
+        '{{fn}}() claims DMA ownership with {{claim}}() but nothing in this file releases it: the group stays on the blocking domain after its user is gone, and every later bind or claim in it fails with -EBUSY',
       releaseWithoutClaim:
         '{{driver}}: {{release}}() in {{fn}}() releases DMA ownership that is not held at that point (already released, or never claimed on this path): the kernel WARNs, or drops another owner\'s claim',
     },
@@ -169,7 +200,13 @@ export const unbalancedDmaOwnerClaim = createRule({
   check(ctx) {
     if (!isDriverCode(ctx)) return;
     if (!ctx.facts.functions.some((f) => f.calls.some((c) => OWNER_API.includes(c.callee)))) return;
-    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
-    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn);
+    // Remember where the replay-based checks reported, so the whole-file check does not repeat them.
+    const reportedAt = new Set<number>();
+    const tracking: RuleContext = Object.create(ctx, {
+      report: { value: (r: Parameters<RuleContext['report']>[0]) => { reportedAt.add(r.span.line); ctx.report(r); } },
+    });
+    for (const driver of ctx.facts.drivers) checkDriver(tracking, driver);
+    for (const fn of entryFunctions(ctx)) checkEntryPoint(tracking, fn);
+    checkNeverReleased(ctx, reportedAt);
   },
 });
