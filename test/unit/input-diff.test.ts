@@ -236,3 +236,30 @@ test('a complete hunk followed by a mail signature or prose raises no stray-line
   const parsed = parseInput('ok.diff', mail);
   assert.deepEqual(parsed.problems.filter((p) => /belong/.test(p.message)), []);
 });
+
+test('a signature separator whose trailing space a mail client stripped ("--") ends the diff quietly', () => {
+  const mail = [
+    'From 0123456789012345678901234567890123456789 Mon Sep 17 00:00:00 2001',
+    'From: A Developer <dev@example.org>',
+    'Subject: [PATCH] misc: gadget: mark the stub as driver-managed',
+    '',
+    '---',
+    'diff --git a/drivers/misc/gadget.c b/drivers/misc/gadget.c',
+    '--- a/drivers/misc/gadget.c',
+    '+++ b/drivers/misc/gadget.c',
+    '@@ -10,2 +10,3 @@ static struct pci_driver gadget_driver = {',
+    ' \t.probe = gadget_probe,',
+    '+\t.driver_managed_dma = true,',
+    ' };',
+    '--',
+    '2.39.5',
+    '',
+  ].join('\n');
+  for (const text of [mail, mail.split('\n').map((l) => `> ${l}`).join('\n')]) {
+    const parsed = parseInput('gadget.patch', text);
+    assert.deepEqual(parsed.problems, [], 'no input problem for the signature');
+    const hunk = parsed.patches[0].files[0].hunks[0];
+    assert.equal(hunk.lines.length, 3);
+    assert.equal(hunk.truncated, false);
+  }
+});

@@ -283,6 +283,11 @@ function lineAt(src: SourceLines, i: number): number {
   return src.lines[Math.min(i, src.lines.length - 1)] ?? 1;
 }
 
+/** The mail signature separator; mail clients often strip its trailing space, so a bare "--" counts too. */
+function isSignatureSeparator(t: string): boolean {
+  return t === '-- ' || t === '--';
+}
+
 /**
  * After a complete hunk: how many lines up to the last '+'/'-' line of an unbroken run of hunk-like lines (before
  * any header, signature or prose). Context-only runs do not count: a mail may indent text after the diff.
@@ -292,7 +297,7 @@ function strayChangeLines(texts: readonly string[], from: number, to: number): n
   for (let i = from; i < to; i++) {
     const t = texts[i];
     if (isFileStart(texts, i) || isHunkHeader(t) || t === CUT_SENTINEL) break;
-    if (t === '-- ' || t.startsWith('--- ') || t.startsWith('+++ ')) break;
+    if (isSignatureSeparator(t) || t.startsWith('--- ') || t.startsWith('+++ ')) break;
     if (t[0] === '+' || t[0] === '-') lastChange = i;
     else if (t[0] !== ' ' && t !== '') break;
     else if (t === '' && lastChange < 0) break;
@@ -306,7 +311,7 @@ function looksLikeDroppedHunkLines(texts: readonly string[], from: number, to: n
     const t = texts[i];
     if (t === CUT_SENTINEL) return true;
     if (isFileStart(texts, i) || isHunkHeader(t)) return false;
-    if (t === '-- ') return false;
+    if (isSignatureSeparator(t)) return false;
     if (t[0] === '+' || t[0] === '-' || t[0] === ' ') return true;
   }
   return false;
@@ -396,7 +401,7 @@ function readHunk(src: SourceLines, start: number, to: number): { pending: Pendi
       remNew--;
     } else if (c === 45 /* - */) {
       if (remOld === 0) break;
-      if (t === '-- ' && !isHunkBodyLine(texts[i + 1])) break; // mail signature after a short hunk
+      if (isSignatureSeparator(t) && !isHunkBodyLine(texts[i + 1])) break; // mail signature after a short hunk
       if (t.startsWith('--- ') && texts[i + 1]?.startsWith('+++ ') && isHunkHeader(texts[i + 2])) break;
       remOld--;
     } else break;
