@@ -4,17 +4,17 @@
  * VFIO cannot claim the group (-EBUSY). A detach registered as a devm action is fine for a plain attach: it runs
  * after dma_cleanup, which does not look at the domain; the replay says whether it holds.
  */
-import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, ViolationKind } from '../core/types';
+import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
+  acquisitionOnPath,
+  reportErrorExitLeak,
   scenarioLabel,
-  callAtStep,
   callbackFunctions,
   callsIn,
   driverPrefix,
   driverScenarios,
   entryFunctions,
-  functionScenarios,
   isDriverCode,
   keyOf,
   removedCalls,
@@ -29,14 +29,6 @@ export const ATTACH_CALLS = ['iommu_attach_device', 'iommu_attach_group'];
 const LEFT_KINDS: readonly ViolationKind[] = ['left-private-domain', 'use-after-free'];
 const DETACH_CALLS = ['iommu_detach_device', 'iommu_detach_group'];
 
-function attachOnPath(ctx: RuleContext, s: ScenarioResult, attaches: CallFact[]): CallFact {
-  for (let i = s.trace.length - 1; i >= 0; i--) {
-    const c = callAtStep(ctx, s.trace[i], ATTACH_CALLS);
-    if (c) return c;
-  }
-  return attaches[0];
-}
-
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const cbs = callbackFunctions(ctx, driver);
   const attaches = callsIn(cbs.functions, ATTACH_CALLS);
@@ -45,7 +37,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   for (const s of driverScenarios(ctx, driver, ['singleton'])) {
     const v = s.violations.find((x) => LEFT_KINDS.includes(x.kind));
     if (!v) continue;
-    const attach = attachOnPath(ctx, s, attaches);
+    const attach = acquisitionOnPath(ctx, s, ATTACH_CALLS, attaches[0]);
     const inProbe = s.outcome === 'probe-failed';
     const key = keyOf('OWN013', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
     if (reported.has(key)) continue;
@@ -76,28 +68,6 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   }
 }
 
-/** open/ioctl-style functions: the attach is meant to outlive a successful call; only failing exits must undo it. */
-function checkEntryPoint(ctx: RuleContext, fn: FunctionFact): void {
-  const attaches = callsIn([fn], ATTACH_CALLS);
-  if (attaches.length === 0) return;
-  for (const s of functionScenarios(ctx, fn, ['singleton'])) {
-    if (s.outcome !== 'probe-failed') continue;
-    const v = s.violations.find((x) => LEFT_KINDS.includes(x.kind));
-    if (!v) continue;
-    const attach = attachOnPath(ctx, s, attaches);
-    ctx.report({
-      messageId: 'leakOnErrorFn',
-      data: { fn: fn.name, attach: attach.callee, scenario: scenarioLabel(ctx, s) },
-      span: attach.calleeSpan,
-      scenario: s,
-      trace: traceOf(s, v),
-      unseen: unseenErrorPath(ctx, attach, undefined, s),
-      key: keyOf('OWN013', fn.name, attach.callee, 'error-exit'),
-    });
-    return;
-  }
-}
-
 export const attachWithoutDetach = createRule({
   meta: {
     code: 'OWN013',
@@ -119,6 +89,7 @@ export const attachWithoutDetach = createRule({
     if (!isDriverCode(ctx)) return;
     if (!ctx.facts.functions.some((f) => f.calls.some((c) => ATTACH_CALLS.includes(c.callee)))) return;
     for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
-    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn);
+    // open/ioctl-style functions: the attach is meant to outlive a successful call; only failing exits must undo it.
+    for (const fn of entryFunctions(ctx)) reportErrorExitLeak(ctx, fn, 'OWN013', 'leakOnErrorFn', ATTACH_CALLS, LEFT_KINDS);
   },
 });

@@ -3,17 +3,17 @@
  * dma_cleanup runs. unuse then WARNs and skips the decrement: the DMA-API count leaks for good (VFIO -EPERM, other
  * binds -EBUSY). devm actions run after dma_cleanup, so a devm detach is too late.
  */
-import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, ViolationKind } from '../core/types';
+import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
+  acquisitionOnPath,
+  reportErrorExitLeak,
   scenarioLabel,
-  callAtStep,
   callbackFunctions,
   callsIn,
   driverPrefix,
   driverScenarios,
   entryFunctions,
-  functionScenarios,
   isDriverCode,
   keyOf,
   traceOf,
@@ -25,14 +25,6 @@ import {
 
 export const PASID_ATTACH_CALLS = ['iommu_attach_device_pasid', 'iommu_sva_bind_device'];
 const LEAK_KINDS: readonly ViolationKind[] = ['pasid-leak', 'leaked-owner-cnt'];
-
-function attachOnPath(ctx: RuleContext, s: ScenarioResult, attaches: CallFact[]): CallFact {
-  for (let i = s.trace.length - 1; i >= 0; i--) {
-    const c = callAtStep(ctx, s.trace[i], PASID_ATTACH_CALLS);
-    if (c) return c;
-  }
-  return attaches[0];
-}
 
 function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | undefined {
   const cbs = callbackFunctions(ctx, driver);
@@ -80,7 +72,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
   for (const s of driverScenarios(ctx, driver, ['singleton'])) {
     const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind)) ?? s.violations.find((x) => x.kind === 'warn' && /unuse|release/.test(x.api ?? ''));
     if (!v) continue;
-    const attach = attachOnPath(ctx, s, attaches);
+    const attach = acquisitionOnPath(ctx, s, PASID_ATTACH_CALLS, attaches[0]);
     const inProbe = s.outcome === 'probe-failed';
     const key = keyOf('OWN019', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
     if (reported.has(key)) continue;
@@ -103,28 +95,6 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
       unseen,
       key,
     });
-  }
-}
-
-function checkEntryPoint(ctx: RuleContext, fn: FunctionFact, reportedAt: Set<number>): void {
-  const attaches = callsIn([fn], PASID_ATTACH_CALLS);
-  if (attaches.length === 0) return;
-  for (const s of functionScenarios(ctx, fn, ['singleton'])) {
-    if (s.outcome !== 'probe-failed') continue;
-    const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind));
-    if (!v) continue;
-    const attach = attachOnPath(ctx, s, attaches);
-    reportedAt.add(attach.calleeSpan.line);
-    ctx.report({
-      messageId: 'leakOnErrorFn',
-      data: { fn: fn.name, attach: attach.callee, scenario: scenarioLabel(ctx, s) },
-      span: attach.calleeSpan,
-      scenario: s,
-      trace: traceOf(s, v),
-      unseen: unseenErrorPath(ctx, attach, undefined, s),
-      key: keyOf('OWN019', fn.name, attach.callee, 'error-exit'),
-    });
-    return;
   }
 }
 
@@ -156,7 +126,10 @@ export const pasidAttachLeak = createRule({
     if (!ctx.facts.functions.some((f) => f.calls.some((c) => PASID_ATTACH_CALLS.includes(c.callee)))) return;
     const reportedAt = new Set<number>();
     for (const driver of ctx.facts.drivers) checkDriver(ctx, driver, reportedAt);
-    for (const fn of entryFunctions(ctx)) checkEntryPoint(ctx, fn, reportedAt);
+    for (const fn of entryFunctions(ctx)) {
+      const reported = reportErrorExitLeak(ctx, fn, 'OWN019', 'leakOnErrorFn', PASID_ATTACH_CALLS, LEAK_KINDS);
+      if (reported) reportedAt.add(reported.calleeSpan.line);
+    }
     checkNeverDetached(ctx, reportedAt);
   },
 });

@@ -576,3 +576,46 @@ export function scenarioLabel(ctx: RuleContext, s: ScenarioResult): string {
   const base = ctx.facts.path.replace(/\\/g, '/').split('/').pop() ?? ctx.facts.path;
   return s.name.replace(/\bat line (\d+)/g, (_, n: string) => `at ${base}:${n}`);
 }
+
+/** The last call of `names` a scenario's trace went through (the acquisition its violation is about), else `fallback`. */
+export function acquisitionOnPath(ctx: RuleContext, s: ScenarioResult, names: readonly string[], fallback: CallFact): CallFact {
+  for (let i = s.trace.length - 1; i >= 0; i--) {
+    const c = callAtStep(ctx, s.trace[i], names);
+    if (c) return c;
+  }
+  return fallback;
+}
+
+/**
+ * Entry points (open/ioctl/bind handlers): what they acquire is meant to outlive a successful call, so only a failing exit
+ * that leaves one of `leakKinds` behind is a leak. Reports the first such exit with `messageId` (data: fn, attach,
+ * scenario) and returns the acquiring call it reported, if any.
+ */
+export function reportErrorExitLeak(
+  ctx: RuleContext,
+  fn: FunctionFact,
+  code: string,
+  messageId: string,
+  acquireNames: readonly string[],
+  leakKinds: readonly ViolationKind[],
+): CallFact | undefined {
+  const acquisitions = callsIn([fn], acquireNames);
+  if (acquisitions.length === 0) return undefined;
+  for (const s of functionScenarios(ctx, fn, ['singleton'])) {
+    if (s.outcome !== 'probe-failed') continue;
+    const v = s.violations.find((x) => leakKinds.includes(x.kind));
+    if (!v) continue;
+    const acquisition = acquisitionOnPath(ctx, s, acquireNames, acquisitions[0]);
+    ctx.report({
+      messageId,
+      data: { fn: fn.name, attach: acquisition.callee, scenario: scenarioLabel(ctx, s) },
+      span: acquisition.calleeSpan,
+      scenario: s,
+      trace: traceOf(s, v),
+      unseen: unseenErrorPath(ctx, acquisition, undefined, s),
+      key: keyOf(code, fn.name, acquisition.callee, 'error-exit'),
+    });
+    return acquisition;
+  }
+  return undefined;
+}
