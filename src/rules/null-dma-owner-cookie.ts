@@ -5,8 +5,8 @@
  */
 import type { ArgFact, CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsTo, enclosingFunction, isNullArg, keyOf, traceOf } from './util';
-import { CLAIM_CALLS, existsOn, fnNameOf, scenarioAtLine, safeFunctionScenarios } from './tier2a-util';
+import { callsTo, enclosingFunction, functionScenarios, isNullArg, keyOf, traceOf } from './util';
+import { CLAIM_CALLS, existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
 
 const CODE = 'OWN008';
 
@@ -53,7 +53,7 @@ function check(ctx: RuleContext, call: CallFact): void {
   const fn = enclosingFunction(ctx, call) ?? ctx.functionByName(fnName);
   const literal = isNullArg(cookie.text);
   if (!literal && !onlyNullLocal(fn, cookie)) return;
-  const scenario = fn ? scenarioAtLine(safeFunctionScenarios(ctx, fn, ['singleton']), call.calleeSpan.line) : undefined;
+  const scenario = fn ? scenarioAtLine(functionScenarios(ctx, fn, ['singleton']), call.calleeSpan.line) : undefined;
   ctx.report({
     messageId: literal ? 'nullCookie' : 'nullLocal',
     data: { function: fnName, callee: call.callee, arg: cookie.text.trim() },

@@ -6,8 +6,8 @@
  */
 import type { CallFact, Cond, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { keyOf, traceOf } from './util';
-import { CLAIM_CALLS, RELEASE_CALLS, condTexts, existsOn, pcOfCall, safeFunctionScenarios, scenarioAtLine } from './tier2a-util';
+import { functionScenarios, keyOf, traceOf } from './util';
+import { CLAIM_CALLS, RELEASE_CALLS, condTexts, existsOn, pcOfCall, scenarioAtLine } from './tier2a-util';
 
 const CODE = 'OWN025';
 
@@ -131,7 +131,7 @@ export const ownershipOnFakeGroup = createRule({
       if (calls.length === 0) continue;
       if (!runsForFake(ctx, fn, 0)) continue;
       const reach = reachableWhenFake(fn);
-      let scenarios: ReturnType<typeof safeFunctionScenarios> | undefined;
+      let scenarios: ReturnType<typeof functionScenarios> | undefined;
       const hiddenCallers = !ctx.complete && fn.isStatic && !ctx.facts.functions.some((f) => f !== fn && f.calls.some((c) => c.callee === fn.name));
       for (const call of calls) {
         const pc = pcOfCall(fn, call);
@@ -140,7 +140,7 @@ export const ownershipOnFakeGroup = createRule({
         const gapBefore = fn.program.some((instr, i) => instr.op === 'gap' && (pc < 0 || i < pc) && reach.has(i));
         const unseen = gapBefore ? `part of ${fn.name}() before the call is not in the patch`
           : hiddenCallers ? `the callers of ${fn.name}() are not in the patch` : undefined;
-        scenarios ??= safeFunctionScenarios(ctx, fn, ['no-iommu']);
+        scenarios ??= functionScenarios(ctx, fn, ['no-iommu']);
         const scenario = scenarioAtLine(scenarios, call.calleeSpan.line);
         ctx.report({
           messageId: CLAIM_CALLS.includes(call.callee) ? 'unguardedClaim' : 'unguardedRelease',

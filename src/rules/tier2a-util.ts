@@ -2,7 +2,7 @@
  * Helpers shared by the tier-2a rules (OWN002–OWN026 of this owner) that src/rules/util.ts does not offer.
  * Pure functions over CFacts; the kernel behaviour itself stays in the simulation.
  */
-import type { CallFact, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TopologyKind, TraceStep, ValueExpr } from '../core/types';
+import type { CallFact, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
 import { apiExists, callbackFunctions, managedDmaFlag } from './util';
 
@@ -189,19 +189,6 @@ export function scenarioAtLine(scenarios: readonly ScenarioResult[], line: numbe
     if (s.violations.some((v) => s.trace[v.stepIndex]?.at?.line === line)) return s;
   }
   return undefined;
-}
-
-/** Runs one function through the simulation without letting a simulation failure stop the rule. */
-export function safeFunctionScenarios(ctx: RuleContext, fn: FunctionFact, topologies: readonly TopologyKind[]): ScenarioResult[] {
-  const out: ScenarioResult[] = [];
-  for (const t of topologies) {
-    try {
-      out.push(...ctx.sim.functionScenarios(fn, t));
-    } catch {
-      // no evidence from the simulation; the rule still reports on the facts
-    }
-  }
-  return out;
 }
 
 /** Image lines of the patch for files other than the analysed one (added+context for post, removed+context for pre). */

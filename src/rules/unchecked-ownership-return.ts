@@ -5,8 +5,8 @@
  */
 import type { CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { keyOf, traceOf } from './util';
-import { existsOn, mentionsName, pcOfCall, readsOf, safeFunctionScenarios, scenarioAtLine } from './tier2a-util';
+import { functionScenarios, keyOf, traceOf } from './util';
+import { existsOn, mentionsName, pcOfCall, readsOf, scenarioAtLine } from './tier2a-util';
 
 const CODE = 'OWN026';
 
@@ -72,7 +72,7 @@ function followAssigned(fn: FunctionFact, pc: number, name: string): Verdict {
 
 function report(ctx: RuleContext, fn: FunctionFact, call: CallFact, messageId: string, extra: Record<string, string | number> = {}, unseen?: string): void {
   // The shared-with-a-DMA-API-driver topology is where a claim is refused: show the replay ignoring that error.
-  const scenario = scenarioAtLine(safeFunctionScenarios(ctx, fn, ['shared-dma-api', 'singleton']), call.calleeSpan.line);
+  const scenario = scenarioAtLine(functionScenarios(ctx, fn, ['shared-dma-api', 'singleton']), call.calleeSpan.line);
   ctx.report({
     messageId,
     data: { function: fn.name, callee: call.callee, ...extra },
