@@ -429,42 +429,36 @@ export class ProgramBuilder {
 
   /** Emits the condition's calls and branches that jump when it is false; returns those jumps to patch. */
   jumpsWhenFalse(node: Node): number[] {
-    const inner = stripCondition(node);
-    if (inner.type === 'binary_expression') {
-      const operator = inner.childForFieldName('operator')?.type;
-      const left = inner.childForFieldName('left');
-      const right = inner.childForFieldName('right');
-      if (left && right && hasCall(right) && (operator === '&&' || operator === '||')) {
-        if (operator === '&&') return [...this.jumpsWhenFalse(left), ...this.jumpsWhenFalse(right)];
-        const whenLeftTrue = this.jumpsWhenTrue(left);
-        const falseJumps = this.jumpsWhenFalse(right);
-        this.patch(whenLeftTrue, this.program.length);
-        return falseJumps;
-      }
-    }
-    const cond = this.condition(inner);
-    const pc = this.program.length;
-    this.program.push({ op: 'branch', cond: negate(cond), target: -1, span: spanOf(node) });
-    return [pc];
+    return this.jumpsWhen(node, false);
   }
 
   private jumpsWhenTrue(node: Node): number[] {
+    return this.jumpsWhen(node, true);
+  }
+
+  /**
+   * Short-circuit compilation of a condition: branches that jump when it evaluates to `sense`. `&&`/`||` whose right side
+   * calls something are split so that call is only emitted on the path C evaluates it.
+   */
+  private jumpsWhen(node: Node, sense: boolean): number[] {
     const inner = stripCondition(node);
     if (inner.type === 'binary_expression') {
       const operator = inner.childForFieldName('operator')?.type;
       const left = inner.childForFieldName('left');
       const right = inner.childForFieldName('right');
       if (left && right && hasCall(right) && (operator === '&&' || operator === '||')) {
-        if (operator === '||') return [...this.jumpsWhenTrue(left), ...this.jumpsWhenTrue(right)];
-        const whenLeftFalse = this.jumpsWhenFalse(left);
-        const trueJumps = this.jumpsWhenTrue(right);
-        this.patch(whenLeftFalse, this.program.length);
-        return trueJumps;
+        // `a || b` is true when either is; `a && b` is false when either is: both sides jump to the same place.
+        if (operator === (sense ? '||' : '&&')) return [...this.jumpsWhen(left, sense), ...this.jumpsWhen(right, sense)];
+        // Otherwise the left side decides only in the other sense: it skips the right side, which alone jumps.
+        const skipRight = this.jumpsWhen(left, !sense);
+        const jumps = this.jumpsWhen(right, sense);
+        this.patch(skipRight, this.program.length);
+        return jumps;
       }
     }
     const cond = this.condition(inner);
     const pc = this.program.length;
-    this.program.push({ op: 'branch', cond, target: -1, span: spanOf(node) });
+    this.program.push({ op: 'branch', cond: sense ? cond : negate(cond), target: -1, span: spanOf(node) });
     return [pc];
   }
 
