@@ -225,7 +225,9 @@ function maskedLineAt(index, line) {
  */
 export function findingKey(code, treePath, line, index) {
   const def = enclosingDefinition(index.defs, line);
-  return `${code}|${treePath}|${def ? def.name : '-'}|${lineAnchor(maskedLineAt(index, line))}`;
+  // On the line that names the definition (a struct initializer's or a function's head) the definition is the anchor.
+  const anchor = def && def.startLine === line ? '<head>' : lineAnchor(maskedLineAt(index, line));
+  return `${code}|${treePath}|${def ? def.name : '-'}|${anchor}`;
 }
 
 // ───────────────────────────── mutations ─────────────────────────────
@@ -342,6 +344,7 @@ export function generateMutants(text) {
       skipped.push({ kind: name, line, why: 'inside a macro definition' });
       continue;
     }
+    if (def.nameAt === at) continue; // the definition's own head, not a call
     if (OWNERSHIP_API.has(def.name)) {
       skipped.push({ kind: name, line, why: `inside ${def.name}(), the ownership API's own implementation` });
       continue;

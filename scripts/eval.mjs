@@ -271,6 +271,9 @@ function splitFindings(findings, idOf) {
   return per;
 }
 
+/** Key plus message with numbers left out (line references move when a mutation deletes lines). */
+const messageId = (k) => `${k.key}|${k.message.replace(/\d+/g, '#')}`;
+
 async function wholeFileRecall(o, tmp, built) {
   const root = path.join(tmp, 'whole');
   const inputs = [];
@@ -298,8 +301,13 @@ async function wholeFileRecall(o, tmp, built) {
   }
   for (const m of built.mutants) {
     const before = new Set(origKeys.get(m.file).map((k) => k.key));
-    const fresh = keysOf(path.join(root, m.id, m.file)).filter((k) => !before.has(k.key));
-    m.whole = { any: fresh, severe: fresh.filter((k) => SEVERE.has(k.severity)) };
+    const all = keysOf(path.join(root, m.id, m.file));
+    const fresh = all.filter((k) => !before.has(k.key));
+    // Secondary measure: a finding on a key the original already has but with another message (digits aside: lines
+    // move) is a new problem the key alone hides (e.g. a second OWN010 on the same use_default_domain call).
+    const beforeMsg = new Set(origKeys.get(m.file).map(messageId));
+    const freshMsg = all.filter((k) => !beforeMsg.has(messageId(k)) && SEVERE.has(k.severity));
+    m.whole = { any: fresh, severe: fresh.filter((k) => SEVERE.has(k.severity)), severeByMessage: freshMsg, all };
   }
   return { ms: run.ms, origKeys, problems: run.problems };
 }
@@ -349,7 +357,7 @@ async function patchRecall(o, tmp, built, features, whole) {
         return { key: findingKey(f.code, m.file, line, idx), severity: f.severity, code: f.code, line, message: f.message };
       });
       const fresh = got.filter((k) => !before.has(k.key));
-      m[field] = { any: fresh, severe: fresh.filter((k) => SEVERE.has(k.severity)) };
+      m[field] = { any: fresh, severe: fresh.filter((k) => SEVERE.has(k.severity)), all: got };
     }
   };
   const timings = { build: buildMs };
@@ -423,7 +431,7 @@ async function main() {
   const version = fs.existsSync(path.join(o.tree, 'Makefile'))
     ? (() => {
         const mk = fs.readFileSync(path.join(o.tree, 'Makefile'), 'utf8');
-        const f = (n) => new RegExp(`^${n}\\s*=\\s*(\\S*)`, 'm').exec(mk)?.[1] ?? '';
+        const f = (n) => new RegExp(`^${n}[ \\t]*=[ \\t]*(\\S*)`, "m").exec(mk)?.[1] ?? '';
         return `${f('VERSION')}.${f('PATCHLEVEL')}.${f('SUBLEVEL')}${f('EXTRAVERSION')}`;
       })()
     : '?';
@@ -453,9 +461,27 @@ async function main() {
       const whole = await wholeFileRecall(o, tmp, built);
       report.timings.whole = whole.ms;
       for (const p of whole.problems) console.log(`  problem: ${p.path}: ${p.message}`);
+      if (scan) {
+        // Each original reviewed alone should get what the tree scan gave that file (else the scan saw other files).
+        const inScan = new Map();
+        for (const f of scan.json.findings) {
+          const rel = treeRelative(o, f.location.path);
+          if (!inScan.has(rel)) inScan.set(rel, []);
+          inScan.get(rel).push(`${f.severity} ${f.code}:${f.location.line}`);
+        }
+        const differ = [];
+        for (const [rel, ks] of whole.origKeys) {
+          const a = (inScan.get(rel) ?? []).sort().join(', ');
+          const b = ks.map((k) => `${k.severity} ${k.code}:${k.line}`).sort().join(', ');
+          if (a !== b) differ.push(`  ${rel}: scan [${a}] alone [${b}]`);
+        }
+        console.log(differ.length ? `  originals reviewed alone differ from the scan:\n${differ.join('\n')}` : '  originals reviewed alone: same findings as the scan');
+        report.aloneVsScan = differ;
+      }
       const columns = [
         { label: 'error|warning', caught: (m) => m.whole.severe.length > 0 },
         { label: 'any severity', caught: (m) => m.whole.any.length > 0 },
+        { label: 'e|w key+msg', caught: (m) => m.whole.severeByMessage.length > 0 },
       ];
       let patchRun;
       if (o.patch) {
@@ -490,10 +516,17 @@ async function main() {
           report.misses.push({ file: m.file, line: m.line, mutation: m.site, kind: m.kind, missed });
         }
       }
+      // Every finding of each mutant (new ones and those the original has too, marked 'old'): what a miss analysis reads.
+      const show = (k) => `${k.severity} ${k.key} :${k.line}${k.fresh === false ? ' old' : ''} — ${k.message}`;
+      for (const m of built.mutants) {
+        const before = new Set(whole.origKeys.get(m.file).map((k) => k.key));
+        for (const field of ['whole', 'alone', ...o.repoModes.map((x) => `repo-${x}`)]) for (const k of m[field]?.all ?? []) k.fresh = !before.has(k.key);
+      }
+      report.originals = Object.fromEntries([...whole.origKeys].map(([rel, ks]) => [rel, ks.map(show)]));
       report.mutants = built.mutants.map((m) => ({
         id: m.id, file: m.file, line: m.line, kind: m.kind, site: m.site,
-        whole: m.whole.any.map((k) => `${k.severity} ${k.key}`),
-        ...(o.patch ? { alone: m.alone.any.map((k) => `${k.severity} ${k.key}`), ...Object.fromEntries(o.repoModes.map((mode) => [mode, m[`repo-${mode}`].any.map((k) => `${k.severity} ${k.key}`)])) } : {}),
+        whole: m.whole.all.map(show),
+        ...(o.patch ? { alone: m.alone.all.map(show), ...Object.fromEntries(o.repoModes.map((mode) => [mode, m[`repo-${mode}`].all.map(show)])) } : {}),
       }));
     }
   } finally {
