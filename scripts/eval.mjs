@@ -330,13 +330,20 @@ function buildPatches(o, tmp, built) {
   fs.writeFileSync(path.join(repo, 'drivers/iommu/.eval-marker'), '');
   git(repo, ['add', '-A']);
   git(repo, ['commit', '-q', '-m', 'eval: originals']);
-  for (const m of built.mutants) {
-    const abs = path.join(repo, m.file);
-    fs.writeFileSync(abs, m.text);
-    git(repo, ['commit', '-q', '-a', '-m', `eval: mutant ${m.id}`]);
-    m.patch = path.join(patchDir, `${m.id}.patch`);
-    fs.writeFileSync(m.patch, git(repo, ['format-patch', '-1', '--stdout']));
+  const formatPatch = (rel, text, name) => {
+    fs.writeFileSync(path.join(repo, rel), text);
+    git(repo, ['commit', '-q', '-a', '-m', `eval: ${name}`]);
+    const file = path.join(patchDir, `${name}.patch`);
+    fs.writeFileSync(file, git(repo, ['format-patch', '-1', '--stdout']));
     git(repo, ['reset', '-q', '--hard', 'HEAD~1']);
+    return file;
+  };
+  for (const m of built.mutants) {
+    m.patch = formatPatch(m.file, m.text, m.id);
+    // The control: a comment-only change at the same place. Any finding on it is noise, not recall.
+    const lines = built.originals.get(m.file).split('\n');
+    lines.splice(m.line - 1, 0, '/* eval control: a comment-only change */');
+    m.controlPatch = formatPatch(m.file, lines.join('\n'), `${m.id}-control`);
   }
   return { repo, patchDir };
 }
@@ -345,8 +352,7 @@ async function patchRecall(o, tmp, built, features, whole) {
   const t0 = Date.now();
   const { repo, patchDir } = buildPatches(o, tmp, built);
   const buildMs = Date.now() - t0;
-  const patches = built.mutants.map((m) => m.patch);
-  const byPatch = new Map(built.mutants.map((m) => [m.patch, m]));
+  const patches = built.mutants.flatMap((m) => [m.patch, m.controlPatch]);
   const judge = (run, cwd, field) => {
     const per = splitFindings(run.findings, (f) => path.resolve(cwd, f.location.path));
     for (const m of built.mutants) {
@@ -358,6 +364,8 @@ async function patchRecall(o, tmp, built, features, whole) {
       });
       const fresh = got.filter((k) => !before.has(k.key));
       m[field] = { any: fresh, severe: fresh.filter((k) => SEVERE.has(k.severity)), all: got };
+      const noise = per.get(m.controlPatch) ?? [];
+      m[`${field}-control`] = { any: noise.length, severe: noise.filter((f) => SEVERE.has(f.severity)).length };
     }
   };
   const timings = { build: buildMs };
@@ -381,7 +389,6 @@ async function patchRecall(o, tmp, built, features, whole) {
     judge(run, cwd, `repo-${mode}`);
     modes[mode] = true;
   }
-  void byPatch;
   return { timings, repo, patchDir };
 }
 
@@ -501,6 +508,16 @@ async function main() {
           ]),
         ];
         report.recall.patch = recallTable(built.mutants, pcols);
+        // Controls: the same places with a comment-only change; a finding there is noise.
+        const noisy = (field, sev) => built.mutants.filter((m) => m[`${field}-control`][sev] > 0).length;
+        report.recall.patchControls = {
+          alone: { any: noisy('alone', 'any'), total: built.mutants.length },
+          ...Object.fromEntries(o.repoModes.map((mode) => [mode, { any: noisy(`repo-${mode}`, 'any'), severe: noisy(`repo-${mode}`, 'severe'), total: built.mutants.length }])),
+        };
+        console.log(
+          `  controls (comment-only patch at each site) with a finding: alone ${noisy('alone', 'any')}/${built.mutants.length} (any severity)` +
+            o.repoModes.map((mode) => `, ${mode} ${noisy(`repo-${mode}`, 'severe')}/${built.mutants.length} (error|warning), ${noisy(`repo-${mode}`, 'any')} (any)`).join(''),
+        );
       }
       console.log('\n  misses (file:line, mutation, modes that miss it):');
       report.misses = [];
