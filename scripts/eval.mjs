@@ -508,6 +508,12 @@ async function main() {
           ]),
         ];
         report.recall.patch = recallTable(built.mutants, pcols);
+        // Issue 12: with the repository, the patch verdict should equal the whole-file verdict, mutant by mutant.
+        for (const mode of o.repoModes) {
+          const differ = built.mutants.filter((m) => (m.whole.severe.length > 0) !== (m[`repo-${mode}`].severe.length > 0));
+          console.log(`  ${mode}: ${differ.length === 0 ? 'same verdict as the whole file on every mutant' : `${differ.length} mutant(s) judged otherwise than as a whole file:`}`);
+          for (const m of differ) console.log(`    ${m.file}:${m.line} ${m.site} — whole ${m.whole.severe.length ? 'caught' : 'missed'}, patch ${m[`repo-${mode}`].severe.length ? 'caught' : 'missed'}`);
+        }
         // Controls: the same places with a comment-only change; a finding there is noise.
         const noisy = (field, sev) => built.mutants.filter((m) => m[`${field}-control`][sev] > 0).length;
         report.recall.patchControls = {
