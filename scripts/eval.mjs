@@ -27,6 +27,7 @@ const USAGE = `Usage: npm run eval -- --tree DIR [options]
   --target VERSION      --target passed to the CLI (default latest)
   --triage FILE         verdicts (default eval/triage.json)
   --scan-json FILE      reuse a finished 'iommu-review --format json drivers' run of DIR instead of scanning
+  --save-scan FILE      write the scan's JSON there (for a later --scan-json)
   --no-scan             skip (a);  --no-mutants  skip (b) and (c);  --no-patch  skip (c)
   --repo-mode LIST      (c2) how the repository is offered, comma-separated (default tree):
                           tree  --tree REPO;  git  run inside REPO without --tree (auto tree / blob ids);
@@ -52,6 +53,7 @@ function parseArgs(argv) {
       case '--target': o.target = val(); break;
       case '--triage': o.triage = path.resolve(val()); break;
       case '--scan-json': o.scanJson = path.resolve(val()); break;
+      case '--save-scan': o.saveScan = path.resolve(val()); break;
       case '--no-scan': o.scan = false; break;
       case '--no-mutants': o.mutants = false; break;
       case '--no-patch': o.patch = false; break;
@@ -453,6 +455,7 @@ async function main() {
     if (o.scan) {
       scan = await scanDrivers(o);
       report.timings.scan = scan.ms;
+      if (o.saveScan && !scan.reused) fs.writeFileSync(o.saveScan, JSON.stringify(scan.json));
       const triaged = triageScan(o, scan.json, readTriage(o.triage));
       const printed = printScan(scan, triaged);
       report.scan = { files: scan.json.stats?.reviewed, findings: scan.json.findings.length, figures: printed.figures, rows: triaged.rows, stale: triaged.stale.map((t) => t.key) };
