@@ -207,6 +207,10 @@ function printScan(scan, triaged) {
   if (untriagedWarnings.length) console.log(`  untriaged warnings (add them to eval/triage.json):\n${untriagedWarnings.map((r) => `    ${JSON.stringify({ path: r.path, rule: r.code, key: r.key, verdict: null, reason: '' })}`).join('\n')}`);
   const untriagedErrors = rows.filter((r) => r.severity === 'error' && r.verdict === undefined);
   if (untriagedErrors.length) console.log(`  UNTRIAGED ERRORS (the eval fails):\n${untriagedErrors.map((r) => `    ${JSON.stringify({ path: r.path, rule: r.code, key: r.key, verdict: null, reason: '' })}`).join('\n')}`);
+  // A verdict is never carried over to another key by guesswork; a stale entry of the same rule and file is a hint.
+  for (const r of rows.filter((x) => x.verdict === undefined)) {
+    for (const t of stale.filter((x) => x.path === r.path && x.rule === r.code)) console.log(`  hint: ${r.key} may be the finding once triaged as ${t.key} (${t.verdict ? 'true' : 'false'})`);
+  }
   if (stale.length) console.log(`  triage entries no longer found (fixed, or their key changed):\n${stale.map((t) => `    ${t.key} (${t.verdict ? 'true' : 'false'})`).join('\n')}`);
   return { figures: fig, untriagedErrors: untriagedErrors.length };
 }
@@ -374,6 +378,10 @@ async function patchRecall(o, tmp, built, features, whole) {
   // (1) alone: outside any repository, no tree.
   const alone = await runBatches(o, patches, features.noTree ? ['--no-tree'] : [], patchDir);
   timings.alone = alone.ms;
+  const problems = (label, run) => {
+    for (const p of run.problems) console.log(`  problem (${label}): ${path.basename(p.path)}: ${p.message}`);
+  };
+  problems('alone', alone);
   judge(alone, patchDir, 'alone');
   // (2) next to the repository holding the originals.
   const modes = {};
@@ -388,6 +396,7 @@ async function patchRecall(o, tmp, built, features, whole) {
       if (mode === 'blob') git(repo, ['checkout', '-q', '--', '.']);
     }
     timings[`repo-${mode}`] = run.ms;
+    problems(mode, run);
     judge(run, cwd, `repo-${mode}`);
     modes[mode] = true;
   }
@@ -566,4 +575,7 @@ async function main() {
   process.exit(exit);
 }
 
-await main();
+main().catch((e) => {
+  process.stderr.write(`eval: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+});
