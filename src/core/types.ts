@@ -396,6 +396,11 @@ export interface ScenarioResult {
   errno?: string;
   trace: TraceStep[];
   violations: Violation[];
+  /**
+   * Set when the replay hit a budget (forks per run, steps per path) in this run: what was cut and where
+   * ("the path budget (512 forks per scenario run) in foo_probe()"). Paths past that point were not all explored.
+   */
+  budget?: string;
 }
 
 // ───────────────────────────── findings / analyze ─────────────────────────────

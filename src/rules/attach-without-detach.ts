@@ -8,6 +8,7 @@ import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
   acquisitionOnPath,
+  reportBudget,
   reportErrorExitLeak,
   scenarioLabel,
   callbackFunctions,
@@ -34,7 +35,8 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const attaches = callsIn(cbs.functions, ATTACH_CALLS);
   if (attaches.length === 0) return;
   const reported = new Set<string>();
-  for (const s of driverScenarios(ctx, driver, ['singleton'])) {
+  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  for (const s of scenarios) {
     const v = s.violations.find((x) => LEFT_KINDS.includes(x.kind));
     if (!v) continue;
     const attach = acquisitionOnPath(ctx, s, ATTACH_CALLS, attaches[0]);
@@ -66,6 +68,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
       key,
     });
   }
+  if (reported.size === 0) reportBudget(ctx, scenarios, 'OWN013', cbs.byField.probe?.name ?? driver.name, attaches[0]); // 'replayBudget'
 }
 
 export const attachWithoutDetach = createRule({
@@ -77,6 +80,7 @@ export const attachWithoutDetach = createRule({
     tier: 1,
     description: 'A domain attached with iommu_attach_device()/iommu_attach_group() must be detached on remove and on every probe-failure exit.',
     messages: {
+      replayBudget: '{{fn}}(): the replay did not explore every path ({{budget}}), so an imbalance on the paths past that point would not be reported',
       leakOnUnbind:
         '{{driver}}: the domain attached by {{attach}}() in {{fn}}() is still attached after unbind; the group stays on a private (possibly freed) domain, so the next DMA-API driver uses the wrong translation and VFIO cannot claim the group (-EBUSY)',
       leakOnError: '{{driver}}: {{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',

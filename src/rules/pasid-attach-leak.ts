@@ -7,6 +7,7 @@ import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
   acquisitionOnPath,
+  reportBudget,
   reportErrorExitLeak,
   scenarioLabel,
   callbackFunctions,
@@ -69,7 +70,9 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
   const attaches = callsIn(cbs.functions.filter((f) => !cbs.devmActions.includes(f)), PASID_ATTACH_CALLS);
   if (attaches.length === 0) return;
   const reported = new Set<string>();
-  for (const s of driverScenarios(ctx, driver, ['singleton'])) {
+  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  if (!scenarios.some((s) => s.violations.length)) reportBudget(ctx, scenarios, 'OWN019', cbs.byField.probe?.name ?? driver.name, attaches[0]); // 'replayBudget'
+  for (const s of scenarios) {
     const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind)) ?? s.violations.find((x) => x.kind === 'warn' && /unuse|release/.test(x.api ?? ''));
     if (!v) continue;
     const attach = acquisitionOnPath(ctx, s, PASID_ATTACH_CALLS, attaches[0]);
@@ -109,6 +112,7 @@ export const pasidAttachLeak = createRule({
     // pasid_array exists from 6.2; before it, SVA binds did not block ownership changes.
     targets: ['6.2', '6.14', '6.15', 'latest'],
     messages: {
+      replayBudget: '{{fn}}(): the replay did not explore every path ({{budget}}), so an imbalance on the paths past that point would not be reported',
       leakOnUnbind:
         '{{driver}}: the PASID attached by {{attach}}() in {{fn}}() is still attached when dma_cleanup runs; unuse WARNs and skips the decrement, so the group\'s DMA-API count leaks (VFIO -EPERM, other binds -EBUSY)',
       devmDetach:

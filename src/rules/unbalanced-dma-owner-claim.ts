@@ -13,6 +13,7 @@ import {
   callsIn,
   driverPrefix,
   driverScenarios,
+  reportBudget,
   functionScenarios,
   isDriverCode,
   keyOf,
@@ -90,6 +91,8 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   if (usesOtherEra(ctx, [...claims, ...releases])) return;
   const scenarios = driverScenarios(ctx, assumeFlagIfUnseen(ctx, driver), ['singleton']);
   const reported = new Set<string>();
+  const first = claims[0] ?? releases[0];
+  if (first && !scenarios.some((s) => s.violations.length)) reportBudget(ctx, scenarios, 'OWN005', cbs.byField.probe?.name ?? driver.name, first); // 'replayBudget'
 
   for (const s of scenarios) {
     for (const v of s.violations) {
@@ -184,6 +187,7 @@ export const unbalancedDmaOwnerClaim = createRule({
     tier: 1,
     description: 'Every DMA ownership claim must be released on every path (remove and probe-failure exits), and only once.',
     messages: {
+      replayBudget: '{{fn}}(): the replay did not explore every path ({{budget}}), so an imbalance on the paths past that point would not be reported',
       leakOnUnbind:
         '{{driver}}: the DMA ownership taken by {{claim}}() in {{fn}}() is still held after unbind; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
       leakOnError:

@@ -320,12 +320,29 @@ class TopLevel {
     }
     for (const driver of this.facts.drivers) for (const target of Object.values(driver.callbacks)) want(target);
     for (const bus of this.facts.busTypes) for (const field of bus.fields) want(field.value.replace(/^&/, ''));
-    for (let i = 0; i < queue.length; i++) {
-      queue[i].build();
-      for (const call of queue[i].fact.calls) {
-        want(call.callee);
-        for (const arg of call.args) if (/^&?[A-Za-z_]\w*$/.test(arg.text)) want(arg.text.replace(/^&/, ''));
+    const closure = (from: number): void => {
+      for (let i = from; i < queue.length; i++) {
+        queue[i].build();
+        for (const call of queue[i].fact.calls) {
+          want(call.callee);
+          for (const arg of call.args) if (/^&?[A-Za-z_]\w*$/.test(arg.text)) want(arg.text.replace(/^&/, ''));
+        }
       }
+    };
+    closure(0);
+    // Callers of a function that matters matter too (an open() handler whose `*_bind_queue()` helper attaches): the
+    // replay runs the helper on its caller's paths. Two rounds up the call graph, named callees only.
+    let names = queue.filter((e) => e.fact.name && RELEVANT_FUNCTION.test(e.text)).map((e) => e.fact.name);
+    for (let round = 0; round < 2 && names.length > 0; round++) {
+      const callsOne = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
+      const from = queue.length;
+      for (const entry of this.deferred) {
+        if (entry.queued || !entry.fact.name || !callsOne.test(entry.text)) continue;
+        entry.queued = true;
+        queue.push(entry);
+      }
+      names = queue.slice(from).map((e) => e.fact.name);
+      closure(from);
     }
     this.deferred.length = 0;
   }

@@ -461,7 +461,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
       continue;
     }
     if (joinPoints(f.fn).has(f.pc)) {
-      const key = stateKey(p, base);
+      const key = stateKey(p, ctx, base);
       if (seen.has(key)) return null;
       seen.add(key);
     }
@@ -659,9 +659,19 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
     switch (c.kind) {
       case 'not': addCond(c.cond); return;
       case 'and': case 'or': addCond(c.left); addCond(c.right); return;
-      case 'unknown': addText(c.text); return;
+      case 'unknown': addText(c.text); out.add(`K:cond:${normText(c.text)}`); return;
       case 'const': return;
-      case 'cmp': if (typeof c.rhs === 'string') addText(c.rhs); break;
+      case 'cmp':
+        if (typeof c.rhs === 'string') {
+          addText(c.rhs);
+          if (c.subject.kind === 'var') {
+            const subject = normText(c.subject.name);
+            const rhs = normText(c.rhs);
+            out.add(`K:eq:${subject}`);
+            for (const op of ['==', '!=', c.op]) out.add(`K:cond:${subject}${op}${rhs}`);
+          }
+        }
+        break;
       default: break;
     }
     if (c.subject.kind === 'var') addText(c.subject.name); else out.add(`@${c.subject.pc}`);
@@ -683,6 +693,8 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
       for (const a of instr.call.args) addText(a.text);
       const t = assignTarget(instr);
       if (t) addText(t);
+      out.add(pureKey(instr.call.callee, instr.call.args.map((a) => a.text)).key.replace(/^/, 'K:'));
+      out.add(`F:${instr.call.callee}`);
     }
   }
   byPc.set(pc, out);
@@ -698,17 +710,43 @@ function stable(x: unknown): string {
   });
 }
 
+const fileKeysCache = new WeakMap<object, Map<string, Set<string>>>();
+
+/**
+ * Whether a memo entry can still be asked: its key occurs in the rest of a running function, in a function not
+ * running now (it may run later: remove, a devm action, another helper), or in a running one called again later.
+ */
+function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => boolean {
+  let byFn = fileKeysCache.get(ctx.facts);
+  if (!byFn) {
+    byFn = new Map(ctx.facts.functions.map((fn) => [fn.name, laterReads(fn, 0)]));
+    fileKeysCache.set(ctx.facts, byFn);
+  }
+  const running = new Set(p.frames.map((f) => f.fn.name));
+  const later = p.frames.slice(base).map((f) => laterReads(f.fn, f.pc));
+  const calledAgain = [...running].filter((n) => later.some((r) => r.has(`F:${n}`)));
+  const keys = (k: string) => `K:${k}`;
+  return (key) => {
+    const k = keys(key);
+    if (later.some((r) => r.has(k))) return true;
+    for (const [name, reads] of byFn) if ((!running.has(name) || calledAgain.includes(name)) && reads.has(k)) return true;
+    return false;
+  };
+}
+
 /** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
-function stateKey(p: Path, base: number): string {
+function stateKey(p: Path, ctx: RunContext, base: number): string {
   const frames = p.frames.slice(base).map((f) => {
     const reads = laterReads(f.fn, f.pc);
     const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)));
     const calls = [...f.calls].filter(([pc]) => reads.has(`@${pc}`));
     return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? ''];
   });
+  const relevant = memoRelevant(p, ctx, base);
+  const memo = [...p.memo].filter(([k]) => relevant(k));
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   return stable([
-    frames, p.frames.length, p.globals, p.memo, p.ran, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
+    frames, p.frames.length, p.globals, memo, p.ran, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
     p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);

@@ -5,7 +5,19 @@
  * - Paths: a pc-based interpreter; an unknown branch condition FORKS, and each side REFINES the tested variable
  *   (failing side: -EIO / NULL / ERR_PTR(-ENOMEM); other side: 0 / a valid pointer). Allocation APIs
  *   (iommu_domain_alloc, iommu_paging_domain_alloc, iommu_sva_bind_device) also fork on allocation failure.
- *   At most MAX_PATHS paths per scenario run (after that the fall-through side is taken) and MAX_STEPS per path.
+ *   At most MAX_PATHS forks per scenario run (after that the fall-through side is taken) and MAX_STEPS per path;
+ *   hitting either is recorded on every scenario of the run (ScenarioResult.budget), never silent. A path that reaches
+ *   a join point (label, jump target) in the same state as an earlier one (kernel model, variables the rest of the
+ *   function reads, fields, memory below, devres, violations so far) is dropped: its future is the earlier path's.
+ * - Path memory (env.ts Remembered): a condition over operands not written since the path decided it is not forked
+ *   again — text conditions (`container->noiommu != ...`), compares with named constants (`x == A` true makes
+ *   `x == B` false for another constant B), and pure predicates (test_bit, list_empty, capable, is_* / *_enabled /
+ *   *_supported, bool helpers of the file whose bodies only call such predicates), which also never fail with an
+ *   errno. A write is an assignment, a call's result, or `&lvalue` handed to a non-pure call; a write to `x` also
+ *   forgets what was decided about `x->f`. Calls with a pointer argument (not its address) are assumed not to
+ *   change fields the caller tests.
+ * - Fields at their initial value (heuristic): a struct field that functions of a whole file write, when every one
+ *   of them has run on the path and none wrote it, is 0 when tested (driver private data is zero-allocated).
  * - Unknown return values: a path returns failure when it took a failure-refining fork (or saw an API fail) since
  *   the last API that succeeded; otherwise success.
  * - Argument resolution (heuristic): every device-position argument is the driver's device (driver code only names
@@ -23,7 +35,9 @@
  *   (`ret`/`rc`/`err` → int; *alloc/_get/_create/ioremap → pointer; else int).
  * - `devm_add_action[_or_reset](dev, fn, data)` always succeeds (0); fn (a function of the file, or a kernel API
  *   registered directly) runs with `data` at devres release, LIFO, AFTER dma_cleanup (dd.c order, spec §1.3).
- * - Helpers of the same file are inlined (depth ≤ 4, no recursion); a backward goto is taken at most twice.
+ * - Helpers of the same file are executed with their arguments on the caller's path (depth ≤ 4, no recursion), so
+ *   what they claim, attach, release or detach, error unwinds included, counts for the caller; a backward goto is
+ *   taken at most twice.
  * - Violations: every WARN (double-release / bad-detach when that is what it is), use-after-free, deterministic errors
  *   of ownership/attach APIs called by driver code ('error-return'), and after unbind or a failed probe/call: the group
  *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
@@ -400,7 +414,13 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
       out.push(...p2Scenario(ends, `${topo}: bind → probe → remove → unbind${input.testRemove ? ' (with test_remove re-probe)' : ''}`, topo, 'ok'));
     }
   }
-  return finishScenarios(out);
+  return withBudget(finishScenarios(out), ctx);
+}
+
+/** Every scenario of a run that hit a budget says so. */
+function withBudget(list: ScenarioResult[], ctx: RunContext): ScenarioResult[] {
+  const hit = ctx.budget.hit;
+  return hit ? list.map((s) => ({ ...s, budget: hit })) : list;
 }
 
 function p2Scenario(paths: Path[], name: string, topology: TopologyKind, outcome: ScenarioResult['outcome'], errno?: string): ScenarioResult[] {
@@ -469,7 +489,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
         topology: topo, outcome: r.failed ? 'probe-failed' : 'ok', ...(r.failed ? { errno } : {}), trace: r.path.t.steps, violations: violationsOf(r.path),
       });
     }
-    return finishScenarios(out);
+    return withBudget(finishScenarios(out), ctx);
   }
 
   if (dev) dev.driver = { name: 'bound-driver', managedDma: role.driverManagedDma };
@@ -502,7 +522,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
         out.push({ name: `${topo}: ${fn.name}() then ${cleanupName ?? 'dma_cleanup'}()`, topology: topo, outcome: 'ok', trace: e.path.t.steps, violations: violationsOf(e.path) });
       }
     }
-    return finishScenarios(out);
+    return withBudget(finishScenarios(out), ctx);
   }
   // dma_cleanup alone: start from the state the built-in configure model leaves.
   setPhase(p0, 'bind');
@@ -515,5 +535,5 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     endChecks(r.path, setup, start, 'after dma_configure (built-in) then this dma_cleanup');
     out.push({ name: `${topo}: ${fn.name}() after a standard dma_configure`, topology: topo, outcome: 'ok', trace: r.path.t.steps, violations: violationsOf(r.path) });
   }
-  return finishScenarios(out);
+  return withBudget(finishScenarios(out), ctx);
 }
