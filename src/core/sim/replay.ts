@@ -66,9 +66,9 @@ import { deviceGroup } from './api-calls';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 
 // ───────────── lifecycle ─────────────
-interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
+export interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
 
-function snapshot(k: Kernel, group: string | null): GroupSnapshot | undefined {
+export function snapshot(k: Kernel, group: string | null): GroupSnapshot | undefined {
   const g = group ? k.state.groups.get(group) : undefined;
   return g ? { ownerCnt: g.ownerCnt, owner: g.owner, domain: g.domain, pasids: new Set(g.pasids.keys()) } : undefined;
 }
@@ -96,7 +96,7 @@ function endChecks(p: Path, setup: TopologySetup, start: GroupSnapshot | undefin
 }
 
 /** What the end checks found, kept until the trace's last steps (user-space steps may come in between). */
-interface EndFindings {
+export interface EndFindings {
   group: string | null;
   found: { kind: ViolationKind; message: string; api?: string; errno?: string }[];
   /** The ✓ sentence when nothing was found, and the state it describes. */
@@ -104,7 +104,7 @@ interface EndFindings {
   state: string;
 }
 
-function emitVerdicts(p: Path, end: EndFindings, when: string): void {
+export function emitVerdicts(p: Path, end: EndFindings, when: string): void {
   for (const f of end.found) {
     const i = p.t.verdict(p.k, end.group, f.kind, when, f.message, f.api, f.errno);
     Object.assign(p.t.steps[i], { before: end.state, after: end.state });
@@ -119,7 +119,7 @@ function emitVerdicts(p: Path, end: EndFindings, when: string): void {
   }
 }
 
-function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined): EndFindings {
+export function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined): EndFindings {
   const group = setup.group;
   const g = group ? p.k.state.groups.get(group) : undefined;
   const found: EndFindings['found'] = [];
@@ -186,7 +186,7 @@ function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undef
   return { group, found, fine: `${fine}${assumed}`, state: stateText(p.k.state, group) };
 }
 
-function setPhase(p: Path, phase: Phase): void {
+export function setPhase(p: Path, phase: Phase): void {
   p.t.phase = phase;
 }
 
@@ -321,7 +321,7 @@ function compact(s: ScenarioResult): ScenarioResult {
 }
 
 /** Dedupes identical scenarios, collapses quiet lookups and numbers equal names. */
-function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
+export function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
   const list = all.map(compact);
   const seen = new Set<string>();
   const unique = list.filter((s) => {
@@ -341,7 +341,7 @@ function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
   });
 }
 
-function makeKernel(target: DriverSimInput['target'], iommuApi?: boolean): Kernel {
+export function makeKernel(target: DriverSimInput['target'], iommuApi?: boolean): Kernel {
   return { state: emptyState(), profile: getProfile(target), iommuApi: iommuApi !== false };
 }
 
@@ -418,7 +418,7 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
 }
 
 /** Every scenario of a run that hit a budget says so. */
-function withBudget(list: ScenarioResult[], ctx: RunContext): ScenarioResult[] {
+export function withBudget(list: ScenarioResult[], ctx: RunContext): ScenarioResult[] {
   const hit = ctx.budget.hit;
   return hit ? list.map((s) => ({ ...s, budget: hit })) : list;
 }
