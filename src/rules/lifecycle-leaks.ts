@@ -49,7 +49,7 @@ export function reportLifecycleLeaks(
 ): void {
   for (const leak of leaks) {
     const line = leak.acquire.calleeSpan.line;
-    if (reportedAt.has(line)) continue;
+    if (leak.kind === 'none' && reportedAt.has(line)) continue;
     reportedAt.add(line);
     const a = leak.result.acquire;
     const partners = leak.result.partners.map((p) => `${p.fn}() (${p.via})`).join(', ');
@@ -60,7 +60,8 @@ export function reportLifecycleLeaks(
         fn: a.name, acquire: leak.acquire.callee, claim: leak.acquire.callee, attach: leak.acquire.callee, partners, kind: leak.violation.kind,
         action: '',
       },
-      span: leak.acquire.calleeSpan,
+      // A partner that does not release: the release is missing there, so the finding is there (the trace shows both).
+      span: partnerSpan(ctx, leak) ?? leak.acquire.calleeSpan,
       scenario: leak.scenario,
       trace: traceOf(leak.scenario, leak.violation),
       // An exported entry point may be paired with a release in another file: said, not claimed.
@@ -68,4 +69,10 @@ export function reportLifecycleLeaks(
       key: keyOf(code, a.name, leak.acquire.callee, leak.kind === 'partner' ? 'partner' : ids.noneKey),
     });
   }
+}
+
+function partnerSpan(ctx: RuleContext, leak: LifecycleLeak): CallFact['calleeSpan'] | undefined {
+  if (leak.kind !== 'partner') return undefined;
+  const first = leak.result.partners[0];
+  return first ? ctx.functionByName(first.fn)?.nameSpan : undefined;
 }
