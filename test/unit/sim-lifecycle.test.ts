@@ -76,6 +76,11 @@ test('name pairs fold plurals and to/from (attach_dev_to_ctx ~ detach_dev_from_c
   assert.deepEqual(of(lifecycle(text), 'gizmo_attach_dev_to_ctx').partners.map((p) => p.fn), ['gizmo_detach_dev_from_ctx']);
   const plural = NAMED('\tiommu_detach_device(gz->dom, gz->dev);', 'gizmo_fw_resource_deinit').replace('gizmo_mmu_attach', 'gizmo_fw_resources_init');
   assert.deepEqual(of(lifecycle(plural), 'gizmo_fw_resources_init').partners.map((p) => p.fn), ['gizmo_fw_resource_deinit']);
+  // The same words in another order pair only when no name pairs in order.
+  const swapped = NAMED('\tiommu_detach_device(gz->dom, gz->dev);', 'gizmo_ctx_detach_mmu').replace('gizmo_mmu_attach', 'gizmo_mmu_attach_ctx');
+  assert.deepEqual(of(lifecycle(swapped), 'gizmo_mmu_attach_ctx').partners.map((p) => p.fn), ['gizmo_ctx_detach_mmu']);
+  const both = `${swapped}\nvoid gizmo_mmu_detach_ctx(struct gizmo *gz)\n{\n\tiommu_detach_device(gz->dom, gz->dev);\n}\n`;
+  assert.deepEqual(of(lifecycle(both), 'gizmo_mmu_attach_ctx').partners.map((p) => p.fn), ['gizmo_mmu_detach_ctx']);
 });
 
 // ───────────── ops tables: .open / .release ─────────────

@@ -94,20 +94,25 @@ function nameTokens(name: string): string[] {
   return name.toLowerCase().split('_').filter(Boolean);
 }
 
-/** Functions of the file whose names pair with `a`'s as release to acquire. */
+/** The same shape with its words in any order (vfio_container_attach_group ~ vfio_group_detach_container). */
+function unordered(shapeText: string): string {
+  return shapeText.split('_').sort().join('_');
+}
+
+/** Functions of the file whose names pair with `a`'s as release to acquire; the words in the same order first. */
 function namePartners(a: FunctionFact, byShape: Map<string, FunctionFact[]>): LifecyclePartner[] {
   const tokens = nameTokens(a.name);
-  const out: LifecyclePartner[] = [];
-  tokens.forEach((t, i) => {
-    const releases = PAIR_WORDS[t];
-    if (!releases) return;
-    for (const r of releases) {
-      for (const fn of byShape.get(`${shape(tokens, i)}\u0001${r}`) ?? []) {
-        if (fn !== a) out.push({ fn: fn.name, how: 'name', via: `${t}/${r}` });
+  const find = (key: (i: number) => string): LifecyclePartner[] => {
+    const out: LifecyclePartner[] = [];
+    tokens.forEach((t, i) => {
+      for (const r of PAIR_WORDS[t] ?? []) {
+        for (const fn of byShape.get(`${key(i)}\u0001${r}`) ?? []) if (fn !== a) out.push({ fn: fn.name, how: 'name', via: `${t}/${r}` });
       }
-    }
-  });
-  return out;
+    });
+    return out;
+  };
+  const exact = find((i) => shape(tokens, i));
+  return exact.length ? exact : find((i) => `~${unordered(shape(tokens, i))}`);
 }
 
 /** Shape index of every function for each of its release words. */
@@ -118,8 +123,7 @@ function releaseShapes(fns: readonly FunctionFact[]): Map<string, FunctionFact[]
     const tokens = nameTokens(fn.name);
     tokens.forEach((t, i) => {
       if (!releaseWords.has(t)) return;
-      const key = `${shape(tokens, i)}\u0001${t}`;
-      out.set(key, [...(out.get(key) ?? []), fn]);
+      for (const key of [`${shape(tokens, i)}\u0001${t}`, `~${unordered(shape(tokens, i))}\u0001${t}`]) out.set(key, [...(out.get(key) ?? []), fn]);
     });
   }
   return out;
