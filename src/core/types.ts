@@ -178,6 +178,19 @@ export interface DriverStructFact {
   addedLines: number[];
 }
 
+/**
+ * Any other struct initialised at file scope whose fields name functions (file_operations, *_ops, device_type):
+ * the lifecycle replay pairs an entry point with its partner through them (open/release, attach/detach).
+ */
+export interface OpsStructFact {
+  name: string;
+  structType: string;
+  nameSpan: ImageSpan;
+  complete: boolean;
+  /** Field → function name, in initializer order. */
+  callbacks: Record<string, string>;
+}
+
 export interface BusTypeFact {
   name: string;
   nameSpan: ImageSpan;
@@ -274,6 +287,8 @@ export interface FunctionFact {
   labels: Record<string, number>;
   /** Lines of the function that the patch added. */
   addedLines: number[];
+  /** File-scope ops structs this body hands out by address (`fdev->type = &foo_type`, `init(&foo_funcs)`). */
+  structRefs?: string[];
 }
 
 export interface DmaApiUse {
@@ -311,6 +326,8 @@ export interface CFacts {
   complete: boolean;
   drivers: DriverStructFact[];
   busTypes: BusTypeFact[];
+  /** Other function-pointer initializers at file scope (absent in facts built before they existed). */
+  opsStructs?: OpsStructFact[];
   functions: FunctionFact[];
   dmaApi: DmaApiUse[];
   mmio: MmioUse[];
@@ -396,6 +413,13 @@ export interface ScenarioResult {
   errno?: string;
   trace: TraceStep[];
   violations: Violation[];
+  /** For a lifecycle replay (lifecycle.ts): the acquiring entry point and the partners replayed after it. */
+  lifecycle?: { acquire: string; release: string[]; pairing: string };
+  /**
+   * Set when the replay hit a budget (forks per run, steps per path) in this run: what was cut and where
+   * ("the path budget (512 forks per scenario run) in foo_probe()"). Paths past that point were not all explored.
+   */
+  budget?: string;
 }
 
 // ───────────────────────────── findings / analyze ─────────────────────────────

@@ -6,8 +6,10 @@
  */
 import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
+import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
 import {
   acquisitionOnPath,
+  reportBudget,
   reportErrorExitLeak,
   scenarioLabel,
   callbackFunctions,
@@ -29,12 +31,13 @@ export const ATTACH_CALLS = ['iommu_attach_device', 'iommu_attach_group'];
 const LEFT_KINDS: readonly ViolationKind[] = ['left-private-domain', 'use-after-free'];
 const DETACH_CALLS = ['iommu_detach_device', 'iommu_detach_group'];
 
-function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
+function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set<number>): void {
   const cbs = callbackFunctions(ctx, driver);
   const attaches = callsIn(cbs.functions, ATTACH_CALLS);
   if (attaches.length === 0) return;
   const reported = new Set<string>();
-  for (const s of driverScenarios(ctx, driver, ['singleton'])) {
+  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  for (const s of scenarios) {
     const v = s.violations.find((x) => LEFT_KINDS.includes(x.kind));
     if (!v) continue;
     const attach = acquisitionOnPath(ctx, s, ATTACH_CALLS, attaches[0]);
@@ -42,6 +45,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     const key = keyOf('OWN013', driver.name, attach.callee, inProbe ? 'probe-failure' : 'unbind');
     if (reported.has(key)) continue;
     reported.add(key);
+    reportedAt.add(attach.calleeSpan.line);
     // A detach the patch deletes is the cause: the finding goes on the deleted line.
     const probe = cbs.byField.probe;
     const removed = removedCalls(ctx, inProbe ? (probe ? [probe.name] : []) : unbindFunctions(ctx, driver).map((f) => f.name), DETACH_CALLS)[0];
@@ -66,6 +70,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
       key,
     });
   }
+  if (reported.size === 0) reportBudget(ctx, scenarios, 'OWN013', cbs.byField.probe?.name ?? driver.name, attaches[0]); // 'replayBudget'
 }
 
 export const attachWithoutDetach = createRule({
@@ -77,19 +82,31 @@ export const attachWithoutDetach = createRule({
     tier: 1,
     description: 'A domain attached with iommu_attach_device()/iommu_attach_group() must be detached on remove and on every probe-failure exit.',
     messages: {
+      replayBudget: '{{fn}}(): the replay did not explore every path ({{budget}}), so an imbalance on the paths past that point would not be reported',
       leakOnUnbind:
         '{{driver}}: the domain attached by {{attach}}() in {{fn}}() is still attached after unbind; the group stays on a private (possibly freed) domain, so the next DMA-API driver uses the wrong translation and VFIO cannot claim the group (-EBUSY)',
       leakOnError: '{{driver}}: {{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
       leakRemovedDetach:
         '{{driver}}: the patch removes {{detach}}() from {{from}}(), so the domain attached by {{attach}}() in {{fn}}() is still attached after {{when}}; the group stays on a private (possibly freed) domain and VFIO cannot claim it (-EBUSY)',
+      partnerLeak:
+        '{{fn}}() attaches a domain with {{acquire}}() and keeps it attached, but its partner {{partners}} does not detach it: replayed one after the other, the group is left on a private (possibly freed) domain ({{kind}}), so the next DMA-API driver uses the wrong translation and VFIO cannot claim the group (-EBUSY)',
+      neverDetached:
+        '{{fn}}() attaches a domain with {{acquire}}() and keeps it attached, but nothing in this file detaches it: the group stays on a private (possibly freed) domain after its user is gone',
       leakOnErrorFn: '{{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
     },
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
     if (!ctx.facts.functions.some((f) => f.calls.some((c) => ATTACH_CALLS.includes(c.callee)))) return;
-    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
+    const reportedAt = new Set<number>();
+    for (const driver of ctx.facts.drivers) checkDriver(ctx, driver, reportedAt);
     // open/ioctl-style functions: the attach is meant to outlive a successful call; only failing exits must undo it.
-    for (const fn of entryFunctions(ctx)) reportErrorExitLeak(ctx, fn, 'OWN013', 'leakOnErrorFn', ATTACH_CALLS, LEFT_KINDS);
+    for (const fn of entryFunctions(ctx)) {
+      const reported = reportErrorExitLeak(ctx, fn, 'OWN013', 'leakOnErrorFn', ATTACH_CALLS, LEFT_KINDS);
+      if (reported) reportedAt.add(reported.calleeSpan.line);
+    }
+    // ...and their partner (detach helper, release, deinit) must undo it after a successful one.
+    reportLifecycleLeaks(ctx, 'OWN013', lifecycleLeaks(ctx, LEFT_KINDS, ATTACH_CALLS), reportedAt,
+      { partner: 'partnerLeak', none: 'neverDetached', noneKey: 'never-detached' });
   },
 });

@@ -3,14 +3,22 @@
  * and collects their Reports. Locations stay in image coordinates here; analyze() maps them to the user's file.
  */
 import type { CFacts, DriverStructFact, FunctionFact, ImageSpan, KernelTarget, Patch, ScenarioResult, Severity, SeverityOverride, TopologyKind } from '../core/types';
-import { simulateDriver, simulateFunction } from '../core/sim';
+import { simulateDriver, simulateFunction, simulateLifecycle, type LifecycleResult } from '../core/sim';
 import type { Report, Rule, RuleContext, SimQueries } from './types';
 
 /** Simulation answers memoised per (driver, topology) and (function, topology) for one file's facts. */
 export function createSimQueries(target: KernelTarget, facts: CFacts): SimQueries {
   const driverMemo = new Map<string, ScenarioResult[]>();
   const fnMemo = new Map<string, ScenarioResult[]>();
+  const lifecycleMemo = new Map<TopologyKind, LifecycleResult[]>();
   return {
+    lifecycle(topology: TopologyKind): LifecycleResult[] {
+      const hit = lifecycleMemo.get(topology);
+      if (hit) return hit;
+      const r = simulateLifecycle({ target, facts, topology });
+      lifecycleMemo.set(topology, r);
+      return r;
+    },
     driverScenarios(driver: DriverStructFact, topology: TopologyKind): ScenarioResult[] {
       const k = `${driver.name}\u0000${driver.nameSpan.line}\u0000${driver.managedDma.state}\u0000${topology}`;
       const hit = driverMemo.get(k);

@@ -15,24 +15,46 @@ const FAKE = /no_?iommu|NO_IOMMU|NOIOMMU|EMULATED_IOMMU|fake_?group/i;
 
 type Tri = true | false | undefined;
 
+const CONSTANT = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Lvalues the file compares with a fake-group constant (`group->type == VFIO_NO_IOMMU`): when the group is fake, such
+ * a value equals that constant, so it differs from every other named constant (`group->type == VFIO_IOMMU` is false).
+ */
+function fakeSubjects(fns: readonly FunctionFact[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (c: Cond, fn: FunctionFact): void => {
+    if (c.kind === 'not') visit(c.cond, fn);
+    else if (c.kind === 'and' || c.kind === 'or') { visit(c.left, fn); visit(c.right, fn); }
+    else if (c.kind === 'cmp' && (c.op === '==' || c.op === '!=') && typeof c.rhs === 'string' && CONSTANT.test(c.rhs) && FAKE.test(c.rhs)) {
+      out.add(condTexts(c, fn)[0]);
+    } else if (c.kind === 'unknown') {
+      for (const m of c.text.replace(/\s+/g, '').matchAll(/([\w>.-]+)[!=]=(\w+)/g)) if (FAKE.test(m[2]) && CONSTANT.test(m[2])) out.add(m[1].replace(/^\(+/, ''));
+    }
+  };
+  for (const fn of fns) for (const i of fn.program) if (i.op === 'branch') visit(i.cond, fn);
+  for (const fn of fns) for (const i of fn.program) if (i.op === 'assign' && i.value.kind === 'unknown') visit({ kind: 'unknown', text: i.value.text }, fn);
+  return out;
+}
+
 /** Evaluates a condition assuming "the group is fake" and nothing else (3-valued: undefined = could be either). */
-function evalFake(cond: Cond, fn: FunctionFact): Tri {
+function evalFake(cond: Cond, fn: FunctionFact, fakes: ReadonlySet<string> = new Set()): Tri {
   switch (cond.kind) {
     case 'const':
       return cond.value;
     case 'not': {
-      const v = evalFake(cond.cond, fn);
+      const v = evalFake(cond.cond, fn, fakes);
       return v === undefined ? undefined : !v;
     }
     case 'and': {
-      const l = evalFake(cond.left, fn);
-      const r = evalFake(cond.right, fn);
+      const l = evalFake(cond.left, fn, fakes);
+      const r = evalFake(cond.right, fn, fakes);
       if (l === false || r === false) return false;
       return l === true && r === true ? true : undefined;
     }
     case 'or': {
-      const l = evalFake(cond.left, fn);
-      const r = evalFake(cond.right, fn);
+      const l = evalFake(cond.left, fn, fakes);
+      const r = evalFake(cond.right, fn, fakes);
       if (l === true || r === true) return true;
       return l === false && r === false ? false : undefined;
     }
@@ -40,6 +62,7 @@ function evalFake(cond: Cond, fn: FunctionFact): Tri {
       return condTexts(cond, fn).some((t) => FAKE.test(t)) ? true : undefined;
     case 'cmp': {
       const [subject, rhs] = condTexts(cond, fn);
+      if (fakes.has(subject) && CONSTANT.test(rhs) && !FAKE.test(rhs) && (cond.op === '==' || cond.op === '!=')) return cond.op === '!=';
       if (!FAKE.test(subject) && !FAKE.test(rhs)) return undefined;
       if (cond.op === '==') return /^(0|false|NULL)$/.test(rhs) ? false : true;
       if (cond.op === '!=') return /^(0|false|NULL)$/.test(rhs) ? true : false;
@@ -58,7 +81,7 @@ function evalFake(cond: Cond, fn: FunctionFact): Tri {
 }
 
 /** Instruction indexes reachable from the entry when the group is fake. */
-function reachableWhenFake(fn: FunctionFact): Set<number> {
+function reachableWhenFake(fn: FunctionFact, fakes: ReadonlySet<string> = new Set()): Set<number> {
   const seen = new Set<number>();
   const work = [0];
   while (work.length > 0) {
@@ -73,7 +96,7 @@ function reachableWhenFake(fn: FunctionFact): Set<number> {
         work.push(instr.target);
         break;
       case 'branch': {
-        const v = evalFake(instr.cond, fn);
+        const v = evalFake(instr.cond, fn, fakes);
         if (v !== false) work.push(instr.target);
         if (v !== true) work.push(pc + 1);
         break;
@@ -92,7 +115,7 @@ function runsForFake(ctx: RuleContext, fn: FunctionFact, depth: number): boolean
   if (callers.length === 0) return true;
   return callers.some((caller) => {
     if (!runsForFake(ctx, caller, depth + 1)) return false;
-    const reach = reachableWhenFake(caller);
+    const reach = reachableWhenFake(caller, fakeSubjects(ctx.facts.functions));
     return caller.calls.some((c) => c.callee === fn.name && reach.has(pcOfCall(caller, c)));
   });
 }
@@ -126,11 +149,12 @@ export const ownershipOnFakeGroup = createRule({
   check(ctx) {
     if (!fakeGroupsInFile(ctx)) return;
     const names = [...CLAIM_CALLS, ...RELEASE_CALLS].filter((n) => existsOn(ctx, n));
+    const fakes = fakeSubjects(ctx.facts.functions);
     for (const fn of ctx.facts.functions) {
       const calls: CallFact[] = fn.calls.filter((c) => names.includes(c.callee));
       if (calls.length === 0) continue;
       if (!runsForFake(ctx, fn, 0)) continue;
-      const reach = reachableWhenFake(fn);
+      const reach = reachableWhenFake(fn, fakes);
       let scenarios: ReturnType<typeof functionScenarios> | undefined;
       const hiddenCallers = !ctx.complete && fn.isStatic && !ctx.facts.functions.some((f) => f !== fn && f.calls.some((c) => c.callee === fn.name));
       for (const call of calls) {

@@ -5,8 +5,10 @@
  */
 import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
+import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
 import {
   acquisitionOnPath,
+  reportBudget,
   reportErrorExitLeak,
   scenarioLabel,
   callbackFunctions,
@@ -42,26 +44,32 @@ function devmActionNames(ctx: RuleContext): Set<string> {
 }
 
 /**
- * A whole file that attaches a PASID (often per open() of a char device) and never detaches it outside a devm
- * action: no callback replay covers file operations, so this is judged on the file as a whole. Only whole files:
- * a patch may leave the detach in code it does not show.
+ * A whole file whose only PASID detach is a devm action: the attachment outlives its user and the devm action runs
+ * after dma_cleanup. (A detach nowhere at all, or missing from the partner, is the lifecycle replay's: checkLifecycle.)
  */
-function checkNeverDetached(ctx: RuleContext, reportedAt: Set<number>): void {
+function checkOnlyDevmDetach(ctx: RuleContext, reportedAt: Set<number>): void {
   if (!ctx.complete) return;
   const devm = devmActionNames(ctx);
   const plain = ctx.facts.functions.filter((f) => !devm.has(f.name));
   if (callsIn(plain, PASID_DETACH_CALLS).length > 0) return;
   const viaDevm = callsIn(ctx.facts.functions.filter((f) => devm.has(f.name)), PASID_DETACH_CALLS)[0];
+  if (!viaDevm) return;
   for (const attach of callsIn(plain, PASID_ATTACH_CALLS)) {
     if (reportedAt.has(attach.calleeSpan.line)) continue;
     reportedAt.add(attach.calleeSpan.line);
     ctx.report({
-      messageId: viaDevm ? 'onlyDevmDetach' : 'neverDetached',
-      data: { attach: attach.callee, fn: attach.inFunction ?? '(unnamed)', action: viaDevm?.inFunction ?? '' },
+      messageId: 'onlyDevmDetach',
+      data: { attach: attach.callee, fn: attach.inFunction ?? '(unnamed)', action: viaDevm.inFunction ?? '' },
       span: attach.calleeSpan,
       key: keyOf('OWN019', attach.inFunction ?? '?', attach.callee, 'never-detached'),
     });
   }
+}
+
+/** Entry points that attach a PASID / bind SVA and keep it, replayed with their partner (sim/lifecycle.ts). */
+function checkLifecycle(ctx: RuleContext, reportedAt: Set<number>): void {
+  reportLifecycleLeaks(ctx, 'OWN019', lifecycleLeaks(ctx, ['pasid-leak'], PASID_ATTACH_CALLS), reportedAt,
+    { partner: 'partnerLeak', none: 'neverDetached', noneKey: 'never-detached' });
 }
 
 function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set<number>): void {
@@ -69,7 +77,9 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
   const attaches = callsIn(cbs.functions.filter((f) => !cbs.devmActions.includes(f)), PASID_ATTACH_CALLS);
   if (attaches.length === 0) return;
   const reported = new Set<string>();
-  for (const s of driverScenarios(ctx, driver, ['singleton'])) {
+  const scenarios = driverScenarios(ctx, driver, ['singleton']);
+  if (!scenarios.some((s) => s.violations.length)) reportBudget(ctx, scenarios, 'OWN019', cbs.byField.probe?.name ?? driver.name, attaches[0]); // 'replayBudget'
+  for (const s of scenarios) {
     const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind)) ?? s.violations.find((x) => x.kind === 'warn' && /unuse|release/.test(x.api ?? ''));
     if (!v) continue;
     const attach = acquisitionOnPath(ctx, s, PASID_ATTACH_CALLS, attaches[0]);
@@ -109,12 +119,15 @@ export const pasidAttachLeak = createRule({
     // pasid_array exists from 6.2; before it, SVA binds did not block ownership changes.
     targets: ['6.2', '6.14', '6.15', 'latest'],
     messages: {
+      replayBudget: '{{fn}}(): the replay did not explore every path ({{budget}}), so an imbalance on the paths past that point would not be reported',
       leakOnUnbind:
         '{{driver}}: the PASID attached by {{attach}}() in {{fn}}() is still attached when dma_cleanup runs; unuse WARNs and skips the decrement, so the group\'s DMA-API count leaks (VFIO -EPERM, other binds -EBUSY)',
       devmDetach:
         '{{driver}}: the PASID attached by {{attach}}() in {{fn}}() is detached in the devm action {{action}}(), which runs after dma_cleanup; unuse has already WARNed and leaked the count. Detach in .remove',
       leakOnError: '{{driver}}: {{fn}}() attaches a PASID with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
       leakOnErrorFn: '{{fn}}() attaches a PASID with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
+      partnerLeak:
+        '{{fn}}() attaches a PASID with {{acquire}}() and keeps it, but its partner {{partners}} does not detach it: replayed one after the other, the attachment is still there when dma_cleanup runs, so unuse WARNs and the group\'s DMA-API count leaks',
       neverDetached:
         '{{fn}}() attaches a PASID with {{attach}}() but nothing in this file detaches it: the attachment outlives its user and is still there when dma_cleanup runs, so unuse WARNs and the group\'s DMA-API count leaks',
       onlyDevmDetach:
@@ -130,6 +143,7 @@ export const pasidAttachLeak = createRule({
       const reported = reportErrorExitLeak(ctx, fn, 'OWN019', 'leakOnErrorFn', PASID_ATTACH_CALLS, LEAK_KINDS);
       if (reported) reportedAt.add(reported.calleeSpan.line);
     }
-    checkNeverDetached(ctx, reportedAt);
+    checkOnlyDevmDetach(ctx, reportedAt);
+    checkLifecycle(ctx, reportedAt);
   },
 });

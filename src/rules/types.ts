@@ -16,6 +16,7 @@ import type {
   TopologyKind,
   TraceStep,
 } from '../core/types';
+import type { LifecycleResult } from '../core/sim';
 
 export type RuleCategory = 'ownership' | 'default-domain' | 'bus' | 'attach' | 'api' | 'pasid';
 
@@ -68,6 +69,8 @@ export interface SimQueries {
   driverScenarios(driver: DriverStructFact, topology: TopologyKind): ScenarioResult[];
   /** Replays one function on its own (non-driver code: ioctl/open/release handlers, bus hooks). */
   functionScenarios(fn: FunctionFact, topology: TopologyKind): ScenarioResult[];
+  /** Each acquiring entry point of the file replayed with its release partners (sim/lifecycle.ts). */
+  lifecycle?(topology: TopologyKind): LifecycleResult[];
 }
 
 export interface RuleContext {

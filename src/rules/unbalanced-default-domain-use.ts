@@ -41,6 +41,8 @@ function stepRuns(step: TraceStep, api: string): boolean {
 function cleanupFor(ctx: RuleContext, configure: FunctionFact, bus: BusTypeFact | undefined): { name?: string; fn?: FunctionFact } {
   const named = bus ? bus.dmaCleanup ?? bus.dmaUnconfigure : undefined;
   if (named) return { name: named, fn: ctx.functionByName(named) };
+  // The whole bus_type is seen and wires no cleanup: a function merely named like one is never called.
+  if (bus?.complete) return {};
   for (const suffix of ['cleanup', 'unconfigure']) {
     const name = configure.name.replace(/configure$/, suffix);
     const fn = ctx.functionByName(name);
@@ -73,19 +75,26 @@ function checkBusHooks(ctx: RuleContext): void {
       // A cleanup named by the bus_type but defined elsewhere: nothing to judge.
       if (!cleanup.name) {
         const known = (bus !== undefined && bus.complete) || ctx.complete;
-        ctx.report({
-          messageId: 'noCleanup',
-          data: { configure: name, use: pair.use, unuse: pair.unuse },
-          span: use.calleeSpan,
-          unseen: known ? undefined : `the dma_cleanup hook paired with ${name}()`,
-          key: keyOf('OWN010', name, 'no-cleanup'),
-        });
+        // The replay of configure with no cleanup after it shows the count left behind.
+        const leak = hookScenarios(ctx, configure, 'dma_configure', false).find((s) => s.violations.some((v) => v.kind === 'leaked-owner-cnt'));
+        if (leak || !known) {
+          ctx.report({
+            messageId: 'noCleanup',
+            data: { configure: name, use: pair.use, unuse: pair.unuse },
+            // The fix goes into the bus_type: the finding too, when it is seen.
+            span: bus ? bus.nameSpan : use.calleeSpan,
+            ...(leak ? { scenario: leak } : {}),
+            unseen: known ? undefined : `the dma_cleanup hook paired with ${name}()`,
+            key: keyOf('OWN010', name, 'no-cleanup'),
+          });
+        }
       }
     } else if (reaches(ctx, cleanup.fn, [pair.unuse]).length === 0) {
       ctx.report({
         messageId: 'cleanupNoUnuse',
         data: { configure: name, cleanup: cleanup.fn.name, use: pair.use, unuse: pair.unuse },
-        span: use.calleeSpan,
+        // The missing unuse belongs in the cleanup hook: point there.
+        span: cleanup.fn.nameSpan,
         unseen: unseenBody(ctx, cleanup.fn),
         key: keyOf('OWN010', name, 'cleanup-no-unuse'),
       });

@@ -4,6 +4,7 @@
  */
 import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
+import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
 import {
   scenarioLabel,
   apiExists,
@@ -13,8 +14,10 @@ import {
   callsIn,
   driverPrefix,
   driverScenarios,
+  reportBudget,
   functionScenarios,
   isDriverCode,
+  reachableFunctions,
   keyOf,
   entryFunctions,
   removedCalls,
@@ -35,32 +38,12 @@ const OWNER_API = [...CLAIM_CALLS, ...RELEASE_CALLS];
 const LEAK_KINDS: readonly ViolationKind[] = ['left-owned', 'leaked-owner-cnt'];
 
 /**
- * A whole file that claims ownership (often in an open/bind ioctl, which no callback replay covers) and releases it
- * nowhere. Only whole files: a patch may leave the release in code it does not show.
+ * Entry points that claim and keep ownership on success (open/bind handlers, attach helpers), replayed with their
+ * release partner (sim/lifecycle.ts): the partner must release it; with no partner, something in the file must.
  */
-function checkNeverReleased(ctx: RuleContext, reportedAt: Set<number>): void {
-  if (!ctx.complete) return;
-  const claimers = ctx.facts.functions.filter((f) => f.calls.some((c) => CLAIM_CALLS.includes(c.callee)));
-  // A release anywhere but in the claiming functions themselves (their error unwinds) is the user's close/unbind.
-  if (callsIn(ctx.facts.functions.filter((f) => !claimers.includes(f)), RELEASE_CALLS).length > 0) return;
-  for (const fn of claimers) {
-    const claims = callsIn([fn], CLAIM_CALLS);
-    if (usesOtherEra(ctx, [...claims, ...callsIn([fn], RELEASE_CALLS)])) continue; // OWN017 is the one report
-    // The success exit that still holds ownership: meant to outlive the call, so something must release it later.
-    const held = functionScenarios(ctx, fn, ['singleton'])
-      .find((s) => s.outcome === 'ok' && /owner=(?!-)/.test(s.trace[s.trace.length - 1]?.after ?? ''));
-    if (!held) continue;
-    const claim = claimOnPath(ctx, held, claims);
-    if (reportedAt.has(claim.calleeSpan.line)) continue;
-    reportedAt.add(claim.calleeSpan.line);
-    ctx.report({
-      messageId: 'neverReleased',
-      data: { fn: fn.name || '(unnamed)', claim: claim.callee },
-      span: claim.calleeSpan,
-      scenario: held,
-      key: keyOf('OWN005', fn.name, claim.callee, 'never-released'),
-    });
-  }
+function checkLifecycle(ctx: RuleContext, reportedAt: Set<number>): void {
+  const leaks = lifecycleLeaks(ctx, LEAK_KINDS, CLAIM_CALLS).filter((l) => !usesOtherEra(ctx, callsIn(reachableFunctions(ctx, l.result.acquire), OWNER_API)));
+  reportLifecycleLeaks(ctx, 'OWN005', leaks, reportedAt, { partner: 'partnerLeak', none: 'neverReleased', noneKey: 'never-released' });
 }
 
 function isReleaseViolation(v: Violation): boolean {
@@ -90,6 +73,8 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   if (usesOtherEra(ctx, [...claims, ...releases])) return;
   const scenarios = driverScenarios(ctx, assumeFlagIfUnseen(ctx, driver), ['singleton']);
   const reported = new Set<string>();
+  const first = claims[0] ?? releases[0];
+  if (first && !scenarios.some((s) => s.violations.length)) reportBudget(ctx, scenarios, 'OWN005', cbs.byField.probe?.name ?? driver.name, first); // 'replayBudget'
 
   for (const s of scenarios) {
     for (const v of s.violations) {
@@ -184,6 +169,7 @@ export const unbalancedDmaOwnerClaim = createRule({
     tier: 1,
     description: 'Every DMA ownership claim must be released on every path (remove and probe-failure exits), and only once.',
     messages: {
+      replayBudget: '{{fn}}(): the replay did not explore every path ({{budget}}), so an imbalance on the paths past that point would not be reported',
       leakOnUnbind:
         '{{driver}}: the DMA ownership taken by {{claim}}() in {{fn}}() is still held after unbind; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
       leakOnError:
@@ -191,6 +177,8 @@ export const unbalancedDmaOwnerClaim = createRule({
       leakRemovedRelease:
         '{{driver}}: the patch removes {{release}}() from {{from}}(), so the DMA ownership taken by {{claim}}() in {{fn}}() is still held after {{when}}; the group stays on the blocking domain and every later bind in it fails with -EBUSY',
       leakOnErrorFn: '{{fn}}() claims DMA ownership with {{claim}}() but an error exit returns without releasing it ({{scenario}})',
+      partnerLeak:
+        '{{fn}}() claims DMA ownership with {{acquire}}() and keeps it, but its partner {{partners}} does not release it: replayed one after the other, the group is still owned ({{kind}}) and every later bind or claim in it fails with -EBUSY',
       neverReleased:
         '{{fn}}() claims DMA ownership with {{claim}}() but nothing in this file releases it: the group stays on the blocking domain after its user is gone, and every later bind or claim in it fails with -EBUSY',
       releaseWithoutClaim:
@@ -207,6 +195,6 @@ export const unbalancedDmaOwnerClaim = createRule({
     });
     for (const driver of ctx.facts.drivers) checkDriver(tracking, driver);
     for (const fn of entryFunctions(ctx)) checkEntryPoint(tracking, fn);
-    checkNeverReleased(ctx, reportedAt);
+    checkLifecycle(ctx, reportedAt);
   },
 });

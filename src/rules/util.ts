@@ -599,9 +599,11 @@ export function reportErrorExitLeak(
   acquireNames: readonly string[],
   leakKinds: readonly ViolationKind[],
 ): CallFact | undefined {
-  const acquisitions = callsIn([fn], acquireNames);
+  // Helpers the entry point calls acquire on its paths too (a `*_bind_queue()` doing the bind).
+  const acquisitions = callsIn(reachableFunctions(ctx, fn), acquireNames);
   if (acquisitions.length === 0) return undefined;
-  for (const s of functionScenarios(ctx, fn, ['singleton'])) {
+  const scenarios = functionScenarios(ctx, fn, ['singleton']);
+  for (const s of scenarios) {
     if (s.outcome !== 'probe-failed') continue;
     const v = s.violations.find((x) => leakKinds.includes(x.kind));
     if (!v) continue;
@@ -617,5 +619,23 @@ export function reportErrorExitLeak(
     });
     return acquisition;
   }
+  reportBudget(ctx, scenarios, code, fn.name, acquisitions[0]);
   return undefined;
+}
+
+/**
+ * When the replay of `subject` hit a budget, the paths past it were not all explored: says so at info (as unseen
+ * code), on the acquisition the rule was checking, instead of staying silent. Every rule that calls this declares a
+ * 'replayBudget' message with {{fn}} and {{budget}}.
+ */
+export function reportBudget(ctx: RuleContext, scenarios: readonly ScenarioResult[], code: string, subject: string, at: CallFact): void {
+  const budget = scenarios.find((s) => s.budget)?.budget;
+  if (!budget) return;
+  ctx.report({
+    messageId: 'replayBudget',
+    data: { fn: subject, budget },
+    span: at.calleeSpan,
+    unseen: `the replay of ${subject}() stopped at ${budget}`,
+    key: keyOf(code, subject, 'replay-budget'),
+  });
 }

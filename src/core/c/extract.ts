@@ -11,7 +11,7 @@ import { ProgramBuilder } from './program';
 import { declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import {
-  busTypeFact, driverFact, isDriverStruct, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
+  busTypeFact, driverFact, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
 } from './structs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -196,6 +196,9 @@ class TopLevel {
       this.facts.drivers.push(driverFact(definition, this.lines, this.text));
       return true;
     }
+    // Ops tables pair entry points for the lifecycle replay; the item is otherwise handled as before.
+    const ops = opsStructFact(definition, this.lines);
+    if (ops) (this.facts.opsStructs ??= []).push(ops);
     return false;
   }
 
@@ -320,11 +323,45 @@ class TopLevel {
     }
     for (const driver of this.facts.drivers) for (const target of Object.values(driver.callbacks)) want(target);
     for (const bus of this.facts.busTypes) for (const field of bus.fields) want(field.value.replace(/^&/, ''));
-    for (let i = 0; i < queue.length; i++) {
-      queue[i].build();
-      for (const call of queue[i].fact.calls) {
-        want(call.callee);
-        for (const arg of call.args) if (/^&?[A-Za-z_]\w*$/.test(arg.text)) want(arg.text.replace(/^&/, ''));
+    const closure = (from: number): void => {
+      for (let i = from; i < queue.length; i++) {
+        queue[i].build();
+        for (const call of queue[i].fact.calls) {
+          want(call.callee);
+          for (const arg of call.args) if (/^&?[A-Za-z_]\w*$/.test(arg.text)) want(arg.text.replace(/^&/, ''));
+        }
+      }
+    };
+    closure(0);
+    // An ops table one of whose functions matters: its other functions are that one's partners (open/release).
+    const ops = this.facts.opsStructs ?? [];
+    const before = queue.length;
+    for (const table of ops) {
+      const targets = Object.values(table.callbacks);
+      if (targets.some((t) => byName.get(t)?.some((e) => e.queued))) for (const t of targets) want(t);
+    }
+    closure(before);
+    // Callers of a function that matters matter too (an open() handler whose `*_bind_queue()` helper attaches): the
+    // replay runs the helper on its caller's paths. Two rounds up the call graph, named callees only.
+    let names = queue.filter((e) => e.fact.name && RELEVANT_FUNCTION.test(e.text)).map((e) => e.fact.name);
+    for (let round = 0; round < 2 && names.length > 0; round++) {
+      const callsOne = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
+      const from = queue.length;
+      for (const entry of this.deferred) {
+        if (entry.queued || !entry.fact.name || !callsOne.test(entry.text)) continue;
+        entry.queued = true;
+        queue.push(entry);
+      }
+      names = queue.slice(from).map((e) => e.fact.name);
+      closure(from);
+    }
+    // Which ops tables a built function hands out by address (`fdev->type = &foo_type`): their callbacks run later.
+    if (ops.length > 0) {
+      const names = new Map(ops.map((t) => [t.name, t]));
+      const ref = new RegExp(`&\\s*(${ops.map((t) => t.name).join('|')})\\b`, 'g');
+      for (const entry of queue) {
+        const refs = [...new Set([...entry.text.matchAll(ref)].map((m) => m[1]))].filter((n) => names.has(n));
+        if (refs.length) entry.fact.structRefs = refs;
       }
     }
     this.deferred.length = 0;

@@ -1,6 +1,6 @@
 /** Driver structs (`struct pci_driver foo = { ... }`) and bus types (`struct bus_type`) with designated initialisers. */
 import type { Node } from 'web-tree-sitter';
-import type { BusKind, BusTypeFact, DriverStructFact, FieldInit, ImageSpan } from '../types';
+import type { BusKind, BusTypeFact, DriverStructFact, FieldInit, ImageSpan, OpsStructFact } from '../types';
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
 import { namedChildren } from './syntax';
 
@@ -113,6 +113,24 @@ export function driverFact(definition: StructDefinition, lines: LineInfo, text: 
     managedDma: managedDmaOf(fields, complete),
     callbacks,
     addedLines: lines.addedWithin(span.line, span.endLine),
+  };
+}
+
+/** Any other file-scope initializer with function-valued fields (ops tables); null when it names no function. */
+export function opsStructFact(definition: StructDefinition, lines: LineInfo): OpsStructFact | null {
+  const callbacks: Record<string, string> = {};
+  for (const field of flattenFields(definition.pairs, '')) {
+    const target = callbackTarget(field.value);
+    if (target && /[a-z]/.test(target)) callbacks[field.name] = target;
+  }
+  if (Object.keys(callbacks).length === 0) return null;
+  const span = definition.extent ?? spanOf(definition.whole);
+  return {
+    name: definition.nameNode.text,
+    structType: definition.structType,
+    nameSpan: spanOf(definition.nameNode),
+    complete: definition.parsedWhole && lines.allVisible(span.line, span.endLine),
+    callbacks,
   };
 }
 

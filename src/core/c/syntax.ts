@@ -3,10 +3,9 @@ import type { Node } from 'web-tree-sitter';
 import type { ImageSpan } from '../types';
 import { compact } from './lines';
 
-export const ERRNO: Record<string, number> = {
-  EPERM: 1, ENOENT: 2, EIO: 5, ENXIO: 6, ENOMEM: 12, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOSPC: 28,
-  EOPNOTSUPP: 95, ETIMEDOUT: 110, EPROBE_DEFER: 517,
-};
+import { ERRNO } from '../errno';
+
+export { ERRNO };
 
 /** Macros that only pass a value through: they are not calls the replay should see. */
 export const TRANSPARENT_MACROS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);

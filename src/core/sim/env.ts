@@ -5,8 +5,12 @@ import type { CFacts, FunctionFact } from '../types';
 import { cloneState, parseErrno, type Kernel, type SimValue } from './model';
 import type { At, Tracer } from './trace';
 
-export const MAX_PATHS = 64;
-export const MAX_STEPS = 5000;
+/**
+ * Forks per scenario run. Paths that reach a join point in the same state as an earlier path are merged (dropped), so
+ * this bounds distinct behaviours, not error exits; when it is still hit, the run records it (RunContext.budget.hit).
+ */
+export const MAX_PATHS = 512;
+export const MAX_STEPS = 20000;
 export const MAX_DEPTH = 4;
 
 export type TypeHint = 'int' | 'ptr' | 'bool' | 'unknown';
@@ -26,6 +30,8 @@ export interface Frame {
   lastGoto?: string;
   /** Backward jumps taken, by target (a `goto retry` loop runs at most twice). */
   backEdges: Map<number, number>;
+  /** For a pure helper of the file: the memo entry its result is kept under in the caller's path. */
+  memoKey?: { key: string; operands: string[] };
 }
 
 export interface DevresEntry { fn: string; data: EnvVal; dataText: string; at?: At }
@@ -34,8 +40,16 @@ export interface RunContext {
   facts: CFacts;
   file: string;
   device: string;
-  budget: { forks: number };
+  /** Forks left; `hit` names the first function where a fork (or the step limit) was refused for lack of budget. */
+  budget: { forks: number; hit?: string };
 }
+
+/**
+ * What a path remembers besides variables: condition decisions (`cond:<text>`), results of pure predicates
+ * (`call:<callee>(<args>)`) and equalities with named constants (`eq:<lvalue>`). Each entry holds until one of its
+ * operands is written on the path (see written()).
+ */
+export interface Remembered { value: EnvVal; operands: string[] }
 
 export interface Path {
   k: Kernel;
@@ -56,6 +70,10 @@ export interface Path {
   maybeDetached?: Map<string, { text: string; at?: At }>;
   /** Detaches whose never-assigned lvalue cannot be the attached domain (nothing in the file assigns it). */
   unknownDetaches?: { text: string; domain: string; at?: At }[];
+  /** Decisions and pure results, keyed as described at Remembered. */
+  memo: Map<string, Remembered>;
+  /** Functions of the file this path has entered (a field only they write, and they did not, still holds its initial 0). */
+  ran: Set<string>;
 }
 
 export interface RunResult {
@@ -103,6 +121,8 @@ export function clonePath(p: Path): Path {
     failureSinceSuccess: p.failureSinceSuccess,
     steps: p.steps,
     useErrors: [...p.useErrors],
+    memo: new Map(p.memo),
+    ran: new Set(p.ran),
     ...(p.handoff ? { handoff: p.handoff } : {}),
     ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
     ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
@@ -118,10 +138,40 @@ function isGlobalName(n: string): boolean {
   return /->|\.|\[/.test(n);
 }
 
-export function setVar(p: Path, name: string, v: EnvVal): void {
+/**
+ * Stores a value. Unless `refined` (the replay only learnt what the value already was), it is a write: decisions and
+ * pure results that read `name` are forgotten.
+ */
+export function setVar(p: Path, name: string, v: EnvVal, refined = false): void {
   const n = normText(name).replace(/^\*/, '');
+  if (!refined) written(p, n);
   if (isGlobalName(n) || p.frames.length === 0) p.globals.set(n, v);
   else top(p).vars.set(n, v);
+}
+
+/** `a` and `b` name the same storage, or one is inside the other (`priv` and `priv->flags`, `x.y` and `x.y.z`). */
+export function overlaps(a: string, b: string): boolean {
+  if (a === b) return true;
+  const inside = (outer: string, inner: string) => inner.startsWith(outer) && /^(->|\.|\[)/.test(inner.slice(outer.length));
+  return inside(a, b) || inside(b, a);
+}
+
+/** A write to `name` (an assignment, a call's result, `&name` handed to a call): forgets what depended on it. */
+export function written(p: Path, name: string): void {
+  if (!p.memo.size) return;
+  const n = normText(name).replace(/^[&*]+/, '');
+  for (const [key, m] of p.memo) if (m.operands.some((o) => overlaps(o, n))) p.memo.delete(key);
+}
+
+/** Lvalue-like operands of an expression's text (`&wq->flags`, `group->type==VFIO_IOMMU` → wq->flags, group->type). */
+export function operandsOf(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*/g)) {
+    const t = m[0].replace(/\s+/g, '');
+    if (/^[A-Z][A-Z0-9_]*$/.test(t)) continue; // constants
+    out.add(t);
+  }
+  return [...out];
 }
 
 export function lookupVar(p: Path, ctx: RunContext, name: string): EnvVal | undefined {

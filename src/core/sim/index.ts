@@ -54,3 +54,5 @@ export type { SimArg, SimValue } from './model';
 export { topologyFromSysfs } from './topology';
 
 export type { CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep };
+export { simulateLifecycle } from './lifecycle';
+export type { LifecycleResult, LifecyclePartner, LifecycleSimInput, PairingKind } from './lifecycle';

@@ -9,16 +9,128 @@ import {
 import { Tracer, placeText, type At } from './trace';
 import { CAN_FAIL, HANDLERS, OWNERSHIP_APIS, deviceGroup, simulatedOn } from './api-calls';
 import {
-  MAX_DEPTH, MAX_STEPS, clonePath, evalArg, hintFor, known, lookupVar, normText, setVar, top, unknown, validPtr,
-  type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
+  MAX_DEPTH, MAX_PATHS, MAX_STEPS, clonePath, evalArg, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
+  validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
+import { looksLikeErrno } from '../errno';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
 export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_core_register_device', 'iommufd_device_bind']);
 
 // ───────────── conditions ─────────────
 function subjectVal(p: Path, ctx: RunContext, s: Subject): EnvVal | undefined {
-  return s.kind === 'var' ? lookupVar(p, ctx, s.name) : top(p).calls.get(s.pc);
+  if (s.kind === 'call') return top(p).calls.get(s.pc);
+  return lookupVar(p, ctx, s.name) ?? initialZero(p, ctx, s.name);
+}
+
+// ───────────── the path's memory: decisions, pure predicates, fields at their initial value ─────────────
+
+/**
+ * Calls that only read state (no errno, no side effect): their result is a truth value the path decides once and
+ * reuses until an operand is written. By name (the kernel's predicate idioms) or, for a function of the file, by a
+ * bool return type and a body that calls nothing but such predicates.
+ */
+const PURE_NAMES = /^(test_bit|variable_test_bit|constant_test_bit|list_empty|list_empty_careful|list_is_singular|list_is_first|list_is_last|hlist_empty|capable|ns_capable|file_ns_capable|IS_ENABLED|IS_BUILTIN|IS_REACHABLE|is_[a-z0-9_]+|\w+_is_[a-z0-9_]+|has_[a-z0-9_]+|\w+_has_[a-z0-9_]+|\w+_enabled|\w+_supported|\w+_capable|\w+_present|\w+_available|device_is_\w+|dev_is_\w+|of_device_is_\w+|of_property_read_bool|of_property_present|fwnode_property_present|device_property_present|device_property_read_bool|pci_is_\w+|iommu_present|device_iommu_mapped|dev_iommu_fwspec_get)$/;
+
+const pureFnCache = new WeakMap<FunctionFact, boolean>();
+
+export function isPurePredicate(ctx: RunContext, name: string, depth = 0): boolean {
+  if (Object.prototype.hasOwnProperty.call(HANDLERS, name)) return false;
+  const fn = fnByName(ctx, name);
+  if (!fn) return PURE_NAMES.test(name);
+  const hit = pureFnCache.get(fn);
+  if (hit !== undefined) return hit;
+  let pure = /^(static\s+)?(inline\s+)?(const\s+)?bool$/.test(fn.returnType.trim().replace(/\s+/g, ' ')) && depth < 3;
+  if (pure) {
+    pure = fn.program.every((i) => i.op !== 'gap' && (i.op !== 'call' || (i.call.callee !== fn.name && isPurePredicate(ctx, i.call.callee, depth + 1))));
+  }
+  if (!pure && !fn.program.length) pure = PURE_NAMES.test(name);
+  pureFnCache.set(fn, pure);
+  return pure;
+}
+
+/** The memo key and operands of a pure call: `call:test_bit(FLAG,&priv->flags)` reads priv->flags. */
+function pureKey(name: string, args: string[]): { key: string; operands: string[] } {
+  const texts = args.map((a) => normText(a));
+  return { key: `call:${name}(${texts.join(',')})`, operands: texts.flatMap((t) => operandsOf(t.replace(/^&/, ''))) };
+}
+
+/** Conditions kept as text that are decided once per path: not loop or switch dispatch, and no impure call in them. */
+function memoisableText(ctx: RunContext, text: string): boolean {
+  if (/^(loop|case)\b/.test(text)) return false;
+  for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (!isPurePredicate(ctx, m[1]) && !/^(sizeof|defined)$/.test(m[1])) return false;
+  return true;
+}
+
+function remember(p: Path, key: string, value: EnvVal, operands: string[]): void {
+  p.memo.set(key, { value, operands });
+}
+
+function decided(p: Path, key: string): boolean | undefined {
+  const m = p.memo.get(key);
+  return m?.value.kind === 'known' && m.value.value.kind === 'bool' ? m.value.value.value : undefined;
+}
+
+const isConstantName = (t: string): boolean => /^[A-Z][A-Z0-9_]*$/.test(t) && !looksLikeErrno(t) && t !== 'NULL';
+
+/** `x == A` / `x != A` against a name that is not an errno: decided by what the path knows of x (x == A ⇒ x != B). */
+function namedCompare(p: Path, subject: string, op: string, rhs: string): boolean | undefined {
+  const direct = decided(p, `cond:${subject}${op}${rhs}`);
+  if (direct !== undefined) return direct;
+  if (op !== '==' && op !== '!=') return undefined;
+  const flipped = decided(p, `cond:${subject}${op === '==' ? '!=' : '=='}${rhs}`);
+  if (flipped !== undefined) return !flipped;
+  const eq = p.memo.get(`eq:${subject}`);
+  if (eq?.value.kind !== 'unknown') return undefined;
+  const equal = eq.value.text === rhs ? true : isConstantName(eq.value.text) && isConstantName(rhs) ? false : undefined;
+  return equal === undefined ? undefined : equal === (op === '==');
+}
+
+/**
+ * Heuristic (documented in replay.ts): a struct field that functions of this (whole) file write, when every one of
+ * them has run on this path and none wrote it, still holds its initial value, 0 — driver private data comes from
+ * kzalloc/devm_kzalloc. (`if (!node) { priv->use_tz = true; return 0; }` ... later `if (priv->use_tz) return 0;`.)
+ */
+function initialZero(p: Path, ctx: RunContext, name: string): EnvVal | undefined {
+  const n = normText(name);
+  if (!ctx.facts.complete || !/->|\./.test(n) || /\[|\(/.test(n)) return undefined;
+  const field = lastComponent(n);
+  const writers = fieldWriters(ctx).get(field);
+  if (!writers || writers.size === 0) return undefined;
+  for (const w of writers) if (!p.ran.has(w)) return undefined;
+  for (const key of p.globals.keys()) if (lastComponent(key) === field) return undefined;
+  return known({ kind: 'int', value: 0 });
+}
+
+const writersCache = new WeakMap<object, Map<string, Set<string>>>();
+
+/** Field name → functions that may write it (assignment, call result, or its address handed to a call). */
+function fieldWriters(ctx: RunContext): Map<string, Set<string>> {
+  const hit = writersCache.get(ctx.facts);
+  if (hit) return hit;
+  const out = new Map<string, Set<string>>();
+  const add = (text: string, fn: FunctionFact) => {
+    const n = normText(text).replace(/^[&*]+/, '');
+    if (!/->|\./.test(n)) return;
+    const field = lastComponent(n).replace(/\[.*$/, '');
+    if (!out.has(field)) out.set(field, new Set());
+    out.get(field)?.add(fn.name);
+  };
+  for (const fn of ctx.facts.functions) {
+    for (const i of fn.program) {
+      if (i.op === 'assign') add(i.target, fn);
+      if (i.op === 'call') {
+        const t = assignTarget(i);
+        if (t) add(t, fn);
+        for (const a of i.call.args) if (/^\s*&/.test(a.text)) add(a.text, fn);
+      }
+      // Unseen code or an unknown function may write anything: such a function never counts as having run.
+      if (i.op === 'gap') for (const set of out.values()) set.add(`${fn.name}\u0000gap`);
+    }
+    if (!fn.complete) for (const set of out.values()) set.add(`${fn.name}\u0000incomplete`);
+  }
+  writersCache.set(ctx.facts, out);
+  return out;
 }
 
 function rhsValue(rhs: number | string): number | 'null' | undefined {
@@ -27,6 +139,9 @@ function rhsValue(rhs: number | string): number | 'null' | undefined {
   if (n === 'NULL') return 'null';
   return parseErrno(n);
 }
+
+/** `-ENAME` for an errno name the table lacks: still an errno (negative, non-zero), value unknown. */
+const isErrnoText = (rhs: number | string): boolean => typeof rhs === 'string' && /^-\s*\(?\s*E[A-Z0-9_]+\s*\)?$/.test(rhs.trim());
 
 function compare(a: number, op: string, b: number): boolean {
   switch (op) {
@@ -42,7 +157,7 @@ function compare(a: number, op: string, b: number): boolean {
 function evalCond(p: Path, ctx: RunContext, c: Cond): boolean | undefined {
   switch (c.kind) {
     case 'const': return c.value;
-    case 'unknown': return undefined;
+    case 'unknown': return decided(p, `cond:${normText(c.text)}`);
     case 'not': {
       const v = evalCond(p, ctx, c.cond);
       return v === undefined ? undefined : !v;
@@ -63,6 +178,9 @@ function evalCond(p: Path, ctx: RunContext, c: Cond): boolean | undefined {
     }
     case 'truthy': case 'isErr': case 'isErrOrNull': case 'cmp': {
       const v = subjectVal(p, ctx, c.subject);
+      if (c.kind === 'cmp' && c.subject.kind === 'var' && typeof c.rhs === 'string' && rhsValue(c.rhs) === undefined && !isErrnoText(c.rhs)) {
+        return namedCompare(p, normText(c.subject.name), c.op, normText(c.rhs));
+      }
       if (!v || v.kind !== 'known') return undefined;
       const val = v.value;
       if (c.kind === 'truthy') {
@@ -81,6 +199,9 @@ function evalCond(p: Path, ctx: RunContext, c: Cond): boolean | undefined {
         return (val.ptr.kind === 'null') === (c.op === '==');
       }
       const num = val.kind === 'int' ? val.value : val.kind === 'bool' ? Number(val.value) : undefined;
+      if (num !== undefined && rhs === 'null') return compare(num, c.op, 0);
+      // An errno the table does not value is still negative: 0 or a positive number is not it.
+      if (num !== undefined && rhs === undefined && isErrnoText(c.rhs) && num >= 0 && (c.op === '==' || c.op === '!=')) return c.op === '!=';
       return num !== undefined && typeof rhs === 'number' ? compare(num, c.op, rhs) : undefined;
     }
   }
@@ -92,7 +213,12 @@ interface Assumption { subject: string; origin?: string; value: SimValue; failur
 /** Gives an unknown subject a value that makes the condition `truth`; returns true when that value is a failure. */
 function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumption[] = []): boolean {
   switch (c.kind) {
-    case 'const': case 'unknown': return false;
+    case 'const': return false;
+    case 'unknown': {
+      const text = normText(c.text);
+      if (memoisableText(ctx, text)) remember(p, `cond:${text}`, known({ kind: 'bool', value: truth }), operandsOf(text));
+      return false;
+    }
     case 'not': return refine(p, ctx, c.cond, !truth, seen);
     case 'and': {
       if (truth) return refine(p, ctx, c.left, true, seen) || refine(p, ctx, c.right, true, seen);
@@ -103,16 +229,25 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumpt
       return evalCond(p, ctx, c.left) === undefined ? refine(p, ctx, c.left, true, seen) : refine(p, ctx, c.right, true, seen);
     }
     default: {
+      // Comparing with a name tells nothing about the subject's value: remember the decision (and, for ==, the equality).
+      if (c.kind === 'cmp' && rhsValue(c.rhs) === undefined) {
+        if (c.subject.kind === 'var' && typeof c.rhs === 'string' && !isErrnoText(c.rhs)) {
+          const subject = normText(c.subject.name);
+          const other = normText(c.rhs);
+          const operands = [subject, ...operandsOf(other)];
+          remember(p, `cond:${subject}${c.op}${other}`, known({ kind: 'bool', value: truth }), operands);
+          if ((c.op === '==' && truth) || (c.op === '!=' && !truth)) remember(p, `eq:${subject}`, unknown('unknown', other), operands);
+        }
+        return false;
+      }
       const cur = subjectVal(p, ctx, c.subject);
       if (cur?.kind === 'known') return false;
       let hint: TypeHint = cur?.kind === 'unknown' ? cur.hint : 'unknown';
       const rhs = c.kind === 'cmp' ? rhsValue(c.rhs) : undefined;
-      // Comparing with another lvalue tells nothing about the subject's value: leave it unknown.
-      if (c.kind === 'cmp' && rhs === undefined) return false;
       if (c.kind === 'isErr' || c.kind === 'isErrOrNull' || rhs === 'null') hint = 'ptr';
       if (hint === 'unknown') hint = 'int';
       const value = refinedValue(c, truth, hint, rhs);
-      setSubject(p, c.subject, known(value));
+      setSubject(p, ctx, c.subject, known(value));
       seen.push({ subject: subjectText(p, c.subject), origin: originOf(p, c.subject, cur), value, failure: isFailureValue(value) });
       return isFailureValue(value);
     }
@@ -216,16 +351,21 @@ function refinedValue(c: Cond, truth: boolean, hint: TypeHint, rhs: number | 'nu
   return { kind: 'int', value: truth ? -ERRNO.EIO : 0 };
 }
 
-function setSubject(p: Path, s: Subject, v: EnvVal): void {
+/** What a fork learnt about its subject (a refinement, not a write: decisions that read it stay). */
+function setSubject(p: Path, ctx: RunContext, s: Subject, v: EnvVal): void {
   if (s.kind === 'var') {
-    setVar(p, s.name, v);
+    setVar(p, s.name, v, true);
     return;
   }
   const f = top(p);
   f.calls.set(s.pc, v);
   const instr = f.fn.program[s.pc];
   const assignTo = instr?.op === 'call' ? assignTarget(instr) : undefined;
-  if (assignTo) setVar(p, assignTo, v);
+  if (assignTo) setVar(p, assignTo, v, true);
+  if (instr?.op === 'call' && isPurePredicate(ctx, instr.call.callee)) {
+    const { key, operands } = pureKey(instr.call.callee, instr.call.args.map((a) => a.text));
+    remember(p, key, v, operands);
+  }
 }
 
 function assignTarget(instr: Extract<Instr, { op: 'call' }>): string | undefined {
@@ -277,13 +417,14 @@ export function fnByName(ctx: RunContext, name: string): FunctionFact | undefine
   return ctx.facts.functions.find((f) => f.name === name && f.program.length > 0);
 }
 
-function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[]): void {
+function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['memoKey']): void {
   const vars = new Map<string, EnvVal>();
   fn.params.forEach((param, i) => {
     if (!param.name) return;
     vars.set(param.name, args[i] ?? unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
   });
-  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map() });
+  p.ran.add(fn.name);
+  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), ...(memoKey ? { memoKey } : {}) });
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
@@ -292,22 +433,37 @@ export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args:
   pushFrame(path, fn, args);
   const work: Path[] = [path];
   const results: RunResult[] = [];
+  const seen = new Set<string>();
   while (work.length) {
     const p = work.pop() as Path;
-    const r = execute(p, ctx, base, work);
-    results.push(r);
+    const r = execute(p, ctx, base, work, seen);
+    if (r) results.push(r);
   }
   return results;
 }
 
-/** Executes one path until its base frame returns; forks are pushed onto `work`. */
-function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResult {
+/** Records that a budget cut this run short (the first place it happened); scenarios of the run carry it. */
+function budgetHit(p: Path, ctx: RunContext, what: string): void {
+  ctx.budget.hit ??= `${what} in ${top(p).fn.name}()`;
+}
+
+/**
+ * Executes one path until its base frame returns; forks are pushed onto `work`. At a join point (a label or a jump
+ * target) a path whose state equals one an earlier path had there is dropped (null): its future is that path's.
+ */
+function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>): RunResult | null {
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
+      if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
       continue;
+    }
+    if (joinPoints(f.fn).has(f.pc)) {
+      const key = stateKey(p, ctx, base);
+      if (seen.has(key)) return null;
+      seen.add(key);
     }
     const instr = f.fn.program[f.pc];
     switch (instr.op) {
@@ -335,7 +491,8 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[]): RunResul
           else f.pc++;
           break;
         }
-        if (ctx.budget.forks > 0) {
+        if (ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
+        else {
           ctx.budget.forks--;
           const q = clonePath(p);
           const seenTaken: Assumption[] = [];
@@ -395,6 +552,7 @@ function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefi
   const caller = top(p);
   const instr = caller.fn.program[caller.pc];
   const value = v ?? known({ kind: 'void' });
+  if (f.memoKey) remember(p, f.memoKey.key, value, f.memoKey.operands);
   caller.calls.set(caller.pc, value);
   if (instr?.op === 'call') {
     const target = assignTarget(instr);
@@ -418,6 +576,20 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   if (USER_HANDOFF_CALLS.has(name) && !p.handoff) p.handoff = `${name}() at ${placeText(at(ctx, call.span))}`;
 
+  // A pure predicate answers once per path until what it reads is written; it never fails with an errno.
+  const pure = isPurePredicate(ctx, name);
+  const memo = pure ? pureKey(name, args) : undefined;
+  if (memo) {
+    const hit = p.memo.get(memo.key);
+    if (hit) {
+      done(hit.value);
+      return;
+    }
+  } else {
+    // `&x` handed to a call may be written through: what the path decided about x no longer holds.
+    for (const a of args) if (/^\s*&/.test(a)) written(p, a);
+  }
+
   if (name === 'devm_add_action' || name === 'devm_add_action_or_reset') {
     const fnName = normText(args[1] ?? '').replace(/^&/, '');
     p.devres.push({ fn: fnName, data: evalArg(p, ctx, args[2] ?? 'NULL'), dataText: args[2] ?? 'NULL', at: at(ctx, call.span) });
@@ -428,7 +600,8 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   const handler = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (handler && simulatedOn(p.k, name)) {
-    if (CAN_FAIL.has(name) && p.k.iommuApi && ctx.budget.forks > 0) {
+    if (CAN_FAIL.has(name) && p.k.iommuApi && ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
+    else if (CAN_FAIL.has(name) && p.k.iommuApi) {
       ctx.budget.forks--;
       const q = clonePath(p);
       invoke(q, ctx, name, args, call.span, true, target);
@@ -446,10 +619,137 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   const callee = fnByName(ctx, name);
   const depth = p.frames.length;
   if (callee && depth <= MAX_DEPTH && !p.frames.some((fr) => fr.fn.name === name)) {
-    pushFrame(p, callee, args.map((a) => evalArg(p, ctx, a)));
+    pushFrame(p, callee, args.map((a) => evalArg(p, ctx, a)), memo);
     return; // popFrame delivers the result and advances the caller
   }
-  done(unknown(hintFor(name, target), name));
+  const hint: TypeHint = pure || (callee && /\bbool$/.test(callee.returnType.trim())) ? 'bool' : hintFor(name, target);
+  const v = unknown(hint, name);
+  if (memo) remember(p, memo.key, v, memo.operands);
+  done(v);
+}
+
+// ───────────── merging paths at join points ─────────────
+const joinCache = new WeakMap<FunctionFact, Set<number>>();
+
+/** Instruction indexes where paths meet: labels and jump/branch targets. */
+function joinPoints(fn: FunctionFact): Set<number> {
+  let out = joinCache.get(fn);
+  if (out) return out;
+  out = new Set<number>();
+  fn.program.forEach((i, pc) => {
+    if (i.op === 'label') out?.add(pc);
+    if (i.op === 'jump' || i.op === 'branch') out?.add(i.target);
+  });
+  joinCache.set(fn, out);
+  return out;
+}
+
+const readsCache = new WeakMap<FunctionFact, Map<number, Set<string>>>();
+
+/** Last components of the names the rest of `fn` (from `pc`) mentions: a variable outside them cannot change its future. */
+function laterReads(fn: FunctionFact, pc: number): Set<string> {
+  let byPc = readsCache.get(fn);
+  if (!byPc) readsCache.set(fn, (byPc = new Map()));
+  const hit = byPc.get(pc);
+  if (hit) return hit;
+  const out = new Set<string>();
+  const backward = fn.program.some((i, at) => (i.op === 'jump' || i.op === 'branch') && i.target <= at);
+  const addText = (t: string) => { for (const o of operandsOf(t)) out.add(lastComponent(o)); };
+  const addCond = (c: Cond): void => {
+    switch (c.kind) {
+      case 'not': addCond(c.cond); return;
+      case 'and': case 'or': addCond(c.left); addCond(c.right); return;
+      case 'unknown': addText(c.text); out.add(`K:cond:${normText(c.text)}`); return;
+      case 'const': return;
+      case 'cmp':
+        if (typeof c.rhs === 'string') {
+          addText(c.rhs);
+          if (c.subject.kind === 'var') {
+            const subject = normText(c.subject.name);
+            const rhs = normText(c.rhs);
+            out.add(`K:eq:${subject}`);
+            for (const op of ['==', '!=', c.op]) out.add(`K:cond:${subject}${op}${rhs}`);
+          }
+        }
+        break;
+      default: break;
+    }
+    if (c.subject.kind === 'var') addText(c.subject.name); else out.add(`@${c.subject.pc}`);
+  };
+  const addValue = (v: ValueExpr): void => {
+    if (v.kind === 'var' || v.kind === 'unknown') addText(v.kind === 'var' ? v.name : v.text);
+    if (v.kind === 'call') out.add(`@${v.pc}`);
+    if (v.kind === 'ptrErr') {
+      if (v.subject.kind === 'var') addText(v.subject.name); else out.add(`@${v.subject.pc}`);
+    }
+    if (v.kind === 'errPtr') addValue(v.value);
+  };
+  for (let i = backward ? 0 : pc; i < fn.program.length; i++) {
+    const instr = fn.program[i];
+    if (instr.op === 'branch') addCond(instr.cond);
+    if (instr.op === 'assign') { addValue(instr.value); addText(instr.target); }
+    if (instr.op === 'return' && instr.value) addValue(instr.value);
+    if (instr.op === 'call') {
+      for (const a of instr.call.args) addText(a.text);
+      const t = assignTarget(instr);
+      if (t) addText(t);
+      out.add(pureKey(instr.call.callee, instr.call.args.map((a) => a.text)).key.replace(/^/, 'K:'));
+      out.add(`F:${instr.call.callee}`);
+    }
+  }
+  byPc.set(pc, out);
+  return out;
+}
+
+/** Stable text of a value: Maps and Sets sorted, so equal states give equal keys. */
+function stable(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) => {
+    if (v instanceof Map) return ['Map', [...v.entries()].map(([k, e]) => [String(k), e]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))];
+    if (v instanceof Set) return ['Set', [...v].map(String).sort()];
+    return v;
+  });
+}
+
+const fileKeysCache = new WeakMap<object, Map<string, Set<string>>>();
+
+/**
+ * Whether a memo entry can still be asked: its key occurs in the rest of a running function, in a function not
+ * running now (it may run later: remove, a devm action, another helper), or in a running one called again later.
+ */
+function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => boolean {
+  let byFn = fileKeysCache.get(ctx.facts);
+  if (!byFn) {
+    byFn = new Map(ctx.facts.functions.map((fn) => [fn.name, laterReads(fn, 0)]));
+    fileKeysCache.set(ctx.facts, byFn);
+  }
+  const running = new Set(p.frames.map((f) => f.fn.name));
+  const later = p.frames.slice(base).map((f) => laterReads(f.fn, f.pc));
+  const calledAgain = [...running].filter((n) => later.some((r) => r.has(`F:${n}`)));
+  const keys = (k: string) => `K:${k}`;
+  return (key) => {
+    const k = keys(key);
+    if (later.some((r) => r.has(k))) return true;
+    for (const [name, reads] of byFn) if ((!running.has(name) || calledAgain.includes(name)) && reads.has(k)) return true;
+    return false;
+  };
+}
+
+/** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
+function stateKey(p: Path, ctx: RunContext, base: number): string {
+  const frames = p.frames.slice(base).map((f) => {
+    const reads = laterReads(f.fn, f.pc);
+    const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)));
+    const calls = [...f.calls].filter(([pc]) => reads.has(`@${pc}`));
+    return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? ''];
+  });
+  const relevant = memoRelevant(p, ctx, base);
+  const memo = [...p.memo].filter(([k]) => relevant(k));
+  const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
+  return stable([
+    frames, p.frames.length, p.globals, memo, p.ran, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
+    p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
+    t.violations.map((x) => [x.kind, x.message]), t.completed,
+  ]);
 }
 
 /** Calls that refuse a group on a private domain: before them, a domain a maybe-detach may have detached is assumed gone. */
@@ -524,6 +824,6 @@ function devresShim(e: DevresEntry): FunctionFact {
 }
 
 export function newPath(k: Kernel): Path {
-  return { k, t: new Tracer(), frames: [], globals: new Map(), devres: [], failureSinceSuccess: false, steps: 0, useErrors: [] };
+  return { k, t: new Tracer(), frames: [], globals: new Map(), devres: [], failureSinceSuccess: false, steps: 0, useErrors: [], memo: new Map(), ran: new Set() };
 }
 

@@ -6,13 +6,10 @@
  */
 import type { BusKind } from '../types';
 import type { Profile } from './profiles';
+import { ERRNO, ERRNO_NAME } from '../errno';
 
 // ───────────── errnos (include/uapi/asm-generic/errno*.h values, as the kernel returns them negated) ─────────────
-export const ERRNO: Record<string, number> = {
-  EPERM: 1, ENOENT: 2, EIO: 5, ENOMEM: 12, EFAULT: 14, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOSPC: 28,
-  EOPNOTSUPP: 95, ENOTSUPP: 524, EPROBE_DEFER: 517, ETIMEDOUT: 110, EAGAIN: 11, ENXIO: 6,
-};
-const ERRNO_NAME = new Map<number, string>(Object.entries(ERRNO).map(([name, value]) => [value, name]));
+export { ERRNO } from '../errno';
 
 /** "-EPERM" for -1, "0" for 0, the number otherwise. */
 export function errnoText(value: number): string {
@@ -24,7 +21,7 @@ export function errnoText(value: number): string {
 export function parseErrno(text: string): number | undefined {
   const t = text.trim().replace(/^\((.*)\)$/, '$1').trim();
   if (/^-?\d+$/.test(t)) return Number(t);
-  const m = /^(-)?\s*(E[A-Z_]+)$/.exec(t);
+  const m = /^(-)?\s*(E[A-Z0-9_]+)$/.exec(t);
   if (m && ERRNO[m[2]] !== undefined) return m[1] ? -ERRNO[m[2]] : ERRNO[m[2]];
   return undefined;
 }

@@ -5,7 +5,19 @@
  * - Paths: a pc-based interpreter; an unknown branch condition FORKS, and each side REFINES the tested variable
  *   (failing side: -EIO / NULL / ERR_PTR(-ENOMEM); other side: 0 / a valid pointer). Allocation APIs
  *   (iommu_domain_alloc, iommu_paging_domain_alloc, iommu_sva_bind_device) also fork on allocation failure.
- *   At most MAX_PATHS paths per scenario run (after that the fall-through side is taken) and MAX_STEPS per path.
+ *   At most MAX_PATHS forks per scenario run (after that the fall-through side is taken) and MAX_STEPS per path;
+ *   hitting either is recorded on every scenario of the run (ScenarioResult.budget), never silent. A path that reaches
+ *   a join point (label, jump target) in the same state as an earlier one (kernel model, variables the rest of the
+ *   function reads, fields, memory below, devres, violations so far) is dropped: its future is the earlier path's.
+ * - Path memory (env.ts Remembered): a condition over operands not written since the path decided it is not forked
+ *   again — text conditions (`container->noiommu != ...`), compares with named constants (`x == A` true makes
+ *   `x == B` false for another constant B), and pure predicates (test_bit, list_empty, capable, is_* / *_enabled /
+ *   *_supported, bool helpers of the file whose bodies only call such predicates), which also never fail with an
+ *   errno. A write is an assignment, a call's result, or `&lvalue` handed to a non-pure call; a write to `x` also
+ *   forgets what was decided about `x->f`. Calls with a pointer argument (not its address) are assumed not to
+ *   change fields the caller tests.
+ * - Fields at their initial value (heuristic): a struct field that functions of a whole file write, when every one
+ *   of them has run on the path and none wrote it, is 0 when tested (driver private data is zero-allocated).
  * - Unknown return values: a path returns failure when it took a failure-refining fork (or saw an API fail) since
  *   the last API that succeeded; otherwise success.
  * - Argument resolution (heuristic): every device-position argument is the driver's device (driver code only names
@@ -23,7 +35,9 @@
  *   (`ret`/`rc`/`err` → int; *alloc/_get/_create/ioremap → pointer; else int).
  * - `devm_add_action[_or_reset](dev, fn, data)` always succeeds (0); fn (a function of the file, or a kernel API
  *   registered directly) runs with `data` at devres release, LIFO, AFTER dma_cleanup (dd.c order, spec §1.3).
- * - Helpers of the same file are inlined (depth ≤ 4, no recursion); a backward goto is taken at most twice.
+ * - Helpers of the same file are executed with their arguments on the caller's path (depth ≤ 4, no recursion), so
+ *   what they claim, attach, release or detach, error unwinds included, counts for the caller; a backward goto is
+ *   taken at most twice.
  * - Violations: every WARN (double-release / bad-detach when that is what it is), use-after-free, deterministic errors
  *   of ownership/attach APIs called by driver code ('error-return'), and after unbind or a failed probe/call: the group
  *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
@@ -52,9 +66,9 @@ import { deviceGroup } from './api-calls';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 
 // ───────────── lifecycle ─────────────
-interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
+export interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
 
-function snapshot(k: Kernel, group: string | null): GroupSnapshot | undefined {
+export function snapshot(k: Kernel, group: string | null): GroupSnapshot | undefined {
   const g = group ? k.state.groups.get(group) : undefined;
   return g ? { ownerCnt: g.ownerCnt, owner: g.owner, domain: g.domain, pasids: new Set(g.pasids.keys()) } : undefined;
 }
@@ -82,7 +96,7 @@ function endChecks(p: Path, setup: TopologySetup, start: GroupSnapshot | undefin
 }
 
 /** What the end checks found, kept until the trace's last steps (user-space steps may come in between). */
-interface EndFindings {
+export interface EndFindings {
   group: string | null;
   found: { kind: ViolationKind; message: string; api?: string; errno?: string }[];
   /** The ✓ sentence when nothing was found, and the state it describes. */
@@ -90,7 +104,7 @@ interface EndFindings {
   state: string;
 }
 
-function emitVerdicts(p: Path, end: EndFindings, when: string): void {
+export function emitVerdicts(p: Path, end: EndFindings, when: string): void {
   for (const f of end.found) {
     const i = p.t.verdict(p.k, end.group, f.kind, when, f.message, f.api, f.errno);
     Object.assign(p.t.steps[i], { before: end.state, after: end.state });
@@ -105,7 +119,7 @@ function emitVerdicts(p: Path, end: EndFindings, when: string): void {
   }
 }
 
-function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined): EndFindings {
+export function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undefined): EndFindings {
   const group = setup.group;
   const g = group ? p.k.state.groups.get(group) : undefined;
   const found: EndFindings['found'] = [];
@@ -172,7 +186,7 @@ function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undef
   return { group, found, fine: `${fine}${assumed}`, state: stateText(p.k.state, group) };
 }
 
-function setPhase(p: Path, phase: Phase): void {
+export function setPhase(p: Path, phase: Phase): void {
   p.t.phase = phase;
 }
 
@@ -307,7 +321,7 @@ function compact(s: ScenarioResult): ScenarioResult {
 }
 
 /** Dedupes identical scenarios, collapses quiet lookups and numbers equal names. */
-function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
+export function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
   const list = all.map(compact);
   const seen = new Set<string>();
   const unique = list.filter((s) => {
@@ -327,7 +341,7 @@ function finishScenarios(all: ScenarioResult[]): ScenarioResult[] {
   });
 }
 
-function makeKernel(target: DriverSimInput['target'], iommuApi?: boolean): Kernel {
+export function makeKernel(target: DriverSimInput['target'], iommuApi?: boolean): Kernel {
   return { state: emptyState(), profile: getProfile(target), iommuApi: iommuApi !== false };
 }
 
@@ -400,7 +414,13 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
       out.push(...p2Scenario(ends, `${topo}: bind → probe → remove → unbind${input.testRemove ? ' (with test_remove re-probe)' : ''}`, topo, 'ok'));
     }
   }
-  return finishScenarios(out);
+  return withBudget(finishScenarios(out), ctx);
+}
+
+/** Every scenario of a run that hit a budget says so. */
+export function withBudget(list: ScenarioResult[], ctx: RunContext): ScenarioResult[] {
+  const hit = ctx.budget.hit;
+  return hit ? list.map((s) => ({ ...s, budget: hit })) : list;
 }
 
 function p2Scenario(paths: Path[], name: string, topology: TopologyKind, outcome: ScenarioResult['outcome'], errno?: string): ScenarioResult[] {
@@ -469,7 +489,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
         topology: topo, outcome: r.failed ? 'probe-failed' : 'ok', ...(r.failed ? { errno } : {}), trace: r.path.t.steps, violations: violationsOf(r.path),
       });
     }
-    return finishScenarios(out);
+    return withBudget(finishScenarios(out), ctx);
   }
 
   if (dev) dev.driver = { name: 'bound-driver', managedDma: role.driverManagedDma };
@@ -502,7 +522,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
         out.push({ name: `${topo}: ${fn.name}() then ${cleanupName ?? 'dma_cleanup'}()`, topology: topo, outcome: 'ok', trace: e.path.t.steps, violations: violationsOf(e.path) });
       }
     }
-    return finishScenarios(out);
+    return withBudget(finishScenarios(out), ctx);
   }
   // dma_cleanup alone: start from the state the built-in configure model leaves.
   setPhase(p0, 'bind');
@@ -515,5 +535,5 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     endChecks(r.path, setup, start, 'after dma_configure (built-in) then this dma_cleanup');
     out.push({ name: `${topo}: ${fn.name}() after a standard dma_configure`, topology: topo, outcome: 'ok', trace: r.path.t.steps, violations: violationsOf(r.path) });
   }
-  return finishScenarios(out);
+  return withBudget(finishScenarios(out), ctx);
 }

@@ -6,7 +6,7 @@ import type { TraceStep, Violation, ViolationKind } from '../types';
 import { groupText, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
 
 export type Phase = 'setup' | 'hotplug' | 'bind' | 'probe' | 'probe-failure-cleanup' | 'remove' | 'unbind' | 'devres' | 'user'
-  | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup';
+  | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup' | 'acquire' | 'release';
 
 export interface At { file: string; line: number; column: number }
 
