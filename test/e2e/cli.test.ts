@@ -405,6 +405,12 @@ test('--git reviews `git format-patch --stdout RANGE` of a repository', () => {
     assert.ok(f, r.stdout);
     assert.equal(f.location.path, '<git HEAD~2..HEAD>');
     assert.match(f.source?.patch ?? '', /^\[PATCH 2\/2\] omega: hand the engine to user space through VFIO/);
+    // Text: the location is the C file and line, and the block names the commit it came from.
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+    const text = cli(['--git', 'HEAD~2..HEAD'], { cwd: repo }).stdout;
+    assert.match(text, /^#\d+: FILE: drivers\/misc\/omega\/omega\.c:\d+:$/m);
+    assert.match(text, new RegExp(`^ {4}in commit ${sha.slice(0, 12)} \\(\\[PATCH 2/2\\] omega: hand the engine`, 'm'));
+    assert.match(cli(['--terse', '--git', 'HEAD~2..HEAD'], { cwd: repo }).stdout, /^drivers\/misc\/omega\/omega\.c:\d+: ERROR: OWN001 /m);
     const bad = cli(['--git', 'no-such-branch..HEAD'], { cwd: repo });
     assert.equal(bad.status, 2);
     assert.match(assertOneReadableStderrLine(bad), /git format-patch failed/);
