@@ -270,11 +270,11 @@ function lifecycleStrip(rows: readonly TraceViewRow[], section: number): string 
 function stepTable(rows: readonly TraceViewRow[], section: number): string {
   const body = rows.map((r) => {
     const where = r.location ? `<a href="#" class="goto" data-section="${section}" data-step="${r.index}">line ${r.location.line}</a>` : '';
-    const state = r.ownerCnt === '' ? '' : `owner ${esc(r.owner)} · owner_cnt ${esc(r.ownerCnt)} · ${esc(r.domain)} · PASIDs ${esc(r.pasids)}`;
-    return `<tr class="${r.violation ? 'bad ' : ''}${r.location ? 'located' : ''}" data-section="${section}" data-step="${r.index}"><td class="num">${r.index + 1}</td><td class="phase">${esc(r.phase)}</td><td>${esc(r.step)}${r.change ? `<div class="change">${esc(r.change)}</div>` : ''}</td><td class="result">${esc(r.result)}</td><td class="state">${state}</td><td>${where}</td></tr>`;
+    const state = r.ownerCnt === '' ? '' : `${esc(r.owner)} · ${esc(r.ownerCnt)} · ${esc(r.domain)} · ${esc(r.pasids)}`;
+    return `<tr class="${r.violation ? 'bad ' : ''}${r.location ? 'located' : ''}" data-section="${section}" data-step="${r.index}"><td class="num">${r.index + 1}</td><td class="where">${where}</td><td class="phase">${esc(r.phase)}</td><td class="stepcell">${esc(r.step)}${r.change ? `<div class="change">${esc(r.change)}</div>` : ''}</td><td class="result">${esc(r.result)}</td><td class="state">${state}</td></tr>`;
   });
   return [
-    '<table class="steps"><thead><tr><th>#</th><th>phase</th><th>step</th><th>result</th><th>group state after</th><th>where</th></tr></thead><tbody>',
+    '<table class="steps"><thead><tr><th>#</th><th>where</th><th>phase</th><th>step</th><th>result</th><th class="statehead">group after: owner · owner_cnt · domain · PASIDs</th></tr></thead><tbody>',
     ...body,
     '</tbody></table>',
   ].join('\n');
@@ -295,11 +295,12 @@ body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size
 h1 { font-size: 1.3em; margin-bottom: 0; } h2 { font-size: 1.1em; margin-top: 1.4em; }
 .sub { opacity: .8; margin-top: 2px; } .msg { max-width: 70em; }
 table { border-collapse: collapse; margin: 6px 0; }
-.steps { width: 100%; } .steps td, .steps th { border-bottom: 1px solid var(--vscode-panel-border, #8884); padding: 3px 6px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+.steps { width: 100%; } .steps td, .steps th { border-bottom: 1px solid var(--vscode-panel-border, #8884); padding: 3px 6px; vertical-align: top; text-align: left; }
+.steps th, .steps td.where { white-space: nowrap; } .steps th.statehead { white-space: normal; min-width: 8em; } .steps td.stepcell { min-width: 16em; overflow-wrap: break-word; }
 .steps tr.located { cursor: pointer; } .steps tr.located:hover { background: var(--vscode-list-hoverBackground); }
 .steps tr.bad td { color: var(--vscode-errorForeground); } .change { opacity: .85; font-style: italic; }
-.phase { white-space: nowrap; opacity: .85; } .num { text-align: right; opacity: .7; } .result { font-family: var(--vscode-editor-font-family); } .strip td.free { opacity: .55; }
-.state { font-size: .9em; min-width: 9em; }
+.phase { white-space: nowrap; opacity: .85; } .num { text-align: right; opacity: .7; } .result { white-space: nowrap; font-family: var(--vscode-editor-font-family); } .strip td.free { opacity: .55; }
+.state { font-size: .9em; min-width: 7em; }
 .strip td, .strip th { border: 1px solid var(--vscode-panel-border, #8884); min-width: 2.2em; height: 1.7em; padding: 0 3px; text-align: center; font-size: .85em; }
 .strip th { text-align: right; font-weight: normal; opacity: .8; } .strip th.band { text-align: center; font-weight: bold; opacity: 1; }
 .strip td.owned { background: #3a7bd555; } .strip td.pasid { background: #b05cd655; }

@@ -32,6 +32,7 @@ suite('screenshot', function () {
 
     editor.selection = new vscode.Selection(ds[0].range.start, ds[0].range.start);
     await vscode.commands.executeCommand('workbench.action.closePanel');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar'); // room for the trace view beside the code
     await vscode.commands.executeCommand('iommu-review.showTrace');
     const traceShot = await uiAction({ action: 'screenshot', name: 'trace-view.png', waitFor: 'table.strip' });
     assert.ok(traceShot.ok, traceShot.error);
