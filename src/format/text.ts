@@ -149,6 +149,8 @@ export function shortTraceIndices(trace: readonly FindingStep[]): number[] {
 }
 
 const SHORT_STEP_MAX = 110;
+/** A result is a value or a short verdict; the long explanations are in the message and the --verbose trace. */
+const SHORT_RESULT_MAX = 40;
 
 function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -178,7 +180,8 @@ function traceLines(finding: Finding, options: TextOptions): string[] {
       const own = stepCallText(step);
       const call = shorten(step.phase && own.startsWith(`${step.phase}: `) ? own.slice(step.phase.length + 2) : own, SHORT_STEP_MAX);
       const violation = last && call.startsWith('✗');
-      text = `${call}${result !== undefined && !violation ? ` = ${result}` : ''}${change ? `: ${change}` : ''}`;
+      const shown = result !== undefined && !violation ? ` = ${shorten(result, SHORT_RESULT_MAX)}` : '';
+      text = `${call}${shown}${change ? `: ${change}` : ''}`;
     }
     let where = '';
     if (step.location) {
