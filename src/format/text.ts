@@ -4,7 +4,7 @@
  *      ERROR:OWN001 missing-driver-managed-dma: <message>
  *      #121: FILE: drivers/vfio/pci/zeta/main.c:80:
  *      +static struct pci_driver zeta_vfio_pci_driver = {
- *          in examples/0002-vfio-zeta.patch ([PATCH 2/3] vfio/zeta: ...)     (or: in commit 1a2b3c4d5e6f (...))
+ *          in examples/0002-vfio-zeta.patch ([PATCH 2/3] vfio/zeta: ...)     (--git: in commit 1a2b3c4d5e6f (...))
  *          trace (3 of 5 steps, --verbose for all):
  *            bind   pci_dma_configure → iommu_device_use_default_domain(dev0): owner_cnt 0 → 1
  *            ...
@@ -38,6 +38,9 @@ export interface TextOptions {
   sourceOf?: (path: string, line: number) => { file: string; line: number } | undefined;
 }
 
+/** The input path the CLI gives a `--git RANGE` review. */
+const GIT_INPUT = /^<git .*>$/;
+
 const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 const LEVEL_COLOUR = { error: ANSI.red, warning: ANSI.yellow, info: ANSI.cyan } as const;
 
@@ -69,10 +72,11 @@ export function formatFindingText(finding: Finding, options: TextOptions = {}): 
   const quoted = options.lineOf?.(finding.location.path, finding.location.line);
   if (quoted !== undefined && quoted.trim() !== '') {
     // checkpatch quotes a file's line with a '+' as if it were added; patch lines keep their own marker.
-    lines.push(finding.source ? quoted : `+${quoted}`);
+    lines.push(!finding.source && /\.[ch]$/i.test(finding.location.path) ? `+${quoted}` : quoted);
   }
   if (finding.source) {
-    const commit = options.commitOf?.(finding.location.path, finding.location.line);
+    // A file names itself (its #line is the reader's anchor); a --git range has no file, so the commit is named.
+    const commit = GIT_INPUT.test(finding.location.path) ? options.commitOf?.(finding.location.path, finding.location.line) : undefined;
     const from = commit ? `commit ${commit.slice(0, 12)}` : finding.location.path;
     const patch = finding.source.patch ? ` (${finding.source.patch})` : '';
     lines.push(paint(c, ANSI.dim, `    in ${from}${patch}`));
