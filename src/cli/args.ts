@@ -21,6 +21,14 @@ export interface CliOptions {
   dumpFacts?: string;
   jobs?: number;
   traces: boolean;
+  /** Text: the whole simulated trace (default: the short one). */
+  verbose: boolean;
+  /** Text layout: checkpatch's default block, --terse (one line), --emacs (block with a file:line: prefix). */
+  layout: 'full' | 'terse' | 'emacs';
+  /** Text: print nothing at all for a clean run (no `total:` line). */
+  quiet: boolean;
+  /** ANSI colours: on a terminal (auto, unless NO_COLOR is set), always, never. */
+  color: 'auto' | 'always' | 'never';
   b4Check: boolean;
   b4Review: boolean;
   help: boolean;
@@ -34,7 +42,16 @@ const LEVELS: readonly SeverityOverride[] = ['off', 'info', 'warning', 'error'];
 
 /** Options that take a value, with their short aliases. */
 const VALUE_OPTIONS = new Set(['--format', '--target', '--tree', '--rule', '--explain', '--git', '--dump-facts', '--jobs']);
-const SHORT: Record<string, string> = { '-h': '--help', '-V': '--version', '-f': '--format', '-j': '--jobs', '-t': '--target' };
+const SHORT: Record<string, string> = {
+  '-h': '--help',
+  '-V': '--version',
+  '-f': '--format',
+  '-j': '--jobs',
+  '-t': '--target',
+  '-q': '--quiet',
+  '-v': '--verbose',
+};
+const COLORS = ['auto', 'always', 'never'] as const;
 
 export const USAGE = `Usage: iommu-review [options] [FILE|DIR|- ...]
 
@@ -53,7 +70,13 @@ Options:
       --dump-facts FILE          write the extracted C facts as JSON to FILE ('-' for standard output)
   -j, --jobs N                   worker threads for directories of C files (default: min(2, CPUs),
                                  used for large scans only; a small scan stays in one thread)
+      --terse                    text format: one line per finding (path:line: ERROR: OWN001 ...)
+      --emacs                    text format: each finding starts with path:line: (editors' error formats)
+  -q, --quiet                    text format: print nothing for a clean run
+  -v, --verbose                  text format: the whole simulated trace (default: the short one)
       --no-trace                 text format: leave out the simulated traces
+      --color[=WHEN]             colour the text format: auto (a terminal, unless NO_COLOR is set),
+                                 always (the default WHEN), never; --no-color is never
       --b4-check                 b4 am-perpatch-check-cmd protocol: one patch on stdin, terse lines out
       --b4-review                b4 review-*-check-cmd protocol: one message on stdin, JSON array out
   -V, --version                  print the version and exit
@@ -74,6 +97,10 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
     listRules: false,
     gitRanges: [],
     traces: true,
+    verbose: false,
+    layout: 'full',
+    quiet: false,
+    color: 'auto',
     b4Check: false,
     b4Review: false,
     help: false,
@@ -106,12 +133,23 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
       applyValue(options, name, value, resolveRule);
       continue;
     }
+    if (name === '--color') {
+      const when = value ?? 'always';
+      if (!(COLORS as readonly string[]).includes(when)) throw new ArgsError(`--color expects ${COLORS.join(', ')}, got '${when}'`);
+      options.color = when as CliOptions['color'];
+      continue;
+    }
     if (value !== undefined) throw new ArgsError(`option ${name} takes no value`);
     switch (name) {
       case '--help': options.help = true; break;
       case '--version': options.version = true; break;
       case '--list-rules': options.listRules = true; break;
       case '--no-trace': options.traces = false; break;
+      case '--verbose': options.verbose = true; break;
+      case '--quiet': options.quiet = true; break;
+      case '--terse': options.layout = 'terse'; break;
+      case '--emacs': options.layout = 'emacs'; break;
+      case '--no-color': options.color = 'never'; break;
       case '--b4-check': options.b4Check = true; break;
       case '--b4-review': options.b4Review = true; break;
       default: throw new ArgsError(`unknown option ${arg} (see --help)`);

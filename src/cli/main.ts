@@ -11,7 +11,7 @@ import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, InputProblem } from 
 import { RULES, findRule } from '../rules';
 import type { RuleMeta } from '../rules/types';
 import { DEFAULT_META, formatProblem, hasErrors, type ReportMeta } from '../format/common';
-import { formatText } from '../format/text';
+import { commitAtLine, formatText, sourceAtLine, type TextOptions } from '../format/text';
 import { formatJson } from '../format/json';
 import { formatSarif } from '../format/sarif';
 import { formatB4Check, formatB4Review } from '../format/b4';
@@ -158,9 +158,9 @@ function treeProblems(tree: TreeReader | undefined, refused: readonly string[], 
 }
 
 /** Lines of the inputs as read (for quoting under findings), split lazily and once per input. */
-function inputLineLookup(inputs: readonly AnalyzeInput[]): (p: string, line: number) => string | undefined {
+function inputLines(inputs: readonly AnalyzeInput[]): (p: string) => string[] | undefined {
   const split = new Map<string, string[]>();
-  return (p, line) => {
+  return (p) => {
     let lines = split.get(p);
     if (!lines) {
       const input = inputs.find((i) => i.path === p);
@@ -169,7 +169,34 @@ function inputLineLookup(inputs: readonly AnalyzeInput[]): (p: string, line: num
       lines = text.split(/\r?\n/);
       split.set(p, lines);
     }
-    return lines[line - 1];
+    return lines;
+  };
+}
+
+/** Colour on a terminal unless NO_COLOR is set (https://no-color.org) or TERM=dumb; --color=always|never decide. */
+export function useColor(when: CliOptions['color'], stdout: unknown, env: NodeJS.ProcessEnv): boolean {
+  if (when !== 'auto') return when === 'always';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return (stdout as { isTTY?: boolean }).isTTY === true && env.TERM !== 'dumb';
+}
+
+function textOptions(options: CliOptions, io: CliIo, inputs: readonly AnalyzeInput[]): TextOptions {
+  const linesOf = inputLines(inputs);
+  return {
+    traces: options.traces,
+    verbose: options.verbose,
+    layout: options.layout,
+    quiet: options.quiet,
+    color: useColor(options.color, io.stdout, io.env),
+    lineOf: (p, line) => linesOf(p)?.[line - 1],
+    commitOf: (p, line) => {
+      const lines = linesOf(p);
+      return lines ? commitAtLine(lines, line) : undefined;
+    },
+    sourceOf: (p, line) => {
+      const lines = linesOf(p);
+      return lines ? sourceAtLine(lines, line) : undefined;
+    },
   };
 }
 
@@ -329,7 +356,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   if (options.dumpFacts !== '-') {
     if (options.format === 'json') io.stdout.write(formatJson(result, meta, { workers: workersUsed }));
     else if (options.format === 'sarif') io.stdout.write(formatSarif(result, ruleMetas(), meta));
-    else io.stdout.write(formatText(result, { traces: options.traces, lineOf: inputLineLookup(gathered.inputs.map((g) => g.input)) }));
+    else io.stdout.write(formatText(result, textOptions(options, io, gathered.inputs.map((g) => g.input))));
   }
   if (unusable) {
     io.stderr.write(`${singleProblemLine(gathered.fatal.length > 0 ? gathered.fatal : result.problems)}\n`);

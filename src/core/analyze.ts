@@ -320,6 +320,12 @@ function mapTrace(steps: readonly TraceStep[], inputPath: string, treePath: stri
       const m = mapSpan(inputPath, map, { line: s.at.line, column: s.at.column, endLine: s.at.line, endColumn: s.at.column }, s.at.line);
       out.location = { path: inputPath, line: m.location.line };
     }
+    // For readers (text trace, editor views); the JSON contract keeps step/result/location only.
+    if (s.phase) out.phase = s.phase;
+    if (s.before !== undefined && s.after !== undefined && s.before !== s.after) {
+      out.before = s.before;
+      out.after = s.after;
+    }
     return out;
   });
 }
@@ -574,7 +580,8 @@ class InputAnalysis {
       const what = v?.errno ?? bad.errno ?? v?.kind ?? bad.outcome;
       const step = v ? bad.trace[v.stepIndex] : undefined;
       const phase = step?.phase ?? (bad.outcome === 'bind-failed' ? 'bind' : bad.outcome === 'probe-failed' ? 'probe' : 'unbind');
-      return { topology, ok: false, summary: `✗ ${what} at ${phase}`, trace: mapTrace(bad.trace, inputPath, fr.treePath, map) };
+      const problem = { kind: v?.kind ?? bad.outcome, phase };
+      return { topology, ok: false, summary: `✗ ${what} at ${phase}`, trace: mapTrace(bad.trace, inputPath, fr.treePath, map), problem };
     });
     return {
       driver: driver.name,

@@ -441,12 +441,24 @@ export interface Finding {
   location: UserLocation;
   /** Present when the finding lies in a patched C file: the post-image (or pre-image) path and line. */
   source?: { file: string; line: number; patch?: string; patchIndex?: number };
-  trace: { step: string; result: string; location?: { path: string; line: number } }[];
+  trace: FindingStep[];
   fixes: Fix[];
   /** Set when the severity was lowered to info because a needed fact was not visible. */
   partial?: string;
   /** For series: the subject of a later patch that fixes this problem. */
   fixedBy?: string;
+}
+
+/** One step of a finding's trace. `phase`, `before` and `after` are for readers (formats, editor views), not the JSON contract. */
+export interface FindingStep {
+  step: string;
+  result: string;
+  location?: { path: string; line: number };
+  /** bind, probe, remove, unbind, probe-failure-cleanup, devres, user, hotplug. */
+  phase?: string;
+  /** Compact group state before and after the step (`grp0{cnt=1 owner=- dom=default pasids=0}`), when it changed. */
+  before?: string;
+  after?: string;
 }
 
 export interface AnalyzeInput {
@@ -489,7 +501,14 @@ export interface DriverVerdict {
   /** Where the struct's name is in the user's file. */
   location: UserLocation;
   mode: 'kernel-dma-api' | 'driver-managed' | 'unknown';
-  scenarios: { topology: TopologyKind; ok: boolean; summary: string; trace: Finding['trace'] }[];
+  scenarios: {
+    topology: TopologyKind;
+    ok: boolean;
+    summary: string;
+    trace: Finding['trace'];
+    /** When not ok: what went wrong (a ViolationKind, or the outcome 'bind-failed' / 'probe-failed') and in which phase. */
+    problem?: { kind: string; phase: string };
+  }[];
 }
 
 // ───────────────────────────── views handed from input to c ─────────────────────────────

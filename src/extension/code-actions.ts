@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { Finding, Fix } from '../core/types';
-import { codeValue, docsUrlFor, lineSourceOf, rangeOf, sameDiagnostic, SOURCE } from './diagnostics';
+import { codeValue, lineSourceOf, rangeOf, sameDiagnostic, SOURCE } from './diagnostics';
+import { alignInitializerLine } from './presentation';
 import { resolveInsideTree } from './kernel-tree';
 import { guard, type Log } from './log';
 import type { DocumentReview, ReviewController } from './review-controller';
@@ -46,7 +47,7 @@ export class ReviewCodeActionProvider implements vscode.CodeActionProvider {
       }
       const code = codeValue(diagnostic) ?? '';
       const docs = new vscode.CodeAction(`Show documentation for ${code}`, vscode.CodeActionKind.QuickFix);
-      docs.command = { title: docs.title, command: SHOW_DOCUMENTATION, arguments: [code, finding ? docsUrlFor(finding) : undefined] };
+      docs.command = { title: docs.title, command: SHOW_DOCUMENTATION, arguments: [code] };
       docs.diagnostics = [diagnostic];
       actions.push(docs);
     }
@@ -64,8 +65,9 @@ export class ReviewCodeActionProvider implements vscode.CodeActionProvider {
           applicable = false;
           break;
         }
-        const range = target.toString() === doc.uri.toString() ? editRange(e.span, doc) : spanToRange(e.span);
-        edit.replace(target, range, e.newText);
+        const inDoc = target.toString() === doc.uri.toString();
+        const range = inDoc ? editRange(e.span, doc) : spanToRange(e.span);
+        edit.replace(target, range, inDoc ? alignToNeighbours(e.newText, doc, range.start.line) : e.newText);
       }
       if (applicable) {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
@@ -89,6 +91,20 @@ export class ReviewCodeActionProvider implements vscode.CodeActionProvider {
     }
     return undefined;
   }
+}
+
+/** An inserted initializer line follows the alignment of the lines above it (tabs before '=' in kernel style). */
+function alignToNeighbours(newText: string, doc: vscode.TextDocument, line: number): string {
+  if (!/^\s*\.[\w.]+\s*=.*\n?$/.test(newText) || newText.trimEnd().includes('\n')) return newText;
+  const neighbours: string[] = [];
+  const isC = doc.languageId === 'c' || doc.languageId === 'cpp';
+  for (let l = Math.max(0, line - 12); l < Math.min(doc.lineCount, line + 4); l++) {
+    const text = doc.lineAt(l).text;
+    neighbours.push(isC ? text : text.replace(/^[-+ ]/, ''));
+  }
+  // In a patch, the document's lines carry a diff marker; the new text carries it too when it is a hunk line.
+  const marker = /^[+]/.exec(newText)?.[0] ?? '';
+  return marker + alignInitializerLine(newText.slice(marker.length), neighbours);
 }
 
 function spanToRange(span: { line: number; column: number; endLine: number; endColumn: number }): vscode.Range {

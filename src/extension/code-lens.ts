@@ -6,13 +6,13 @@ import * as vscode from 'vscode';
 import type { DriverVerdict } from '../core/types';
 import { lineSourceOf, rangeOf } from './diagnostics';
 import { guard, type Log } from './log';
-import { modeLensTitle, verdictLensTitle } from './presentation';
+import { driverLenses } from './presentation';
 import type { ReviewController } from './review-controller';
 
 export const SHOW_DRIVER_TRACE = 'iommu-review.showDriverTrace';
 
 class DriverLens extends vscode.CodeLens {
-  constructor(range: vscode.Range, readonly verdict: DriverVerdict, readonly part: 'mode' | 'verdicts', readonly target: string) {
+  constructor(range: vscode.Range, readonly verdict: DriverVerdict, readonly part: number, readonly target: string, readonly uri: string) {
     super(range);
   }
 }
@@ -45,8 +45,8 @@ export class DriverCodeLensProvider implements vscode.CodeLensProvider, vscode.D
       for (const verdict of input.drivers) {
         if (verdict.location.path !== review.inputPath && verdict.location.path !== input.path) continue;
         const range = rangeOf(verdict.location, lines);
-        lenses.push(new DriverLens(range, verdict, 'mode', review.target));
-        if (verdict.scenarios.length) lenses.push(new DriverLens(range, verdict, 'verdicts', review.target));
+        const count = verdict.scenarios.length ? driverLenses(verdict).length : 1;
+        for (let part = 0; part < count; part++) lenses.push(new DriverLens(range, verdict, part, review.target, doc.uri.toString()));
       }
     }
     return lenses;
@@ -54,12 +54,12 @@ export class DriverCodeLensProvider implements vscode.CodeLensProvider, vscode.D
 
   private resolve(lens: vscode.CodeLens): vscode.CodeLens {
     if (!(lens instanceof DriverLens)) return lens;
-    const title = lens.part === 'mode' ? modeLensTitle(lens.verdict.mode) : verdictLensTitle(lens.verdict);
+    const text = driverLenses(lens.verdict)[lens.part] ?? driverLenses(lens.verdict)[0];
     lens.command = {
-      title,
+      title: text.title,
       command: SHOW_DRIVER_TRACE,
-      arguments: [lens.verdict, lens.target],
-      tooltip: `Simulated bind → probe → remove → unbind of ${lens.verdict.driver} on ${lens.target}: open the traces`,
+      arguments: [lens.verdict, lens.target, lens.uri],
+      tooltip: `${text.tooltip}\n(kernel target ${lens.target})`,
     };
     return lens;
   }

@@ -36,9 +36,11 @@ export function registerCommands(context: vscode.ExtensionContext, controller: R
 
   register(ANALYZE_PATCH, 'Analyze Patch', (arg?: unknown) => analyzePatch(controller, gitDocuments, log, arg));
   register(SHOW_FINDING_TRACE, 'Show Simulation Trace', (finding?: Finding, target?: string) => showTrace(controller, traces, finding, target));
-  register(SHOW_DRIVER_TRACE, 'Show Driver Trace', (verdict?: DriverVerdict, target?: string) =>
-    verdict ? traces.showDriver(verdict, target ?? controller.settingsFor().target) : undefined,
-  );
+  register(SHOW_DRIVER_TRACE, 'Show Driver Trace', (verdict?: DriverVerdict, target?: string, uri?: string) => {
+    if (!verdict) return undefined;
+    const review = uri ? controller.reviewOf(vscode.Uri.parse(uri)) : undefined;
+    return traces.showDriver(verdict, target ?? controller.settingsFor().target, review ? controller.locator(review) : undefined);
+  });
   register(SELECT_TARGET, 'Select Kernel Target', (target?: string) => selectTarget(controller, target));
   register(SHOW_DOCUMENTATION, 'Show Rule Documentation', (code?: string, url?: string) => showDocumentation(context, code, url));
   register(COPY_SUGGESTION, 'Copy Suggested Fix', async (text?: string) => {
@@ -93,13 +95,32 @@ async function analyzePatch(controller: ReviewController, gitDocuments: GitDocum
 
   function finish(review: DocumentReview | undefined, uri: vscode.Uri): AnalyzeSummary | undefined {
     const summary = summarize(review, uri);
-    if (summary) {
-      void vscode.commands.executeCommand('workbench.actions.view.problems', { preserveFocus: true });
-      vscode.window.setStatusBarMessage(`$(shield) IOMMU review of ${uri.path.split('/').pop()}: ${summary.summary}`, 8000);
-    }
+    if (summary) showResult(summary, uri, log);
     return summary;
   }
 }
+
+/**
+ * The result of an explicit "Analyze Patch", said where people look: with findings the Problems panel comes up and
+ * a notification names the count (with "Show Problems"); a clean review says so in a notification.
+ */
+function showResult(summary: AnalyzeSummary, uri: vscode.Uri, log: Log): void {
+  const name = uri.path.split('/').pop() ?? uri.toString();
+  const text = `IOMMU review of ${name}: ${summary.summary}`;
+  log.info(`analyze patch: ${text}`);
+  lastResultMessage = text;
+  if (summary.findings + summary.problems > 0) {
+    void vscode.commands.executeCommand('workbench.actions.view.problems', { preserveFocus: true });
+    void vscode.window.showInformationMessage(text, 'Show Problems').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
+  } else {
+    void vscode.window.showInformationMessage(`${text}.`);
+  }
+}
+
+/** The last result message shown (tests compare it with the notification in the workbench). */
+export let lastResultMessage: string | undefined;
 
 async function analyzeUri(controller: ReviewController, uri: vscode.Uri): Promise<DocumentReview | undefined> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -182,8 +203,12 @@ async function fromGit(controller: ReviewController, gitDocuments: GitDocuments,
 }
 
 async function showTrace(controller: ReviewController, traces: TraceView, finding: Finding | undefined, target: string | undefined) {
-  if (finding && typeof finding === 'object' && Array.isArray(finding.trace)) return traces.showFinding(finding, target ?? controller.settingsFor().target);
   const editor = vscode.window.activeTextEditor;
+  if (finding && typeof finding === 'object' && Array.isArray(finding.trace)) {
+    // The review the finding came from gives the step locations their document.
+    const owner = controller.allReviews().find((r) => r.result.findings.includes(finding)) ?? (editor ? controller.reviewOf(editor.document.uri) : undefined);
+    return traces.showFinding(finding, target ?? controller.settingsFor().target, owner ? controller.locator(owner) : undefined);
+  }
   const review = editor && (await controller.whenReviewed(editor.document.uri));
   const withTrace = review?.entries.filter((e) => e.finding.trace.length) ?? [];
   if (!editor || !review || !withTrace.length) {
@@ -201,18 +226,26 @@ async function showTrace(controller: ReviewController, traces: TraceView, findin
             { title: 'IOMMU: Show Simulation Trace', matchOnDetail: true },
           )
         )?.entry);
-  return entry ? traces.showFinding(entry.finding, review.target) : undefined;
+  return entry ? traces.showFinding(entry.finding, review.target, controller.locator(review)) : undefined;
+}
+
+/** The target picker's rows: the current target first and marked, then the others in their order. */
+export function targetPickItems(current: KernelTarget): (vscode.QuickPickItem & { target: KernelTarget })[] {
+  const describe = (t: KernelTarget) => (t.startsWith('series-') ? 'API of that posting of the ownership series' : 'released kernel');
+  const rows = KERNEL_TARGETS.map((t) => ({
+    target: t,
+    label: t === current ? `$(check) ${t}` : `$(blank) ${t}`,
+    description: t === current ? `current target · ${describe(t)}` : describe(t),
+  }));
+  return [...rows.filter((r) => r.target === current), ...rows.filter((r) => r.target !== current)];
 }
 
 async function selectTarget(controller: ReviewController, requested: string | undefined): Promise<KernelTarget | undefined> {
   let target = KERNEL_TARGETS.find((t) => t === requested);
   if (!target) {
     const current = controller.settingsFor(vscode.window.activeTextEditor?.document.uri).target;
-    const picked = await vscode.window.showQuickPick(
-      KERNEL_TARGETS.map((t) => ({ label: t, description: t === current ? 'current' : t.startsWith('series-') ? 'API of that posting of the ownership series' : 'released kernel' })),
-      { title: 'IOMMU: Select Kernel Target', placeHolder: `Reviewing against ${current}` },
-    );
-    target = KERNEL_TARGETS.find((t) => t === picked?.label);
+    const picked = await vscode.window.showQuickPick(targetPickItems(current), { title: 'IOMMU: Select Kernel Target', placeHolder: `Reviewing against ${current}` });
+    target = picked?.target;
   }
   if (!target) return undefined;
   const scope = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
@@ -232,7 +265,11 @@ async function showDocumentation(context: vscode.ExtensionContext, code: string 
     }
   }
   const target = url ?? rule?.meta.docsUrl;
-  if (!target) return undefined;
+  // Only a real address leaves the editor (rule pages ship with the extension; there is no web copy).
+  if (!target || !/^https?:/.test(target)) {
+    void vscode.window.showInformationMessage(`iommu-review: no documentation page for ${code ?? 'this rule'} in this installation.`);
+    return undefined;
+  }
   const uri = vscode.Uri.parse(target);
   await vscode.env.openExternal(uri);
   return uri;

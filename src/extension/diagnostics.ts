@@ -3,11 +3,12 @@ import * as vscode from 'vscode';
 import type { Finding, InputProblem, Severity } from '../core/types';
 import { findRule } from '../rules/index';
 import { DOCS_BASE } from '../rules/types';
+import { relatedSteps } from './presentation';
 
 export const SOURCE = 'iommu-review';
 export const INPUT_PROBLEM_CODE = 'input';
 /** Related information is a list the user scrolls; a runaway trace would make it unreadable. */
-const MAX_RELATED_STEPS = 40;
+const MAX_RELATED_STEPS = 12;
 
 export function docsUrlFor(finding: Pick<Finding, 'rule' | 'code'>): string {
   return findRule(finding.code)?.meta.docsUrl ?? findRule(finding.rule)?.meta.docsUrl ?? `${DOCS_BASE}${finding.rule}.md`;
@@ -66,15 +67,25 @@ export function findingToDiagnostic(finding: Finding, lines: LineSource, locate:
   const range = rangeOf(finding.location, lines);
   const d = new vscode.Diagnostic(range, finding.message, toSeverity(finding.severity));
   d.source = SOURCE;
-  d.code = { value: finding.code, target: vscode.Uri.parse(docsUrlFor(finding)) };
-  const steps = finding.trace.slice(0, MAX_RELATED_STEPS);
-  if (steps.length) {
-    const here = locate(finding.location.path, finding.location.line);
-    d.relatedInformation = steps.map(
-      (s, i) => new vscode.DiagnosticRelatedInformation(s.location ? locate(s.location.path, s.location.line) : here, `${i + 1}. ${s.step} → ${s.result}`),
-    );
+  d.code = { value: finding.code, target: docsUriFor(finding) };
+  // Only steps that are somewhere in the document: a row without a place would just repeat the finding's line.
+  const related = relatedSteps(finding.trace).slice(0, MAX_RELATED_STEPS);
+  if (related.length) {
+    d.relatedInformation = related.map((r) => new vscode.DiagnosticRelatedInformation(locate(r.location.path, r.location.line), r.text));
   }
   return d;
+}
+
+/** Where rule pages live: the extension's own copy (set at activation), so the link opens the bundled page. */
+let docsRoot: vscode.Uri | undefined;
+export function setDocsRoot(extensionRoot: vscode.Uri): void {
+  docsRoot = extensionRoot;
+}
+
+export function docsUriFor(finding: Pick<Finding, 'rule' | 'code'>): vscode.Uri {
+  const name = findRule(finding.code)?.meta.name ?? findRule(finding.rule)?.meta.name ?? finding.rule;
+  const page = `${DOCS_BASE}${name}.md`;
+  return docsRoot ? vscode.Uri.joinPath(docsRoot, page) : vscode.Uri.file(page);
 }
 
 export function problemToDiagnostic(problem: InputProblem, lines: LineSource): vscode.Diagnostic {

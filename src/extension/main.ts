@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { AnalysisEngine } from './analysis-engine';
 import { DriverCodeLensProvider } from './code-lens';
+import { setDocsRoot } from './diagnostics';
 import { ReviewCodeActionProvider } from './code-actions';
 import { registerCommands } from './commands';
 import { GitDocuments } from './git-documents';
@@ -12,7 +13,7 @@ import { ApiHoverProvider } from './hover';
 import { describeError, guard, Log } from './log';
 import { ReviewController, type DocumentReview } from './review-controller';
 import { ReviewStatusBar } from './status-bar';
-import { TraceView } from './trace-view';
+import { TraceView, type TraceViewState } from './trace-view';
 
 /** What activate() returns: lets tests (and other extensions) wait for reviews instead of sleeping. */
 export interface IommuReviewApi {
@@ -21,6 +22,9 @@ export interface IommuReviewApi {
   reviewOf(uri: vscode.Uri): DocumentReview | undefined;
   logLines(): readonly string[];
   statusBarText(): string;
+  /** What the trace view shows now, and when a click on one of its steps moved the cursor. */
+  traceView(): TraceViewState | undefined;
+  readonly onDidRevealStep: vscode.Event<vscode.Location>;
 }
 
 const SELECTOR: vscode.DocumentSelector = [
@@ -44,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): IommuReviewApi {
 }
 
 function wire(context: vscode.ExtensionContext, log: Log): IommuReviewApi {
+  setDocsRoot(context.extensionUri);
   const engine = new AnalysisEngine(
     {
       runtime: context.asAbsolutePath('dist/tree-sitter.wasm'),
@@ -96,6 +101,8 @@ function wire(context: vscode.ExtensionContext, log: Log): IommuReviewApi {
     reviewOf: (uri) => controller.reviewOf(uri),
     logLines: () => log.recent,
     statusBarText: () => statusBar.text,
+    traceView: () => traces.state,
+    onDidRevealStep: traces.onDidRevealStep,
   };
 }
 

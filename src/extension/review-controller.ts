@@ -63,6 +63,11 @@ export class ReviewController implements vscode.Disposable {
     return [...this.runs.values()].filter((r) => r.large).length;
   }
 
+  /** Every review held now (to find the one a finding came from). */
+  allReviews(): DocumentReview[] {
+    return [...this.reviews.values()];
+  }
+
   reviewOf(uri: vscode.Uri): DocumentReview | undefined {
     return this.reviews.get(uri.toString());
   }
@@ -159,7 +164,8 @@ export class ReviewController implements vscode.Disposable {
   }
 
   /** Where a path named in a finding or trace step is: the reviewed document, or a file of the tree. */
-  private locator(review: { uri: vscode.Uri; inputPath: string; treeRoot?: string }) {
+  /** Maps a location of the analysis (input path or tree path, 1-based line) to a place in the editor. */
+  locator(review: { uri: vscode.Uri; inputPath: string; treeRoot?: string }) {
     return (p: string, line: number): vscode.Location => {
       let uri = review.uri;
       if (p !== review.inputPath && review.treeRoot) {

@@ -48,13 +48,16 @@ export function toB4Review(
   // The most severe finding's doc page is the most useful single link; the project page otherwise.
   const lead = result.findings.find((f) => f.severity === 'error') ?? result.findings[0];
   const leadRule = lead ? rules.find((r) => r.code === lead.code) : undefined;
-  const url = leadRule?.docsUrl ?? meta.informationUri;
+  const docs = leadRule?.docsUrl ?? meta.informationUri;
+  // b4 shows `url` as a link: only an absolute address is one (rule pages ship with the tool: see details).
+  const url = /^[a-z][a-z0-9+.-]*:/i.test(docs) ? docs : '';
 
   const detailLines = result.findings.map((f) => {
     const where = f.source ? `${f.source.file}:${f.source.line}` : `line ${f.location.line}`;
     const fixed = f.fixedBy ? ` (fixed later by ${f.fixedBy})` : '';
     return `${SEVERITY_LABEL[f.severity]}: ${f.code} ${f.rule}: ${where}: ${oneLine(f.message)}${fixed}`;
   });
+  if (lead && !url) detailLines.push(`More: iommu-review --explain ${lead.code}`);
   for (const p of result.problems) detailLines.push(`${p.kind === 'failed' ? 'FAILED' : 'SKIPPED'}: ${p.message}`);
 
   return [{ tool: meta.toolName, status, summary, url, details: detailLines.join('\n') }];

@@ -13,7 +13,8 @@ export const DEFAULT_META: ReportMeta = {
   toolName: 'iommu-review',
   version: '0.0.0',
   target: 'latest',
-  informationUri: 'https://github.com/iommu-review/iommu-review',
+  // The project has no public web address; formats leave the link out when this is empty.
+  informationUri: '',
 };
 
 /** checkpatch's level words; `info` has no checkpatch twin, so it keeps its own name. */

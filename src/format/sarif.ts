@@ -29,12 +29,18 @@ function physical(pathText: string, line?: number, column?: number): sarif.Physi
   return loc;
 }
 
+function isAbsoluteUri(uri: string | undefined): uri is string {
+  return uri !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(uri);
+}
+
 function ruleDescriptor(meta: RuleMeta): sarif.ReportingDescriptor {
   return {
     id: meta.code,
     name: meta.name,
     shortDescription: { text: meta.description },
-    helpUri: meta.docsUrl,
+    // Rule pages ship with the tool (no public web address): the text names the page and the command that prints it.
+    ...(isAbsoluteUri(meta.docsUrl) ? { helpUri: meta.docsUrl } : {}),
+    help: { text: `${meta.description} Documentation: ${meta.docsUrl} in the package, or \`iommu-review --explain ${meta.code}\`.` },
     defaultConfiguration: { level: LEVEL[meta.defaultSeverity] },
     properties: { category: meta.category, tier: meta.tier, tags: ['iommu', meta.category] },
   };
@@ -142,7 +148,7 @@ export function toSarif(
             name: meta.toolName,
             version: meta.version,
             semanticVersion: meta.version,
-            informationUri: meta.informationUri,
+            ...(isAbsoluteUri(meta.informationUri) ? { informationUri: meta.informationUri } : {}),
             rules: rules.map(ruleDescriptor),
           },
         },

@@ -22,6 +22,9 @@ const BUSES_WITH_FLAG: readonly BusKind[] = ['pci', 'platform', 'amba', 'fsl_mc'
 /** Registration calls that only make sense in a VFIO driver's probe (for the struct-not-visible case). */
 const PROBE_REGISTRATIONS = ['vfio_register_group_dev', 'vfio_pci_core_register_device'];
 
+/** Calls by which a driver takes DMA ownership itself (its own claim can be the one that fails). */
+const OWN_CLAIMS = ['iommu_device_claim_dma_owner', 'iommu_group_claim_dma_owner', 'iommu_group_set_dma_owner', 'iommufd_device_bind'];
+
 function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: ScenarioResult; trace: TraceStep[]; errno: string } | undefined {
   for (const scenario of scenarios) {
     const i = scenario.trace.findIndex((t) => /claim_dma_owner/.test(t.step) && /^-E/.test(t.result.trim()));
@@ -56,9 +59,15 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     driver.managedDma.state === 'unknown' && !ctx.complete && !removed
       ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
       : undefined;
+  // Which claim fails: the driver's own (a step in its code, e.g. probe's claim) or user space's trial while bound.
+  const evidenceTrace = hit ? traceOf(hit.scenario, hit.violation) : refused?.trace;
+  const failing = evidenceTrace?.[evidenceTrace.length - 1];
+  const ownCall = failing?.at ? callsTo(ctx.facts, OWN_CLAIMS).find((c) => c.calleeSpan.line === failing.at?.line) : undefined;
   ctx.report({
-    messageId: misplaced ? (flag.inDeviceDriver ? 'misplacedOutsideDriver' : 'misplaced') : 'missing',
+    messageId: misplaced ? (flag.inDeviceDriver ? 'misplacedOutsideDriver' : 'misplaced') : ownCall ? 'missingOwnClaim' : 'missing',
     data: {
+      fn: ownCall?.inFunction || 'its probe',
+      callee: ownCall?.callee ?? '',
       driver: driver.name,
       evidence: evidence.isCall ? `${evidence.name}()` : evidence.name,
       flag: flag.field,
@@ -68,7 +77,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
     // A flag the patch deletes: the problem is the deleted line (the struct's name may not even be in the hunk).
     ...(removed ? { span: removed, image: 'pre' as const } : { span: misplaced && m.span ? m.span : driver.nameSpan }),
     scenario: hit?.scenario ?? refused?.scenario ?? scenarios[0],
-    trace: hit ? traceOf(hit.scenario, hit.violation) : refused?.trace,
+    trace: evidenceTrace,
     fixes: [
       misplaced && !flag.inDeviceDriver
         ? { ...fixAddManagedDma(ctx, driver), title: `Move .${flag.field} = true out of .driver into ${driver.name}`, suggestion: `move \`.${flag.field} = true,\` from \`.driver = { }\` to the initializer of ${driver.name}` }
@@ -92,6 +101,8 @@ export const missingDriverManagedDma = createRule({
     messages: {
       missing:
         '{{driver}} uses {{evidence}} but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
+      missingOwnClaim:
+        '{{driver}} claims DMA ownership itself ({{callee}}() in {{fn}}()) but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so that claim fails with {{errno}} and the device never probes',
       misplaced:
         '{{driver}} uses {{evidence}} and sets .{{flag}} inside .driver = { }, but the flag belongs to the bus driver struct itself (struct device_driver has no such field): as written it does not build, and the group cannot be claimed ({{errno}})',
       misplacedOutsideDriver:

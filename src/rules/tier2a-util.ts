@@ -96,7 +96,7 @@ export function before(a: ImageSpan, b: ImageSpan): boolean {
 
 /** The name of the function a call sits in (also for fragments whose name comes from the hunk heading). */
 export function fnNameOf(ctx: RuleContext, call: CallFact): string {
-  return call.inFunction ?? ctx.facts.functions.find((f) => f.calls.includes(call))?.name ?? '(unnamed)';
+  return call.inFunction || ctx.facts.functions.find((f) => f.calls.includes(call))?.name || '(unnamed)';
 }
 
 /** The trace of a scenario up to and including the first step matching `pred` (undefined when none matches). */

@@ -97,7 +97,11 @@ export interface Rule {
   check(ctx: RuleContext): void;
 }
 
-export const DOCS_BASE = 'https://github.com/iommu-review/iommu-review/blob/main/docs/rules/';
+/**
+ * Rule pages ship with the tool (docs/rules/NAME.md in the npm package and the VS Code extension): the project has no
+ * public web address, so the link is the page's path in the package (`--explain NAME` prints it).
+ */
+export const DOCS_BASE = 'docs/rules/';
 
 /** Builds a rule; derives the docs URL from the name (never written by hand). */
 export function createRule(def: { meta: Omit<RuleMeta, 'docsUrl'>; check(ctx: RuleContext): void }): Rule {
@@ -106,5 +110,14 @@ export function createRule(def: { meta: Omit<RuleMeta, 'docsUrl'>; check(ctx: Ru
 
 /** Fills {{placeholders}} of a message template. */
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => (k in data ? String(data[k]) : `{{${k}}}`));
+  // A function name the hunk does not show (no function header in view) must not print as "() calls ...".
+  const filled = template.replace(/\{\{\s*(\w+)\s*\}\}\(\)/g, (whole, k: string) =>
+    k in data && UNNAMED.has(String(data[k]).trim()) ? UNSEEN_FUNCTION : whole,
+  );
+  const out = filled.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => (k in data ? String(data[k]) : `{{${k}}}`));
+  return out.startsWith(UNSEEN_FUNCTION) ? out.charAt(0).toUpperCase() + out.slice(1) : out;
 }
+
+const UNNAMED = new Set(['', '(unnamed)', '(unknown)']);
+/** What a message says instead of an empty `name()`: the call sits in a function whose header the hunk does not show. */
+export const UNSEEN_FUNCTION = 'the enclosing function (its header is not in the hunk)';

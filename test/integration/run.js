@@ -3,7 +3,7 @@
 // npm into .vscode-test/ on first run) serves the workbench on 127.0.0.1, Debian's headless chromium (driven by
 // playwright-core) opens it with a payload naming extensionDevelopmentPath + extensionTestsPath, and the mocha suite
 // runs in the real Node extension host. The workbench calls window.codeAutomationExit(code) when it finishes.
-// Env: VERBOSE=1 (server + page console), SCREENSHOT=docs/images/screenshot.png, TEST_TIMEOUT_MS, CHROMIUM,
+// Env: VERBOSE=1 (server + page console), SCREENSHOT=docs/images (retake the README pictures), TEST_TIMEOUT_MS, CHROMIUM,
 //      CODE_SERVER_BIN (use another code-server), VSCODE_SERVER_MAIN (a VS Code server-main.js, for VS Code >= 1.10x).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -19,18 +19,31 @@ const codeServerDir = path.join(repo, '.vscode-test', `code-server-${CODE_SERVER
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const suiteEntry = path.join(repo, 'out/test/integration/suite/index.js');
 const extensionBundle = path.join(repo, 'dist/extension.js');
-const INSTALL_HINT = 'apt-get install chromium ripgrep libkrb5-dev (or: sudo bash scripts/install-system-deps.sh)';
+const INSTALL_HINT = 'run: sudo apt-get install chromium ripgrep libkrb5-dev (or: sudo bash scripts/install-system-deps.sh)';
 
 function which(cmd) {
   return (process.env.PATH || '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, cmd)));
 }
 
 /** Exits with one line naming what to install when a system package the suite needs is missing. */
-function requireSystemPackages(needInstallTools) {
+function missingSystemPackages(needInstallTools) {
   const missing = [];
   if (!fs.existsSync(chromiumPath)) missing.push('chromium');
   if (needInstallTools && !which('rg')) missing.push('ripgrep');
   if (needInstallTools && !fs.existsSync('/usr/include/krb5.h') && !fs.existsSync('/usr/include/krb5/krb5.h')) missing.push('libkrb5-dev');
+  return missing;
+}
+
+/**
+ * Installs what is missing when it can (root and apt-get: scripts/install-system-deps.sh); otherwise exits with one
+ * line naming the command to run. The layer is never skipped.
+ */
+function requireSystemPackages(needInstallTools) {
+  let missing = missingSystemPackages(needInstallTools);
+  if (missing.length && !process.env.CHROMIUM) {
+    spawnSync('bash', [path.join(repo, 'scripts/install-system-deps.sh')], { stdio: 'inherit' });
+    missing = missingSystemPackages(needInstallTools);
+  }
   if (missing.length) {
     console.log(`integration tests need the system package(s) ${missing.join(', ')}: ${INSTALL_HINT}`);
     process.exit(1);
@@ -180,15 +193,16 @@ async function main() {
   if (process.env.VERBOSE) page.on('console', (m) => console.log('[page]', m.text()));
   page.on('pageerror', (e) => { if (process.env.VERBOSE) console.log('[pageerror]', e.message); });
   let summary = '';
-  let screenshotTaken = false;
   await page.exposeFunction('codeAutomationLog', async (_type, logArgs) => {
     const line = util.format(...logArgs);
     const m = /TEST-SUMMARY: (\d+ passed, \d+ failed)/.exec(line);
     if (m) summary = m[1];
-    // The suite logs SCREENSHOT-READY when its showcase editor shows a diagnostic and a code lens, then waits for the file.
-    if (process.env.SCREENSHOT && !screenshotTaken && line.includes('SCREENSHOT-READY')) {
-      screenshotTaken = true;
-      await takeScreenshot(page, path.resolve(repo, process.env.SCREENSHOT));
+    // The suite asks for what only the page can do (click inside a webview, read the workbench's DOM, take a picture)
+    // with a `UI-ACTION: {json}` line and waits for the answer in the file the request names.
+    const ui = /UI-ACTION: (\{.*\})\s*$/.exec(line);
+    if (ui) {
+      await uiAction(page, JSON.parse(ui[1]));
+      return;
     }
     // The workbench's gallery lookup (open-vsx.org) fails offline, harmlessly: keep it out of the report.
     if (!process.env.VERBOSE && /open-vsx\.org|vsda/.test(line)) return;
@@ -219,17 +233,57 @@ async function main() {
   process.exit(code === 0 ? 0 : 1);
 }
 
-async function takeScreenshot(page, file) {
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    await page.locator('.contentWidgets .codelens-decoration').first().waitFor({ timeout: 15000 }).catch(() => undefined);
-    const partial = file + '.tmp.png';
-    await page.screenshot({ path: partial });
-    fs.renameSync(partial, file); // the waiting test sees the finished file only
-    console.log(`screenshot written to ${path.relative(repo, file)}`);
-  } catch (e) {
-    console.log(`screenshot failed: ${e.message}`);
+/** Finds `selector` in the page or any of its frames (webviews are nested iframes). */
+async function locateAnywhere(page, selector) {
+  for (const frame of page.frames()) {
+    const el = await frame.$(selector).catch(() => null);
+    if (el) return el;
   }
+  return null;
+}
+
+async function waitAnywhere(page, selector, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const el = await locateAnywhere(page, selector);
+    if (el || Date.now() > end) return el;
+    await page.waitForTimeout(200); // frames appear asynchronously; playwright has no cross-frame wait
+  }
+}
+
+/**
+ * {action: 'click', selector, out} clicks the element (in a webview too); {action: 'text', selector, out} answers the
+ * inner texts of the matches in the workbench; {action: 'screenshot', name, out} writes docs/images/<name> when
+ * SCREENSHOT names that folder. The answer is JSON in `out` (written whole, then renamed).
+ */
+async function uiAction(page, req) {
+  let answer;
+  try {
+    if (req.action === 'click') {
+      const el = await waitAnywhere(page, req.selector, 20000);
+      if (!el) throw new Error(`no ${req.selector} in the page or its frames`);
+      await el.click();
+      answer = { ok: true };
+    } else if (req.action === 'text') {
+      await page.locator(req.selector).first().waitFor({ timeout: 20000 }).catch(() => undefined);
+      answer = { ok: true, texts: await page.locator(req.selector).allInnerTexts() };
+    } else if (req.action === 'screenshot') {
+      if (!process.env.SCREENSHOT) answer = { ok: true, skipped: true };
+      else {
+        const dir = path.resolve(repo, process.env.SCREENSHOT);
+        fs.mkdirSync(dir, { recursive: true });
+        if (req.waitFor) await waitAnywhere(page, req.waitFor, 20000);
+        await page.waitForTimeout(300); // let the last paint settle (fonts, lens fade-in)
+        await page.screenshot({ path: path.join(dir, req.name) });
+        console.log(`screenshot written to ${path.relative(repo, path.join(dir, req.name))}`);
+        answer = { ok: true };
+      }
+    } else answer = { ok: false, error: `unknown action ${req.action}` };
+  } catch (e) {
+    answer = { ok: false, error: e.message };
+  }
+  fs.writeFileSync(req.out + '.tmp', JSON.stringify(answer));
+  fs.renameSync(req.out + '.tmp', req.out);
 }
 
 main().catch((e) => { console.error(e); console.log('0 passed, 1 failed'); process.exit(1); });

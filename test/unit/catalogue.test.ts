@@ -1,6 +1,7 @@
 /**
- * The rule registry is the catalogue of spec/rules.md: same names, codes, default severities and tiers, each with a
- * doc page in the mandated shape, every message used, and the docs URL derived from the name.
+ * The rule registry is the catalogue (docs/rules/README.md in this repository; the project spec rules.md when it sits beside
+ * the clone): same names, codes, default severities and tiers, each with a doc page in the mandated shape, every message
+ * used, and the docs link derived from the name.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

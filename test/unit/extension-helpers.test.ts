@@ -7,7 +7,7 @@ import * as path from 'path';
 import { allApiNames } from '../../src/core/sim/index';
 import { formatPatchArgs, stagedDiffArgs, validateRange } from '../../src/extension/git';
 import { inputPathFor, looksLikeKernelTree, makeTreeReader, resolveInsideTree } from '../../src/extension/kernel-tree';
-import { modeLensTitle, resultSummary, traceTable, verdictLensTitle } from '../../src/extension/presentation';
+import { alignInitializerLine, driverLenses, relatedSteps, modeLensTitle, resultSummary, traceHtmlBody, traceViewRows, verdictLensTitle } from '../../src/extension/presentation';
 import { reviewKind, reviewKindOfPath } from '../../src/extension/reviewable';
 import { parseAnalyzeOn, parseRuleOverrides, parseSettings, parseTarget } from '../../src/extension/settings';
 
@@ -73,22 +73,73 @@ test('reviewable documents: patch languages and C, not .diff stolen from the dif
   assert.equal(reviewKindOfPath('/x/readme.txt'), undefined);
 });
 
-test('code lens titles and summaries', () => {
-  assert.equal(modeLensTitle('kernel-dma-api'), 'kernel DMA API — ownership taken at bind');
-  assert.equal(modeLensTitle('driver-managed'), 'driver-managed DMA');
-  const title = verdictLensTitle({
+test('code lens titles: a reviewer\'s words for bind, the VFIO/iommufd claim and unbind; no injected errno as a verdict', () => {
+  assert.equal(modeLensTitle('kernel-dma-api'), 'bind: kernel DMA-API user (owner_cnt +1)');
+  assert.equal(modeLensTitle('driver-managed'), 'bind: driver-managed DMA (no DMA-API count)');
+  const fine = driverLenses({
+    driver: 'quiet',
+    mode: 'kernel-dma-api',
     scenarios: [
       { topology: 'singleton', ok: true, summary: '✓', trace: [] },
-      { topology: 'shared-dma-api', ok: true, summary: '', trace: [] },
-      { topology: 'user-owned', ok: false, summary: '-EBUSY at bind', trace: [] },
+      { topology: 'shared-dma-api', ok: true, summary: '✓', trace: [] },
+      // The kernel refusing a DMA-API driver in a group user space owns is the protection working.
+      { topology: 'user-owned', ok: false, summary: '✗ -EBUSY at bind', trace: [], problem: { kind: 'bind-failed', phase: 'bind' } },
     ],
   });
-  assert.equal(title, 'singleton ✓ · shared with DMA-API device ✓ · user-owned group ✗ -EBUSY at bind');
+  assert.deepEqual(fine.map((l) => l.title), ['bind: kernel DMA-API user (owner_cnt +1)', 'unbind: ✓ group as found']);
+  assert.match(fine[0].tooltip, /user-owned group: bind refused, as the kernel intends/);
+  const vfio = driverLenses({
+    driver: 'acme',
+    mode: 'kernel-dma-api',
+    scenarios: [
+      {
+        topology: 'singleton',
+        ok: false,
+        summary: '✗ -EPERM at user',
+        trace: [{ step: 'while bound: user space tries iommu_group_claim_dma_owner(grp0, vfio)', result: '-EPERM', phase: 'user' }],
+        problem: { kind: 'claim-failed', phase: 'user' },
+      },
+      {
+        topology: 'shared-dma-api',
+        ok: false,
+        summary: '✗ -ENOMEM at probe-failure-cleanup',
+        trace: [{ step: 'return PTR_ERR(x)', result: '-ENOMEM', phase: 'probe' }],
+        problem: { kind: 'left-owned', phase: 'probe-failure-cleanup' },
+      },
+    ],
+  });
+  const titles = vfio.map((l) => l.title);
+  assert.deepEqual(titles, [
+    'bind: kernel DMA-API user (owner_cnt +1)',
+    'VFIO/iommufd claim: ✗ claim refused while bound',
+    'if probe fails: ✗ group left owned (shared group)',
+  ]);
+  for (const t of titles) {
+    assert.doesNotMatch(t, /-E[A-Z]+/, 'no errno as a verdict');
+    assert.ok(t.length <= 60, `short enough for a split editor: ${t}`);
+  }
+  assert.equal(verdictLensTitle({ driver: 'acme', mode: 'kernel-dma-api', scenarios: [] }), 'bind: kernel DMA-API user (owner_cnt +1) · unbind: ✓ group as found');
+  const ownClaim = driverLenses({
+    driver: 'widget',
+    mode: 'kernel-dma-api',
+    scenarios: [
+      {
+        topology: 'singleton',
+        ok: false,
+        summary: '✗ -EPERM at probe',
+        trace: [{ step: 'iommu_device_claim_dma_owner(&pdev->dev, pdev) — 1 DMA-API user(s) in the group', result: '-EPERM', phase: 'probe' }],
+        problem: { kind: 'error-return', phase: 'probe' },
+      },
+    ],
+  });
+  assert.deepEqual(ownClaim.map((l) => l.title), [
+    'bind: kernel DMA-API user (owner_cnt +1)',
+    'probe: ✗ iommu_device_claim_dma_owner() refused',
+    'unbind: ✓ group as found',
+  ]);
   assert.equal(resultSummary({ findings: [], problems: [] }), 'no findings');
   const finding = { severity: 'error' } as never;
   assert.equal(resultSummary({ findings: [finding, finding], problems: [{ path: 'x', message: 'm', kind: 'failed' }] }), '2 errors · 1 input problem');
-  const table = traceTable([{ step: 'probe: a | b', result: '-EPERM', location: { path: 'p.patch', line: 3 } }]);
-  assert.match(table, /\| 1 \| probe: a \\\| b \| -EPERM \| p\.patch:3 \|/);
 });
 
 test('git: fixed arguments, user ranges after --end-of-options, option-like ranges refused', () => {
@@ -123,4 +174,55 @@ test('package.json: activation is narrow and every contributed file exists', () 
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, true);
   const settings = Object.keys(pkg.contributes.configuration.properties).sort();
   assert.deepEqual(settings, ['iommu-review.analyzeOn', 'iommu-review.codeLens.enabled', 'iommu-review.rules', 'iommu-review.target', 'iommu-review.treePath']);
+});
+
+test('quick fix: an inserted initializer line follows the tab alignment of the lines around it', () => {
+  const tabbed = ['\t.name\t\t= "acme",', '\t.id_table\t= acme_ids,', '\t.probe\t\t= acme_probe,', '\t.remove\t\t= acme_remove,'];
+  assert.equal(alignInitializerLine('\t.driver_managed_dma = true,\n', tabbed), '\t.driver_managed_dma = true,\n', 'longer than the column: one space');
+  assert.equal(alignInitializerLine('\t.err = 1,\n', tabbed), '\t.err\t\t= 1,\n');
+  const wide = ['\t.name\t\t\t\t= "acme",', '\t.probe\t\t\t\t= acme_probe,'];
+  // '=' at column 40 (tabs of 8): ".driver_managed_dma" ends at 27, two tabs reach 40.
+  assert.equal(alignInitializerLine('\t.driver_managed_dma = true,\n', wide), '\t.driver_managed_dma\t\t= true,\n');
+  const spaced = ['\t.name     = "acme",', '\t.probe    = acme_probe,'];
+  assert.equal(alignInitializerLine('\t.remove = acme_remove,', spaced), '\t.remove   = acme_remove,');
+  assert.equal(alignInitializerLine('\t.x = 1,', ['\t.name = "a",']), '\t.x = 1,', 'single spaces stay single');
+  assert.equal(alignInitializerLine('iommu_device_release_dma_owner(dev);', wide), 'iommu_device_release_dma_owner(dev);');
+});
+
+test('trace view rows: phase, step and the group state carried over every step', () => {
+  const a = 'grp0{cnt=0 owner=- dom=default pasids=0}';
+  const b = 'grp0{cnt=1 owner=npu dom=blocking pasids=0}';
+  const rows = traceViewRows([
+    { step: 'probe: npu_probe()', result: 'call', phase: 'probe', location: { path: 'x.patch', line: 5 } },
+    { step: `iommu_device_claim_dma_owner(dev, npu) [${a} → ${b}]`, result: '0', phase: 'probe', before: a, after: b, location: { path: 'x.patch', line: 9 } },
+    { step: 'return -ENOMEM', result: '-ENOMEM', phase: 'probe' },
+    { step: "✗ after the failed probe: grp0 still owned by 'npu'", result: 'left-owned', phase: 'probe-failure-cleanup' },
+  ]);
+  assert.deepEqual(rows.map((r) => [r.phase, r.owner, r.ownerCnt, r.domain, r.pasids, r.violation]), [
+    ['probe', '', '', '', '', false],
+    ['probe', 'npu', '1', 'blocking', '0', false],
+    ['probe', 'npu', '1', 'blocking', '0', false],
+    ['probe-failure-cleanup', 'npu', '1', 'blocking', '0', true],
+  ]);
+  assert.equal(rows[1].step, 'iommu_device_claim_dma_owner(dev, npu)');
+  assert.equal(rows[1].change, 'owner_cnt 0 → 1, owned by npu, domain default → blocking');
+  assert.equal(rows[0].result, '', 'narrative steps have no result');
+  const html = traceHtmlBody({ title: 'OWN005 <x>', subtitle: 's', sections: [{ heading: 'h', rows }] });
+  assert.match(html, /<h1>OWN005 &lt;x&gt;<\/h1>/);
+  assert.match(html, /aria-label="group state over the lifecycle"/);
+  assert.match(html, /<th colspan="3" class="band">probe<\/th><th colspan="1" class="band">probe-failure-cleanup<\/th>/);
+  assert.equal((html.match(/class="goto"/g) ?? []).length, 2, 'only located steps link to a line');
+  assert.match(html, /<tr class="bad " data-section="0" data-step="3">/);
+});
+
+test('related information: only located steps, short text', () => {
+  const a = 'grp0{cnt=0 owner=- dom=default pasids=0}';
+  const b = 'grp0{cnt=1 owner=npu dom=blocking pasids=0}';
+  const rel = relatedSteps([
+    { step: 'bind: pci_dma_configure', result: '0', phase: 'bind' },
+    { step: 'probe: npu_probe()', result: 'call', phase: 'probe', location: { path: 'x.patch', line: 5 } },
+    { step: `iommu_device_claim_dma_owner(dev, npu) [${a} → ${b}]`, result: '0', phase: 'probe', before: a, after: b, location: { path: 'x.patch', line: 9 } },
+  ]);
+  assert.deepEqual(rel.map((r) => r.text), ['2. probe: npu_probe()', '3. probe: iommu_device_claim_dma_owner(dev, npu) → 0, owner_cnt 0 → 1, owned by npu, doma…']);
+  assert.ok(rel.every((r) => r.text.length <= 90));
 });

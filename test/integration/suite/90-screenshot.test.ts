@@ -1,38 +1,16 @@
 /**
- * With SCREENSHOT=<file> the runner takes a picture of the workbench for the README: this suite lays out an
- * editor with a diagnostic and a code lens, opens the Problems panel, asks for the picture and waits for the file.
+ * With SCREENSHOT=<folder> (docs/images) the runner takes the README's pictures of the workbench: this suite lays out
+ * an editor with a diagnostic and the code lenses and the Problems panel, then the trace view, and asks for each.
  */
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as vscode from 'vscode';
-import { extensionApi, hasCode, openInEditor, waitForDiagnostics, workspaceUri } from './helpers';
-
-function waitForFile(file: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
-    const watcher = fs.watch(dir, () => {
-      if (fs.existsSync(file)) finish();
-    });
-    const timer = setTimeout(() => {
-      watcher.close();
-      reject(new Error(`no screenshot at ${file}`));
-    }, timeoutMs);
-    function finish() {
-      clearTimeout(timer);
-      watcher.close();
-      resolve();
-    }
-    if (fs.existsSync(file)) finish();
-  });
-}
+import { extensionApi, hasCode, openInEditor, uiAction, waitForDiagnostics, workspaceUri } from './helpers';
 
 suite('screenshot', function () {
   const target = process.env.SCREENSHOT;
   if (!target) return;
 
-  test('workbench with a diagnostic and a code lens', async () => {
+  test('workbench with a diagnostic and the code lenses; the trace view', async () => {
     await extensionApi();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('notifications.clearAll'); // e.g. the refused git ranges of the git suite
@@ -49,9 +27,14 @@ suite('screenshot', function () {
     editor.selection = new vscode.Selection(ds[0].range.start, ds[0].range.start);
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
-    const file = path.resolve(__dirname, '../../../..', target);
-    if (fs.existsSync(file)) fs.unlinkSync(file);
-    console.log('SCREENSHOT-READY');
-    await waitForFile(file, 30000);
+    const editorShot = await uiAction({ action: 'screenshot', name: 'screenshot.png', waitFor: '.contentWidgets .codelens-decoration >> text=bind:' });
+    assert.ok(editorShot.ok, editorShot.error);
+
+    editor.selection = new vscode.Selection(ds[0].range.start, ds[0].range.start);
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar'); // room for the trace view beside the code
+    await vscode.commands.executeCommand('iommu-review.showTrace');
+    const traceShot = await uiAction({ action: 'screenshot', name: 'trace-view.png', waitFor: 'table.strip' });
+    assert.ok(traceShot.ok, traceShot.error);
   });
 });

@@ -1,5 +1,8 @@
 /** Shared helpers of the in-VS-Code suite: waits on VS Code events (with a failure deadline), never on sleeps. */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { IommuReviewApi } from '../../../src/extension/main';
 
@@ -70,4 +73,56 @@ export const lacksCode = (code: string) => (ds: vscode.Diagnostic[]) => !ds.some
 /** Resolves on the next configuration change touching `section` after `update` resolves the write. */
 export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('iommu-review').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** The runner's answer to a UI-ACTION request. */
+export interface UiAnswer {
+  ok: boolean;
+  error?: string;
+  texts?: string[];
+  skipped?: boolean;
+}
+
+let uiRequests = 0;
+
+/**
+ * Asks the runner (test/integration/run.js, which drives the page) to click, read the workbench DOM or take a
+ * screenshot; resolves with its answer, read from a file it writes (watched, not polled).
+ */
+export function uiAction(request: { action: 'click' | 'text' | 'screenshot'; selector?: string; name?: string; waitFor?: string }, timeoutMs = 40000): Promise<UiAnswer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-ui-'));
+  const out = path.join(dir, `answer-${++uiRequests}.json`);
+  return new Promise((resolve, reject) => {
+    const watcher = fs.watch(dir, () => {
+      if (fs.existsSync(out)) finish();
+    });
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`the runner did not answer ${JSON.stringify(request)}`));
+    }, timeoutMs);
+    function finish() {
+      clearTimeout(timer);
+      watcher.close();
+      const answer = JSON.parse(fs.readFileSync(out, 'utf8')) as UiAnswer;
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve(answer);
+    }
+    console.log(`UI-ACTION: ${JSON.stringify({ ...request, out })}`);
+  });
+}
+
+/** Resolves with the next value of `event` that satisfies `predicate`; rejects after `timeoutMs`. */
+export function nextEvent<T>(event: vscode.Event<T>, predicate: (value: T) => boolean, what: string, timeoutMs = 30000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    const sub = event((value) => {
+      if (!predicate(value)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(value);
+    });
+  });
 }
