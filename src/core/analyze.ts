@@ -629,7 +629,8 @@ function groupSeries(members: readonly Member[]): number[][] {
     if (!placed.has(i)) groups.push([i]);
   });
   // In the order of each group's first input, so the analysis order follows the inputs'.
-  return groups.sort((a, b) => Math.min(...a) - Math.min(...b));
+  const first = (g: number[]): number => g.reduce((m, x) => Math.min(m, x), Infinity);
+  return groups.sort((a, b) => first(a) - first(b));
 }
 
 /** The analysis proper (exported for tests that pass their own rule set). */
@@ -656,7 +657,7 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
     } catch (e) {
       for (const i of group) members[i].problems.push({ path: inputs[i].path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
     }
-    result.findings.push(...findings);
+    for (const f of findings) result.findings.push(f);
     for (const run of a.runs) reviewedFiles[group[run.member]] += run.files.length;
     group.forEach((i, k) => {
       const parsed = members[i].parsed;
@@ -675,7 +676,7 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
     });
   }
   members.forEach((m, i) => {
-    result.problems.push(...m.problems);
+    for (const p of m.problems) result.problems.push(p);
     // A cover letter reviewed with its series holds no C file: skipped, as it is on its own.
     if (m.problems.some((p) => p.kind === 'failed') && reviewedFiles[i] === 0) result.stats.failed++;
     else if (reviewedFiles[i] === 0) result.stats.skipped++;

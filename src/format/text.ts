@@ -9,7 +9,7 @@
  * The `ERROR:...` + `#N: FILE: path:N:` pair is the shape editors' checkpatch problem matchers already parse.
  */
 import type { AnalysisResult, Finding } from '../core/types';
-import { SEVERITY_LABEL, countBySeverity, stepText } from './common';
+import { SEVERITY_LABEL, countBySeverity, escapeControls, stepText, type SeverityCounts } from './common';
 
 export interface TextOptions {
   /** Include the simulated trace under each finding (default true). */
@@ -41,12 +41,16 @@ export function formatFindingText(finding: Finding, options: TextOptions = {}): 
     lines.push(`    fix: ${fix.title}`);
     if (fix.suggestion) for (const s of fix.suggestion.split(/\r?\n/)) lines.push(`         ${s}`);
   }
-  return lines.join('\n');
+  // Paths, subjects, quoted code and messages come from the input: no control character of theirs reaches the terminal.
+  return lines.map(escapeControls).join('\n');
 }
 
 export function formatTotalLine(result: Pick<AnalysisResult, 'findings' | 'stats'>): string {
-  const c = countBySeverity(result.findings);
-  const s = result.stats;
+  return formatTotalLineOf(countBySeverity(result.findings), result.stats);
+}
+
+/** The total line from counts (a streamed report keeps counts, not findings). */
+export function formatTotalLineOf(c: SeverityCounts, s: AnalysisResult['stats']): string {
   // Fixed plurals, as checkpatch prints them ("total: 1 errors, ..."): scripts match this line with one pattern.
   return `total: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${s.reviewed} inputs reviewed (${s.skipped} skipped, ${s.failed} failed)`;
 }
