@@ -27,6 +27,7 @@ import { RULES } from '../rules';
 import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
 import { isCoreOrBusCode } from '../rules/util';
+import { limitProblems } from './limits';
 
 export interface DumpedFacts {
   path: string;
@@ -444,6 +445,9 @@ class InputAnalysis {
 
   private review(fr: FileRun, patch: Patch | undefined, member: number): void {
     if (!fr.post) return;
+    for (const message of limitProblems(fr.post.facts)) {
+      this.members[member].problems.push({ path: this.pathOf(member), line: fr.fileDiff?.inputLine, kind: 'skipped', message });
+    }
     fr.sim = createSimQueries(this.target, fr.post.facts);
     const post = runRules(this.rules, {
       target: this.target,

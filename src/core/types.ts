@@ -322,7 +322,13 @@ export interface CFacts {
   /** Image lines visible at all (context + added); for a whole file, every line. */
   visibleLines: { from: number; to: number }[];
   /** Parse quality: ERROR nodes count, whether the parse timed out. */
-  parse: { errorNodes: number; timedOut: boolean; bytes: number };
+  parse: {
+    errorNodes: number;
+    timedOut: boolean;
+    bytes: number;
+    /** Functions nested deeper than the syntax depth limit: not replayed (their calls are unknown to callers). */
+    tooDeep?: { name: string; line: number; limit: number }[];
+  };
 }
 
 // ───────────────────────────── simulation ─────────────────────────────

@@ -278,6 +278,14 @@ class TopLevel {
     };
     const build = (): void => {
       const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
+      // Too deep to walk with the recursive builders: the same limit on every thread (a worker's stack is bigger),
+      // so the function is an unknown callee and the rest of the file is still reviewed.
+      const depth = deepestBelow(bodyNodes, MAX_SYNTAX_DEPTH);
+      if (depth > MAX_SYNTAX_DEPTH) {
+        (this.facts.parse.tooDeep ??= []).push({ name: name || '(unnamed)', line: span.line, limit: MAX_SYNTAX_DEPTH });
+        fact.complete = false;
+        return;
+      }
       const firstLine = body ? startLine(body) : declarator ? endLine(declarator) : span.line;
       // No visible name (a hunk starting inside the parameter list): the calls belong to no known function.
       const builder = new ProgramBuilder(this.lines, name || undefined, firstLine, inErrorRegion);
@@ -329,6 +337,40 @@ class TopLevel {
     }
     this.deferred.length = 0;
   }
+}
+
+/**
+ * Syntax nesting a function body may have (statements, else-if chains, && chains: each level a node deeper). The
+ * recursive program builder and condition compiler need stack per level; past this they are not run. Real driver
+ * code stays far below it (nesting of a few dozen levels).
+ */
+export const MAX_SYNTAX_DEPTH = 600;
+
+/** The depth of the deepest node below `nodes` (iterative: it must not itself recurse), stopping once past `limit`. */
+function deepestBelow(nodes: readonly Node[], limit: number): number {
+  let deepest = 0;
+  for (const node of nodes) {
+    const cursor = node.walk();
+    try {
+      let depth = 1;
+      for (;;) {
+        if (depth > deepest) deepest = depth;
+        if (deepest > limit) return deepest;
+        if (cursor.gotoFirstChild()) {
+          depth++;
+          continue;
+        }
+        while (!cursor.gotoNextSibling()) {
+          if (depth === 1 || !cursor.gotoParent()) break;
+          depth--;
+        }
+        if (depth === 1) break;
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+  return deepest;
 }
 
 interface Deferred {
