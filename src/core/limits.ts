@@ -9,8 +9,13 @@ export function limitProblems(facts: CFacts | undefined): string[] {
   if (!facts) return [];
   const out: string[] = [];
   if (facts.parse.timedOut) out.push(`${facts.path}: the C parser gave up (time limit) on this ${facts.parse.bytes}-byte view: not reviewed`);
+  const large = facts.parse.tooLarge;
+  if (large) out.push(`${facts.path}: ${large.codeBytes} bytes of code, over the budget of ${large.limit} per file: not reviewed`);
   for (const fn of facts.parse.tooDeep ?? []) {
     out.push(`${facts.path}: ${fn.name}() at line ${fn.line} nests deeper than the limit of ${fn.limit} syntax levels: not replayed (calls to it are unknown)`);
+  }
+  for (const fn of facts.parse.tooManyCalls ?? []) {
+    out.push(`${facts.path}: ${fn.name}() at line ${fn.line} makes ${fn.calls} IOMMU/VFIO API calls, over the budget of ${fn.limit} per function: not replayed (calls to it are unknown)`);
   }
   return out;
 }

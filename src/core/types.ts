@@ -328,6 +328,10 @@ export interface CFacts {
     bytes: number;
     /** Functions nested deeper than the syntax depth limit: not replayed (their calls are unknown to callers). */
     tooDeep?: { name: string; line: number; limit: number }[];
+    /** Functions with more IOMMU/VFIO API calls than the per-function budget: not replayed either. */
+    tooManyCalls?: { name: string; line: number; calls: number; limit: number }[];
+    /** More code than one view may have to be parsed: nothing of the view was reviewed. */
+    tooLarge?: { codeBytes: number; limit: number };
   };
 }
 

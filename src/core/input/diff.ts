@@ -5,6 +5,7 @@
 import parseDiff from 'parse-diff';
 import type { FileDiff, FileStatus, Hunk, HunkLine } from '../types';
 import type { SourceLines } from './lines';
+import { isCPath } from './views';
 
 export interface ScanProblem {
   message: string;
@@ -20,7 +21,23 @@ export interface ScanOptions {
    * of text, line tables and parse however small the hunk is.
    */
   imageBudget?: { left: number; total: number };
+  /**
+   * C files with hunks this input may still hand to the analysis (each costs a parse, a replay and the rules);
+   * the files past it are counted, not reviewed, and reported once (see FileBudget).
+   */
+  fileBudget?: FileBudget;
 }
+
+export interface FileBudget {
+  left: number;
+  total: number;
+  dropped: number;
+  /** The first file not reviewed and the input line of its header. */
+  first?: { path: string; line: number };
+}
+
+/** C files of one input the analysis reviews; a diff adding 93k files would otherwise take minutes. */
+export const DEFAULT_FILE_BUDGET = 5_000;
 
 /** Hunk views up to this many lines are free of the image budget (the longest kernel C file has ~223k lines). */
 export const FREE_IMAGE_LINES = 250_000;
@@ -209,6 +226,15 @@ export function scanDiff(
         line: current.inputLine,
         kind: 'skipped',
       });
+    }
+    const fileBudget = options.fileBudget;
+    if (fileBudget && current.hunks.length > 0 && isCPath(fileDisplayPath(current))) {
+      if (fileBudget.left <= 0) {
+        fileBudget.dropped++;
+        fileBudget.first ??= { path: fileDisplayPath(current), line: current.inputLine };
+        current.hunks = [];
+        current.pending = [];
+      } else fileBudget.left--;
     }
     const budget = options.imageBudget;
     if (budget && current.hunks.length > 0) {

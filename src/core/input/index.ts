@@ -4,7 +4,7 @@
  */
 import type { FileDiff, InputKind, InputProblem, ParsedInput, Patch } from '../types';
 import { decodeBytes } from './decode';
-import { DEFAULT_IMAGE_BUDGET, findDiffStart, scanDiff, type ScanOptions, type ScanProblem } from './diff';
+import { DEFAULT_FILE_BUDGET, DEFAULT_IMAGE_BUDGET, findDiffStart, scanDiff, type ScanOptions, type ScanProblem } from './diff';
 import { type SourceLines, sliceInput, splitInputLines } from './lines';
 import { type BodyProblem, decodeBody, looksLikeMailHeaders, readHeaders, splitMbox } from './mail';
 import { unquoteDiff } from './quoted';
@@ -50,7 +50,11 @@ function parseUnsafe(path: string, content: Uint8Array | string, limits: Limits)
   const { text } = decodeBytes(content);
   const ctx: Context = {
     path,
-    scan: { maxHunksPerFile: limits.maxHunksPerFile ?? DEFAULT_MAX_HUNKS_PER_FILE, imageBudget: { left: DEFAULT_IMAGE_BUDGET, total: DEFAULT_IMAGE_BUDGET } },
+    scan: {
+      maxHunksPerFile: limits.maxHunksPerFile ?? DEFAULT_MAX_HUNKS_PER_FILE,
+      imageBudget: { left: DEFAULT_IMAGE_BUDGET, total: DEFAULT_IMAGE_BUDGET },
+      fileBudget: { left: DEFAULT_FILE_BUDGET, total: DEFAULT_FILE_BUDGET, dropped: 0 },
+    },
     problems: [],
   };
   const lines = splitInputLines(text);
@@ -87,8 +91,21 @@ interface ParsedMessage {
 }
 
 function finish(ctx: Context, text: string, kind: InputKind, messages: ParsedMessage[]): ParsedInput {
+  noteFileBudget(ctx);
   const patches = orderSeries(messages).map((m, index) => ({ index, ...m.patch }));
   return { path: ctx.path, kind, text, patches, problems: ctx.problems };
+}
+
+/** One problem for all the C files past the input's file budget (one line, not one per file). */
+function noteFileBudget(ctx: Context): void {
+  const b = ctx.scan.fileBudget;
+  if (!b || b.dropped === 0 || !b.first) return;
+  ctx.problems.push({
+    path: ctx.path,
+    line: b.first.line,
+    kind: 'skipped',
+    message: `${b.dropped} C file${b.dropped === 1 ? '' : 's'} from ${b.first.path} on not reviewed: this input's budget of ${b.total} C files is spent`,
+  });
 }
 
 /** Orders by [PATCH vN M/T] when every message is numbered (cover letter 0 first); otherwise keeps the mbox order. */
@@ -219,6 +236,7 @@ function parseHeaderless(ctx: Context, text: string, lines: string[]): ParsedInp
       : { path: ctx.path, kind: 'failed', message: 'no diff, mail or C source found in the input', line: 1 });
     return { path: ctx.path, kind: 'unknown', text, patches: [], problems: ctx.problems };
   }
+  noteFileBudget(ctx);
   const patch: Patch = {
     index: 0,
     subject: '',
