@@ -1,3 +1,6 @@
+import fc from 'fast-check';
+import { mutationArbitrary, type FuzzCase } from './arbitraries';
+
 /**
  * Generators for the hostile and huge inputs of issue 15: each takes a size so the unit tests can feed a small
  * instance and the long runner (`npm run fuzz -- --hostile`, test/fuzz/hostile-run.ts) the full-size one. Everything
@@ -416,4 +419,38 @@ export function hostileCase(file: string): HostileCase {
   const c = HOSTILE_CASES.find((x) => x.file === file);
   if (!c) throw new Error(`no hostile case ${file}`);
   return c;
+}
+
+/** Scale for a fuzz case: big enough to keep the shape, small enough for thousands of cases a minute. */
+function fuzzScale(c: HostileCase, fraction: number): number {
+  if (c.full <= 1) return 1;
+  if (c.full < 1000) return Math.max(0.001, c.full * fraction * 0.001); // megabyte-sized cases: a few KB
+  return Math.max(1, Math.round(Math.min(c.small, 64 * 1024) * fraction));
+}
+
+/**
+ * `npm run fuzz` kind 'hostile': one of the issue 15 shapes at a random scale, then one of the fuzz mutations on
+ * top, so the fuzz explores around each shape (a FIFO-free, file-free subset: the shapes analyze() itself sees).
+ */
+export function hostileCaseArbitrary(): fc.Arbitrary<FuzzCase> {
+  return fc
+    .record({
+      index: fc.integer({ min: 0, max: HOSTILE_CASES.length - 1 }),
+      fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+      mutate: fc.option(fc.tuple(mutationArbitrary(), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }))),
+      asString: fc.boolean(),
+    })
+    .map(({ index, fraction, mutate, asString }) => {
+      const c = HOSTILE_CASES[index];
+      const scale = fuzzScale(c, fraction);
+      const made = c.make(scale);
+      let bytes: Uint8Array = typeof made === 'string' ? new TextEncoder().encode(made) : made;
+      if (mutate) bytes = mutate[0].apply(bytes, mutate[1]);
+      return {
+        label: `hostile ${c.file} ×${scale.toFixed(3)}${mutate ? ` ← ${mutate[0].name}@${mutate[1].toFixed(3)}` : ''}`,
+        bytes,
+        path: c.file,
+        asString,
+      };
+    });
 }
