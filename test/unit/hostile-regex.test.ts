@@ -71,6 +71,8 @@ linear('format helpers: oneLine, escapeControls, formatProblem, URI', () => {
 });
 linear('CLI path tests on 1 MB names', () => isCSourcePath(repeat('.c.h.x')) || isEscaping(repeat('a/../')));
 linear('rule word test with an lvalue of 1 MB', () => mentionsWord(repeat('*ret'), `*ret${repeat('x', 1024)}`));
+linear('plain diff paths with half a million differing leading directories (no recursion)', () =>
+  parseInput('p.diff', `--- ${repeat('x/')}a.c\n+++ ${repeat('y/')}a.c\n@@ -1 +1 @@\n-a\n+b\n`));
 linear('line splitting', () => splitInputLines(repeat('\r\n')));
 linear('whole input: a mail whose Subject is [PATCH] and 1 MB of [', () => parseInput('brackets.patch', hostileCase('brackets.patch').make(MB) as string));
 linear('views: struct-initializer heading over a line of 1 MB of escaped quotes', () => {

@@ -385,14 +385,21 @@ function looksLikeDroppedHunkLines(texts: readonly string[], from: number, to: n
 
 /** Paths of a `diff -u` file: strips a/ b/ (or a differing first directory, as `patch -p1` would). */
 function plainPaths(oldPath: string | null, newPath: string | null): [string | null, string | null] {
-  const [a, b] = stripPrefixPair(oldPath, newPath);
-  if (a !== oldPath || b !== newPath || a === null || b === null) return [a, b];
-  const sa = a.indexOf('/');
-  const sb = b.indexOf('/');
-  if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) return plainPaths(a.slice(sa + 1), b.slice(sb + 1));
-  // `diff -u x.c.orig x.c` edits x.c: the backup name is not a path in the tree.
-  if (a === b + '.orig' || a === b + '~' || a === b + '.old') return [b, b];
-  return [a, b];
+  // A loop, not recursion: a hostile name can have a million differing leading directories.
+  for (;;) {
+    const [a, b] = stripPrefixPair(oldPath, newPath);
+    if (a !== oldPath || b !== newPath || a === null || b === null) return [a, b];
+    const sa = a.indexOf('/');
+    const sb = b.indexOf('/');
+    if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) {
+      oldPath = a.slice(sa + 1);
+      newPath = b.slice(sb + 1);
+      continue;
+    }
+    // `diff -u x.c.orig x.c` edits x.c: the backup name is not a path in the tree.
+    if (a === b + '.orig' || a === b + '~' || a === b + '.old') return [b, b];
+    return [a, b];
+  }
 }
 
 /** Reads git's extended header lines after `diff --git`; returns the index after them (and after binary data). */
