@@ -1,5 +1,5 @@
 /**
- * Reviews a very large mbox (a 100 MB thread archive) in bounded memory: the analysis keeps every patch's C images
+ * Reviews a very large input (a 100 MB thread archive) in bounded memory: the analysis keeps every patch's C images
  * and facts until the end of its input (series bookkeeping needs them), so peak memory grows with the input
  * (≈ 20× its size, measured). Above CHUNK_THRESHOLD the mbox is cut at message boundaries into chunks of about
  * CHUNK_BYTES — never inside a numbered series when a series start is near — each chunk is analysed on its own,
@@ -38,21 +38,51 @@ function continuesSeries(bytes: Uint8Array, at: number): boolean {
   return m !== null && Number(m[1]) >= 2;
 }
 
-/** Message-aligned chunks of `bytes`, or a single chunk when the input is small or not an mbox. */
+/** A diff file starts at `at`: `diff --git `, or `--- ` followed by a `+++ ` line. */
+function startsFileDiff(bytes: Uint8Array, at: number): boolean {
+  if (bytes[at] === 0x64 /* d */) return latin1.decode(bytes.subarray(at, Math.min(bytes.length, at + 11))) === 'diff --git ';
+  if (bytes[at] !== 0x2d || bytes[at + 1] !== 0x2d || bytes[at + 2] !== 0x2d || bytes[at + 3] !== 0x20) return false;
+  const head = latin1.decode(bytes.subarray(at, Math.min(bytes.length, at + 4096))).split('\n');
+  return head.length > 1 && head[1].startsWith('+++ ');
+}
+
+/** Where the first message of an mbox starts (junk may come before it), or -1 when the input is not an mbox. */
+function firstMessageStart(bytes: Uint8Array, limit: number): number {
+  for (let at = 0; at < bytes.length && at < limit; ) {
+    if (startsMessage(bytes, at)) return at;
+    const next = bytes.indexOf(10, at);
+    if (next < 0) break;
+    at = next + 1;
+  }
+  return -1;
+}
+
+/**
+ * Chunks of `bytes` cut at line starts, or a single chunk when the input is small. An mbox is cut at message starts
+ * (junk before the first From_ line rides with the first chunk); anything else at diff file starts; and where no
+ * such boundary comes within eight chunk sizes, at any line, so no input is ever analysed whole above the threshold
+ * (a 200 MB file of short lines would otherwise become a hundred million line strings at once).
+ */
 export function mboxChunks(bytes: Uint8Array, chunkBytes = CHUNK_BYTES, threshold = CHUNK_THRESHOLD): Chunk[] {
   const whole = [{ start: 0, end: bytes.length, linesBefore: 0 }];
-  if (bytes.length <= threshold || !startsMessage(bytes, 0)) return whole;
+  if (bytes.length <= threshold) return whole;
+  const mbox = firstMessageStart(bytes, Math.max(chunkBytes, 64 * 1024)) >= 0;
   const chunks: Chunk[] = [];
   let current = { at: 0, line: 0 };
   let line = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== 10) continue;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) {
     line++;
     const at = i + 1;
-    // Cheap tests first: this loop runs over every byte of a 100 MB input.
-    if (at - current.at < chunkBytes || bytes[at] !== 0x46 || !startsMessage(bytes, at)) continue;
-    // Keep a numbered series together unless the chunk would grow past twice its size.
-    if (at - current.at < 2 * chunkBytes && continuesSeries(bytes, at)) continue;
+    if (at >= bytes.length) break;
+    const size = at - current.at;
+    // Cheap tests first: this loop runs over every line of a 200 MB input.
+    if (size < chunkBytes) continue;
+    let cut = size >= 8 * chunkBytes;
+    if (!cut && mbox) {
+      // Keep a numbered series together unless the chunk would grow past twice its size.
+      cut = bytes[at] === 0x46 && startsMessage(bytes, at) && (size >= 2 * chunkBytes || !continuesSeries(bytes, at));
+    } else if (!cut) cut = (bytes[at] === 0x64 || bytes[at] === 0x2d) && startsFileDiff(bytes, at);
+    if (!cut) continue;
     chunks.push({ start: current.at, end: at, linesBefore: current.line });
     current = { at, line };
   }
@@ -97,18 +127,26 @@ function shiftResult(r: AnalysisResult, path: string, lines: number, patchesBefo
 }
 
 /**
- * analyze() for one input, chunked when it is a large mbox. The merged result counts one input: reviewed when
- * any chunk was reviewed, else failed when any failed, else skipped.
+ * analyze() for one input, chunked when it is large. The merged result counts one input: reviewed when any chunk
+ * was reviewed, else failed when any failed, else skipped. With `emit`, each chunk's findings and problems go to
+ * `emit` as soon as the chunk is done (in input order) and the returned result carries only the counts, so
+ * memory stays that of one chunk whatever the number of findings.
  */
 export function analyzeChunked(
   analyze: (inputs: AnalyzeInput[], options: AnalyzeOptions) => AnalysisResult,
   input: AnalyzeInput,
   options: AnalyzeOptions,
   sizes: { chunkBytes: number; threshold: number } = { chunkBytes: CHUNK_BYTES, threshold: CHUNK_THRESHOLD },
+  emit?: (part: Pick<AnalysisResult, 'findings' | 'problems'>) => void,
 ): AnalysisResult {
-  const bytes = typeof input.content === 'string' ? undefined : input.content;
-  const chunks = bytes ? mboxChunks(bytes, sizes.chunkBytes, sizes.threshold) : [];
-  if (!bytes || chunks.length <= 1) return analyze([input], options);
+  const bytes = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
+  const chunks = mboxChunks(bytes, sizes.chunkBytes, sizes.threshold);
+  if (chunks.length <= 1) {
+    const r = analyze([input], options);
+    if (!emit) return r;
+    emit(r);
+    return { ...r, findings: [], problems: [], inputs: [] };
+  }
   const started = Date.now();
   const merged: AnalysisResult = {
     findings: [],
@@ -118,16 +156,24 @@ export function analyzeChunked(
   };
   let reviewed = false;
   let failed = false;
+  let patches = 0;
+  let findings = 0;
   for (const chunk of chunks) {
     const raw = analyze([{ path: input.path, content: bytes.subarray(chunk.start, chunk.end) }], options);
-    const r = shiftResult(raw, input.path, chunk.linesBefore, merged.inputs[0].patches.length);
-    merged.findings.push(...r.findings);
-    merged.problems.push(...r.problems);
+    const r = shiftResult(raw, input.path, chunk.linesBefore, patches);
+    findings += r.findings.length;
+    if (emit) emit(r);
+    else {
+      for (const f of r.findings) merged.findings.push(f);
+      for (const p of r.problems) merged.problems.push(p);
+    }
     for (const i of r.inputs) {
-      merged.inputs[0].patches.push(...i.patches);
+      patches += i.patches.length;
+      if (emit) continue;
+      for (const p of i.patches) merged.inputs[0].patches.push(p);
       // Verdicts without their traces: an archive holds thousands of drivers, no output format prints these traces,
       // and kept whole they were the largest part of the retained results (100 MB archive: peak RSS 938 MB).
-      merged.inputs[0].drivers.push(...i.drivers.map((d) => ({ ...d, scenarios: d.scenarios.map((sc) => ({ ...sc, trace: [] })) })));
+      for (const d of i.drivers) merged.inputs[0].drivers.push({ ...d, scenarios: d.scenarios.map((sc) => ({ ...sc, trace: [] })) });
     }
     reviewed ||= r.stats.reviewed > 0;
     failed ||= r.stats.failed > 0;
@@ -135,7 +181,7 @@ export function analyzeChunked(
   if (reviewed) merged.stats.reviewed = 1;
   else if (failed) merged.stats.failed = 1;
   else merged.stats.skipped = 1;
-  merged.stats.findings = merged.findings.length;
+  merged.stats.findings = findings;
   merged.stats.ms = Date.now() - started;
   return merged;
 }

@@ -7,19 +7,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, InputProblem } from '../core/types';
+import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, Finding, InputProblem } from '../core/types';
 import { RULES, findRule } from '../rules';
 import type { RuleMeta } from '../rules/types';
-import { DEFAULT_META, formatProblem, hasErrors, type ReportMeta } from '../format/common';
-import { commitAtLine, formatText, sourceAtLine, type TextOptions } from '../format/text';
-import { formatJson } from '../format/json';
-import { formatSarif } from '../format/sarif';
+import { DEFAULT_META, formatProblem, type ReportMeta, type SeverityCounts } from '../format/common';
+import { commitAtLine, formatFindingText, formatTotalLineOf, sourceAtLine, type TextOptions } from '../format/text';
+import { JsonReportStream } from '../format/json';
+import { SarifReportStream } from '../format/sarif';
 import { formatB4Check, formatB4Review } from '../format/b4';
 import { ArgsError, USAGE, parseArgs, type CliOptions } from './args';
-import { expandPaths, isCSourcePath, readInputFile } from './inputs';
+import { MAX_INPUT_BYTES, expandPaths, isCSourcePath, readInputFile, tooLargeProblem } from './inputs';
 import { createTreeReader, type TreeReader } from './tree';
 import { gitFormatPatch, gitInputPath } from './git';
-import { failedInputResult, mergeResults, splitByInput } from './merge';
+import { emptyResult, failedInputResult, splitByInput } from './merge';
+import { spooledDetailStore } from './spool';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
@@ -114,18 +115,34 @@ interface Gathered {
   unreadable: { at: number; result: AnalysisResult }[];
   /** A path named on the command line that does not exist: the run ends with status 2. */
   fatal: InputProblem[];
+  /** Entries of scanned directories that were not read (special files, links leading out): listed, not fatal. */
+  notes: InputProblem[];
+}
+
+/** Standard input with the files' size limit: a problem instead of bytes past it (`yes | iommu-review -`). */
+async function readStdinCapped(io: CliIo): Promise<{ content: Uint8Array } | { problem: InputProblem }> {
+  const content = await io.readStdin();
+  if (content.length > MAX_INPUT_BYTES) return { problem: tooLargeProblem(STDIN_PATH, `more than ${MAX_INPUT_BYTES} bytes`) };
+  return { content };
 }
 
 async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
-  const gathered: Gathered = { inputs: [], unreadable: [], fatal: [] };
+  const gathered: Gathered = { inputs: [], unreadable: [], fatal: [], notes: [] };
   const expanded = expandPaths(options.inputs);
-  gathered.fatal.push(...expanded.problems);
-  for (const p of expanded.problems) gathered.unreadable.push({ at: 0, result: failedInputResult(p) });
+  for (const p of expanded.problems) {
+    gathered.fatal.push(p);
+    gathered.unreadable.push({ at: 0, result: failedInputResult(p) });
+  }
+  gathered.notes = expanded.notes;
 
   const files = expanded.files;
   for (let i = 0; i <= files.length; i++) {
     if (i === expanded.stdinIndex) {
-      gathered.inputs.push({ input: { path: STDIN_PATH, content: await io.readStdin() }, fromDirectory: false });
+      const read = await readStdinCapped(io);
+      if ('problem' in read) {
+        gathered.fatal.push(read.problem);
+        gathered.unreadable.push({ at: gathered.inputs.length, result: failedInputResult(read.problem) });
+      } else gathered.inputs.push({ input: { path: STDIN_PATH, content: read.content }, fromDirectory: false });
     }
     if (i === files.length) break;
     const read = readInputFile(files[i].path);
@@ -157,19 +174,34 @@ function treeProblems(tree: TreeReader | undefined, refused: readonly string[], 
   }));
 }
 
-/** Lines of the inputs as read (for quoting under findings), split lazily and once per input. */
-function inputLines(inputs: readonly AnalyzeInput[]): (p: string) => string[] | undefined {
-  const split = new Map<string, string[]>();
-  return (p) => {
-    let lines = split.get(p);
-    if (!lines) {
+/**
+ * Lines of the inputs as read (for quoting under findings). Each input gets a table of line starts on first use
+ * (4 bytes a line) and a line is decoded only when quoted: splitting a 200 MB archive into strings would cost GBs.
+ */
+function inputLineLookup(inputs: readonly AnalyzeInput[]): (p: string, line: number) => string | undefined {
+  const tables = new Map<string, { bytes: Uint8Array; starts: Uint32Array | Float64Array; count: number }>();
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  return (p, line) => {
+    let table = tables.get(p);
+    if (!table) {
       const input = inputs.find((i) => i.path === p);
       if (!input) return undefined;
-      const text = typeof input.content === 'string' ? input.content : Buffer.from(input.content).toString('utf8');
-      lines = text.split(/\r?\n/);
-      split.set(p, lines);
+      const bytes = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
+      let count = 1;
+      for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) count++;
+      const starts = bytes.length < 2 ** 32 ? new Uint32Array(count) : new Float64Array(count);
+      let k = 1;
+      for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) starts[k++] = i + 1;
+      table = { bytes, starts, count };
+      tables.set(p, table);
     }
-    return lines;
+    if (line < 1 || line > table.count) return undefined;
+    const start = table.starts[line - 1];
+    let end = line < table.count ? table.starts[line] - 1 : table.bytes.length;
+    if (end > start && table.bytes[end - 1] === 13) end--;
+    // A quoted line is one line of context, not a dump: very long lines are cut.
+    const text = decoder.decode(table.bytes.subarray(start, Math.min(end, start + 4096)));
+    return end - start > 4096 ? `${text}…` : text;
   };
 }
 
@@ -181,37 +213,65 @@ export function useColor(when: CliOptions['color'], stdout: unknown, env: NodeJS
 }
 
 function textOptions(options: CliOptions, io: CliIo, inputs: readonly AnalyzeInput[]): TextOptions {
-  const linesOf = inputLines(inputs);
+  const lineAt = inputLineLookup(inputs);
   return {
     traces: options.traces,
     verbose: options.verbose,
     layout: options.layout,
     quiet: options.quiet,
     color: useColor(options.color, io.stdout, io.env),
-    lineOf: (p, line) => linesOf(p)?.[line - 1],
-    commitOf: (p, line) => {
-      const lines = linesOf(p);
-      return lines ? commitAtLine(lines, line) : undefined;
-    },
-    sourceOf: (p, line) => {
-      const lines = linesOf(p);
-      return lines ? sourceAtLine(lines, line) : undefined;
-    },
+    lineOf: lineAt,
+    commitOf: (p, line) => commitAtLine((n) => lineAt(p, n), line),
+    sourceOf: (p, line) => sourceAtLine((n) => lineAt(p, n), line),
   };
 }
 
 interface Analysed {
-  /** One result per gathered input, same order. */
-  perInput: (AnalysisResult | undefined)[];
   workersUsed: number;
   /** --tree paths the workers refused (the in-process reader keeps its own list). */
   refused: string[];
 }
 
 /**
+ * Hands each input's result to `sink` in the inputs' order (unreadable inputs at their place) as soon as every
+ * input before it is out, then lets it go: results are not kept for the end of the run.
+ */
+class InOrder {
+  private next = 0;
+  private unreadableDone = -1;
+  private readonly ready: (AnalysisResult | undefined)[];
+  constructor(
+    private readonly count: number,
+    private readonly unreadableAt: Map<number, AnalysisResult[]>,
+    private readonly sink: (r: AnalysisResult) => void,
+  ) {
+    this.ready = new Array(count);
+  }
+  put(i: number, r: AnalysisResult): void {
+    this.ready[i] = r;
+    this.drain();
+  }
+  /** Emits what can be emitted; returns the index of the first input still missing. */
+  drain(): number {
+    for (;;) {
+      if (this.unreadableDone < this.next) {
+        for (const r of this.unreadableAt.get(this.next) ?? []) this.sink(r);
+        this.unreadableDone = this.next;
+      }
+      if (this.next >= this.count) return this.next;
+      const r = this.ready[this.next];
+      if (!r) return this.next;
+      this.ready[this.next] = undefined;
+      this.sink(r);
+      this.next++;
+    }
+  }
+}
+
+/**
  * Reviews the gathered inputs: C files found by a directory scan may go to worker threads (see WORKER_MIN_*),
  * everything else (patches, mails, a series in one mbox or in separate patch files) is analysed here in one analyze()
- * call, except a very large mbox, which is reviewed on its own in chunks.
+ * call, except a very large input, which is reviewed on its own in chunks whose findings stream straight to `sink`.
  */
 async function analyzeGathered(
   gathered: Gathered,
@@ -219,9 +279,20 @@ async function analyzeGathered(
   analyzeOptions: AnalyzeOptions,
   tree: TreeReader | undefined,
   io: CliIo,
+  sink: (r: AnalysisResult) => void,
 ): Promise<Analysed> {
-  const out: Analysed = { perInput: new Array(gathered.inputs.length), workersUsed: 0, refused: [] };
-  if (gathered.inputs.length === 0) return out;
+  const out: Analysed = { workersUsed: 0, refused: [] };
+  const unreadableAt = new Map<number, AnalysisResult[]>();
+  for (const u of gathered.unreadable) {
+    const list = unreadableAt.get(u.at) ?? [];
+    list.push(u.result);
+    unreadableAt.set(u.at, list);
+  }
+  const order = new InOrder(gathered.inputs.length, unreadableAt, sink);
+  if (gathered.inputs.length === 0) {
+    order.drain();
+    return out;
+  }
   const progress = createProgress(gathered.inputs.length, io.stderr, progressEnabled(io.stderr, io.env));
   const jobs = options.jobs ?? Math.min(2, Math.max(1, os.cpus().length));
   const scannedC = gathered.inputs.map((_, i) => i).filter((i) => gathered.inputs[i].fromDirectory && isCSourcePath(gathered.inputs[i].input.path));
@@ -247,24 +318,18 @@ async function analyzeGathered(
 
   // The other inputs go to one analyze() call, so a series given as separate patch files is reviewed as one series.
   const together: number[] = [];
+  const chunked: number[] = [];
   for (let i = 0; i < gathered.inputs.length; i++) {
     if (toWorkers.has(i)) continue;
-    const input = gathered.inputs[i].input;
-    if (input.content.length <= CHUNK_THRESHOLD) {
-      together.push(i);
-      continue;
-    }
-    const a = await analyzer();
-    // A very large mbox is reviewed chunk by chunk so memory stays bounded (see chunked.ts).
-    out.perInput[i] = analyzeChunked((inputs, o) => a.analyze(inputs, o), input, analyzeOptions);
-    progress.tick(input.path);
+    if (gathered.inputs[i].input.content.length <= CHUNK_THRESHOLD) together.push(i);
+    else chunked.push(i);
   }
   if (together.length > 0) {
     const a = await analyzer();
     const inputs = together.map((i) => gathered.inputs[i].input);
     const parts = splitByInput(a.analyze(inputs, analyzeOptions), inputs.map((x) => x.path));
     together.forEach((i, k) => {
-      out.perInput[i] = parts[k];
+      order.put(i, parts[k]);
       progress.tick(inputs[k].path);
     });
   }
@@ -276,14 +341,26 @@ async function analyzeGathered(
     const indices = [...toWorkers];
     try {
       const outcome = await workerRun;
-      indices.forEach((i, k) => (out.perInput[i] = outcome.results[k]));
-      out.refused.push(...outcome.refused);
+      indices.forEach((i, k) => order.put(i, outcome.results[k]));
+      for (const r of outcome.refused) out.refused.push(r);
       out.workersUsed = outcome.workers;
     } catch {
       // Workers could not run here (resource limits, a sandbox): the same work in this thread is slower, not wrong.
-      for (const i of indices) out.perInput[i] ??= (await analyzer()).analyze([gathered.inputs[i].input], analyzeOptions);
+      for (const i of indices) order.put(i, (await analyzer()).analyze([gathered.inputs[i].input], analyzeOptions));
     }
   }
+  // Last, once every input before them is out: a very large input streams its findings chunk by chunk (chunked.ts).
+  for (const i of chunked) {
+    order.drain();
+    const a = await analyzer();
+    const input = gathered.inputs[i].input;
+    const summary = analyzeChunked((inputs, o) => a.analyze(inputs, o), input, analyzeOptions, undefined, (part) =>
+      sink({ findings: part.findings, problems: part.problems, inputs: [], stats: { inputs: 0, reviewed: 0, skipped: 0, failed: 0, findings: 0, ms: 0 } }),
+    );
+    order.put(i, { ...summary, findings: [], problems: [], inputs: [] });
+    progress.tick(input.path);
+  }
+  order.drain();
   progress.done();
   return out;
 }
@@ -314,10 +391,15 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   const meta = reportMeta(options);
 
   if (options.b4Check || options.b4Review) {
-    const content = await io.readStdin();
+    const read = await readStdinCapped(io);
+    // b4 always pipes a message: nothing at all (closed or empty stdin) is a broken set-up, never a pass.
+    if ('problem' in read || read.content.every((b) => b === 32 || b === 9 || b === 10 || b === 13)) {
+      io.stderr.write(`${formatProblem('problem' in read ? read.problem : { path: STDIN_PATH, message: 'empty input: no message to review', kind: 'failed' })}\n`);
+      return 2;
+    }
     const analyzer = await createNodeAnalyzer();
-    const result = analyzer.analyze([{ path: STDIN_PATH, content }], analyzeOptions);
-    result.problems.push(...treeProblems(tree, tree?.refused ?? [], options.tree));
+    const result = analyzer.analyze([{ path: STDIN_PATH, content: read.content }], analyzeOptions);
+    for (const p of treeProblems(tree, tree?.refused ?? [], options.tree)) result.problems.push(p);
     if (result.stats.reviewed === 0 && result.stats.failed > 0) {
       io.stderr.write(`${singleProblemLine(result.problems)}\n`);
       return 2;
@@ -338,32 +420,101 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
 
   const started = Date.now();
   const gathered = await gatherInputs(options, io);
-  const { perInput, workersUsed, refused } = await analyzeGathered(gathered, options, analyzeOptions, tree, io);
-
-  // Unreadable inputs keep their place among the others so the output follows the order given.
-  const ordered: AnalysisResult[] = [];
-  const unreadableAt = new Map<number, AnalysisResult[]>();
-  for (const u of gathered.unreadable) unreadableAt.set(u.at, [...(unreadableAt.get(u.at) ?? []), u.result]);
-  for (let i = 0; i <= perInput.length; i++) {
-    ordered.push(...(unreadableAt.get(i) ?? []));
-    const r = perInput[i];
-    if (r) ordered.push(r);
+  const stdout = bufferedOutput(io.stdout);
+  const report = options.dumpFacts === '-' ? undefined : createReport(options, io, meta, gathered, stdout.write);
+  const totals = { problems: [...gathered.notes] as InputProblem[], stats: emptyResult().stats, errors: 0 };
+  const sink = (r: AnalysisResult): void => {
+    for (const f of r.findings) {
+      report?.finding(f);
+      totals.stats.findings++;
+      if (f.severity === 'error') totals.errors++;
+    }
+    for (const p of r.problems) totals.problems.push(p);
+    totals.stats.inputs += r.stats.inputs;
+    totals.stats.reviewed += r.stats.reviewed;
+    totals.stats.skipped += r.stats.skipped;
+    totals.stats.failed += r.stats.failed;
+  };
+  let analysed: Analysed;
+  try {
+    analysed = await analyzeGathered(gathered, options, analyzeOptions, tree, io, sink);
+  } catch (e) {
+    report?.abandon?.();
+    throw e;
   }
-  const result = mergeResults(ordered, Date.now() - started);
-  result.problems.push(...treeProblems(tree, [...(tree?.refused ?? []), ...refused], options.tree));
+  totals.stats.ms = Date.now() - started;
+  for (const p of treeProblems(tree, [...(tree?.refused ?? []), ...analysed.refused], options.tree)) totals.problems.push(p);
+  report?.end({ problems: totals.problems, stats: totals.stats }, { workers: analysed.workersUsed });
+  stdout.flush();
 
-  const unusable = gathered.fatal.length > 0 || (result.stats.reviewed === 0 && result.stats.failed > 0);
-  if (options.dumpFacts !== '-') {
-    if (options.format === 'json') io.stdout.write(formatJson(result, meta, { workers: workersUsed }));
-    else if (options.format === 'sarif') io.stdout.write(formatSarif(result, ruleMetas(), meta));
-    else io.stdout.write(formatText(result, textOptions(options, io, gathered.inputs.map((g) => g.input))));
-  }
+  const unusable = gathered.fatal.length > 0 || (totals.stats.reviewed === 0 && totals.stats.failed > 0);
   if (unusable) {
-    io.stderr.write(`${singleProblemLine(gathered.fatal.length > 0 ? gathered.fatal : result.problems)}\n`);
+    io.stderr.write(`${singleProblemLine(gathered.fatal.length > 0 ? gathered.fatal : totals.problems)}\n`);
     return 2;
   }
-  for (const p of result.problems) io.stderr.write(`${formatProblem(p)}\n`);
-  return hasErrors(result) ? 1 : 0;
+  for (const p of totals.problems) io.stderr.write(`${formatProblem(p)}\n`);
+  return totals.errors > 0 ? 1 : 0;
+}
+
+/** Output text gathered into 64 KB writes (a write per finding would be a system call per finding). */
+function bufferedOutput(out: CliIo['stdout']): { write: (text: string) => void; flush: () => void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (parts.length === 0) return;
+    out.write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write: (text) => {
+      parts.push(text);
+      size += text.length;
+      if (size >= 64 * 1024) flush();
+    },
+    flush,
+  };
+}
+
+interface ReportOutput {
+  finding(f: Finding): void;
+  end(result: Pick<AnalysisResult, 'problems' | 'stats'>, extra: Record<string, unknown>): void;
+  /** Releases what the report holds outside memory (spooled details) if the run stops early. */
+  abandon?(): void;
+}
+
+/** The chosen format, written as the findings arrive (see the streams in src/format). */
+function createReport(options: CliOptions, io: CliIo, meta: ReportMeta, gathered: Gathered, write: (text: string) => void): ReportOutput {
+  if (options.format === 'json') {
+    const details = spooledDetailStore();
+    const stream = new JsonReportStream(write, meta, details);
+    return {
+      finding: (f) => stream.finding(f),
+      end: (r, extra) => {
+        stream.end(r, extra);
+        details.dispose();
+      },
+      abandon: () => details.dispose(),
+    };
+  }
+  if (options.format === 'sarif') {
+    const stream = new SarifReportStream(write, ruleMetas(), meta);
+    return { finding: (f) => stream.finding(f), end: (r) => stream.end(r) };
+  }
+  const text = textOptions(options, io, gathered.inputs.map((g) => g.input));
+  const counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
+  // terse: one line a finding (checkpatch --terse); quiet: no total line when nothing was found.
+  const gap = text.layout === 'terse' ? '\n' : '\n\n';
+  return {
+    finding: (f) => {
+      counts[f.severity]++;
+      write(`${formatFindingText(f, text)}${gap}`);
+    },
+    end: (r) => {
+      if (text.quiet && counts.error + counts.warning + counts.info === 0) return;
+      write(`${formatTotalLineOf(counts, r.stats)}\n`);
+    },
+  };
 }
 
 /** Runs the command; never throws (every failure becomes one stderr line and status 2). */
@@ -395,12 +546,30 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Standard input up to one byte past the size limit (then reading stops: `yes | iommu-review -` must end). */
 function readProcessStdin(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
-    process.stdin.on('error', reject);
+    let total = 0;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks, total));
+    };
+    process.stdin.on('data', (c: Buffer) => {
+      if (done) return;
+      chunks.push(c);
+      total += c.length;
+      if (total > MAX_INPUT_BYTES) {
+        process.stdin.pause();
+        process.stdin.destroy();
+        finish();
+      }
+    });
+    process.stdin.on('end', finish);
+    process.stdin.on('close', finish);
+    process.stdin.on('error', (e) => (done ? undefined : reject(e)));
   });
 }
 

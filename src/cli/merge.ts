@@ -8,9 +8,10 @@ export function emptyResult(): AnalysisResult {
 export function mergeResults(results: readonly AnalysisResult[], ms: number): AnalysisResult {
   const merged = emptyResult();
   for (const r of results) {
-    merged.findings.push(...r.findings);
-    merged.problems.push(...r.problems);
-    merged.inputs.push(...r.inputs);
+    // One element at a time: push(...list) passes every element as an argument and overflows the stack at ~10^5.
+    for (const f of r.findings) merged.findings.push(f);
+    for (const p of r.problems) merged.problems.push(p);
+    for (const i of r.inputs) merged.inputs.push(i);
     merged.stats.inputs += r.stats.inputs;
     merged.stats.reviewed += r.stats.reviewed;
     merged.stats.skipped += r.stats.skipped;

@@ -27,6 +27,7 @@ import { RULES } from '../rules';
 import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
 import { isCoreOrBusCode } from '../rules/util';
+import { limitProblems } from './limits';
 
 export interface DumpedFacts {
   path: string;
@@ -450,6 +451,9 @@ class InputAnalysis {
 
   private review(fr: FileRun, patch: Patch | undefined, member: number): void {
     if (!fr.post) return;
+    for (const message of limitProblems(fr.post.facts)) {
+      this.members[member].problems.push({ path: this.pathOf(member), line: fr.fileDiff?.inputLine, kind: 'skipped', message });
+    }
     fr.sim = createSimQueries(this.target, fr.post.facts);
     const post = runRules(this.rules, {
       target: this.target,
@@ -636,7 +640,8 @@ function groupSeries(members: readonly Member[]): number[][] {
     if (!placed.has(i)) groups.push([i]);
   });
   // In the order of each group's first input, so the analysis order follows the inputs'.
-  return groups.sort((a, b) => Math.min(...a) - Math.min(...b));
+  const first = (g: number[]): number => g.reduce((m, x) => Math.min(m, x), Infinity);
+  return groups.sort((a, b) => first(a) - first(b));
 }
 
 /** The analysis proper (exported for tests that pass their own rule set). */
@@ -663,7 +668,7 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
     } catch (e) {
       for (const i of group) members[i].problems.push({ path: inputs[i].path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
     }
-    result.findings.push(...findings);
+    for (const f of findings) result.findings.push(f);
     for (const run of a.runs) reviewedFiles[group[run.member]] += run.files.length;
     group.forEach((i, k) => {
       const parsed = members[i].parsed;
@@ -682,7 +687,7 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
     });
   }
   members.forEach((m, i) => {
-    result.problems.push(...m.problems);
+    for (const p of m.problems) result.problems.push(p);
     // A cover letter reviewed with its series holds no C file: skipped, as it is on its own.
     if (m.problems.some((p) => p.kind === 'failed') && reviewedFiles[i] === 0) result.stats.failed++;
     else if (reviewedFiles[i] === 0) result.stats.skipped++;

@@ -339,7 +339,17 @@ export interface CFacts {
   /** Image lines visible at all (context + added); for a whole file, every line. */
   visibleLines: { from: number; to: number }[];
   /** Parse quality: ERROR nodes count, whether the parse timed out. */
-  parse: { errorNodes: number; timedOut: boolean; bytes: number };
+  parse: {
+    errorNodes: number;
+    timedOut: boolean;
+    bytes: number;
+    /** Functions nested deeper than the syntax depth limit: not replayed (their calls are unknown to callers). */
+    tooDeep?: { name: string; line: number; limit: number }[];
+    /** Functions with more IOMMU/VFIO API calls than the per-function budget: not replayed either. */
+    tooManyCalls?: { name: string; line: number; calls: number; limit: number }[];
+    /** More code than one view may have to be parsed: nothing of the view was reviewed. */
+    tooLarge?: { codeBytes: number; limit: number };
+  };
 }
 
 // ───────────────────────────── simulation ─────────────────────────────

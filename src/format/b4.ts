@@ -6,11 +6,11 @@
  */
 import type { AnalysisResult, Finding } from '../core/types';
 import type { RuleMeta } from '../rules/types';
-import { DEFAULT_META, SEVERITY_LABEL, countBySeverity, oneLine, plural, type ReportMeta } from './common';
+import { DEFAULT_META, SEVERITY_LABEL, countBySeverity, escapeControls, oneLine, plural, type ReportMeta } from './common';
 
 /** One terse line; `fileLabel` is `-` for standard input, as checkpatch prints it. */
 export function formatB4CheckLine(finding: Finding, fileLabel = '-'): string {
-  return `${fileLabel}:${finding.location.line}: ${SEVERITY_LABEL[finding.severity]}: ${finding.code} ${finding.rule}: ${oneLine(finding.message)}`;
+  return `${fileLabel}:${finding.location.line}: ${SEVERITY_LABEL[finding.severity]}: ${finding.code} ${finding.rule}: ${escapeControls(oneLine(finding.message))}`;
 }
 
 /** Nothing at all for a clean patch (b4 reads "no output" as "passed all checks"). */
@@ -33,12 +33,18 @@ export function toB4Review(
 ): B4ReviewEntry[] {
   const counts = countBySeverity(result.findings);
   const failedInput = result.problems.some((p) => p.kind === 'failed');
+  // Part of the message not reviewed (an undecodable part, a malformed hunk, a budget): never a plain pass.
+  const unreviewed = result.problems.find((p) => p.kind === 'skipped');
   const status: B4ReviewEntry['status'] =
-    counts.error > 0 || failedInput ? 'fail' : counts.warning > 0 || counts.info > 0 ? 'warn' : 'pass';
+    counts.error > 0 || failedInput ? 'fail' : counts.warning > 0 || counts.info > 0 || unreviewed ? 'warn' : 'pass';
 
   let summary: string;
   if (result.findings.length === 0) {
-    summary = failedInput ? 'could not review this message' : 'no IOMMU DMA-ownership problems found';
+    summary = failedInput
+      ? 'could not review this message'
+      : unreviewed
+        ? `not all of this message was reviewed: ${oneLine(unreviewed.message)}`
+        : 'no IOMMU DMA-ownership problems found';
   } else {
     const parts = [plural(counts.error, 'error'), plural(counts.warning, 'warning'), `${counts.info} info`];
     const first = result.findings.find((f) => f.severity === 'error') ?? result.findings[0];

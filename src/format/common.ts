@@ -36,10 +36,29 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
   return `${n} ${n === 1 ? singular : pluralForm}`;
 }
 
-/** The one-line form of a problem, as printed on standard error and in b4 details. */
+/**
+ * Characters a terminal acts on rather than prints: C0 controls but tab (ESC starts escape sequences, CR/LF forge
+ * lines), DEL, C1 controls (0x9b is a one-byte CSI), line/paragraph separators and the bidi overrides that make code
+ * read differently from how it compiles. Input text (file names, subjects, quoted code) goes through escapeControls
+ * before it reaches a terminal.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Input-derived text made safe for one terminal line: each control character shown as a visible escape (\x1b, \n, \u202e). */
+export function escapeControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    if (code === 10) return '\\n';
+    if (code === 13) return '\\r';
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** The one-line form of a problem, as printed on standard error and in b4 details: always exactly one line. */
 export function formatProblem(problem: InputProblem): string {
   const where = problem.line !== undefined ? `${problem.path}:${problem.line}` : problem.path;
-  return `iommu-review: ${where}: ${problem.message}`;
+  return `iommu-review: ${escapeControls(where)}: ${escapeControls(problem.message)}`;
 }
 
 /** Collapses runs of whitespace (including newlines) so one finding stays on one line where a format needs that. */

@@ -7,6 +7,7 @@ import type * as sarif from 'sarif';
 import type { AnalysisResult, Finding, Fix, InputProblem, Severity } from '../core/types';
 import type { RuleMeta } from '../rules/types';
 import { DEFAULT_META, stepText, type ReportMeta } from './common';
+import { JsonArrayWriter, indentedJson, type Write } from './json';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
@@ -165,10 +166,50 @@ export function toSarif(
   };
 }
 
+/**
+ * The same log written as the findings arrive: results are serialised one at a time (a million findings cost the
+ * memory of one), the invocation with the problems follows them. Key order inside the run differs from toSarif's
+ * object (results before invocations); JSON readers do not see key order.
+ */
+export class SarifReportStream {
+  private readonly results: JsonArrayWriter;
+  private readonly ruleIndex: Map<string, number>;
+  constructor(private readonly write: Write, rules: readonly RuleMeta[], private readonly meta: ReportMeta = DEFAULT_META) {
+    this.ruleIndex = new Map(rules.map((r, i) => [r.code, i] as const));
+    const tool: sarif.Tool = {
+      driver: {
+        name: meta.toolName,
+        version: meta.version,
+        semanticVersion: meta.version,
+        informationUri: meta.informationUri,
+        rules: rules.map(ruleDescriptor),
+      },
+    };
+    write(`{\n  "$schema": ${JSON.stringify(SARIF_SCHEMA_URI)},\n  "version": "2.1.0",\n  "runs": [\n    {\n      "tool": ${indentedJson(tool, 6)},\n      "results": `);
+    this.results = new JsonArrayWriter(write, 6);
+  }
+  finding(f: Finding): void {
+    this.results.push(sarifResult(f, this.ruleIndex));
+  }
+  end(result: Pick<AnalysisResult, 'problems'>): void {
+    this.results.end();
+    this.write(',\n      "invocations": [\n        {\n          "executionSuccessful": ');
+    this.write(`${!result.problems.some((p) => p.kind === 'failed')},\n          "toolExecutionNotifications": `);
+    const notes = new JsonArrayWriter(this.write, 10);
+    for (const p of result.problems) notes.push(notification(p));
+    notes.end();
+    this.write(`\n        }\n      ],\n      "properties": ${indentedJson({ target: this.meta.target }, 6)}\n    }\n  ]\n}\n`);
+  }
+}
+
 export function formatSarif(
   result: Pick<AnalysisResult, 'findings' | 'problems'>,
   rules: readonly RuleMeta[],
   meta: ReportMeta = DEFAULT_META,
 ): string {
-  return `${JSON.stringify(toSarif(result, rules, meta), null, 2)}\n`;
+  const parts: string[] = [];
+  const stream = new SarifReportStream((t) => parts.push(t), rules, meta);
+  for (const f of result.findings) stream.finding(f);
+  stream.end(result);
+  return parts.join('');
 }

@@ -16,7 +16,7 @@
  * jumps to the code, not to the patch.
  */
 import type { AnalysisResult, Finding, FindingStep } from '../core/types';
-import { SEVERITY_LABEL, countBySeverity, displayResult, oneLine, stepText } from './common';
+import { SEVERITY_LABEL, countBySeverity, displayResult, escapeControls, oneLine, stepText, type SeverityCounts } from './common';
 
 export type TextLayout = 'full' | 'terse' | 'emacs';
 
@@ -53,15 +53,39 @@ export function findingPlace(finding: Finding): { file: string; line: number } {
   return finding.source ? { file: finding.source.file, line: finding.source.line } : { file: finding.location.path, line: finding.location.line };
 }
 
+/**
+ * Paths, subjects, quoted code and messages come from the input: no control character of theirs reaches the terminal.
+ * Escaped before the colours are painted, so only our own escape sequences stay live.
+ */
+function escapedFinding(f: Finding): Finding {
+  const e = escapeControls;
+  return {
+    ...f,
+    message: e(f.message),
+    location: { ...f.location, path: e(f.location.path) },
+    ...(f.source ? { source: { ...f.source, file: e(f.source.file), ...(f.source.patch !== undefined ? { patch: e(f.source.patch) } : {}) } } : {}),
+    ...(f.partial !== undefined ? { partial: e(f.partial) } : {}),
+    ...(f.fixedBy !== undefined ? { fixedBy: e(f.fixedBy) } : {}),
+    trace: f.trace.map((t) => ({
+      ...t, step: e(t.step), result: e(t.result),
+      ...(t.before !== undefined ? { before: e(t.before) } : {}), ...(t.after !== undefined ? { after: e(t.after) } : {}),
+      ...(t.location ? { location: { ...t.location, path: e(t.location.path) } } : {}),
+    })),
+    fixes: f.fixes.map((x) => ({ ...x, title: e(x.title), ...(x.suggestion !== undefined ? { suggestion: x.suggestion.split(/\r?\n/).map(e).join('\n') } : {}) })),
+  };
+}
+
 /** `drivers/x.c:80: ERROR: OWN001 rule: message` — one line per finding. */
-export function formatFindingTerse(finding: Finding, options: Pick<TextOptions, 'color'> = {}): string {
+export function formatFindingTerse(raw: Finding, options: Pick<TextOptions, 'color'> = {}): string {
+  const finding = escapedFinding(raw);
   const at = findingPlace(finding);
   const level = paint(options.color, LEVEL_COLOUR[finding.severity], `${SEVERITY_LABEL[finding.severity]}:`);
   return `${at.file}:${at.line}: ${level} ${finding.code} ${finding.rule}: ${oneLine(finding.message)}`;
 }
 
-export function formatFindingText(finding: Finding, options: TextOptions = {}): string {
-  if (options.layout === 'terse') return formatFindingTerse(finding, options);
+export function formatFindingText(raw: Finding, options: TextOptions = {}): string {
+  if (options.layout === 'terse') return formatFindingTerse(raw, options);
+  const finding = escapedFinding(raw);
   const c = options.color;
   const at = findingPlace(finding);
   const lines: string[] = [];
@@ -69,14 +93,15 @@ export function formatFindingText(finding: Finding, options: TextOptions = {}): 
   const prefix = options.layout === 'emacs' ? `${at.file}:${at.line}: ` : '';
   lines.push(`${prefix}${level} ${finding.rule}: ${finding.message}`);
   lines.push(`#${finding.location.line}: FILE: ${at.file}:${at.line}:`);
-  const quoted = options.lineOf?.(finding.location.path, finding.location.line);
+  const quotedRaw = options.lineOf?.(raw.location.path, raw.location.line);
+  const quoted = quotedRaw === undefined ? undefined : escapeControls(quotedRaw);
   if (quoted !== undefined && quoted.trim() !== '') {
     // checkpatch quotes a file's line with a '+' as if it were added; patch lines keep their own marker.
     lines.push(!finding.source && /\.[ch]$/i.test(finding.location.path) ? `+${quoted}` : quoted);
   }
   if (finding.source) {
     // A file names itself (its #line is the reader's anchor); a --git range has no file, so the commit is named.
-    const commit = GIT_INPUT.test(finding.location.path) ? options.commitOf?.(finding.location.path, finding.location.line) : undefined;
+    const commit = GIT_INPUT.test(finding.location.path) ? options.commitOf?.(raw.location.path, raw.location.line) : undefined;
     const from = commit ? `commit ${commit.slice(0, 12)}` : finding.location.path;
     const patch = finding.source.patch ? ` (${finding.source.patch})` : '';
     lines.push(paint(c, ANSI.dim, `    in ${from}${patch}`));
@@ -204,8 +229,11 @@ function traceLines(finding: Finding, options: TextOptions): string[] {
 // ───────────────────────────── whole output ─────────────────────────────
 
 export function formatTotalLine(result: Pick<AnalysisResult, 'findings' | 'stats'>): string {
-  const c = countBySeverity(result.findings);
-  const s = result.stats;
+  return formatTotalLineOf(countBySeverity(result.findings), result.stats);
+}
+
+/** The total line from counts (a streamed report keeps counts, not findings). */
+export function formatTotalLineOf(c: SeverityCounts, s: AnalysisResult['stats']): string {
   // Fixed plurals, as checkpatch prints them ("total: 1 errors, ..."): scripts match this line with one pattern.
   return `total: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${s.reviewed} inputs reviewed (${s.skipped} skipped, ${s.failed} failed)`;
 }
@@ -221,31 +249,47 @@ export function formatText(result: Pick<AnalysisResult, 'findings' | 'stats'>, o
 // ───────────────────────────── input line helpers (pure; the host passes the input's lines) ─────────────────────────────
 
 /** The `From <sha>` line of the git format-patch message that holds input line `line` (1-based). */
-export function commitAtLine(lines: readonly string[], line: number): string | undefined {
-  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
-    const m = /^From ([0-9a-f]{40}) /.exec(lines[i]);
+export function commitAtLine(lines: InputLines, line: number): string | undefined {
+  const get = lineGetter(lines);
+  // Bounded walk: a message's header is never further back than this from its lines.
+  for (let i = line - 1, n = 0; i >= 0 && n < COMMIT_WALK_MAX; i--, n++) {
+    const text = get(i);
+    if (text === undefined) continue;
+    const m = /^From ([0-9a-f]{40}) /.exec(text);
     if (m) return m[1];
   }
   return undefined;
+}
+
+/** An input's lines: an array, or a lookup by 1-based line (the CLI decodes lines of huge inputs on demand). */
+export type InputLines = readonly string[] | ((line: number) => string | undefined);
+
+const COMMIT_WALK_MAX = 200_000;
+
+/** 0-based access to either form of InputLines. */
+function lineGetter(lines: InputLines): (index: number) => string | undefined {
+  return typeof lines === 'function' ? (i) => lines(i + 1) : (i) => lines[i];
 }
 
 /**
  * The post-image file and line an added or context line of a patch stands for, found by walking back to its hunk
  * header (`> `-quoted review replies too). Undefined for other lines.
  */
-export function sourceAtLine(lines: readonly string[], line: number): { file: string; line: number } | undefined {
+export function sourceAtLine(input: InputLines, line: number): { file: string; line: number } | undefined {
   const unquote = (s: string) => s.replace(/^(?:> ?)+/, '');
-  const here = lines[line - 1];
+  const get = lineGetter(input);
+  const lines = { at: (i: number) => get(i) ?? '' };
+  const here = get(line - 1);
   if (here === undefined || !/^[+ ]/.test(unquote(here)) || /^\+\+\+ /.test(unquote(here))) return undefined;
   let count = 0;
   for (let i = line - 2; i >= 0; i--) {
-    const l = unquote(lines[i]);
+    const l = unquote(lines.at(i));
     const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
     if (hunk) {
       for (let j = i - 1; j >= 0; j--) {
-        const f = /^\+\+\+ (?:b\/)?(\S+)/.exec(unquote(lines[j]));
+        const f = /^\+\+\+ (?:b\/)?(\S+)/.exec(unquote(lines.at(j)));
         if (f) return { file: f[1], line: Number(hunk[1]) + count };
-        if (/^diff --git /.test(unquote(lines[j]))) break;
+        if (/^diff --git /.test(unquote(lines.at(j)))) break;
       }
       return undefined;
     }

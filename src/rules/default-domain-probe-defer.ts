@@ -39,7 +39,23 @@ function returnsResult(value: ValueExpr | null, resultVar: string | undefined, p
   if (!value) return false;
   if (value.kind === 'var') return value.name === resultVar;
   if (value.kind === 'call') return value.pc === pc;
-  return value.kind === 'unknown' && resultVar !== undefined && new RegExp(`\\b${resultVar}\\b`).test(value.text);
+  return value.kind === 'unknown' && resultVar !== undefined && mentionsWord(value.text, resultVar);
+}
+
+const isWordChar = (c: string | undefined): boolean => c !== undefined && /\w/.test(c);
+
+/**
+ * `text` names `word` as a whole word (what /\bword\b/ means for an identifier). A scan, not a RegExp built from
+ * the word: the result variable is whatever lvalue the code assigns (`*ret`, `p->err`), not always an identifier.
+ */
+export function mentionsWord(text: string, word: string): boolean {
+  if (word === '') return false;
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const startOk = !isWordChar(word[0]) || !isWordChar(text[at - 1]);
+    const endOk = !isWordChar(word[word.length - 1]) || !isWordChar(text[at + word.length]);
+    if (startOk && endOk) return true;
+  }
+  return false;
 }
 
 export const defaultDomainProbeDefer = createRule({

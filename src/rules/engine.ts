@@ -62,9 +62,16 @@ export function ruleAppliesTo(rule: Rule, target: KernelTarget): boolean {
   return !rule.meta.targets || rule.meta.targets.includes(target);
 }
 
+/** The added lines of each image as a set, made once: rules ask per call, and a patch can add 10^5 lines. */
+const addedLineSets = new WeakMap<CFacts, Set<number>>();
+
 function spanAdded(facts: CFacts, span: ImageSpan): boolean {
   if (facts.image === 'file') return true;
-  const added = new Set(facts.addedLines);
+  let added = addedLineSets.get(facts);
+  if (!added) {
+    added = new Set(facts.addedLines);
+    addedLineSets.set(facts, added);
+  }
   for (let l = span.line; l <= Math.max(span.line, span.endLine); l++) if (added.has(l)) return true;
   return false;
 }

@@ -7,6 +7,7 @@ import type { ArgFact, CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, enclosingFunction, functionScenarios, isNullArg, keyOf, traceOf } from './util';
 import { CLAIM_CALLS, existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
+import { mentionsWord } from './default-domain-probe-defer';
 
 const CODE = 'OWN008';
 
@@ -26,7 +27,7 @@ function onlyNullLocal(fn: FunctionFact | undefined, arg: ArgFact): boolean {
     if (instr.op === 'call') {
       if (instr.assignTo === name) return false;
       // Passing &owner lets the callee fill it in.
-      if (instr.call.args.some((a) => new RegExp(`&\\s*${name}\\b`).test(a.text))) return false;
+      if (instr.call.args.some((a) => mentionsWord(a.text.replace(/\s+/g, ''), `&${name.replace(/\s+/g, '')}`))) return false;
     }
     if (instr.op === 'gap') return false;
   }

@@ -71,10 +71,19 @@ export const pasidStoredInDomain = createRule({
  * the hunk header names the struct (git's function context), and the hunk stays inside it until its closing brace.
  * Needed because a fragment that starts mid-struct gives the C parser no struct to put the members in.
  */
+/** Per patch, its files with a hunk headed by the struct: the rule runs once per file of the patch, so a scan of
+ *  every file each time would be quadratic (a diff adding 93k files). */
+const domainHunkFiles = new WeakMap<Patch, Patch['files']>();
+
 function patchFieldDeclarations(patch: Patch | undefined, path: string): FieldDecl[] {
   if (!patch) return [];
+  let candidates = domainHunkFiles.get(patch);
+  if (!candidates) {
+    candidates = patch.files.filter((f) => f.hunks.some((h) => h.heading.includes(DOMAIN_STRUCT)));
+    domainHunkFiles.set(patch, candidates);
+  }
   const out: FieldDecl[] = [];
-  for (const file of patch.files) {
+  for (const file of candidates) {
     if (!file.newPath || !(path === file.newPath || path.endsWith(`/${file.newPath}`) || file.newPath.endsWith(path))) continue;
     for (const hunk of file.hunks) {
       if (!new RegExp(`\\bstruct\\s+${DOMAIN_STRUCT}\\s*\\{`).test(hunk.heading)) continue;

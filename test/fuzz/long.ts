@@ -1,7 +1,8 @@
 /**
  * `npm run fuzz`: the long fuzz run (issue 7 §1). Runs ≥ 10^5 cases over analyze() — a mix of arbitrary bytes,
  * patch-shaped noise and mutated fixtures — reports cases/s, and writes every failing input to test/fuzz-failures/.
- * Options: --cases N (default 100000), --seed S (default: the time), --mix bytes,shaped,mutated (default all),
+ * Options: --cases N (default 100000), --seed S (default: the time), --mix bytes,shaped,mutated,hostile (default all;
+ *          hostile = the issue 15 shapes of test/fuzz/hostile.ts at fuzz scale; full sizes: out/test/fuzz/hostile-run.js),
  *          --jobs N (worker threads, each with its own seed and share of the cases; default min(2, CPUs)).
  * Exit status: 0 no failure, 1 at least one failure.
  */
@@ -14,6 +15,7 @@ import { loadWasmForNode } from '../../src/core/c/node-wasm';
 import {
   arbitraryBytesCaseArbitrary, loadSeeds, mutatedCaseArbitrary, patchShapedCaseArbitrary, runCase, saveFailure, type FuzzCase,
 } from './arbitraries';
+import { hostileCaseArbitrary } from './hostile';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +37,7 @@ async function fuzz(total: number, seed: number, mix: string[], report: (p: Prog
     { name: 'bytes', arbitrary: arbitraryBytesCaseArbitrary(), weight: 3 },
     { name: 'shaped', arbitrary: patchShapedCaseArbitrary(), weight: 2 },
     { name: 'mutated', arbitrary: mutatedCaseArbitrary(seeds), weight: 5 },
+    { name: 'hostile', arbitrary: hostileCaseArbitrary(), weight: 1 },
   ].filter((k) => mix.includes(k.name));
   const arbitrary = fc.oneof(...kinds.map((k) => ({ arbitrary: k.arbitrary, weight: k.weight })));
   const hash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -70,7 +73,7 @@ async function fuzz(total: number, seed: number, mix: string[], report: (p: Prog
 async function main(): Promise<void> {
   const total = Number(option('cases', '100000'));
   const seed = Number(option('seed', String(Date.now() % 2 ** 31)));
-  const mix = option('mix', 'bytes,shaped,mutated').split(',');
+  const mix = option('mix', 'bytes,shaped,mutated,hostile').split(',');
   const jobs = Math.max(1, Math.min(Number(option('jobs', String(Math.min(2, os.cpus().length)))), total));
   console.log(`fuzz: ${total} cases, seed ${seed}, kinds ${mix.join('+')}, ${loadSeeds().length} seed files, ${jobs} thread${jobs > 1 ? 's' : ''}`);
   const started = Date.now();

@@ -12,6 +12,7 @@ import { getAnalyzer } from '../helpers';
 import {
   arbitraryBytesCaseArbitrary, FAILURES_DIR, loadFailures, loadSeeds, mutatedCaseArbitrary, patchShapedCaseArbitrary, runCase, type FuzzCase,
 } from '../fuzz/arbitraries';
+import { hostileCaseArbitrary } from '../fuzz/hostile';
 
 const SEED = 20261122;
 
@@ -49,6 +50,10 @@ test('fuzz: mutated fixtures (flips, truncation, lines, CRLF, headers, braces, n
   const withFindings = await holds(mutatedCaseArbitrary(loadSeeds()), 500);
   // Mutations that only ever produced unreadable input would test nothing past the input layer.
   assert.ok(withFindings >= 50, `only ${withFindings} of 500 mutated inputs reached a finding`);
+});
+
+test('fuzz: the issue 15 hostile shapes at fuzz scale, mutated', async () => {
+  await holds(hostileCaseArbitrary(), 60);
 });
 
 test('fuzz: saved regression inputs still pass', async () => {

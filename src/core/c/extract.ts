@@ -48,6 +48,13 @@ export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts
     parse: { errorNodes: 0, timedOut: false, bytes: byteLength(text) },
   };
   if (!INTEREST.test(text)) return facts;
+  // Parse, build and replay grow with the code: past this a view is reported, not parsed (blank lines are free, so a
+  // hunk view far into a file still passes).
+  const code = codeBytes(text);
+  if (code > MAX_CODE_BYTES) {
+    facts.parse.tooLarge = { codeBytes: code, limit: MAX_CODE_BYTES };
+    return facts;
+  }
 
   const tree = parseWithTimeout(text, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (!tree) {
@@ -281,6 +288,14 @@ class TopLevel {
     };
     const build = (): void => {
       const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
+      // Too deep to walk with the recursive builders: the same limit on every thread (a worker's stack is bigger),
+      // so the function is an unknown callee and the rest of the file is still reviewed.
+      const depth = deepestBelow(bodyNodes, MAX_SYNTAX_DEPTH);
+      if (depth > MAX_SYNTAX_DEPTH) {
+        (this.facts.parse.tooDeep ??= []).push({ name: name || '(unnamed)', line: span.line, limit: MAX_SYNTAX_DEPTH });
+        fact.complete = false;
+        return;
+      }
       const firstLine = body ? startLine(body) : declarator ? endLine(declarator) : span.line;
       // No visible name (a hunk starting inside the parameter list): the calls belong to no known function.
       const builder = new ProgramBuilder(this.lines, name || undefined, firstLine, inErrorRegion);
@@ -288,6 +303,14 @@ class TopLevel {
       if (body) builder.gapUntil(endLine(body));
       if (!closed) builder.pushGap(span.endLine, span.endLine);
       Object.assign(fact, builder.finish());
+      // Replay and rules cost grows faster than the number of ownership calls in one function (paths × calls):
+      // past the budget the function is not replayed, and says so, rather than taking minutes.
+      let apiCalls = 0;
+      for (const call of fact.calls) if (PREFIXED_NAME.test(call.callee)) apiCalls++;
+      if (apiCalls > MAX_API_CALLS_PER_FUNCTION) {
+        (this.facts.parse.tooManyCalls ??= []).push({ name: name || '(unnamed)', line: span.line, calls: apiCalls, limit: MAX_API_CALLS_PER_FUNCTION });
+        Object.assign(fact, { program: [], calls: [], devmActions: [], labels: {}, complete: false });
+      }
     };
     const lastIndex = torn ? torn.rest[torn.rest.length - 1].endIndex : whole.endIndex;
     this.deferred.push({ fact, build, text: this.text.slice(headerStart, lastIndex) });
@@ -366,6 +389,55 @@ class TopLevel {
     }
     this.deferred.length = 0;
   }
+}
+
+/**
+ * Syntax nesting a function body may have (statements, else-if chains, && chains: each level a node deeper). The
+ * recursive program builder and condition compiler need stack per level; past this they are not run. Real driver
+ * code stays far below it (nesting of a few dozen levels).
+ */
+export const MAX_SYNTAX_DEPTH = 600;
+
+/** Non-blank characters of one C view that are parsed (the longest kernel C files that touch the IOMMU API are ~200 KB). */
+export const MAX_CODE_BYTES = 2 * 1024 * 1024;
+
+function codeBytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 9 && c !== 13) n++;
+  }
+  return n;
+}
+
+/** IOMMU/VFIO API calls one function may make and still be replayed (real drivers make a handful). */
+export const MAX_API_CALLS_PER_FUNCTION = 256;
+
+/** The depth of the deepest node below `nodes` (iterative: it must not itself recurse), stopping once past `limit`. */
+function deepestBelow(nodes: readonly Node[], limit: number): number {
+  let deepest = 0;
+  for (const node of nodes) {
+    const cursor = node.walk();
+    try {
+      let depth = 1;
+      for (;;) {
+        if (depth > deepest) deepest = depth;
+        if (deepest > limit) return deepest;
+        if (cursor.gotoFirstChild()) {
+          depth++;
+          continue;
+        }
+        while (!cursor.gotoNextSibling()) {
+          if (depth === 1 || !cursor.gotoParent()) break;
+          depth--;
+        }
+        if (depth === 1) break;
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+  return deepest;
 }
 
 interface Deferred {

@@ -5,6 +5,7 @@
 import parseDiff from 'parse-diff';
 import type { FileDiff, FileStatus, Hunk, HunkLine } from '../types';
 import type { SourceLines } from './lines';
+import { isCPath } from './views';
 
 export interface ScanProblem {
   message: string;
@@ -14,7 +15,35 @@ export interface ScanProblem {
 
 export interface ScanOptions {
   maxHunksPerFile: number;
+  /**
+   * Lines of hunk views beyond FREE_IMAGE_LINES per file that this input may still cost (shared by every scan of one
+   * input). A hunk view is as long as the file's last hunk line: a hunk at line 1,999,990 costs two million lines
+   * of text, line tables and parse however small the hunk is.
+   */
+  imageBudget?: { left: number; total: number };
+  /**
+   * C files with hunks this input may still hand to the analysis (each costs a parse, a replay and the rules);
+   * the files past it are counted, not reviewed, and reported once (see FileBudget).
+   */
+  fileBudget?: FileBudget;
 }
+
+export interface FileBudget {
+  left: number;
+  total: number;
+  dropped: number;
+  /** The first file not reviewed and the input line of its header. */
+  first?: { path: string; line: number };
+}
+
+/** C files of one input the analysis reviews; a diff adding 93k files would otherwise take minutes. */
+export const DEFAULT_FILE_BUDGET = 5_000;
+
+/** Hunk views up to this many lines are free of the image budget (the longest kernel C file has ~223k lines). */
+export const FREE_IMAGE_LINES = 250_000;
+
+/** The default image budget of one input: about two files with hunks near MAX_IMAGE_LINE. */
+export const DEFAULT_IMAGE_BUDGET = 4_000_000;
 
 /** Hunks starting past this image line are not reviewed (kernel sources are far shorter). */
 const MAX_IMAGE_LINE = 2_000_000;
@@ -44,8 +73,16 @@ function isFileStart(texts: readonly string[], i: number): boolean {
 }
 
 function isPlainFileStart(texts: readonly string[], i: number): boolean {
-  return texts[i].startsWith('--- ') && (texts[i + 1]?.startsWith('+++ ') ?? false) && isHunkHeader(texts[i + 2]);
+  return texts[i].startsWith('--- ') && (texts[i + 1]?.startsWith('+++ ') ?? false) && (isHunkHeader(texts[i + 2]) || isMalformedHunkHeader(texts[i + 2]));
 }
+
+/** `@@ --5,-17 +-5,-18 @@`: shaped like a hunk header but not one; its hunk cannot be read and must be reported. */
+export function isMalformedHunkHeader(text: string | undefined): boolean {
+  return text !== undefined && text.startsWith('@@ -') && text.indexOf(' @@', 3) > 0 && !HUNK_HEADER.test(text);
+}
+
+/** Hunk headings are git's function context (at most 80 bytes); a longer one is cut so nothing downstream scans it whole. */
+const MAX_HEADING = 200;
 
 /** Reads a C-style quoted path ("a/with\ttab") starting at s[0] === '"'. */
 function readQuoted(s: string): { value: string; rest: string } {
@@ -190,6 +227,30 @@ export function scanDiff(
         kind: 'skipped',
       });
     }
+    const fileBudget = options.fileBudget;
+    if (fileBudget && current.hunks.length > 0 && isCPath(fileDisplayPath(current))) {
+      if (fileBudget.left <= 0) {
+        fileBudget.dropped++;
+        fileBudget.first ??= { path: fileDisplayPath(current), line: current.inputLine };
+        current.hunks = [];
+        current.pending = [];
+      } else fileBudget.left--;
+    }
+    const budget = options.imageBudget;
+    if (budget && current.hunks.length > 0) {
+      let extent = 0;
+      for (const h of current.hunks) extent = Math.max(extent, h.oldStart + h.oldLines, h.newStart + h.newLines);
+      const cost = Math.max(0, extent - FREE_IMAGE_LINES);
+      if (cost > budget.left) {
+        problems.push({
+          message: `${fileDisplayPath(current)}: not reviewed: its hunks reach line ${extent}, and this input's budget of ${budget.total} view lines beyond line ${FREE_IMAGE_LINES} of a file is spent`,
+          line: current.inputLine,
+          kind: 'skipped',
+        });
+        current.hunks = [];
+        current.pending = [];
+      } else budget.left -= cost;
+    }
     classifyFile(src, current.pending);
     files.push(finishFile(current));
     current = null;
@@ -251,7 +312,7 @@ export function scanDiff(
       const h = hunk.pending.hunk;
       if (Math.max(h.oldStart, h.newStart) > MAX_IMAGE_LINE) {
         // Line-aligned views of such a hunk would need that many lines: no source file is that long.
-        problems.push({ message: `hunk starts beyond line ${MAX_IMAGE_LINE}: not reviewed`, line: h.inputLine, kind: 'skipped' });
+        problems.push({ message: `${fileDisplayPath(current)}: hunk at line ${Math.max(h.oldStart, h.newStart)} starts beyond the limit of ${MAX_IMAGE_LINE} lines per file: not reviewed`, line: h.inputLine, kind: 'skipped' });
       } else if (current.hunks.length >= options.maxHunksPerFile) current.droppedHunks++;
       else {
         current.hunks.push(hunk.pending.hunk);
@@ -271,6 +332,11 @@ export function scanDiff(
         }
       }
       continue;
+    }
+    if (isMalformedHunkHeader(t) && current) {
+      noteDropped();
+      const shown = t.length > 60 ? `${t.slice(0, 60)}…` : t;
+      problems.push({ message: `${fileDisplayPath(current)}: malformed hunk header '${shown}': the lines of this hunk are not reviewed`, line: src.lines[i], kind: 'skipped' });
     }
     i++;
   }
@@ -319,14 +385,21 @@ function looksLikeDroppedHunkLines(texts: readonly string[], from: number, to: n
 
 /** Paths of a `diff -u` file: strips a/ b/ (or a differing first directory, as `patch -p1` would). */
 function plainPaths(oldPath: string | null, newPath: string | null): [string | null, string | null] {
-  const [a, b] = stripPrefixPair(oldPath, newPath);
-  if (a !== oldPath || b !== newPath || a === null || b === null) return [a, b];
-  const sa = a.indexOf('/');
-  const sb = b.indexOf('/');
-  if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) return plainPaths(a.slice(sa + 1), b.slice(sb + 1));
-  // `diff -u x.c.orig x.c` edits x.c: the backup name is not a path in the tree.
-  if (a === b + '.orig' || a === b + '~' || a === b + '.old') return [b, b];
-  return [a, b];
+  // A loop, not recursion: a hostile name can have a million differing leading directories.
+  for (;;) {
+    const [a, b] = stripPrefixPair(oldPath, newPath);
+    if (a !== oldPath || b !== newPath || a === null || b === null) return [a, b];
+    const sa = a.indexOf('/');
+    const sb = b.indexOf('/');
+    if (sa > 0 && sb > 0 && a.slice(0, sa) !== b.slice(0, sb)) {
+      oldPath = a.slice(sa + 1);
+      newPath = b.slice(sb + 1);
+      continue;
+    }
+    // `diff -u x.c.orig x.c` edits x.c: the backup name is not a path in the tree.
+    if (a === b + '.orig' || a === b + '~' || a === b + '.old') return [b, b];
+    return [a, b];
+  }
 }
 
 /** Reads git's extended header lines after `diff --git`; returns the index after them (and after binary data). */
@@ -411,7 +484,7 @@ function readHunk(src: SourceLines, start: number, to: number): { pending: Pendi
   const truncated = remOld > 0 || remNew > 0;
   return {
     pending: {
-      hunk: { oldStart, oldLines, newStart, newLines, heading: m[5].trim(), inputLine: src.lines[start], lines: [], truncated },
+      hunk: { oldStart, oldLines, newStart, newLines, heading: m[5].trim().slice(0, MAX_HEADING), inputLine: src.lines[start], lines: [], truncated },
       header: texts[start],
       body,
     },

@@ -4,7 +4,7 @@
  */
 import type { FileDiff, InputKind, InputProblem, ParsedInput, Patch } from '../types';
 import { decodeBytes } from './decode';
-import { findDiffStart, scanDiff, type ScanProblem } from './diff';
+import { DEFAULT_FILE_BUDGET, DEFAULT_IMAGE_BUDGET, findDiffStart, scanDiff, type ScanOptions, type ScanProblem } from './diff';
 import { type SourceLines, sliceInput, splitInputLines } from './lines';
 import { type BodyProblem, decodeBody, looksLikeMailHeaders, readHeaders, splitMbox } from './mail';
 import { unquoteDiff } from './quoted';
@@ -48,15 +48,26 @@ function parseUnsafe(path: string, content: Uint8Array | string, limits: Limits)
     };
   }
   const { text } = decodeBytes(content);
-  const ctx: Context = { path, maxHunksPerFile: limits.maxHunksPerFile ?? DEFAULT_MAX_HUNKS_PER_FILE, problems: [] };
+  const ctx: Context = {
+    path,
+    scan: {
+      maxHunksPerFile: limits.maxHunksPerFile ?? DEFAULT_MAX_HUNKS_PER_FILE,
+      imageBudget: { left: DEFAULT_IMAGE_BUDGET, total: DEFAULT_IMAGE_BUDGET },
+      fileBudget: { left: DEFAULT_FILE_BUDGET, total: DEFAULT_FILE_BUDGET, dropped: 0 },
+    },
+    problems: [],
+  };
   const lines = splitInputLines(text);
   let first = 0;
   while (first < lines.length && lines[first].trim() === '') first++;
 
   // Junk before the first From_ line (a saved web page's preamble, a stray note) must not hide a series.
   const ranges = splitMbox(lines);
-  if (ranges.length >= 2 || (ranges.length === 1 && ranges[0].start === first)) {
+  const preambleDiff = ranges.length > 0 && ranges[0].start > first && findDiffStart(lines, first, ranges[0].start) >= 0;
+  if (ranges.length >= 2 || (ranges.length === 1 && (ranges[0].start === first || !preambleDiff))) {
     const parsed = ranges.map((range) => parseMessage(ctx, lines, range.start, range.end, true));
+    // A diff before the first From_ line is reviewed as a message of its own, not dropped with the junk around it.
+    if (preambleDiff) parsed.unshift(parseMessage(ctx, lines, first, ranges[0].start, false));
     return finish(ctx, text, parsed.length > 1 ? 'mbox' : parsed[0]?.kind ?? 'unknown', parsed);
   }
   if (first < lines.length && looksLikeMailHeaders(lines, first)) {
@@ -68,7 +79,8 @@ function parseUnsafe(path: string, content: Uint8Array | string, limits: Limits)
 
 interface Context {
   path: string;
-  maxHunksPerFile: number;
+  /** Limits shared by every diff scan of this input (the image budget is spent across its messages). */
+  scan: ScanOptions;
   problems: InputProblem[];
 }
 
@@ -79,8 +91,21 @@ interface ParsedMessage {
 }
 
 function finish(ctx: Context, text: string, kind: InputKind, messages: ParsedMessage[]): ParsedInput {
+  noteFileBudget(ctx);
   const patches = orderSeries(messages).map((m, index) => ({ index, ...m.patch }));
   return { path: ctx.path, kind, text, patches, problems: ctx.problems };
+}
+
+/** One problem for all the C files past the input's file budget (one line, not one per file). */
+function noteFileBudget(ctx: Context): void {
+  const b = ctx.scan.fileBudget;
+  if (!b || b.dropped === 0 || !b.first) return;
+  ctx.problems.push({
+    path: ctx.path,
+    line: b.first.line,
+    kind: 'skipped',
+    message: `${b.dropped} C file${b.dropped === 1 ? '' : 's'} from ${b.first.path} on not reviewed: this input's budget of ${b.total} C files is spent`,
+  });
 }
 
 /** Orders by [PATCH vN M/T] when every message is numbered (cover letter 0 first); otherwise keeps the mbox order. */
@@ -98,9 +123,24 @@ function isReply(subject: string): boolean {
   return /^\s*(?:re|aw|sv|fwd?)\s*:/i.test(subject);
 }
 
+/**
+ * The `[...]` groups of a subject, left to right (what /\[[^\]]*\]/g finds), by a scan: that regex retries from
+ * every `[` of a run of `[` with no `]` after it, quadratic on a hostile Subject.
+ */
+function bracketGroups(subject: string): string[] {
+  const out: string[] = [];
+  for (let open = subject.indexOf('['); open >= 0; open = subject.indexOf('[', open)) {
+    const close = subject.indexOf(']', open + 1);
+    if (close < 0) break;
+    out.push(subject.slice(open, close + 1));
+    open = close + 1;
+  }
+  return out;
+}
+
 /** The [PATCH ...] tag: `[PATCH v5 07/14]`, `[RFC PATCH net-next v2 3/7]`, `[PATCH]`. */
 export function parseSubjectTag(subject: string): { version?: number; number?: number; total?: number } {
-  const brackets = subject.match(/\[[^\]]*\]/g) ?? [];
+  const brackets = bracketGroups(subject);
   const tag = brackets.find((b) => /\b(?:PATCH|RFC)\b/i.test(b)) ?? brackets[0];
   if (!tag) return {};
   const out: { version?: number; number?: number; total?: number } = {};
@@ -138,14 +178,14 @@ function joinBody(texts: readonly string[], end: number): string {
 function extractDiff(ctx: Context, body: SourceLines): { kind: MessageKind; files: FileDiff[]; body: string } {
   const start = findDiffStart(body.texts);
   if (start >= 0) {
-    const { files, problems } = scanDiff(body, start, body.texts.length, { maxHunksPerFile: ctx.maxHunksPerFile });
+    const { files, problems } = scanDiff(body, start, body.texts.length, ctx.scan);
     toProblems(ctx, problems);
     return { kind: 'format-patch', files, body: joinBody(body.texts, commitMessageEnd(body.texts, start)) };
   }
   const quoted = unquoteDiff(body);
   if (quoted) {
     const qStart = findDiffStart(quoted.lines.texts);
-    const { files, problems } = scanDiff(quoted.lines, qStart, quoted.lines.texts.length, { maxHunksPerFile: ctx.maxHunksPerFile });
+    const { files, problems } = scanDiff(quoted.lines, qStart, quoted.lines.texts.length, ctx.scan);
     toProblems(ctx, problems);
     // The quoted commit message is what changelog rules want to read.
     return { kind: 'quoted-reply', files, body: joinBody(quoted.lines.texts, commitMessageEnd(quoted.lines.texts, qStart)) };
@@ -196,6 +236,7 @@ function parseHeaderless(ctx: Context, text: string, lines: string[]): ParsedInp
       : { path: ctx.path, kind: 'failed', message: 'no diff, mail or C source found in the input', line: 1 });
     return { path: ctx.path, kind: 'unknown', text, patches: [], problems: ctx.problems };
   }
+  noteFileBudget(ctx);
   const patch: Patch = {
     index: 0,
     subject: '',

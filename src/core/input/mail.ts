@@ -4,7 +4,8 @@
  * Every step is one linear pass over the lines; no regex is run over more than one line.
  */
 import { decodeBase64, decodeCharset, decodeEncodedWords, decodeQuotedPrintableLines } from './decode';
-import { pushLine, type SourceLines } from './lines';
+import { appendLines, emptySourceLines, pushLine, type SourceLines } from './lines';
+import { findDiffStart } from './diff';
 
 const WEEKDAY_DATE = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d\d/;
 const HEADER_LINE = /^[A-Za-z0-9][A-Za-z0-9_-]*:/;
@@ -180,19 +181,45 @@ export function decodeBody(
       copyPlain(lines, start, end, options, out);
       return;
     }
-    const parts = splitMultipart(lines, start, end, boundary);
-    const alternative = contentType.type === 'multipart/alternative';
-    let chosen = parts;
-    if (alternative) {
-      // Alternatives carry the same content: read the plain-text one only.
-      const plain = parts.find((p) => parseContentType(readHeaders(lines, p.start, p.end).values.get('content-type')).type === 'text/plain');
-      chosen = plain ? [plain] : parts.slice(0, 1);
+    const { parts, preamble, epilogue } = splitMultipart(lines, start, end, boundary);
+    if (parts.length === 0) {
+      problems.push({ message: `MIME ${label || 'body'}: the boundary "${boundary.slice(0, 70)}" never occurs; read as plain text`, line: start + 1, kind: 'skipped' });
+      copyPlain(lines, start, end, options, out);
+      return;
     }
-    for (const part of chosen) {
-      const partHeaders = readHeaders(lines, part.start, part.end);
-      const partLabel = label ? `${label}.${parts.indexOf(part) + 1}` : `${parts.indexOf(part) + 1}`;
-      decodeBody(lines, partHeaders.values, partHeaders.bodyStart, part.end, options, partLabel, out, problems, depth + 1);
+    // Text outside the parts is for non-MIME readers, but a diff pasted there is still a diff: review it.
+    const outside = (range: { start: number; end: number } | undefined): void => {
+      if (!range || range.end <= range.start) return;
+      const text = emptySourceLines();
+      copyPlain(lines, range.start, range.end, options, text);
+      if (findDiffStart(text.texts) >= 0) appendLines(out, text);
+    };
+    const labelOf = (k: number): string => (label ? `${label}.${k + 1}` : `${k + 1}`);
+    outside(preamble);
+    if (contentType.type === 'multipart/alternative') {
+      // Alternatives carry the same content: read one, the plain-text one unless only another carries the diff.
+      const decoded = parts.map((part, k) => {
+        const partHeaders = readHeaders(lines, part.start, part.end);
+        const type = parseContentType(partHeaders.values.get('content-type')).type;
+        const text = emptySourceLines();
+        const partProblems: BodyProblem[] = [];
+        decodeBody(lines, partHeaders.values, partHeaders.bodyStart, part.end, options, labelOf(k), text, partProblems, depth + 1);
+        return { type, text, partProblems, hasDiff: findDiffStart(text.texts) >= 0 };
+      });
+      const chosen =
+        decoded.find((d) => d.type === 'text/plain' && d.hasDiff) ??
+        decoded.find((d) => d.hasDiff) ??
+        decoded.find((d) => d.type === 'text/plain') ??
+        decoded[0];
+      appendLines(out, chosen.text);
+      for (const p of chosen.partProblems) problems.push(p);
+    } else {
+      parts.forEach((part, k) => {
+        const partHeaders = readHeaders(lines, part.start, part.end);
+        decodeBody(lines, partHeaders.values, partHeaders.bodyStart, part.end, options, labelOf(k), out, problems, depth + 1);
+      });
     }
+    outside(epilogue);
     return;
   }
 
@@ -218,6 +245,17 @@ export function decodeBody(
   const charset = contentType.params.get('charset');
   if (encoding === 'base64') {
     const joined = lines.slice(start, end).join('');
+    const invalid = invalidBase64Characters(joined);
+    if (invalid > 0) {
+      // A few stray characters (a mangled line) still decode; mostly-garbage text would decode to garbage.
+      const usable = invalid * 100 <= joined.length;
+      problems.push({
+        message: `MIME part ${label || '1'}: ${invalid} characters outside the base64 alphabet${usable ? ' skipped while decoding' : ': not decoded, not reviewed'}`,
+        line: start + 1,
+        kind: 'skipped',
+      });
+      if (!usable) return;
+    }
     const text = decodeCharset(decodeBase64(joined), charset);
     const decoded = text.split('\n');
     if (decoded.length > 1 && decoded[decoded.length - 1] === '') decoded.pop();
@@ -248,26 +286,55 @@ function copyPlain(lines: readonly string[], start: number, end: number, options
   }
 }
 
-/** Part ranges [start, end) between `--boundary` lines (preamble and epilogue dropped). */
-function splitMultipart(lines: readonly string[], start: number, end: number, boundary: string): { start: number; end: number }[] {
+/** Characters of a base64 body that are neither in the alphabet, padding, nor white space. */
+function invalidBase64Characters(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ok =
+      (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61 || c === 32 || c === 9 || c === 13 || c === 10;
+    if (!ok) n++;
+  }
+  return n;
+}
+
+/**
+ * Part ranges [start, end) between `--boundary` lines, and the preamble before the first and the epilogue after
+ * the closing boundary (each undefined when empty or absent).
+ */
+function splitMultipart(
+  lines: readonly string[],
+  start: number,
+  end: number,
+  boundary: string,
+): { parts: { start: number; end: number }[]; preamble?: { start: number; end: number }; epilogue?: { start: number; end: number } } {
   const open = '--' + boundary;
   const close = open + '--';
   const parts: { start: number; end: number }[] = [];
   let partStart = -1;
+  let first = -1;
+  let closed = -1;
   for (let i = start; i < end; i++) {
     const line = lines[i];
     if (!line.startsWith(open)) continue;
     const trimmed = line.trimEnd();
     if (trimmed === close) {
       if (partStart >= 0) parts.push({ start: partStart, end: i });
+      if (first < 0) first = i;
       partStart = -1;
+      closed = i;
       break;
     }
     if (trimmed === open) {
+      if (first < 0) first = i;
       if (partStart >= 0) parts.push({ start: partStart, end: i });
       partStart = i + 1;
     }
   }
   if (partStart >= 0) parts.push({ start: partStart, end });
-  return parts;
+  return {
+    parts,
+    preamble: first > start ? { start, end: first } : undefined,
+    epilogue: closed >= 0 && closed + 1 < end ? { start: closed + 1, end } : undefined,
+  };
 }
