@@ -181,7 +181,7 @@ export class SarifReportStream {
         name: meta.toolName,
         version: meta.version,
         semanticVersion: meta.version,
-        informationUri: meta.informationUri,
+        ...(isAbsoluteUri(meta.informationUri) ? { informationUri: meta.informationUri } : {}),
         rules: rules.map(ruleDescriptor),
       },
     };
