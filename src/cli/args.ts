@@ -21,6 +21,8 @@ export interface CliOptions {
   dumpFacts?: string;
   jobs?: number;
   traces: boolean;
+  /** Directory scans skip C files that name nothing the rules look at (see prefilter.ts); --no-prefilter parses all. */
+  prefilter: boolean;
   b4Check: boolean;
   b4Review: boolean;
   help: boolean;
@@ -54,6 +56,7 @@ Options:
   -j, --jobs N                   worker threads for directories of C files (default: min(2, CPUs),
                                  used for large scans only; a small scan stays in one thread)
       --no-trace                 text format: leave out the simulated traces
+      --no-prefilter             directory scans: parse every C file, also those naming nothing the rules use
       --b4-check                 b4 am-perpatch-check-cmd protocol: one patch on stdin, terse lines out
       --b4-review                b4 review-*-check-cmd protocol: one message on stdin, JSON array out
   -V, --version                  print the version and exit
@@ -74,6 +77,7 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
     listRules: false,
     gitRanges: [],
     traces: true,
+    prefilter: true,
     b4Check: false,
     b4Review: false,
     help: false,
@@ -112,6 +116,7 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
       case '--version': options.version = true; break;
       case '--list-rules': options.listRules = true; break;
       case '--no-trace': options.traces = false; break;
+      case '--no-prefilter': options.prefilter = false; break;
       case '--b4-check': options.b4Check = true; break;
       case '--b4-review': options.b4Review = true; break;
       default: throw new ArgsError(`unknown option ${arg} (see --help)`);

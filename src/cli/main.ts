@@ -24,6 +24,7 @@ import { createProgress, progressEnabled, type ProgressStream } from './progress
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
 import { analyzeChunked, CHUNK_THRESHOLD } from './chunked';
+import { directoryScreen } from './prefilter';
 import type { Analyzer } from '../core/analyze';
 
 export interface CliIo {
@@ -110,7 +111,7 @@ function singleProblemLine(problems: readonly InputProblem[]): string {
 interface Gathered {
   /** In the order given; each is analysed on its own (a series lives inside one mbox input). */
   inputs: { input: AnalyzeInput; fromDirectory: boolean }[];
-  /** Results for inputs that could not be read at all, with the position they would have had. */
+  /** Results decided without analysis (unreadable inputs, C files the scan's screen passed over), with their position. */
   unreadable: { at: number; result: AnalysisResult }[];
   /** A path named on the command line that does not exist: the run ends with status 2. */
   fatal: InputProblem[];
@@ -123,6 +124,7 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
   for (const p of expanded.problems) gathered.unreadable.push({ at: 0, result: failedInputResult(p) });
 
   const files = expanded.files;
+  const screen = directoryScreen(options);
   for (let i = 0; i <= files.length; i++) {
     if (i === expanded.stdinIndex) {
       gathered.inputs.push({ input: { path: STDIN_PATH, content: await io.readStdin() }, fromDirectory: false });
@@ -133,7 +135,10 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
       if (!files[i].fromDirectory) gathered.fatal.push(read.problem);
       gathered.unreadable.push({ at: gathered.inputs.length, result: failedInputResult(read.problem) });
     } else {
-      gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
+      // Decided without parsing (nothing to find, or too big for a scan): the content is not kept.
+      const decided = screen(files[i], read.content);
+      if (decided) gathered.unreadable.push({ at: gathered.inputs.length, result: decided });
+      else gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
     }
   }
   for (const range of options.gitRanges) {
