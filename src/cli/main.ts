@@ -130,15 +130,15 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
       gathered.inputs.push({ input: { path: STDIN_PATH, content: await io.readStdin() }, fromDirectory: false });
     }
     if (i === files.length) break;
-    const read = readInputFile(files[i].path);
+    const read = screen.read(files[i]) ?? readInputFile(files[i].path);
     if ('problem' in read) {
       if (!files[i].fromDirectory) gathered.fatal.push(read.problem);
       gathered.unreadable.push({ at: gathered.inputs.length, result: failedInputResult(read.problem) });
+    } else if ('decided' in read) {
+      // A scanned C file decided without parsing (nothing to find, or too big): its content is not kept.
+      gathered.unreadable.push({ at: gathered.inputs.length, result: read.decided });
     } else {
-      // Decided without parsing (nothing to find, or too big for a scan): the content is not kept.
-      const decided = screen(files[i], read.content);
-      if (decided) gathered.unreadable.push({ at: gathered.inputs.length, result: decided });
-      else gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
+      gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
     }
   }
   for (const range of options.gitRanges) {

@@ -13,6 +13,7 @@
  * test/unit/prefilter.test.ts proves on the fixture corpus that findings are identical with and without it and
  * that every rule is accounted for here; `--no-prefilter` switches it off.
  */
+import * as fs from 'node:fs';
 import type { AnalysisResult, InputProblem, KernelTarget } from '../core/types';
 import { simulatedApiNames } from '../core/sim/api-calls';
 import { USER_HANDOFF_CALLS } from '../core/sim/interpreter';
@@ -21,6 +22,7 @@ import { EMULATED_VFIO_CALLS, VFIO_REGISTER_CALLS } from '../rules/util';
 import { REMOVED_NOTIFIER_NAMES } from '../rules/removed-group-notifier';
 import { staleNamesOn } from '../rules/stale-api-name';
 import { PARKING_CALL } from '../rules/placeholder-driver-without-flag';
+import { MAX_INPUT_BYTES } from './inputs';
 
 /**
  * Which rules each part of the vocabulary serves (a new rule must be added here: the unit test checks every rule
@@ -293,16 +295,26 @@ function decidedResult(path: string, problem?: InputProblem): AnalysisResult {
   };
 }
 
-/**
- * For the CLI's directory scans: the result of a C file decided without parsing it (nothing to find, or too big),
- * or undefined when the file must be analysed. Inputs named on the command line and non-C files always are.
- */
-export function directoryScreen(
-  options: { prefilter: boolean; target: KernelTarget },
-): (file: { path: string; fromDirectory: boolean }, content: Uint8Array) => AnalysisResult | undefined {
+export interface DirectoryScreen {
+  /**
+   * The result of a C file found by a directory scan, decided without parsing it (nothing to find, or too big), or
+   * undefined when it must be analysed. Inputs named on the command line and non-C files always are.
+   */
+  decide(file: { path: string; fromDirectory: boolean }, content: Uint8Array): AnalysisResult | undefined;
+  /**
+   * Reads a directory scan's C file into one buffer reused from file to file (a scan reads ~1 GB and keeps a few MB:
+   * a fresh buffer per file left hundreds of MB of garbage), and decides it. Undefined for other inputs and on any
+   * error: the caller's reader then reads (or reports) the file as usual.
+   */
+  read(file: { path: string; fromDirectory: boolean }): { content: Uint8Array } | { decided: AnalysisResult } | undefined;
+}
+
+export function directoryScreen(options: { prefilter: boolean; target: KernelTarget }): DirectoryScreen {
   const vocabulary = options.prefilter ? prefilterVocabulary(options.target) : undefined;
-  return (file, content) => {
-    if (!file.fromDirectory || !/\.[ch]$/i.test(file.path)) return undefined;
+  let shared = Buffer.allocUnsafe(1 << 20);
+  const isScannedC = (file: { path: string; fromDirectory: boolean }) => file.fromDirectory && /\.[ch]$/i.test(file.path);
+  const decide: DirectoryScreen['decide'] = (file, content) => {
+    if (!isScannedC(file)) return undefined;
     if (vocabulary && !mayYieldFindings(content, vocabulary)) return decidedResult(file.path);
     if (content.length > MAX_SCANNED_C_BYTES) {
       return decidedResult(file.path, {
@@ -313,4 +325,24 @@ export function directoryScreen(
     }
     return undefined;
   };
+  const read: DirectoryScreen['read'] = (file) => {
+    if (!isScannedC(file)) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(file.path, 'r');
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile() || stat.size > MAX_INPUT_BYTES) return undefined;
+      if (stat.size > shared.length) shared = Buffer.allocUnsafe(stat.size);
+      let length = 0;
+      for (let n = 1; n > 0 && length < stat.size; length += n) n = fs.readSync(fd, shared, length, stat.size - length, null);
+      const view = shared.subarray(0, length);
+      const decided = decide(file, view);
+      return decided ? { decided } : { content: Buffer.from(view) };
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  };
+  return { decide, read };
 }

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, getAnalyzer, readTarget } from '../helpers';
 import { RULES } from '../../src/rules';
@@ -76,7 +77,7 @@ test('on the fixture corpus, every C file the prefilter passes over has no findi
     const rel = path.relative(FIXTURES, file);
     const pinned = readTarget(content.toString('utf8'));
     for (const target of new Set<KernelTarget>([pinned ?? 'latest', 'series-v1', 'series-v5'])) {
-      const decided = directoryScreen({ prefilter: true, target })({ path: rel, fromDirectory: true }, content);
+      const decided = directoryScreen({ prefilter: true, target }).decide({ path: rel, fromDirectory: true }, content);
       const result = analyzer.analyze([{ path: rel, content }], { target });
       if (result.findings.length > 0) withFindings++;
       if (decided === undefined) continue;
@@ -91,11 +92,31 @@ test('on the fixture corpus, every C file the prefilter passes over has no findi
 });
 
 test('--no-prefilter screens nothing out but still refuses a C file over the scan limit, naming it', () => {
-  const screen = directoryScreen({ prefilter: false, target: 'latest' });
+  const screen = directoryScreen({ prefilter: false, target: 'latest' }).decide;
   assert.equal(screen({ path: 'drivers/x/plain.c', fromDirectory: true }, Buffer.from('int x;\n')), undefined);
   const big = Buffer.alloc(MAX_SCANNED_C_BYTES + 1, 0x20);
   const decided = screen({ path: 'drivers/x/huge_sh_mask.h', fromDirectory: true }, big);
   assert.equal(decided?.problems[0]?.path, 'drivers/x/huge_sh_mask.h');
   assert.equal(decided?.problems[0]?.kind, 'skipped');
   assert.equal(screen({ path: 'drivers/x/huge_sh_mask.h', fromDirectory: false }, big), undefined, 'named on the command line');
+});
+
+test('the screen reads scanned C files through one reused buffer and hands out copies of what it keeps', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-screen-'));
+  try {
+    const keep = path.join(dir, 'claim.c');
+    const skip = path.join(dir, 'plain.c');
+    const claim = 'static int p(struct device *d) { return iommu_device_claim_dma_owner(d, p); }\n';
+    fs.writeFileSync(keep, claim);
+    fs.writeFileSync(skip, 'int plain;\n');
+    const screen = directoryScreen({ prefilter: true, target: 'latest' });
+    const first = screen.read({ path: keep, fromDirectory: true });
+    const second = screen.read({ path: skip, fromDirectory: true });
+    assert.ok(first && 'content' in first && second && 'decided' in second);
+    assert.equal(Buffer.from(first.content).toString('utf8'), claim, 'the kept content survives the next read');
+    assert.equal(screen.read({ path: keep, fromDirectory: false }), undefined, 'named files are read by the caller');
+    assert.equal(screen.read({ path: path.join(dir, 'missing.c'), fromDirectory: true }), undefined, 'errors are left to the caller');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
