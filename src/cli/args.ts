@@ -25,6 +25,8 @@ export interface CliOptions {
   prefilter: boolean;
   b4Check: boolean;
   b4Review: boolean;
+  /** Serve reviews to the thin client over a private Unix socket (server.ts). */
+  server: boolean;
   help: boolean;
   version: boolean;
 }
@@ -59,6 +61,9 @@ Options:
       --no-prefilter             directory scans: parse every C file, also those naming nothing the rules use
       --b4-check                 b4 am-perpatch-check-cmd protocol: one patch on stdin, terse lines out
       --b4-review                b4 review-*-check-cmd protocol: one message on stdin, JSON array out
+      --server                   keep a warm review process for b4 hooks and editors: later iommu-review
+                                 commands of this user hand their work to it (socket: $IOMMU_REVIEW_SOCKET,
+                                 else $XDG_RUNTIME_DIR/iommu-review/server.sock); exits after 15 idle minutes
   -V, --version                  print the version and exit
   -h, --help                     print this help and exit
 
@@ -80,6 +85,7 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
     prefilter: true,
     b4Check: false,
     b4Review: false,
+    server: false,
     help: false,
     version: false,
   };
@@ -119,6 +125,7 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
       case '--no-prefilter': options.prefilter = false; break;
       case '--b4-check': options.b4Check = true; break;
       case '--b4-review': options.b4Review = true; break;
+      case '--server': options.server = true; break;
       default: throw new ArgsError(`unknown option ${arg} (see --help)`);
     }
   }

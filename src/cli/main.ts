@@ -25,6 +25,8 @@ import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
 import { analyzeChunked, CHUNK_THRESHOLD } from './chunked';
 import { directoryScreen } from './prefilter';
+import { serve } from './server';
+import { socketPath } from './server-socket';
 import type { Analyzer } from '../core/analyze';
 
 export interface CliIo {
@@ -364,6 +366,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(explainRule(options.explain));
       return 0;
     }
+    if (options.server) return await serve(socketPath(io.env), run, io.stderr);
     return await review(options, io);
   } catch (e) {
     const detail = (e instanceof Error ? e.message : String(e)).replace(/^iommu-review: /, '');
@@ -399,9 +402,10 @@ function smallRun(argv: readonly string[]): boolean {
   }
 }
 
-if (require.main === module) {
+/** The command: called by the thin client (dist/cli.js) when no review server answers; `stdin` is what it already read. */
+export function cliMain(stdin?: Buffer): void {
   // WHY: a short run otherwise waits ~0.5 s on V8 tiering the grammar wasm up; big scans (measured) gain from TurboFan.
-  if (smallRun(process.argv.slice(2))) v8.setFlagsFromString('--liftoff-only');
+  if (smallRun(process.argv.slice(2)) && !process.argv.includes('--server')) v8.setFlagsFromString('--liftoff-only');
   // A crash must still honour the contract: one line, status 2, no stack trace.
   const crash = (e: unknown) => {
     process.stderr.write(`iommu-review: internal error: ${(e instanceof Error ? e.message : String(e)).split(/\r?\n/)[0]}\n`);
@@ -416,10 +420,12 @@ if (require.main === module) {
   void run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
-    readStdin: readProcessStdin,
+    readStdin: stdin ? async () => stdin : readProcessStdin,
     cwd: process.cwd(),
     env: process.env,
   }).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) cliMain();
