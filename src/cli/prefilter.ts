@@ -141,8 +141,6 @@ export function namesVocabulary(content: Uint8Array | string, vocabulary: Prefil
 // ───────────────────────────── placeholder drivers (OWN004) ─────────────────────────────
 
 const BUS_DRIVER_TYPES = new RegExp(`\\bstruct\\s+(?:${Object.keys(BUS_BY_TYPE).join('|')})\\b`);
-const PROBE_FIELD = /\.\s*probe\s*=/g;
-const PROBE_NAME = /\.\s*probe\s*=\s*&?\s*([A-Za-z_]\w*)\s*[,}\s]/g;
 /** Words followed by '(' that are not calls (keywords, types, attributes). */
 const NOT_CALLS = new Set([
   'if', 'for', 'while', 'do', 'switch', 'case', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', 'typeof_unqual',
@@ -237,28 +235,38 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
-/** Whether the bytes hold a `.probe =` designator, found from the rare 'probe' without turning the file into a string. */
-function hasProbeField(bytes: Buffer): boolean {
+/**
+ * The functions named by `.probe =` designators, read from the bytes (no string made of the file): an empty list when
+ * there is none, undefined when one is not a plain name (`.probe = FOO(x)`), which this scan cannot follow.
+ */
+function probeFields(bytes: Buffer): string[] | undefined {
+  const names: string[] = [];
   for (let at = bytes.indexOf('probe'); at >= 0; at = bytes.indexOf('probe', at + 5)) {
     let before = at - 1;
     while (before >= 0 && isSpace(bytes[before])) before--;
-    if (before < 0 || bytes[before] !== 0x2e /* . */) continue;
-    let after = at + 5;
-    while (after < bytes.length && isSpace(bytes[after])) after++;
-    if (bytes[after] === 0x3d /* = */ && bytes[after + 1] !== 0x3d) return true;
+    if (before < 0 || bytes[before] !== 0x2e /* . */ || IDENT_BYTE[bytes[at + 5]]) continue;
+    let i = at + 5;
+    while (i < bytes.length && isSpace(bytes[i])) i++;
+    if (bytes[i] !== 0x3d /* = */ || bytes[i + 1] === 0x3d) continue;
+    for (i++; i < bytes.length && (isSpace(bytes[i]) || bytes[i] === 0x26 /* & */); i++);
+    const start = i;
+    if (!IDENT_BYTE[bytes[i]] || (bytes[i] >= 0x30 && bytes[i] <= 0x39)) return undefined;
+    while (i < bytes.length && IDENT_BYTE[bytes[i]]) i++;
+    if (!(isSpace(bytes[i]) || bytes[i] === 0x2c /* , */ || bytes[i] === 0x7d /* } */)) return undefined;
+    names.push(bytes.toString('latin1', start, i));
   }
-  return false;
+  return names;
 }
 
 /** False only when no bus driver of the file can be a placeholder whose probe merely parks the device. */
 export function mayBePlaceholderDriver(content: Uint8Array | string): boolean {
   const bytes = asBuffer(content);
-  if (!hasProbeField(bytes) || bytes.indexOf('_driver') < 0) return false;
+  const probes = probeFields(bytes);
+  // A .probe initializer this scan cannot read: kept if the file has a bus driver at all.
+  if (probes === undefined) return bytes.indexOf('_driver') >= 0 && BUS_DRIVER_TYPES.test(bytes.toString('latin1'));
+  if (probes.length === 0 || bytes.indexOf('_driver') < 0) return false;
   const text = bytes.toString('latin1');
   if (!BUS_DRIVER_TYPES.test(text)) return false;
-  const fields = text.match(PROBE_FIELD)?.length ?? 0;
-  const probes = [...text.matchAll(PROBE_NAME)].map((m) => m[1]);
-  if (probes.length !== fields) return true; // a .probe initializer this scan cannot read
   for (const probe of new Set(probes)) {
     const bodies = functionBodies(text, probe);
     if (bodies === undefined) return true;
@@ -329,7 +337,8 @@ export function directoryScreen(options: { prefilter: boolean; target: KernelTar
     if (!isScannedC(file)) return undefined;
     let fd: number | undefined;
     try {
-      fd = fs.openSync(file.path, 'r');
+      // O_NONBLOCK: a FIFO in the tree must not hang the scan here (the caller's reader decides what to do with it).
+      fd = fs.openSync(file.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const stat = fs.fstatSync(fd);
       if (!stat.isFile() || stat.size > MAX_INPUT_BYTES) return undefined;
       if (stat.size > shared.length) shared = Buffer.allocUnsafe(stat.size);
