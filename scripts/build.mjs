@@ -8,7 +8,9 @@ mkdirSync('dist', { recursive: true });
 const alias = { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' };
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', alias };
 const entries = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // dist/cli.js is the thin client (a warm `--server` answers when one runs); dist/cli-main.js is the whole command.
+  { entryPoints: ['src/cli/client.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['./cli-main.js'] },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['src/cli/worker.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/extension/analysis-worker.ts'], outfile: 'dist/analysis-worker.js' },

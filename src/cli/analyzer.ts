@@ -11,7 +11,11 @@ function wasmBesideScript(): { runtime: Uint8Array; language: Uint8Array } | und
   return { runtime: fs.readFileSync(runtime), language: fs.readFileSync(language) };
 }
 
+let created: Promise<Analyzer> | undefined;
+
+/** One analyzer per thread: the parser is initialised once (a server answers many runs with it). */
 export function createNodeAnalyzer(): Promise<Analyzer> {
   // Unbundled runs (compiled tests) find the wasm in node_modules through the core's node loader.
-  return createAnalyzer(wasmBesideScript() ?? loadWasmForNode());
+  created ??= createAnalyzer(wasmBesideScript() ?? loadWasmForNode());
+  return created;
 }

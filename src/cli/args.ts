@@ -29,8 +29,12 @@ export interface CliOptions {
   quiet: boolean;
   /** ANSI colours: on a terminal (auto, unless NO_COLOR is set), always, never. */
   color: 'auto' | 'always' | 'never';
+  /** Directory scans skip C files that name nothing the rules look at (see prefilter.ts); --no-prefilter parses all. */
+  prefilter: boolean;
   b4Check: boolean;
   b4Review: boolean;
+  /** Serve reviews to the thin client over a private Unix socket (server.ts). */
+  server: boolean;
   help: boolean;
   version: boolean;
 }
@@ -77,8 +81,12 @@ Options:
       --no-trace                 text format: leave out the simulated traces
       --color[=WHEN]             colour the text format: auto (a terminal, unless NO_COLOR is set),
                                  always (the default WHEN), never; --no-color is never
+      --no-prefilter             directory scans: parse every C file, also those naming nothing the rules use
       --b4-check                 b4 am-perpatch-check-cmd protocol: one patch on stdin, terse lines out
       --b4-review                b4 review-*-check-cmd protocol: one message on stdin, JSON array out
+      --server                   keep a warm review process for b4 hooks and editors: later iommu-review
+                                 commands of this user hand their work to it (socket: $IOMMU_REVIEW_SOCKET,
+                                 else $XDG_RUNTIME_DIR/iommu-review/server.sock); exits after 15 idle minutes
   -V, --version                  print the version and exit
   -h, --help                     print this help and exit
 
@@ -101,8 +109,10 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
     layout: 'full',
     quiet: false,
     color: 'auto',
+    prefilter: true,
     b4Check: false,
     b4Review: false,
+    server: false,
     help: false,
     version: false,
   };
@@ -150,8 +160,10 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
       case '--terse': options.layout = 'terse'; break;
       case '--emacs': options.layout = 'emacs'; break;
       case '--no-color': options.color = 'never'; break;
+      case '--no-prefilter': options.prefilter = false; break;
       case '--b4-check': options.b4Check = true; break;
       case '--b4-review': options.b4Review = true; break;
+      case '--server': options.server = true; break;
       default: throw new ArgsError(`unknown option ${arg} (see --help)`);
     }
   }

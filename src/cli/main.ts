@@ -25,6 +25,9 @@ import { createProgress, progressEnabled, type ProgressStream } from './progress
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
 import { analyzeChunked, CHUNK_THRESHOLD } from './chunked';
+import { directoryScreen } from './prefilter';
+import { serve } from './server';
+import { socketPath } from './server-socket';
 import type { Analyzer } from '../core/analyze';
 
 export interface CliIo {
@@ -111,7 +114,7 @@ function singleProblemLine(problems: readonly InputProblem[]): string {
 interface Gathered {
   /** In the order given; each is analysed on its own (a series lives inside one mbox input). */
   inputs: { input: AnalyzeInput; fromDirectory: boolean }[];
-  /** Results for inputs that could not be read at all, with the position they would have had. */
+  /** Results decided without analysis (unreadable inputs, C files the scan's screen passed over), with their position. */
   unreadable: { at: number; result: AnalysisResult }[];
   /** A path named on the command line that does not exist: the run ends with status 2. */
   fatal: InputProblem[];
@@ -136,6 +139,7 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
   gathered.notes = expanded.notes;
 
   const files = expanded.files;
+  const screen = directoryScreen(options);
   for (let i = 0; i <= files.length; i++) {
     if (i === expanded.stdinIndex) {
       const read = await readStdinCapped(io);
@@ -145,10 +149,13 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
       } else gathered.inputs.push({ input: { path: STDIN_PATH, content: read.content }, fromDirectory: false });
     }
     if (i === files.length) break;
-    const read = readInputFile(files[i].path);
+    const read = screen.read(files[i]) ?? readInputFile(files[i].path);
     if ('problem' in read) {
       if (!files[i].fromDirectory) gathered.fatal.push(read.problem);
       gathered.unreadable.push({ at: gathered.inputs.length, result: failedInputResult(read.problem) });
+    } else if ('decided' in read) {
+      // A scanned C file decided without parsing (nothing to find, or too big): its content is not kept.
+      gathered.unreadable.push({ at: gathered.inputs.length, result: read.decided });
     } else {
       gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
     }
@@ -537,6 +544,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(explainRule(options.explain));
       return 0;
     }
+    if (options.server) return await serve(socketPath(io.env), run, io.stderr);
     return await review(options, io);
   } catch (e) {
     const detail = (e instanceof Error ? e.message : String(e)).replace(/^iommu-review: /, '');
@@ -590,9 +598,10 @@ function smallRun(argv: readonly string[]): boolean {
   }
 }
 
-if (require.main === module) {
+/** The command: called by the thin client (dist/cli.js) when no review server answers; `stdin` is what it already read. */
+export function cliMain(stdin?: Buffer): void {
   // WHY: a short run otherwise waits ~0.5 s on V8 tiering the grammar wasm up; big scans (measured) gain from TurboFan.
-  if (smallRun(process.argv.slice(2))) v8.setFlagsFromString('--liftoff-only');
+  if (smallRun(process.argv.slice(2)) && !process.argv.includes('--server')) v8.setFlagsFromString('--liftoff-only');
   // A crash must still honour the contract: one line, status 2, no stack trace.
   const crash = (e: unknown) => {
     process.stderr.write(`iommu-review: internal error: ${(e instanceof Error ? e.message : String(e)).split(/\r?\n/)[0]}\n`);
@@ -607,10 +616,12 @@ if (require.main === module) {
   void run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
-    readStdin: readProcessStdin,
+    readStdin: stdin ? async () => stdin : readProcessStdin,
     cwd: process.cwd(),
     env: process.env,
   }).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) cliMain();

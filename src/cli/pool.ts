@@ -9,9 +9,21 @@ export interface PoolOutcome {
   /** One result per input, in the inputs' order. */
   results: AnalysisResult[];
   refused: string[];
-  /** How many worker threads ran. */
+  /** How many worker threads ran at once. */
   workers: number;
+  /** How many were replaced after a huge input (RECYCLE_AFTER_BYTES). */
+  recycled: number;
 }
+
+/**
+ * A worker that has just parsed an input this big is replaced by a fresh one: the parser's WebAssembly memory grows
+ * to fit the largest tree it has built and never shrinks, so one huge file would otherwise keep its heap for the
+ * rest of the scan.
+ */
+export const RECYCLE_AFTER_BYTES = 1024 * 1024;
+
+/** V8 limits for each worker: its heap holds one input's analysis at a time (results are posted back). */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
 export function workerScriptPath(): string | undefined {
   const candidate = path.join(__dirname, 'worker.js');
@@ -31,10 +43,11 @@ export async function analyzeInWorkers(
   const workerCount = Math.max(1, Math.min(jobs, inputs.length));
   const running: Worker[] = [];
   let failed = false;
+  let recycled = 0;
 
-  const runWorker = () =>
+  const runWorker = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(script, { workerData: setup });
+      const worker = new Worker(script, { workerData: setup, resourceLimits: WORKER_LIMITS });
       running.push(worker);
       let current = -1;
       let settled = false;
@@ -68,6 +81,13 @@ export async function analyzeInWorkers(
             results[reply.id] = reply.result;
             refused.push(...reply.refused);
             onDone(inputs[reply.id]);
+            if (inputs[reply.id].content.length >= RECYCLE_AFTER_BYTES && next < inputs.length && !failed) {
+              settled = true;
+              recycled++;
+              void worker.terminate();
+              runWorker().then(resolve, reject);
+              return;
+            }
             send();
             return;
           case 'error':
@@ -89,5 +109,5 @@ export async function analyzeInWorkers(
     });
 
   await Promise.all(Array.from({ length: workerCount }, runWorker));
-  return { results, refused, workers: workerCount };
+  return { results, refused, workers: workerCount, recycled };
 }

@@ -11,7 +11,7 @@ import { isDmaUse, isMmioUse, missingCallbacks, traceUpTo } from './tier2a-util'
 const CODE = 'OWN004';
 
 /** Calls a parking probe may make: logging and driver-data bookkeeping. Anything else is real work. */
-const PARKING_CALL = /^(?:(?:dev|pci|pr|netdev|platform)_(?:info|dbg|debug|notice|warn|err|emerg|crit|alert)(?:_once|_ratelimited)?|printk|(?:dev|pci|platform|amba|fsl_mc|cdx)_(?:set|get)_drvdata|dev_name|pci_name)$/;
+export const PARKING_CALL = /^(?:(?:dev|pci|pr|netdev|platform)_(?:info|dbg|debug|notice|warn|err|emerg|crit|alert)(?:_once|_ratelimited)?|printk|(?:dev|pci|platform|amba|fsl_mc|cdx)_(?:set|get)_drvdata|dev_name|pci_name)$/;
 
 function busHasFlag(bus: BusKind, target: KernelTarget): boolean {
   switch (bus) {

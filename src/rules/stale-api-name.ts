@@ -71,6 +71,12 @@ function eraOf(target: KernelTarget): Era {
   }
 }
 
+/** The names this rule can report on `target` (those of other eras): a file naming none of them gives it nothing to say. */
+export function staleNamesOn(target: KernelTarget): string[] {
+  const era = eraOf(target);
+  return [...new Set(NAMES.filter((n) => !n.eras.includes(era)).map((n) => n.name))];
+}
+
 /** What a name is called in a series posting (for reviewers of that posting). */
 function seriesSpelling(name: string, era: Era): string {
   const v1 = era === 'v1';

@@ -18,6 +18,8 @@ test('defaults: text format, latest target, traces on', () => {
   assert.equal(o.format, 'text');
   assert.equal(o.target, 'latest');
   assert.equal(o.traces, true);
+  assert.equal(o.prefilter, true);
+  assert.equal(parseArgs(['--no-prefilter', 'dir/'], resolve).prefilter, false);
 });
 
 test('values with = or as the next argument, short aliases, repeatable --rule resolved to names', () => {

@@ -4,12 +4,12 @@ import type { BusKind, BusTypeFact, DriverStructFact, FieldInit, ImageSpan, OpsS
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
 import { namedChildren } from './syntax';
 
-const MANAGED_DMA_SPELLINGS = ['driver_managed_dma', 'suppress_auto_claim_dma_owner', 'no_kernel_api_dma'];
+export const MANAGED_DMA_SPELLINGS: readonly string[] = ['driver_managed_dma', 'suppress_auto_claim_dma_owner', 'no_kernel_api_dma'];
 
 /** The nested struct device_driver: `.driver = { ... }` (amba names it `.drv`). */
 const DEVICE_DRIVER_PREFIX = /^(?:driver|drv)\./;
 
-const BUS_BY_TYPE: Record<string, BusKind> = {
+export const BUS_BY_TYPE: Readonly<Record<string, BusKind>> = {
   pci_driver: 'pci', platform_driver: 'platform', amba_driver: 'amba', fsl_mc_driver: 'fsl_mc', cdx_driver: 'cdx',
   host1x_driver: 'host1x', mdev_driver: 'vfio',
 };

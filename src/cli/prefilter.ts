@@ -1,0 +1,357 @@
+/**
+ * Directory-scan prefilter: a cheap byte scan that tells, before any parse, that a C file cannot yield a finding.
+ * A kernel tree's drivers/ holds ~31,500 files (1 GB); a few hundred name the ownership API at all, and parsing the
+ * rest was nearly all of a scan's time and memory.
+ *
+ * What a file must contain for a rule to have anything to report is taken from the code that decides it, not
+ * from a second list: the replay's simulated API, the VFIO/iommufd hand-off calls, the flag's spellings, the
+ * removed notifier API and the stale names of the target. One rule needs no ownership name at all
+ * (placeholder-driver-without-flag, a stub driver whose probe only parks the device); for it the prefilter looks
+ * at the probe bodies of a file's bus driver structs and keeps the file unless every probe certainly calls some
+ * function that is neither a parking call nor defined in the file. When unsure, it keeps the file.
+ *
+ * test/unit/prefilter.test.ts proves on the fixture corpus that findings are identical with and without it and
+ * that every rule is accounted for here; `--no-prefilter` switches it off.
+ */
+import * as fs from 'node:fs';
+import type { AnalysisResult, InputProblem, KernelTarget } from '../core/types';
+import { simulatedApiNames } from '../core/sim/api-calls';
+import { USER_HANDOFF_CALLS } from '../core/sim/interpreter';
+import { BUS_BY_TYPE, MANAGED_DMA_SPELLINGS } from '../core/c/structs';
+import { EMULATED_VFIO_CALLS, VFIO_REGISTER_CALLS } from '../rules/util';
+import { REMOVED_NOTIFIER_NAMES } from '../rules/removed-group-notifier';
+import { staleNamesOn } from '../rules/stale-api-name';
+import { PARKING_CALL } from '../rules/placeholder-driver-without-flag';
+import { MAX_INPUT_BYTES } from './inputs';
+
+/**
+ * Which rules each part of the vocabulary serves (a new rule must be added here: the unit test checks every rule
+ * code is named). Rules not listed under a name need one of the ownership names to have anything to look at.
+ */
+export const PREFILTER_COVERAGE: Readonly<Record<string, string>> = {
+  OWN001: 'hand-off and claim calls, vfio_pci_core_*', OWN002: 'the flag', OWN003: 'the flag',
+  OWN004: 'a bus driver whose probe may only park the device', OWN005: 'claim/release', OWN006: 'claim/release',
+  OWN007: 'group claim', OWN008: 'claim/set owner', OWN009: 'use/unuse default domain', OWN010: 'use/unuse (bus hooks)',
+  OWN011: 'the flag (bus hooks)', OWN012: 'attach', OWN013: 'attach', OWN014: 'attach/detach', OWN015: 'attach',
+  OWN016: 'attach group', OWN017: 'stale names of the target', OWN018: 'removed notifier API', OWN019: 'PASID attach, SVA bind',
+  OWN020: 'PASID attach/detach', OWN021: 'PASID attach, claim', OWN022: 'iommu_domain with a pasid member',
+  OWN023: 'PASID attach', OWN024: 'use default domain', OWN025: 'claim/release', OWN026: 'claim/attach', OWN027: 'shared attach',
+};
+
+/** A name prefix that counts as a use of the vocabulary (vfio_pci_core_* callbacks mark a VFIO variant driver). */
+const VFIO_PCI_CORE_PREFIX = 'vfio_pci_core_';
+
+export interface PrefilterVocabulary {
+  /** An identifier containing one of these keeps the file. */
+  names: readonly string[];
+  /** An identifier containing one of these keeps the file when the file's text also matches the pattern. */
+  conditional: readonly { name: string; also: RegExp }[];
+  /** Cheap first-stage needles: every name contains one (a file with none of them skips the name check). */
+  anchors: readonly string[];
+}
+
+export function prefilterVocabulary(target: KernelTarget): PrefilterVocabulary {
+  const names = [...new Set([
+    ...simulatedApiNames(),
+    ...USER_HANDOFF_CALLS, ...VFIO_REGISTER_CALLS, ...EMULATED_VFIO_CALLS, VFIO_PCI_CORE_PREFIX,
+    ...MANAGED_DMA_SPELLINGS,
+    ...REMOVED_NOTIFIER_NAMES,
+    ...staleNamesOn(target),
+  ])].sort();
+  // pasid-stored-in-domain: a PASID-like member declared in struct iommu_domain (whole files count as added code).
+  const conditional = [{ name: 'iommu_domain', also: /pasid/i }];
+  return { names, conditional, anchors: anchorsFor([...names, ...conditional.map((c) => c.name)]) };
+}
+
+/**
+ * Identifier characters from rarest to most common in drivers/ (measured): Buffer#indexOf looks for a short needle
+ * by its first byte (memchr), so a needle starting with a rare byte costs a fraction of one starting with 'i' or '_'.
+ */
+const RARITY = 'JjZzQ9qY765Wy84wkXK3VHbhB2vgUG1xmOpFNulPLMDofIRcSCATasdEnri0te_';
+
+/** The part of `name` to search for: at most 6 characters (the memchr path) and at least 4, from its rarest byte. */
+function needleOf(name: string): string {
+  if (name.length <= 4) return name;
+  let best = 0;
+  for (let i = 1; i + 4 <= name.length; i++) {
+    if (RARITY.indexOf(name[i]) < RARITY.indexOf(name[best])) best = i;
+  }
+  return name.slice(best, best + 6);
+}
+
+/**
+ * Few needles, since each costs a pass over the file: names sharing a prefix of at least 4 characters share that
+ * prefix ('iommu' for every iommu_* and iommufd_* name); each needle is then shortened to its rarest part.
+ * Correctness does not depend on the choice: a hit only leads to the identifier around it, which is then checked.
+ */
+function anchorsFor(names: readonly string[]): string[] {
+  let anchors = [...new Set(names)].sort();
+  for (let merged = true; merged;) {
+    merged = false;
+    for (let i = 0; i + 1 < anchors.length && !merged; i++) {
+      const a = anchors[i];
+      const b = anchors[i + 1];
+      let n = 0;
+      while (n < a.length && n < b.length && a[n] === b[n]) n++;
+      // A shared prefix shorter than 4 characters would match nearly every file.
+      if (n >= 4) {
+        anchors = [...new Set([...anchors.slice(0, i), a.slice(0, n), ...anchors.slice(i + 2)])].sort();
+        merged = true;
+      }
+    }
+  }
+  return [...new Set(anchors.map(needleOf))].sort();
+}
+
+const IDENT_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  IDENT_BYTE[c] = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f ? 1 : 0;
+}
+
+/** The identifier around byte `at` (latin1; C identifiers are ASCII). */
+function identifierAt(bytes: Uint8Array, at: number, length: number): string {
+  let from = at;
+  while (from > 0 && IDENT_BYTE[bytes[from - 1]]) from--;
+  let to = at + length;
+  while (to < bytes.length && IDENT_BYTE[bytes[to]]) to++;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
+}
+
+function asBuffer(content: Uint8Array | string): Buffer {
+  if (typeof content === 'string') return Buffer.from(content, 'utf8');
+  return Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+}
+
+/** True when some identifier of the file contains one of the vocabulary's names. */
+export function namesVocabulary(content: Uint8Array | string, vocabulary: PrefilterVocabulary): boolean {
+  const bytes = asBuffer(content);
+  let pending: RegExp[] | undefined;
+  for (const anchor of vocabulary.anchors) {
+    for (let at = bytes.indexOf(anchor); at >= 0; at = bytes.indexOf(anchor, at + anchor.length)) {
+      const id = identifierAt(bytes, at, anchor.length);
+      if (vocabulary.names.some((n) => id.includes(n))) return true;
+      for (const c of vocabulary.conditional) if (id.includes(c.name)) (pending ??= []).push(c.also);
+    }
+  }
+  if (!pending) return false;
+  const text = bytes.toString('latin1');
+  return pending.some((re) => re.test(text));
+}
+
+// ───────────────────────────── placeholder drivers (OWN004) ─────────────────────────────
+
+const BUS_DRIVER_TYPES = new RegExp(`\\bstruct\\s+(?:${Object.keys(BUS_BY_TYPE).join('|')})\\b`);
+/** Words followed by '(' that are not calls (keywords, types, attributes). */
+const NOT_CALLS = new Set([
+  'if', 'for', 'while', 'do', 'switch', 'case', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', 'typeof_unqual',
+  'defined', 'alignof', '_Alignof', '__alignof__', '_Generic', '_Static_assert', 'static_assert', '__attribute__', '__attribute',
+  'asm', '__asm__', '__asm', 'volatile', '__volatile__', 'int', 'char', 'void', 'long', 'short', 'unsigned', 'signed',
+  'float', 'double', 'bool', '_Bool', 'const', 'struct', 'union', 'enum', 'static', 'inline', 'else', 'goto',
+]);
+
+/** Comments, strings and character literals blanked (same length), so '(' in them is not taken for a call. */
+function codeOnly(text: string): string {
+  return text.replace(/\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*|"(?:\\[\s\S]|[^"\\\n])*"|'(?:\\[\s\S]|[^'\\\n])*'/g, (m) => m.replace(/[^\n]/g, ' '));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** True when `at` lies inside a comment (a block comment open before it, or a line comment on its line). */
+function inComment(text: string, at: number): boolean {
+  if (text.lastIndexOf('/*', at) > text.lastIndexOf('*/', at)) return true;
+  return text.lastIndexOf('//', at) > text.lastIndexOf('\n', at);
+}
+
+/** Index just past the brace closing the block opened at `open`, skipping comments, strings and characters; -1 if none. */
+function blockEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') depth++;
+    else if (c === '}') {
+      if (--depth === 0) return i + 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0) return -1;
+      i = close + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) return -1;
+      i = nl;
+    } else if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+    }
+  }
+  return -1;
+}
+
+/** Bodies (code only, between the braces) of the definitions of `name`; undefined when one cannot be delimited. */
+function functionBodies(text: string, name: string): string[] | undefined {
+  const head = new RegExp(`\\b${escapeRegExp(name)}\\s*\\(`, 'g');
+  const bodies: string[] = [];
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    // Skip the parameter list (balanced parentheses); a definition continues with '{'.
+    let i = m.index + m[0].length;
+    let depth = 1;
+    for (; i < text.length && depth > 0; i++) {
+      const c = text[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if (c === ';' || c === '{' || c === '}') break;
+    }
+    if (depth > 0) continue;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    if (text[i] !== '{' || inComment(text, m.index)) continue;
+    const end = blockEnd(text, i);
+    if (end < 0) return undefined;
+    bodies.push(codeOnly(text.slice(i + 1, end - 1)));
+  }
+  return bodies;
+}
+
+/**
+ * Some call reachable from one of `bodies` certainly is work: not a keyword, not a parking call, and not defined in
+ * the file (a function defined here is followed into). Undefined when a body cannot be delimited.
+ */
+function reachesWork(text: string, bodies: readonly string[], seen: Set<string>): boolean | undefined {
+  for (const body of bodies) {
+    for (const m of body.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
+      const callee = m[1];
+      if (NOT_CALLS.has(callee) || PARKING_CALL.test(callee) || seen.has(callee)) continue;
+      seen.add(callee);
+      const own = functionBodies(text, callee);
+      if (own === undefined) return undefined;
+      if (own.length === 0) return true;
+      const inner = reachesWork(text, own, seen);
+      if (inner !== false) return inner;
+    }
+  }
+  return false;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/**
+ * The functions named by `.probe =` designators, read from the bytes (no string made of the file): an empty list when
+ * there is none, undefined when one is not a plain name (`.probe = FOO(x)`), which this scan cannot follow.
+ */
+function probeFields(bytes: Buffer): string[] | undefined {
+  const names: string[] = [];
+  for (let at = bytes.indexOf('probe'); at >= 0; at = bytes.indexOf('probe', at + 5)) {
+    let before = at - 1;
+    while (before >= 0 && isSpace(bytes[before])) before--;
+    if (before < 0 || bytes[before] !== 0x2e /* . */ || IDENT_BYTE[bytes[at + 5]]) continue;
+    let i = at + 5;
+    while (i < bytes.length && isSpace(bytes[i])) i++;
+    if (bytes[i] !== 0x3d /* = */ || bytes[i + 1] === 0x3d) continue;
+    for (i++; i < bytes.length && (isSpace(bytes[i]) || bytes[i] === 0x26 /* & */); i++);
+    const start = i;
+    if (!IDENT_BYTE[bytes[i]] || (bytes[i] >= 0x30 && bytes[i] <= 0x39)) return undefined;
+    while (i < bytes.length && IDENT_BYTE[bytes[i]]) i++;
+    if (!(isSpace(bytes[i]) || bytes[i] === 0x2c /* , */ || bytes[i] === 0x7d /* } */)) return undefined;
+    names.push(bytes.toString('latin1', start, i));
+  }
+  return names;
+}
+
+/** False only when no bus driver of the file can be a placeholder whose probe merely parks the device. */
+export function mayBePlaceholderDriver(content: Uint8Array | string): boolean {
+  const bytes = asBuffer(content);
+  const probes = probeFields(bytes);
+  // A .probe initializer this scan cannot read: kept if the file has a bus driver at all.
+  if (probes === undefined) return bytes.indexOf('_driver') >= 0 && BUS_DRIVER_TYPES.test(bytes.toString('latin1'));
+  if (probes.length === 0 || bytes.indexOf('_driver') < 0) return false;
+  const text = bytes.toString('latin1');
+  if (!BUS_DRIVER_TYPES.test(text)) return false;
+  for (const probe of new Set(probes)) {
+    const bodies = functionBodies(text, probe);
+    if (bodies === undefined) return true;
+    // Not defined here: the rule needs the probe's body (unless the name is used like a function some other way).
+    if (bodies.length === 0) {
+      if (new RegExp(`\\b${escapeRegExp(probe)}\\s*\\(`).test(text)) return true;
+      continue;
+    }
+    if (reachesWork(text, bodies, new Set([probe])) !== true) return true;
+  }
+  return false;
+}
+
+/** True unless the file certainly gives no rule anything to report. */
+export function mayYieldFindings(content: Uint8Array | string, vocabulary: PrefilterVocabulary): boolean {
+  return namesVocabulary(content, vocabulary) || mayBePlaceholderDriver(content);
+}
+
+// ───────────────────────────── the directory scan's screen ─────────────────────────────
+
+/**
+ * A C file found by a directory scan and bigger than this is not parsed (a problem names it): in drivers/ only
+ * generated register headers come near it, and one such parse grows the parser's WebAssembly heap for good.
+ * Files named on the command line are reviewed whatever their size.
+ */
+export const MAX_SCANNED_C_BYTES = 4 * 1024 * 1024;
+
+function decidedResult(path: string, problem?: InputProblem): AnalysisResult {
+  return {
+    findings: [],
+    problems: problem ? [problem] : [],
+    inputs: problem ? [] : [{ path, kind: 'c-source', patches: [], drivers: [] }],
+    stats: { inputs: 1, reviewed: problem ? 0 : 1, skipped: problem ? 1 : 0, failed: 0, findings: 0, ms: 0 },
+  };
+}
+
+export interface DirectoryScreen {
+  /**
+   * The result of a C file found by a directory scan, decided without parsing it (nothing to find, or too big), or
+   * undefined when it must be analysed. Inputs named on the command line and non-C files always are.
+   */
+  decide(file: { path: string; fromDirectory: boolean }, content: Uint8Array): AnalysisResult | undefined;
+  /**
+   * Reads a directory scan's C file into one buffer reused from file to file (a scan reads ~1 GB and keeps a few MB:
+   * a fresh buffer per file left hundreds of MB of garbage), and decides it. Undefined for other inputs and on any
+   * error: the caller's reader then reads (or reports) the file as usual.
+   */
+  read(file: { path: string; fromDirectory: boolean }): { content: Uint8Array } | { decided: AnalysisResult } | undefined;
+}
+
+export function directoryScreen(options: { prefilter: boolean; target: KernelTarget }): DirectoryScreen {
+  const vocabulary = options.prefilter ? prefilterVocabulary(options.target) : undefined;
+  let shared = Buffer.allocUnsafe(1 << 20);
+  const isScannedC = (file: { path: string; fromDirectory: boolean }) => file.fromDirectory && /\.[ch]$/i.test(file.path);
+  const decide: DirectoryScreen['decide'] = (file, content) => {
+    if (!isScannedC(file)) return undefined;
+    if (vocabulary && !mayYieldFindings(content, vocabulary)) return decidedResult(file.path);
+    if (content.length > MAX_SCANNED_C_BYTES) {
+      return decidedResult(file.path, {
+        path: file.path,
+        message: `not parsed: ${content.length} bytes is over the directory scan's limit of ${MAX_SCANNED_C_BYTES} for one C file (name the file to review it)`,
+        kind: 'skipped',
+      });
+    }
+    return undefined;
+  };
+  const read: DirectoryScreen['read'] = (file) => {
+    if (!isScannedC(file)) return undefined;
+    let fd: number | undefined;
+    try {
+      // O_NONBLOCK: a FIFO in the tree must not hang the scan here (the caller's reader decides what to do with it).
+      fd = fs.openSync(file.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile() || stat.size > MAX_INPUT_BYTES) return undefined;
+      if (stat.size > shared.length) shared = Buffer.allocUnsafe(stat.size);
+      let length = 0;
+      for (let n = 1; n > 0 && length < stat.size; length += n) n = fs.readSync(fd, shared, length, stat.size - length, null);
+      const view = shared.subarray(0, length);
+      const decided = decide(file, view);
+      return decided ? { decided } : { content: Buffer.from(view) };
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  };
+  return { decide, read };
+}

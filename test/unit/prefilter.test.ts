@@ -1,0 +1,122 @@
+/**
+ * The directory-scan prefilter (src/cli/prefilter.ts) loses nothing: on every C file of the fixture corpus, a file
+ * it passes over has no finding, for the fixture's own target and for the target where most names are stale.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, getAnalyzer, readTarget } from '../helpers';
+import { RULES } from '../../src/rules';
+import type { KernelTarget } from '../../src/core/types';
+import {
+  directoryScreen, MAX_SCANNED_C_BYTES, mayBePlaceholderDriver, namesVocabulary, PREFILTER_COVERAGE, prefilterVocabulary,
+} from '../../src/cli/prefilter';
+
+function cFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...cFiles(full));
+    else if (/\.[ch]$/.test(e.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+test('every rule says what the prefilter keeps for it', () => {
+  assert.deepEqual(Object.keys(PREFILTER_COVERAGE).sort(), RULES.map((r) => r.meta.code).sort());
+});
+
+test('the vocabulary comes from the simulated API and the rules, and every name has a needle', () => {
+  for (const target of ['latest', 'series-v1', 'series-v5', '5.19'] as KernelTarget[]) {
+    const v = prefilterVocabulary(target);
+    for (const name of ['iommu_group_claim_dma_owner', 'iommu_device_use_default_domain', 'iommu_attach_device_pasid',
+      'iommu_sva_bind_device', 'vfio_register_group_dev', 'iommufd_device_bind', 'driver_managed_dma', 'vfio_group_viable']) {
+      assert.ok(v.names.includes(name), `${target}: ${name}`);
+    }
+    for (const name of [...v.names, ...v.conditional.map((c) => c.name)]) {
+      assert.ok(v.anchors.some((a) => name.includes(a)), `${target}: no needle finds ${name}`);
+    }
+    assert.ok(v.anchors.length <= 10, `${target}: ${v.anchors.length} needles, each a pass over every file`);
+  }
+  // The stale names follow the target: dma_cleanup is a stale hook name only before series v3.
+  assert.ok(prefilterVocabulary('series-v2').names.includes('dma_cleanup'));
+  assert.ok(!prefilterVocabulary('latest').names.includes('dma_cleanup'));
+});
+
+test('names count as whole identifiers found around a needle, not in unrelated words', () => {
+  const v = prefilterVocabulary('latest');
+  assert.ok(namesVocabulary('static int f(struct device *d) { return iommu_device_claim_dma_owner(d, f); }', v));
+  assert.ok(namesVocabulary('static struct pci_driver d = { .driver_managed_dma = true };', v));
+  assert.ok(!namesVocabulary('/* an mmu_notifier, no ownership here */ int ommu_x, vfio;', v));
+  assert.ok(namesVocabulary('struct iommu_domain { u32 pasid; };', v), 'iommu_domain with a PASID member');
+  assert.ok(!namesVocabulary('struct iommu_domain *d;', v), 'iommu_domain alone');
+});
+
+test('placeholder candidates: kept unless every probe certainly does other work', () => {
+  const driver = (probeBody: string, extra = '') =>
+    `${extra}\nstatic int foo_probe(struct platform_device *pdev)\n{\n${probeBody}\n}\n\nstatic struct platform_driver foo_driver = {\n\t.probe = foo_probe,\n};\n`;
+  assert.ok(mayBePlaceholderDriver(driver('\treturn 0;')), 'an empty probe parks');
+  assert.ok(mayBePlaceholderDriver(driver('\tdev_info(&pdev->dev, "parked (%d)\\n", foo_setup(1));\n\treturn 0;', 'static int foo_setup(int x)\n{\n\treturn x;\n}\n')),
+    'a local helper that does nothing is followed');
+  assert.ok(!mayBePlaceholderDriver(driver('\treturn clk_prepare_enable(foo_clk);')), 'an external call is work');
+  assert.ok(!mayBePlaceholderDriver(driver('\treturn foo_setup(pdev);', 'static int foo_setup(struct platform_device *p)\n{\n\treturn devm_request_irq(&p->dev, 1, NULL, 0, "x", p);\n}\n')),
+    'work reached through a local helper');
+  assert.ok(mayBePlaceholderDriver(driver('\t/* clk_prepare_enable(foo_clk); */\n\treturn 0;')), 'a call in a comment is not work');
+  assert.ok(!mayBePlaceholderDriver('static struct i2c_driver foo = { .probe = foo_probe };'), 'a bus without the flag');
+  assert.ok(mayBePlaceholderDriver('static struct pci_driver foo = { .probe = FOO_PROBE(x) };'), 'an initializer it cannot read');
+});
+
+test('on the fixture corpus, every C file the prefilter passes over has no finding (with or without it: same findings)', async () => {
+  const analyzer = await getAnalyzer();
+  let passed = 0;
+  let withFindings = 0;
+  for (const file of cFiles(FIXTURES)) {
+    const content = fs.readFileSync(file);
+    const rel = path.relative(FIXTURES, file);
+    const pinned = readTarget(content.toString('utf8'));
+    for (const target of new Set<KernelTarget>([pinned ?? 'latest', 'series-v1', 'series-v5'])) {
+      const decided = directoryScreen({ prefilter: true, target }).decide({ path: rel, fromDirectory: true }, content);
+      const result = analyzer.analyze([{ path: rel, content }], { target });
+      if (result.findings.length > 0) withFindings++;
+      if (decided === undefined) continue;
+      passed++;
+      assert.deepEqual(result.findings.map((f) => `${f.code}:${f.location.line}`), [], `${rel} on ${target}: passed over but has findings`);
+      assert.deepEqual(decided.stats, { ...result.stats, ms: 0 }, `${rel}: the decided result counts like a reviewed file`);
+    }
+  }
+  // Not vacuous: the corpus has files on both sides.
+  assert.ok(passed >= 10, `only ${passed} passed over`);
+  assert.ok(withFindings >= 50, `only ${withFindings} with findings`);
+});
+
+test('--no-prefilter screens nothing out but still refuses a C file over the scan limit, naming it', () => {
+  const screen = directoryScreen({ prefilter: false, target: 'latest' }).decide;
+  assert.equal(screen({ path: 'drivers/x/plain.c', fromDirectory: true }, Buffer.from('int x;\n')), undefined);
+  const big = Buffer.alloc(MAX_SCANNED_C_BYTES + 1, 0x20);
+  const decided = screen({ path: 'drivers/x/huge_sh_mask.h', fromDirectory: true }, big);
+  assert.equal(decided?.problems[0]?.path, 'drivers/x/huge_sh_mask.h');
+  assert.equal(decided?.problems[0]?.kind, 'skipped');
+  assert.equal(screen({ path: 'drivers/x/huge_sh_mask.h', fromDirectory: false }, big), undefined, 'named on the command line');
+});
+
+test('the screen reads scanned C files through one reused buffer and hands out copies of what it keeps', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-screen-'));
+  try {
+    const keep = path.join(dir, 'claim.c');
+    const skip = path.join(dir, 'plain.c');
+    const claim = 'static int p(struct device *d) { return iommu_device_claim_dma_owner(d, p); }\n';
+    fs.writeFileSync(keep, claim);
+    fs.writeFileSync(skip, 'int plain;\n');
+    const screen = directoryScreen({ prefilter: true, target: 'latest' });
+    const first = screen.read({ path: keep, fromDirectory: true });
+    const second = screen.read({ path: skip, fromDirectory: true });
+    assert.ok(first && 'content' in first && second && 'decided' in second);
+    assert.equal(Buffer.from(first.content).toString('utf8'), claim, 'the kept content survives the next read');
+    assert.equal(screen.read({ path: keep, fromDirectory: false }), undefined, 'named files are read by the caller');
+    assert.equal(screen.read({ path: path.join(dir, 'missing.c'), fromDirectory: true }), undefined, 'errors are left to the caller');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
