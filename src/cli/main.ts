@@ -17,8 +17,8 @@ import { formatSarif } from '../format/sarif';
 import { formatB4Check, formatB4Review } from '../format/b4';
 import { ArgsError, USAGE, parseArgs, type CliOptions } from './args';
 import { expandPaths, isCSourcePath, readInputFile } from './inputs';
-import { createTreeReader, type TreeReader } from './tree';
-import { gitFormatPatch, gitInputPath } from './git';
+import { createTreeReader, findKernelTree, type TreeReader } from './tree';
+import { createBlobReader, gitFormatPatch, gitInputPath, gitTopLevel, type BlobReader } from './git';
 import { failedInputResult, mergeResults, splitByInput } from './merge';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
 import { analyzeInWorkers, workerScriptPath } from './pool';
@@ -148,11 +148,11 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
   return gathered;
 }
 
-function treeProblems(tree: TreeReader | undefined, refused: readonly string[], treeArg: string | undefined): InputProblem[] {
+function treeProblems(tree: TreeReader | undefined, refused: readonly string[], treeArg: string | undefined, explicitTree = true): InputProblem[] {
   if (!tree || treeArg === undefined) return [];
   return [...new Set(refused)].map((p) => ({
     path: treeArg,
-    message: `refused to read '${p}': the path leaves the --tree directory`,
+    message: `refused to read '${p}': the path leaves the ${treeArg === tree.root && !explicitTree ? 'kernel tree' : '--tree directory'}`,
     kind: 'skipped' as const,
   }));
 }
@@ -274,8 +274,13 @@ function writeDumpFacts(facts: unknown[], target: string, io: CliIo): void {
   }
 }
 
-async function review(options: CliOptions, io: CliIo): Promise<number> {
+/**
+ * The context a patch is reviewed with: `--tree DIR`, else (unless --no-tree) the kernel tree the command runs in;
+ * blobs from `--repo DIR`, else (unless --no-tree) the working directory's repository.
+ */
+function reviewContext(options: CliOptions, io: CliIo): { tree?: TreeReader; blobs?: BlobReader } {
   let tree: TreeReader | undefined;
+  let blobs: BlobReader | undefined;
   if (options.tree !== undefined) {
     try {
       tree = createTreeReader(path.resolve(io.cwd, options.tree));
@@ -283,14 +288,30 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
       throw new UsageError((e as Error).message);
     }
   }
-  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: tree?.readFile };
+  if (options.repo !== undefined) {
+    blobs = createBlobReader(path.resolve(io.cwd, options.repo));
+    if (!blobs) throw new UsageError(`--repo ${options.repo}: not a git repository`);
+  }
+  if (options.noTree) return { tree, blobs };
+  const top = gitTopLevel(io.cwd);
+  if (!tree) {
+    const kernel = findKernelTree([top, io.cwd]);
+    if (kernel) tree = createTreeReader(kernel);
+  }
+  if (!blobs && top) blobs = createBlobReader(top);
+  return { tree, blobs };
+}
+
+async function review(options: CliOptions, io: CliIo): Promise<number> {
+  const { tree, blobs } = reviewContext(options, io);
+  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: tree?.readFile, readBlob: blobs?.readBlob };
   const meta = reportMeta(options);
 
   if (options.b4Check || options.b4Review) {
     const content = await io.readStdin();
     const analyzer = await createNodeAnalyzer();
     const result = analyzer.analyze([{ path: STDIN_PATH, content }], analyzeOptions);
-    result.problems.push(...treeProblems(tree, tree?.refused ?? [], options.tree));
+    result.problems.push(...treeProblems(tree, tree?.refused ?? [], options.tree ?? tree?.root, options.tree !== undefined));
     if (result.stats.reviewed === 0 && result.stats.failed > 0) {
       io.stderr.write(`${singleProblemLine(result.problems)}\n`);
       return 2;
@@ -323,7 +344,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     if (r) ordered.push(r);
   }
   const result = mergeResults(ordered, Date.now() - started);
-  result.problems.push(...treeProblems(tree, [...(tree?.refused ?? []), ...refused], options.tree));
+  result.problems.push(...treeProblems(tree, [...(tree?.refused ?? []), ...refused], options.tree ?? tree?.root, options.tree !== undefined));
 
   const unusable = gathered.fatal.length > 0 || (result.stats.reviewed === 0 && result.stats.failed > 0);
   if (options.dumpFacts !== '-') {

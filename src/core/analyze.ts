@@ -27,6 +27,7 @@ import { RULES } from '../rules';
 import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
 import { isCoreOrBusCode } from '../rules/util';
+import { blobMatches, gitBlobId, isNullBlob } from './git-blob';
 
 export interface DumpedFacts {
   path: string;
@@ -60,6 +61,8 @@ interface Image {
 /** One C file of one patch (or a bare C file): its images, the rule reports and the problem keys. */
 interface FileRun {
   treePath: string;
+  /** What the file was judged on: `full file (blob 9653d39)`, `tree`, `hunks only` (or `file` for a bare C file). */
+  context: string;
   fileDiff?: FileDiff;
   post?: Image;
   pre?: Image;
@@ -372,6 +375,7 @@ class InputAnalysis {
       const facts = this.facts(view);
       const fr: FileRun = {
         treePath: path,
+        context: 'file',
         post: { view, facts },
         isCoreOrBus: isCoreOrBusCode(facts),
         reports: [],
@@ -394,13 +398,61 @@ class InputAnalysis {
     }
   }
 
+  private readBlob(spec: string): string | undefined {
+    if (!this.options.readBlob) return undefined;
+    try {
+      return this.options.readBlob(spec);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The series' `base-commit:` trailer (git format-patch --base, b4), from any member. */
+  private baseCommit(): string | undefined {
+    for (const m of this.members) {
+      const text = m.parsed?.text;
+      const hit = text ? /^base-commit: ([0-9a-f]{7,64})\s*$/m.exec(text) : null;
+      if (hit) return hit[1];
+    }
+    return undefined;
+  }
+
+  /**
+   * The pre-image of a file the series has not touched yet, and what it is: the blob the `index` line names (from
+   * the reviewer's repository), else the file at the `base-commit:`, else the tree's copy (named by its blob id when
+   * it is exactly the pre- or post-image). undefined text: hunks only.
+   */
+  private resolveBase(file: FileDiff, path: string): { text?: string; context: string } {
+    const pre = file.blobs?.pre;
+    if (pre && !isNullBlob(pre)) {
+      const text = this.readBlob(pre);
+      if (text !== undefined) return { text, context: `full file (blob ${pre.slice(0, 7)})` };
+    }
+    const base = this.baseCommit();
+    if (base) {
+      const text = this.readBlob(`${base}:${path}`);
+      if (text !== undefined) return { text, context: `full file (blob ${gitBlobId(text).slice(0, 7)})` };
+    }
+    const text = this.readTree(path);
+    if (text === undefined) return { context: 'hunks only' };
+    if (pre && blobMatches(pre, text)) return { text, context: `full file (blob ${pre.slice(0, 7)})` };
+    const post = file.blobs?.post;
+    if (post && !isNullBlob(post) && blobMatches(post, text)) return { text, context: `full file (blob ${post.slice(0, 7)})` };
+    return { text, context: 'tree' };
+  }
+
   private runSeries(patches: readonly { patch: Patch; member: number }[]): void {
-    // Current text of each file as the series is applied patch by patch (seeded lazily from the tree).
-    const current = new Map<string, string | undefined>();
-    const baseOf = (path: string | null): string | undefined => {
-      if (path === null) return undefined;
-      if (!current.has(path)) current.set(path, this.readTree(path));
-      return current.get(path);
+    // Current text of each file as the series is applied patch by patch (seeded lazily from git or the tree).
+    const current = new Map<string, { text?: string; context: string }>();
+    const baseOf = (file: FileDiff): { text?: string; context: string } => {
+      const path = file.oldPath;
+      if (path === null) return { context: file.status === 'added' ? 'full file (new)' : 'hunks only' };
+      if (!current.has(path)) current.set(path, this.resolveBase(file, path));
+      const known = current.get(path)!;
+      if (known.text === undefined) return known;
+      // A later patch of the series: the earlier post-image is this patch's pre-image (its blob id says so).
+      const pre = file.blobs?.pre;
+      return pre && known.context !== 'tree' && blobMatches(pre, known.text) ? { text: known.text, context: `full file (blob ${pre.slice(0, 7)})` } : known;
     };
     for (const { patch, member } of patches) {
       if (patch.isCover) continue;
@@ -410,13 +462,15 @@ class InputAnalysis {
         if (!isCPath(treePath)) continue;
         if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
         try {
-          const views = viewsFor(file, baseOf(file.oldPath));
+          const base = baseOf(file);
+          const views = viewsFor(file, base.text);
           if (views.problem !== undefined) {
             this.members[member].problems.push({ path: this.pathOf(member), line: file.inputLine, kind: 'skipped', message: views.problem });
           }
+          const context = views.post?.complete || views.pre?.complete ? base.context : 'hunks only';
           // Track the post-image for later patches of the series.
-          if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, undefined);
-          if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? views.post.text : undefined);
+          if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, { context: 'hunks only' });
+          if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? { text: views.post.text, context } : { context: 'hunks only' });
           if (file.status === 'deleted') continue;
           const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: this.facts(views.post) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: this.facts(views.pre) } : undefined;
@@ -424,6 +478,7 @@ class InputAnalysis {
           if (pre && !pre.view.complete) nameFromHeadings(pre.facts, file, 'pre');
           const fr: FileRun = {
             treePath,
+            context,
             fileDiff: file,
             post,
             pre,
@@ -515,6 +570,7 @@ class InputAnalysis {
       fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined, inputPath)),
     };
     if (report.unseen) finding.partial = report.unseen;
+    if (pr.patch) finding.context = fr.context;
     if (pr.patch) {
       finding.source = { file: fr.treePath, line: report.span.line, patch: pr.patch.subject, patchIndex: pr.patch.index };
       const fixedBy = this.fixedBy(pos, fr.treePath, report.key);
@@ -657,7 +713,16 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
       for (const i of group) members[i].problems.push({ path: inputs[i].path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
     }
     result.findings.push(...findings);
-    for (const run of a.runs) reviewedFiles[group[run.member]] += run.files.length;
+    for (const run of a.runs) {
+      reviewedFiles[group[run.member]] += run.files.length;
+      if (!run.patch) continue;
+      const c = (result.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+      for (const f of run.files) {
+        if (f.context === 'tree') c.tree++;
+        else if (f.context === 'hunks only') c.hunksOnly++;
+        else c.fullFile++;
+      }
+    }
     group.forEach((i, k) => {
       const parsed = members[i].parsed;
       perInput[i] = {

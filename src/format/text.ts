@@ -30,6 +30,7 @@ export function formatFindingText(finding: Finding, options: TextOptions = {}): 
   }
   if (finding.partial) lines.push(`    partial: ${finding.partial}`);
   if (finding.fixedBy) lines.push(`    fixed later in the series by: ${finding.fixedBy}`);
+  if (finding.context) lines.push(`    context: ${finding.context}`);
   if (options.traces !== false && finding.trace.length > 0) {
     lines.push('    trace:');
     finding.trace.forEach((step, i) => {
@@ -54,5 +55,8 @@ export function formatTotalLine(result: Pick<AnalysisResult, 'findings' | 'stats
 /** The whole standard-output text for a result (problems go to standard error: see formatProblem). */
 export function formatText(result: Pick<AnalysisResult, 'findings' | 'stats'>, options: TextOptions = {}): string {
   const blocks = result.findings.map((f) => `${formatFindingText(f, options)}\n\n`);
-  return `${blocks.join('')}${formatTotalLine(result)}\n`;
+  // What the patched files were judged on (before the total line, whose layout scripts match).
+  const c = result.stats.context;
+  const context = c ? `context: ${c.fullFile} full file, ${c.tree} tree, ${c.hunksOnly} hunks only\n` : '';
+  return `${blocks.join('')}${context}${formatTotalLine(result)}\n`;
 }

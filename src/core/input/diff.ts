@@ -139,6 +139,8 @@ interface FileBuilder {
   hunks: Hunk[];
   pending: PendingHunk[];
   droppedHunks: number;
+  /** Blob ids of git's `index <pre>..<post>` line (abbreviated hex). */
+  blobs?: { pre: string; post: string };
 }
 
 function finishFile(b: FileBuilder): FileDiff {
@@ -156,6 +158,7 @@ function finishFile(b: FileBuilder): FileDiff {
     status,
     hunks: b.hunks,
     inputLine: b.inputLine,
+    ...(b.blobs ? { blobs: b.blobs } : {}),
   };
 }
 
@@ -339,7 +342,9 @@ function readGitExtendedHeader(src: SourceLines, start: number, to: number, b: F
     else if (t.startsWith('new file mode ')) b.isNew = true;
     else if (t.startsWith('deleted file mode ')) b.isDeleted = true;
     else if (t.startsWith('similarity index ') || t.startsWith('dissimilarity index ') || t.startsWith('index ')) {
-      // informational
+      // The blob ids name the exact pre-image, which a reviewer's repository can supply (analyze's context).
+      const ids = /^index ([0-9a-f]{7,64})\.\.([0-9a-f]{7,64})\b/.exec(t);
+      if (ids) b.blobs = { pre: ids[1], post: ids[2] };
     } else if (t.startsWith('rename from ') || t.startsWith('rename old ')) {
       b.rename = true;
       b.oldPath = unquoteMaybe(t.slice(t.indexOf(' ', 7) + 1));
