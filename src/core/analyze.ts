@@ -28,6 +28,7 @@ import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '..
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
 import { isCoreOrBusCode } from '../rules/util';
 import { blobMatches, gitBlobId, isNullBlob } from './git-blob';
+import { patchEvidence } from './patch-evidence';
 
 export interface DumpedFacts {
   path: string;
@@ -515,6 +516,33 @@ class InputAnalysis {
     if (patch && fr.pre) {
       const pre = runRules(this.rules, { target: this.target, facts: fr.pre.facts, patch, isCoreOrBusCode: fr.isCoreOrBus });
       for (const r of pre.reports) fr.preKeys.add(r.report.key);
+    }
+    if (patch && fr.pre && fr.fileDiff) this.addEvidence(fr, fr.fileDiff);
+  }
+
+  /**
+   * Hunks only: the pre- and post-image replayed in each world of the unseen code (patch-evidence.ts). What the
+   * removed lines took away is reported unless a rule already reported that line.
+   */
+  private addEvidence(fr: FileRun, file: FileDiff): void {
+    if (!fr.post || !fr.pre) return;
+    let found;
+    try {
+      found = patchEvidence({ target: this.target, pre: fr.pre.facts, post: fr.post.facts, file, path: fr.treePath });
+    } catch {
+      return; // evidence is an addition: a failure here must not cost the rules' findings
+    }
+    for (const e of found) {
+      const rule = this.rules.find((r) => r.meta.code === e.code);
+      if (!rule) continue;
+      // A rule that already reports a problem of this kind the patch introduces in this file has said it.
+      const said = fr.reports.some((r) => r.rule.meta.code === e.code && !fr.preKeys.has(r.report.key));
+      if (said || fr.postKeys.has(e.key) || fr.preKeys.has(e.key)) continue;
+      fr.reports.push({
+        rule,
+        report: { messageId: e.message, span: e.span, image: e.image, scenario: e.scenario, trace: e.trace, ...(e.unseen ? { unseen: e.unseen } : {}), key: e.key },
+      });
+      fr.postKeys.add(e.key);
     }
   }
 
