@@ -183,9 +183,22 @@ function shifted(program: readonly Instr[], by: number): Instr[] {
   return program.map((i) => (i.op === 'branch' || i.op === 'jump' ? { ...i, target: i.target + by } : i));
 }
 
+/**
+ * A `return` right after unseen code may sit under an `if` the hunk does not show (`if (!o->dom)` above the hunk,
+ * `return;` in it): the unseen code becomes an unknown condition that skips the return or not.
+ */
+function guardUnseenReturns(program: readonly Instr[]): Instr[] {
+  return program.map((ins, k) => {
+    const next = program[k + 1];
+    return ins.op === 'gap' && next?.op === 'return'
+      ? { op: 'branch' as const, cond: { kind: 'unknown' as const, text: 'code not shown' }, target: k + 2, span: ins.span }
+      : ins;
+  });
+}
+
 /** A copy of `fn` renamed, with `prefix` run first and `suffix` appended; labels re-indexed. */
 function wrapped(fn: FunctionFact, name: string, prefix: Instr[], suffix: Instr[]): FunctionFact {
-  const program = [...prefix, ...shifted(fn.program, prefix.length), ...suffix];
+  const program = [...prefix, ...shifted(guardUnseenReturns(fn.program), prefix.length), ...suffix];
   const labels: Record<string, number> = {};
   for (const [l, i] of Object.entries(fn.labels)) labels[l] = i + prefix.length;
   program.forEach((i, k) => {
@@ -453,13 +466,13 @@ function removedFlags(input: EvidenceInput, out: EvidenceReport[]): void {
       ? [{ assumption: `${probeShown.name}() as shown` }]
       : [
           {
-            assumption: `${probeName ?? 'its probe'}(), not shown, hands the device to user space (as ${register}() does)`,
+            assumption: `${probeName ? `${probeName}()` : `the probe of ${before.name}`}, not shown, hands the device to user space or claims its DMA ownership (as ${register}() does)`,
             fn: synthFunction(probeName ?? 'probe (not shown)', at, [
               { op: 'call', call: synthCall(register, ['&vdev->core_device'], at, probeName ?? 'probe (not shown)') },
               { op: 'return', value: { kind: 'int', value: 0 }, span: point(at) },
             ]),
           },
-          ...(vfio ? [] : [{ assumption: `${probeName ?? 'its probe'}(), not shown, hands nothing to user space`, fn: synthFunction(probeName ?? 'probe (not shown)', at, [{ op: 'return', value: { kind: 'int', value: 0 }, span: point(at) }]) }]),
+          ...(vfio ? [] : [{ assumption: `${probeName ? `${probeName}()` : `the probe of ${before.name}`}, not shown, hands nothing to user space`, fn: synthFunction(probeName ?? 'probe (not shown)', at, [{ op: 'return', value: { kind: 'int', value: 0 }, span: point(at) }]) }]),
         ];
     const worlds: WorldOutcome[] = probes.map((p) => {
       const fns = p.fn ? [p.fn] : [];
@@ -480,7 +493,7 @@ function removedFlags(input: EvidenceInput, out: EvidenceReport[]): void {
         code: 'OWN001',
         message:
           `the patch removes .${m.spelling ?? 'driver_managed_dma'} = true from ${before.name}: without it binding counts a kernel DMA-API user, ` +
-          `so the VFIO claim of the group fails (${hit.violation.errno ?? '-EPERM'})`,
+          `so claiming the group for user space fails with ${hit.violation.errno ?? '-EPERM'}`,
         span: m.span,
         image: 'pre',
         scenario: hit.scenario,
