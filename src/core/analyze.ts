@@ -108,6 +108,19 @@ function lineCount(text: string): number {
   return text.endsWith('\n') ? n - 1 : n;
 }
 
+/** NUL bytes, or many undecodable bytes and control characters in the first 8 KB: not source text. */
+function looksBinary(text: string): boolean {
+  const head = text.slice(0, 8192);
+  if (head.length === 0) return false;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c === 0) return true;
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) odd++;
+  }
+  return odd / head.length > 0.1;
+}
+
 function wholeFileView(path: string, text: string): CView {
   return { path, image: 'file', text, complete: true, changedLines: [], visibleLines: [{ from: 1, to: Math.max(1, lineCount(text)) }] };
 }
@@ -371,6 +384,11 @@ class InputAnalysis {
 
   private runBareFile(parsed: ParsedInput): void {
     const path = this.pathOf(0);
+    if (looksBinary(parsed.text)) {
+      // A .c name on random bytes is not C: never counted as reviewed.
+      this.fail(0, 'no patch or C source found in the input (binary data)', 1);
+      return;
+    }
     try {
       const view = wholeFileView(path, parsed.text);
       const facts = this.facts(view);
@@ -463,6 +481,7 @@ class InputAnalysis {
         if (!isCPath(treePath)) continue;
         if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
         try {
+          this.noteTrimmedQuote(patch, file, member);
           const base = baseOf(file);
           const views = viewsFor(file, base.text);
           if (views.problem !== undefined) {
@@ -496,6 +515,21 @@ class InputAnalysis {
       }
       this.runs.push(pr);
     }
+  }
+
+  /** A reply whose quoted hunk stops short of its @@ counts was trimmed: say so (it is reviewed on what is quoted). */
+  private noteTrimmedQuote(patch: Patch, file: FileDiff, member: number): void {
+    if (!patch.quoted) return;
+    const problems = this.members[member].problems;
+    if (problems.some((p) => /trimmed|truncated/.test(p.message))) return; // the input layer already said where
+    const short = file.hunks.find((h) => h.truncated);
+    if (!short) return;
+    problems.push({
+      path: this.pathOf(member),
+      line: short.inputLine,
+      kind: 'skipped',
+      message: `quoted hunk trimmed: it has fewer lines than its @@ counts; reviewed what is quoted`,
+    });
   }
 
   private review(fr: FileRun, patch: Patch | undefined, member: number): void {

@@ -71,3 +71,29 @@ for (const name of [
     assert.equal(r.stats.reviewed, 1);
   });
 }
+
+for (const name of ['trimmed.eml', 'snipped.eml', 'dots.eml', 'uncounted.eml']) {
+  test(`a trimmed quoted reply (${name}) is reviewed on what is quoted, with a note that it was trimmed`, async () => {
+    const r = await review(`replies/${name}`);
+    assert.deepEqual(summary(r), ['OWN013:error'], JSON.stringify(r.problems));
+    assert.ok(lineOf(`replies/${name}`, r.findings[0].location.line).includes('-\tiommu_detach_device'));
+    assert.equal(r.stats.reviewed, 1);
+    assert.ok(r.problems.some((p) => /trimmed.*reviewed what is quoted/.test(p.message)), JSON.stringify(r.problems));
+    assert.ok(!r.problems.some((p) => /not reviewed/.test(p.message)), JSON.stringify(r.problems));
+  });
+}
+
+test('not a patch: random bytes named .c (or anything) are a problem, never counted as reviewed', async () => {
+  const a = await getAnalyzer();
+  let seed = 12345;
+  const bytes = new Uint8Array(4096).map(() => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed >>> 24;
+  });
+  for (const p of ['noise.c', 'noise.patch', 'noise.bin']) {
+    const r = a.analyze([{ path: p, content: bytes }]);
+    assert.equal(r.stats.reviewed, 0, p);
+    assert.equal(r.stats.failed, 1, p);
+    assert.match(r.problems[0]?.message ?? '', /no (patch|diff)[^]*C source found/, p);
+  }
+});
