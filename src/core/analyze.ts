@@ -569,9 +569,15 @@ class InputAnalysis {
     for (const e of found) {
       const rule = this.rules.find((r) => r.meta.code === e.code);
       if (!rule) continue;
-      // A rule that already reports a problem of this kind the patch introduces in this file has said it.
-      const said = fr.reports.some((r) => r.rule.meta.code === e.code && !fr.preKeys.has(r.report.key));
-      if (said || fr.postKeys.has(e.key) || fr.preKeys.has(e.key)) continue;
+      // A rule that already reports a problem of this kind the patch introduces in this file has said it; when its
+      // line is not in the patch (a claim far above the hunk), the finding moves to the removed line that causes it.
+      const said = fr.reports.filter((r) => r.rule.meta.code === e.code && !fr.preKeys.has(r.report.key));
+      const shown = (image: 'pre' | 'post' | undefined, line: number): boolean =>
+        (image === 'pre' ? fr.pre : fr.post)?.view.inputLines?.[line] !== undefined;
+      for (const r of said) {
+        if (!shown(r.report.image ?? 'post', r.report.span.line) && shown(e.image, e.span.line)) r.report = { ...r.report, span: e.span, image: e.image };
+      }
+      if (said.length > 0 || fr.postKeys.has(e.key) || fr.preKeys.has(e.key)) continue;
       fr.reports.push({
         rule,
         report: { messageId: e.message, span: e.span, image: e.image, scenario: e.scenario, trace: e.trace, ...(e.unseen ? { unseen: e.unseen } : {}), key: e.key },

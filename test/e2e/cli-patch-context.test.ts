@@ -103,3 +103,31 @@ test('a kernel tree as working directory (MAINTAINERS + drivers/iommu/) is used 
   const optedOut = cli(['--no-tree', fixture.patches[0]], tree);
   assert.equal(optedOut.report.findingDetails[0].context, 'hunks only');
 });
+
+test('series attribution: each problem on the patch and removed line that introduce it, with or without the repository', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-series-'));
+  const repo = path.join(base, 'linux');
+  fs.mkdirSync(path.join(repo, path.dirname(FILE)), { recursive: true });
+  git(base, 'init', '-q', repo);
+  let text = fs.readFileSync(SRC, 'utf8');
+  fs.writeFileSync(path.join(repo, FILE), text);
+  git(repo, 'add', FILE);
+  git(repo, 'commit', '-q', '-m', 'misc: wren: new driver');
+  text = text.replace(/^\t\.driver_managed_dma = true,\n/m, '');
+  fs.writeFileSync(path.join(repo, FILE), text);
+  git(repo, 'commit', '-q', '-a', '-m', 'misc: wren: drop the flag');
+  text = text.replace(/^\tiommu_device_release_dma_owner\(&pdev->dev\);\n/m, '');
+  fs.writeFileSync(path.join(repo, FILE), text);
+  git(repo, 'commit', '-q', '-a', '-m', 'misc: wren: drop the release');
+  const out = path.join(base, 'out');
+  git(repo, 'format-patch', '-q', '-o', out, 'HEAD~2..HEAD');
+  const patches = fs.readdirSync(out).sort().map((f) => path.join(out, f));
+  for (const args of [['--repo', repo], ['--no-tree']]) {
+    const r = cli([...args, ...patches], base);
+    const got = r.report.findings.map((f) => {
+      const line = fs.readFileSync(patches[f.code === 'OWN001' ? 0 : 1], 'utf8').split('\n')[f.location.line - 1];
+      return `${f.code} ${line.replace(/\s+/g, '')}`;
+    });
+    assert.deepEqual(got.sort(), ['OWN001 -.driver_managed_dma=true,', 'OWN005 -iommu_device_release_dma_owner(&pdev->dev);'], `${args.join(' ')}: ${JSON.stringify(r.report.findings)}`);
+  }
+});
