@@ -71,7 +71,9 @@ export function createBlobReader(dir: string): BlobReader | undefined {
   const cache = new Map<string, string | undefined>();
   const read = (spec: string): string | undefined => {
     if (spec === '' || /[\n\r\0]/.test(spec) || spec.length > 4096) return undefined;
-    const r = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
+    // Settings that could name a program to run are neutralised (the repository may be someone else's clone).
+    const safe = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'diff.external=', '-c', 'core.pager=cat'];
+    const r = spawnSync('git', [...safe, '--git-dir', gitDir, 'cat-file', '--batch'], {
       input: `${spec}\n`,
       maxBuffer: 64 * 1024 * 1024,
       windowsHide: true,
