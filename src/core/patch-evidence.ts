@@ -126,11 +126,11 @@ interface Introduced {
  * Violations the post-image adds (or makes certain) over the pre-image, per world; worlds where the pre-image fails on
  * every path are dropped when another keeps it working. `all` tells whether every remaining world shows it.
  */
-function compareWorlds(worlds: readonly WorldOutcome[], preToPost: LineMapper = (l) => l): { introduced: Introduced[]; plausible: number } {
+function compareWorlds(worlds: readonly WorldOutcome[], preToPost: LineMapper = (l) => l, filter = true): { introduced: Introduced[]; plausible: number } {
   const judged = worlds.map((w) => ({ w, pre: levels(w.pre, preToPost), post: levels(w.post, (l) => l) }));
   const plausible = judged.filter((j) => [...j.pre.values()].every((x) => x.level < 2) && j.pre.size === 0);
   const kept = plausible.length > 0 ? plausible : judged.filter((j) => [...j.pre.values()].every((x) => x.level < 2));
-  const use = kept.length > 0 ? kept : judged;
+  const use = !filter ? judged : kept.length > 0 ? kept : judged;
   const byKey = new Map<string, Introduced>();
   for (const j of use) {
     for (const [k, p] of j.post) {
@@ -552,5 +552,107 @@ export function patchEvidence(input: EvidenceInput): EvidenceReport[] {
   removedReleases(input, out);
   removedFlags(input, out);
   removedHooks(input, out);
+  addedAcquisitions(input, out);
   return out;
+}
+
+// ───────────────────────────── case 4: an added acquisition whose other half is not shown ─────────────────────────────
+
+/** Acquisition → the undo a .remove would do (inverse of ACQUIRE_OF). */
+const RELEASE_OF: Record<string, { callee: string; args: (acquire: string[], assigned?: string) => string[] }> = {
+  iommu_attach_device: { callee: 'iommu_detach_device', args: (a) => a },
+  iommu_attach_group: { callee: 'iommu_detach_group', args: (a) => a },
+  iommu_group_claim_dma_owner: { callee: 'iommu_group_release_dma_owner', args: (a) => [a[0] ?? 'group'] },
+  iommu_device_claim_dma_owner: { callee: 'iommu_device_release_dma_owner', args: (a) => [a[0] ?? 'dev'] },
+  iommu_attach_device_pasid: { callee: 'iommu_detach_device_pasid', args: (a) => a.slice(0, 3) },
+  iommu_sva_bind_device: { callee: 'iommu_sva_unbind_device', args: (_a, assigned) => [assigned ?? 'handle'] },
+};
+
+/** The pre-image of a function the patch adds lines to: same name in the pre-image, else the post without them. */
+function withoutAdded(fn: FunctionFact, added: ReadonlySet<number>): FunctionFact {
+  return withoutRemoved(fn, added);
+}
+
+interface AddedWorld {
+  flag: boolean;
+  undo: boolean;
+}
+
+function describeCondition(hit: readonly AddedWorld[], all: readonly AddedWorld[], driverName: string | undefined, removeName: string | undefined, flagField: string, undo: string): string | undefined {
+  if (hit.length === all.length) return undefined;
+  const parts: string[] = [];
+  const flags = new Set(hit.map((w) => w.flag));
+  const undos = new Set(hit.map((w) => w.undo));
+  if (flags.size === 1 && new Set(all.map((w) => w.flag)).size > 1) {
+    parts.push(`${driverName ?? 'the driver struct'}, not shown, ${hit[0].flag ? 'sets' : 'lacks'} .${flagField}`);
+  }
+  if (undos.size === 1 && new Set(all.map((w) => w.undo)).size > 1) {
+    parts.push(`${removeName ? `${removeName}()` : 'the .remove callback'}, not shown, ${hit[0].undo ? 'calls' : 'does not call'} ${undo}()`);
+  }
+  return parts.length > 0 ? `if ${parts.join(' and ')}` : 'depends on code not shown';
+}
+
+function addedAcquisitions(input: EvidenceInput, out: EvidenceReport[]): void {
+  const added = new Set(input.post.addedLines);
+  for (const fn of input.post.functions) {
+    const struct = input.post.drivers.find((d) => d.callbacks.probe === fn.name);
+    if (!struct && !/probe/.test(fn.name)) continue; // entry points (open/ioctl) are the rules' business
+    fn.program.forEach((ins) => {
+      if (ins.op !== 'call' || !RELEASE_OF[ins.call.callee] || !added.has(ins.call.calleeSpan.line)) return;
+      const call = ins.call;
+      const rel = RELEASE_OF[call.callee];
+      const removeName = struct ? struct.callbacks.remove ?? struct.callbacks.remove_new : undefined;
+      const removeFn = removeName ? input.post.functions.find((f) => f.name === removeName) : undefined;
+      // A .remove shown in part but calling the undo (e.g. added by another hunk) is taken as shown.
+      // Without the struct, a teardown function of the patch that calls the undo (iris_remove with the detach) is the .remove.
+      const teardown = removeFn ? undefined : input.post.functions.find((f) => f !== fn && /remove|exit|teardown|release|destroy|fini|unbind/.test(f.name) && f.calls.some((c) => c.callee === rel.callee));
+      const removeShown = removeFn && (removeFn.complete || removeFn.calls.some((c) => c.callee === rel.callee)) ? removeFn : teardown;
+      const flagKnown = struct && struct.complete ? struct.managedDma.state === 'present' && isTrue(struct.managedDma.value) : undefined;
+      const flagField = struct?.managedDma.spelling ?? 'driver_managed_dma';
+      if (flagKnown !== undefined && (removeShown || (struct?.complete && !removeName))) return; // nothing unseen: the rules judge it
+      const preFn = input.pre.functions.find((f) => f.name === fn.name) ?? withoutAdded(fn, added);
+      const at = call.span;
+      const undoCall = synthCall(rel.callee, rel.args(call.args.map((a) => a.text), ins.assignTo ?? call.assignedTo), at, removeName ?? 'remove (not shown)');
+      const worlds: (AddedWorld & WorldOutcome)[] = [];
+      for (const flag of flagKnown === undefined ? [true, false] : [flagKnown]) {
+        for (const undo of removeShown ? [true] : [true, false]) {
+          const remove = removeShown ?? synthFunction(removeName ?? 'remove (not shown)', at, undo ? [{ op: 'call', call: undoCall }] : []);
+          const probe = wrapped(fn, fn.name || 'probe (not shown)', [], []);
+          const probePre = wrapped(preFn, fn.name || 'probe (not shown)', [], []);
+          const driver = worldDriver(struct?.name ?? 'driver (not shown)', probe.name, remove.name, flag, struct?.nameSpan ?? at, struct?.bus ?? 'platform');
+          worlds.push({
+            flag,
+            undo,
+            assumption: `flag ${flag}, undo ${undo}`,
+            pre: safe(() => simulateDriver({ target: input.target, driver, facts: withFunctions(input.pre, [probePre, remove]), topology: 'singleton' })),
+            post: safe(() => simulateDriver({ target: input.target, driver, facts: withFunctions(input.post, [probe, remove]), topology: 'singleton' })),
+          });
+        }
+      }
+      // What the unseen struct and .remove do is the open question here: every world counts (no plausibility filter).
+      const { introduced } = compareWorlds(worlds, (l) => l, false);
+      const reported = new Set<string>();
+      const allowed = new Set([ruleOfRemoved(rel.callee), ...(/claim_dma_owner/.test(call.callee) ? ['OWN001'] : [])]);
+      for (const hit of introduced) {
+        const code = hit.violation.kind === 'error-return' && /claim_dma_owner/.test(hit.violation.api ?? '') ? 'OWN001' : ruleFor(hit.violation.kind, hit.violation.api, call.callee);
+        if (reported.has(code) || !allowed.has(code)) continue;
+        reported.add(code);
+        const inWorlds = worlds.filter((w) => hit.worlds.includes(w.assumption));
+        const condition = describeCondition(inWorlds, worlds, struct?.name ?? `the driver struct binding ${fn.name}()`, removeName, flagField, rel.callee);
+        const what = code === 'OWN001'
+          ? `this claim fails with ${hit.violation.errno ?? '-EPERM'} (binding already counted a kernel DMA-API user)`
+          : hit.violation.message;
+        out.push({
+          code,
+          message: `${fn.name || 'probe'}() gains ${call.callee}(): ${what}`,
+          span: call.calleeSpan,
+          image: 'post',
+          scenario: hit.scenario,
+          trace: hit.scenario.trace.slice(0, hit.violation.stepIndex + 1),
+          ...(condition ? { unseen: condition } : {}),
+          key: `${code}:${fn.name}:${call.callee}:added`,
+        });
+      }
+    });
+  }
 }

@@ -97,3 +97,19 @@ test('not a patch: random bytes named .c (or anything) are a problem, never coun
     assert.match(r.problems[0]?.message ?? '', /no (patch|diff)[^]*C source found/, p);
   }
 });
+
+test('an added claim whose driver struct is not shown: info naming the struct and the flag it may lack', async () => {
+  const r = await review('finch-claim-added.patch');
+  const own001 = r.findings.find((f) => f.code === 'OWN001');
+  assert.ok(own001, JSON.stringify(r.findings.map((f) => f.message)));
+  assert.equal(own001.severity, 'info');
+  assert.match(own001.message, /this claim fails with -EPERM/);
+  assert.match(own001.partial ?? '', /if the driver struct binding finch_probe\(\), not shown, lacks \.driver_managed_dma/);
+  assert.ok(lineOf('finch-claim-added.patch', own001.location.line).includes('+\tret = iommu_device_claim_dma_owner'));
+});
+
+test('an added attach unwound on every error path whose .remove is not shown: info on the condition', async () => {
+  const r = await review('finch-attach-added.patch');
+  assert.deepEqual(summary(r), ['OWN013:info'], JSON.stringify(r.findings.map((f) => f.message)));
+  assert.match(r.findings[0].partial ?? '', /if the \.remove callback, not shown, does not call iommu_detach_device\(\)/);
+});
