@@ -409,6 +409,9 @@ function removedReleases(input: EvidenceInput, out: EvidenceReport[]): void {
       }
       const { introduced, plausible } = compareWorlds(worlds, preToPostLines(input.file));
       const helpers = addedUnknownHelpers(input, post);
+      // An undo moved into a devm action the patch registers runs at unbind too: the synthetic probe does not register it.
+      const addedLines = new Set(input.post.addedLines);
+      for (const f of input.post.functions) for (const a of f.devmActions) if (addedLines.has(a.call.span.line)) helpers.push(`the devm action ${a.fn}`);
       // Only what undoing `call` is about (the rule of the removed call): later consequences (a refused claim) follow from it.
       const own = ruleOfRemoved(call.callee);
       const primary = introduced.filter((hit) => ruleFor(hit.violation.kind, hit.violation.api, call.callee) === own).slice(0, 1);
@@ -416,7 +419,7 @@ function removedReleases(input: EvidenceInput, out: EvidenceReport[]): void {
         const code = own;
         const where = role === 'hook' ? `the bus's ${fn.name}() hook` : role === 'error-path' ? `the error path${label ? ` under label ${label}` : ''}` : `${fn.name || 'the remove path'}()`;
         const unseen = helpers.length > 0
-          ? `if ${helpers.map((h) => `${h}()`).join(', ')}, not shown, does not do what ${call.callee}() did`
+          ? `if ${helpers.map((h) => (h.startsWith('the devm action') ? h : `${h}()`)).join(', ')}, not shown, does not do what ${call.callee}() did`
           : hit.worlds.length < plausible
             ? `if ${hit.worlds[0]}`
             : undefined;
