@@ -12,6 +12,10 @@ export interface CliOptions {
   format: OutputFormat;
   target: KernelTarget;
   tree?: string;
+  /** `--no-tree`: no automatic context (kernel tree of the working directory, blobs of its repository). */
+  noTree: boolean;
+  /** `--repo DIR`: the git repository whose blobs are the patches' pre-images (default: the working directory's). */
+  repo?: string;
   /** Overrides keyed by rule name (codes are resolved to names here). */
   rules: Record<string, SeverityOverride>;
   listRules: boolean;
@@ -45,7 +49,7 @@ const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
 const LEVELS: readonly SeverityOverride[] = ['off', 'info', 'warning', 'error'];
 
 /** Options that take a value, with their short aliases. */
-const VALUE_OPTIONS = new Set(['--format', '--target', '--tree', '--rule', '--explain', '--git', '--dump-facts', '--jobs']);
+const VALUE_OPTIONS = new Set(['--format', '--target', '--tree', '--repo', '--rule', '--explain', '--git', '--dump-facts', '--jobs']);
 const SHORT: Record<string, string> = {
   '-h': '--help',
   '-V': '--version',
@@ -66,7 +70,12 @@ and C sources against the IOMMU DMA-ownership rules. Directories are searched fo
 Options:
   -f, --format text|json|sarif   output format (default: text, checkpatch style)
   -t, --target VERSION           kernel to review against: ${KERNEL_TARGETS.join(' ')} (default: latest)
-      --tree DIR                 the kernel tree the patches apply to (whole files instead of hunks)
+      --tree DIR                 the kernel tree the patches apply to (whole files instead of hunks);
+                                 by default the git top level or working directory when it is a
+                                 kernel tree (holds MAINTAINERS and drivers/iommu/)
+      --repo DIR                 git repository whose blobs (the diff's 'index' line, 'base-commit:')
+                                 give each file's pre-image (default: the working directory's)
+      --no-tree                  review the hunks only: no automatic tree, no git blobs
       --rule NAME=LEVEL          set a rule (name or code) to off|info|warning|error; repeatable
       --list-rules               list the rules and exit
       --explain NAME|CODE        print a rule's documentation and exit
@@ -104,6 +113,7 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
     rules: {},
     listRules: false,
     gitRanges: [],
+    noTree: false,
     traces: true,
     verbose: false,
     layout: 'full',
@@ -161,6 +171,7 @@ export function parseArgs(argv: readonly string[], resolveRule: (nameOrCode: str
       case '--emacs': options.layout = 'emacs'; break;
       case '--no-color': options.color = 'never'; break;
       case '--no-prefilter': options.prefilter = false; break;
+      case '--no-tree': options.noTree = true; break;
       case '--b4-check': options.b4Check = true; break;
       case '--b4-review': options.b4Review = true; break;
       case '--server': options.server = true; break;
@@ -187,6 +198,10 @@ function applyValue(options: CliOptions, name: string, value: string, resolveRul
       }
       options.target = value as KernelTarget;
       return;
+    case '--repo':
+      if (value === '') throw new ArgsError('--repo needs a directory');
+      options.repo = value;
+      break;
     case '--tree':
       if (value === '') throw new ArgsError('--tree needs a directory');
       options.tree = value;

@@ -177,6 +177,12 @@ export function analyzeChunked(
     }
     reviewed ||= r.stats.reviewed > 0;
     failed ||= r.stats.failed > 0;
+    if (r.stats.context) {
+      const c = (merged.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+      c.fullFile += r.stats.context.fullFile;
+      c.tree += r.stats.context.tree;
+      c.hunksOnly += r.stats.context.hunksOnly;
+    }
   }
   if (reviewed) merged.stats.reviewed = 1;
   else if (failed) merged.stats.failed = 1;

@@ -11,14 +11,14 @@ import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, Finding, InputProble
 import { RULES, findRule } from '../rules';
 import type { RuleMeta } from '../rules/types';
 import { DEFAULT_META, formatProblem, type ReportMeta, type SeverityCounts } from '../format/common';
-import { commitAtLine, formatFindingText, formatTotalLineOf, sourceAtLine, type TextOptions } from '../format/text';
+import { commitAtLine, contextLine, formatFindingText, formatTotalLineOf, sourceAtLine, type TextOptions } from '../format/text';
 import { JsonReportStream } from '../format/json';
 import { SarifReportStream } from '../format/sarif';
 import { formatB4Check, formatB4Review } from '../format/b4';
 import { ArgsError, USAGE, parseArgs, type CliOptions } from './args';
 import { MAX_INPUT_BYTES, expandPaths, isCSourcePath, readInputFile, tooLargeProblem } from './inputs';
-import { createTreeReader, type TreeReader } from './tree';
-import { gitFormatPatch, gitInputPath } from './git';
+import { createTreeReader, findKernelTree, type TreeReader } from './tree';
+import { createBlobReader, gitFormatPatch, gitInputPath, gitTopLevel, type BlobReader } from './git';
 import { emptyResult, failedInputResult, splitByInput } from './merge';
 import { spooledDetailStore } from './spool';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
@@ -172,11 +172,11 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
   return gathered;
 }
 
-function treeProblems(tree: TreeReader | undefined, refused: readonly string[], treeArg: string | undefined): InputProblem[] {
+function treeProblems(tree: TreeReader | undefined, refused: readonly string[], treeArg: string | undefined, explicitTree = true): InputProblem[] {
   if (!tree || treeArg === undefined) return [];
   return [...new Set(refused)].map((p) => ({
     path: treeArg,
-    message: `refused to read '${p}': the path leaves the --tree directory`,
+    message: `refused to read '${p}': the path leaves the ${treeArg === tree.root && !explicitTree ? 'kernel tree' : '--tree directory'}`,
     kind: 'skipped' as const,
   }));
 }
@@ -385,8 +385,13 @@ function writeDumpFacts(facts: unknown[], target: string, io: CliIo): void {
   }
 }
 
-async function review(options: CliOptions, io: CliIo): Promise<number> {
+/**
+ * The context a patch is reviewed with: `--tree DIR`, else (unless --no-tree) the kernel tree the command runs in;
+ * blobs from `--repo DIR`, else (unless --no-tree) the working directory's repository.
+ */
+function reviewContext(options: CliOptions, io: CliIo): { tree?: TreeReader; blobs?: BlobReader } {
   let tree: TreeReader | undefined;
+  let blobs: BlobReader | undefined;
   if (options.tree !== undefined) {
     try {
       tree = createTreeReader(path.resolve(io.cwd, options.tree));
@@ -394,7 +399,23 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
       throw new UsageError((e as Error).message);
     }
   }
-  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: tree?.readFile };
+  if (options.repo !== undefined) {
+    blobs = createBlobReader(path.resolve(io.cwd, options.repo));
+    if (!blobs) throw new UsageError(`--repo ${options.repo}: not a git repository`);
+  }
+  if (options.noTree) return { tree, blobs };
+  const top = gitTopLevel(io.cwd);
+  if (!tree) {
+    const kernel = findKernelTree([top, io.cwd]);
+    if (kernel) tree = createTreeReader(kernel);
+  }
+  if (!blobs && top) blobs = createBlobReader(top);
+  return { tree, blobs };
+}
+
+async function review(options: CliOptions, io: CliIo): Promise<number> {
+  const { tree, blobs } = reviewContext(options, io);
+  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: tree?.readFile, readBlob: blobs?.readBlob };
   const meta = reportMeta(options);
 
   if (options.b4Check || options.b4Review) {
@@ -406,7 +427,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     }
     const analyzer = await createNodeAnalyzer();
     const result = analyzer.analyze([{ path: STDIN_PATH, content: read.content }], analyzeOptions);
-    for (const p of treeProblems(tree, tree?.refused ?? [], options.tree)) result.problems.push(p);
+    for (const p of treeProblems(tree, tree?.refused ?? [], options.tree ?? tree?.root, options.tree !== undefined)) result.problems.push(p);
     if (result.stats.reviewed === 0 && result.stats.failed > 0) {
       io.stderr.write(`${singleProblemLine(result.problems)}\n`);
       return 2;
@@ -441,6 +462,12 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     totals.stats.reviewed += r.stats.reviewed;
     totals.stats.skipped += r.stats.skipped;
     totals.stats.failed += r.stats.failed;
+    if (r.stats.context) {
+      const c = (totals.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+      c.fullFile += r.stats.context.fullFile;
+      c.tree += r.stats.context.tree;
+      c.hunksOnly += r.stats.context.hunksOnly;
+    }
   };
   let analysed: Analysed;
   try {
@@ -450,7 +477,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     throw e;
   }
   totals.stats.ms = Date.now() - started;
-  for (const p of treeProblems(tree, [...(tree?.refused ?? []), ...analysed.refused], options.tree)) totals.problems.push(p);
+  for (const p of treeProblems(tree, [...(tree?.refused ?? []), ...analysed.refused], options.tree ?? tree?.root, options.tree !== undefined)) totals.problems.push(p);
   report?.end({ problems: totals.problems, stats: totals.stats }, { workers: analysed.workersUsed });
   stdout.flush();
 
@@ -519,7 +546,7 @@ function createReport(options: CliOptions, io: CliIo, meta: ReportMeta, gathered
     },
     end: (r) => {
       if (text.quiet && counts.error + counts.warning + counts.info === 0) return;
-      write(`${formatTotalLineOf(counts, r.stats)}\n`);
+      write(`${contextLine(r.stats)}${formatTotalLineOf(counts, r.stats)}\n`);
     },
   };
 }

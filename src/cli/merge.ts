@@ -16,6 +16,12 @@ export function mergeResults(results: readonly AnalysisResult[], ms: number): An
     merged.stats.reviewed += r.stats.reviewed;
     merged.stats.skipped += r.stats.skipped;
     merged.stats.failed += r.stats.failed;
+    if (r.stats.context) {
+      const c = (merged.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+      c.fullFile += r.stats.context.fullFile;
+      c.tree += r.stats.context.tree;
+      c.hunksOnly += r.stats.context.hunksOnly;
+    }
   }
   merged.stats.findings = merged.findings.length;
   merged.stats.ms = ms;

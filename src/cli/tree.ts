@@ -74,3 +74,19 @@ export function isEscaping(relativePath: string): boolean {
   if (relativePath.startsWith('/') || relativePath.startsWith('\\') || /^[A-Za-z]:/.test(relativePath)) return true;
   return relativePath.split(/[\\/]+/).some((segment) => segment === '..');
 }
+
+/**
+ * The kernel tree a reviewer works in, found the way checkpatch finds its tree: the git top level (or else the
+ * working directory) when it holds MAINTAINERS and drivers/iommu/.
+ */
+export function findKernelTree(candidates: readonly (string | undefined)[]): string | undefined {
+  for (const dir of candidates) {
+    if (!dir) continue;
+    try {
+      if (fs.statSync(path.join(dir, 'MAINTAINERS')).isFile() && fs.statSync(path.join(dir, 'drivers', 'iommu')).isDirectory()) return dir;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}

@@ -28,6 +28,8 @@ import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '..
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
 import { isCoreOrBusCode } from '../rules/util';
 import { limitProblems } from './limits';
+import { blobMatches, gitBlobId, isNullBlob } from './git-blob';
+import { patchEvidence } from './patch-evidence';
 
 export interface DumpedFacts {
   path: string;
@@ -61,6 +63,8 @@ interface Image {
 /** One C file of one patch (or a bare C file): its images, the rule reports and the problem keys. */
 interface FileRun {
   treePath: string;
+  /** What the file was judged on: `full file (blob 9653d39)`, `tree`, `hunks only` (or `file` for a bare C file). */
+  context: string;
   fileDiff?: FileDiff;
   post?: Image;
   pre?: Image;
@@ -103,6 +107,19 @@ function lineCount(text: string): number {
   let n = 1;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
   return text.endsWith('\n') ? n - 1 : n;
+}
+
+/** NUL bytes, or many undecodable bytes and control characters in the first 8 KB: not source text. */
+function looksBinary(text: string): boolean {
+  const head = text.slice(0, 8192);
+  if (head.length === 0) return false;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c === 0) return true;
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) odd++;
+  }
+  return odd / head.length > 0.1;
 }
 
 function wholeFileView(path: string, text: string): CView {
@@ -374,11 +391,17 @@ class InputAnalysis {
 
   private runBareFile(parsed: ParsedInput): void {
     const path = this.pathOf(0);
+    if (looksBinary(parsed.text)) {
+      // A .c name on random bytes is not C: never counted as reviewed.
+      this.fail(0, 'no patch or C source found in the input (binary data)', 1);
+      return;
+    }
     try {
       const view = wholeFileView(path, parsed.text);
       const facts = this.facts(view);
       const fr: FileRun = {
         treePath: path,
+        context: 'file',
         post: { view, facts },
         isCoreOrBus: isCoreOrBusCode(facts),
         reports: [],
@@ -401,13 +424,61 @@ class InputAnalysis {
     }
   }
 
+  private readBlob(spec: string): string | undefined {
+    if (!this.options.readBlob) return undefined;
+    try {
+      return this.options.readBlob(spec);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The series' `base-commit:` trailer (git format-patch --base, b4), from any member. */
+  private baseCommit(): string | undefined {
+    for (const m of this.members) {
+      const text = m.parsed?.text;
+      const hit = text ? /^base-commit: ([0-9a-f]{7,64})\s*$/m.exec(text) : null;
+      if (hit) return hit[1];
+    }
+    return undefined;
+  }
+
+  /**
+   * The pre-image of a file the series has not touched yet, and what it is: the blob the `index` line names (from
+   * the reviewer's repository), else the file at the `base-commit:`, else the tree's copy (named by its blob id when
+   * it is exactly the pre- or post-image). undefined text: hunks only.
+   */
+  private resolveBase(file: FileDiff, path: string): { text?: string; context: string } {
+    const pre = file.blobs?.pre;
+    if (pre && !isNullBlob(pre)) {
+      const text = this.readBlob(pre);
+      if (text !== undefined) return { text, context: `full file (blob ${pre.slice(0, 7)})` };
+    }
+    const base = this.baseCommit();
+    if (base) {
+      const text = this.readBlob(`${base}:${path}`);
+      if (text !== undefined) return { text, context: `full file (blob ${gitBlobId(text).slice(0, 7)})` };
+    }
+    const text = this.readTree(path);
+    if (text === undefined) return { context: 'hunks only' };
+    if (pre && blobMatches(pre, text)) return { text, context: `full file (blob ${pre.slice(0, 7)})` };
+    const post = file.blobs?.post;
+    if (post && !isNullBlob(post) && blobMatches(post, text)) return { text, context: `full file (blob ${post.slice(0, 7)})` };
+    return { text, context: 'tree' };
+  }
+
   private runSeries(patches: readonly { patch: Patch; member: number }[]): void {
-    // Current text of each file as the series is applied patch by patch (seeded lazily from the tree).
-    const current = new Map<string, string | undefined>();
-    const baseOf = (path: string | null): string | undefined => {
-      if (path === null) return undefined;
-      if (!current.has(path)) current.set(path, this.readTree(path));
-      return current.get(path);
+    // Current text of each file as the series is applied patch by patch (seeded lazily from git or the tree).
+    const current = new Map<string, { text?: string; context: string }>();
+    const baseOf = (file: FileDiff): { text?: string; context: string } => {
+      const path = file.oldPath;
+      if (path === null) return { context: file.status === 'added' ? 'full file (new)' : 'hunks only' };
+      if (!current.has(path)) current.set(path, this.resolveBase(file, path));
+      const known = current.get(path)!;
+      if (known.text === undefined) return known;
+      // A later patch of the series: the earlier post-image is this patch's pre-image (its blob id says so).
+      const pre = file.blobs?.pre;
+      return pre && known.context !== 'tree' && blobMatches(pre, known.text) ? { text: known.text, context: `full file (blob ${pre.slice(0, 7)})` } : known;
     };
     for (const { patch, member } of patches) {
       if (patch.isCover) continue;
@@ -417,13 +488,16 @@ class InputAnalysis {
         if (!isCPath(treePath)) continue;
         if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
         try {
-          const views = viewsFor(file, baseOf(file.oldPath));
+          this.noteTrimmedQuote(patch, file, member);
+          const base = baseOf(file);
+          const views = viewsFor(file, base.text);
           if (views.problem !== undefined) {
             this.members[member].problems.push({ path: this.pathOf(member), line: file.inputLine, kind: 'skipped', message: views.problem });
           }
+          const context = views.post?.complete || views.pre?.complete ? base.context : 'hunks only';
           // Track the post-image for later patches of the series.
-          if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, undefined);
-          if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? views.post.text : undefined);
+          if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, { context: 'hunks only' });
+          if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? { text: views.post.text, context } : { context: 'hunks only' });
           if (file.status === 'deleted') continue;
           const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: this.facts(views.post) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: this.facts(views.pre) } : undefined;
@@ -431,6 +505,7 @@ class InputAnalysis {
           if (pre && !pre.view.complete) nameFromHeadings(pre.facts, file, 'pre');
           const fr: FileRun = {
             treePath,
+            context,
             fileDiff: file,
             post,
             pre,
@@ -447,6 +522,21 @@ class InputAnalysis {
       }
       this.runs.push(pr);
     }
+  }
+
+  /** A reply whose quoted hunk stops short of its @@ counts was trimmed: say so (it is reviewed on what is quoted). */
+  private noteTrimmedQuote(patch: Patch, file: FileDiff, member: number): void {
+    if (!patch.quoted) return;
+    const problems = this.members[member].problems;
+    if (problems.some((p) => /trimmed|truncated/.test(p.message))) return; // the input layer already said where
+    const short = file.hunks.find((h) => h.truncated);
+    if (!short) return;
+    problems.push({
+      path: this.pathOf(member),
+      line: short.inputLine,
+      kind: 'skipped',
+      message: `quoted hunk trimmed: it has fewer lines than its @@ counts; reviewed what is quoted`,
+    });
   }
 
   private review(fr: FileRun, patch: Patch | undefined, member: number): void {
@@ -470,6 +560,39 @@ class InputAnalysis {
     if (patch && fr.pre) {
       const pre = runRules(this.rules, { target: this.target, facts: fr.pre.facts, patch, isCoreOrBusCode: fr.isCoreOrBus });
       for (const r of pre.reports) fr.preKeys.add(r.report.key);
+    }
+    if (patch && fr.pre && fr.fileDiff) this.addEvidence(fr, fr.fileDiff);
+  }
+
+  /**
+   * Hunks only: the pre- and post-image replayed in each world of the unseen code (patch-evidence.ts). What the
+   * removed lines took away is reported unless a rule already reported that line.
+   */
+  private addEvidence(fr: FileRun, file: FileDiff): void {
+    if (!fr.post || !fr.pre) return;
+    let found;
+    try {
+      found = patchEvidence({ target: this.target, pre: fr.pre.facts, post: fr.post.facts, file, path: fr.treePath });
+    } catch {
+      return; // evidence is an addition: a failure here must not cost the rules' findings
+    }
+    for (const e of found) {
+      const rule = this.rules.find((r) => r.meta.code === e.code);
+      if (!rule) continue;
+      // A rule that already reports a problem of this kind the patch introduces in this file has said it; when its
+      // line is not in the patch (a claim far above the hunk), the finding moves to the removed line that causes it.
+      const said = fr.reports.filter((r) => r.rule.meta.code === e.code && !fr.preKeys.has(r.report.key));
+      const shown = (image: 'pre' | 'post' | undefined, line: number): boolean =>
+        (image === 'pre' ? fr.pre : fr.post)?.view.inputLines?.[line] !== undefined;
+      for (const r of said) {
+        if (!shown(r.report.image ?? 'post', r.report.span.line) && shown(e.image, e.span.line)) r.report = { ...r.report, span: e.span, image: e.image };
+      }
+      if (said.length > 0 || fr.postKeys.has(e.key) || fr.preKeys.has(e.key)) continue;
+      fr.reports.push({
+        rule,
+        report: { messageId: e.message, span: e.span, image: e.image, scenario: e.scenario, trace: e.trace, ...(e.unseen ? { unseen: e.unseen } : {}), key: e.key },
+      });
+      fr.postKeys.add(e.key);
     }
   }
 
@@ -525,6 +648,7 @@ class InputAnalysis {
       fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined, inputPath)),
     };
     if (report.unseen) finding.partial = report.unseen;
+    if (pr.patch) finding.context = fr.context;
     if (pr.patch) {
       finding.source = { file: fr.treePath, line: report.span.line, patch: pr.patch.subject, patchIndex: pr.patch.index };
       const fixedBy = this.fixedBy(pos, fr.treePath, report.key);
@@ -669,7 +793,16 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
       for (const i of group) members[i].problems.push({ path: inputs[i].path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
     }
     for (const f of findings) result.findings.push(f);
-    for (const run of a.runs) reviewedFiles[group[run.member]] += run.files.length;
+    for (const run of a.runs) {
+      reviewedFiles[group[run.member]] += run.files.length;
+      if (!run.patch) continue;
+      const c = (result.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+      for (const f of run.files) {
+        if (f.context === 'tree') c.tree++;
+        else if (f.context === 'hunks only') c.hunksOnly++;
+        else c.fullFile++;
+      }
+    }
     group.forEach((i, k) => {
       const parsed = members[i].parsed;
       perInput[i] = {

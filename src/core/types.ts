@@ -86,6 +86,8 @@ export interface FileDiff {
   hunks: Hunk[];
   /** Input line of the `diff --git` (or ---) header. */
   inputLine: number;
+  /** git's `index <pre>..<post>` blob ids (abbreviated), when the diff has that line. */
+  blobs?: { pre: string; post: string };
 }
 
 /** One message / patch of a series (a plain diff is a series of one patch with no headers). */
@@ -457,6 +459,8 @@ export interface Finding {
   partial?: string;
   /** For series: the subject of a later patch that fixes this problem. */
   fixedBy?: string;
+  /** What the finding was judged on: `full file (blob 9653d39)`, `tree`, or `hunks only` (patches only). */
+  context?: string;
 }
 
 /** One step of a finding's trace. `phase`, `before` and `after` are for readers (formats, editor views), not the JSON contract. */
@@ -484,6 +488,11 @@ export interface AnalyzeOptions {
   rules?: Record<string, SeverityOverride>;
   /** Reads a file of the tree the patch applies to (path relative to the tree root); undefined if absent. */
   readFile?: (path: string) => string | undefined;
+  /**
+   * Reads a git object of the reviewer's repository: a blob id (possibly abbreviated, as on a diff's `index` line) or
+   * `<commit>:<path>`; undefined when the repository does not have it. Lets a patch be reviewed on whole files.
+   */
+  readBlob?: (spec: string) => string | undefined;
   /** Optional: limits that keep the tool responsive. */
   limits?: { maxBytes?: number; parseTimeoutMs?: number; maxHunksPerFile?: number };
   /** Treat a C file as a bus/core file (otherwise inferred from its path). */
@@ -501,7 +510,11 @@ export interface AnalysisResult {
     /** Driver structs with their scenario verdicts (code lenses use this). */
     drivers: DriverVerdict[];
   }[];
-  stats: { inputs: number; reviewed: number; skipped: number; failed: number; findings: number; ms: number };
+  stats: {
+    inputs: number; reviewed: number; skipped: number; failed: number; findings: number; ms: number;
+    /** Patched C files by the context they were reviewed with (whole file from git, tree copy, hunks only). */
+    context?: { fullFile: number; tree: number; hunksOnly: number };
+  };
 }
 
 export interface DriverVerdict {

@@ -9,6 +9,7 @@ import { createAnalyzer, type Analyzer } from '../core/analyze';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions } from '../core/types';
 import type { WorkerReply, WorkerRequest } from './analysis-worker';
 import { describeError, type Log } from './log';
+import { createBlobReader } from '../cli/git';
 
 /**
  * Measured warm on this project's machines: about 6 ms per KB of patch (64 KB ≈ 0.4 s, 1 MB ≈ 6 s). Above this the
@@ -61,6 +62,8 @@ export interface RunRequest {
   treeRoot?: string;
   /** Inline runs only: reads tree files, preferring unsaved editor text. */
   readFile?: AnalyzeOptions['readFile'];
+  /** The workspace's git repository: patches' pre-images by the blob ids of their `index` lines. */
+  repoRoot?: string;
 }
 
 export class AnalysisEngine {
@@ -100,12 +103,13 @@ export class AnalysisEngine {
     if (inMemory.length < request.inputs.length || size > LARGE_INPUT_CHARS) return this.runInWorker(request, cancellation);
     const analyzer = await this.getAnalyzer();
     if (cancellation.isCancelled) return undefined;
-    return analyzer.analyze(inMemory, { ...request.options, readFile: request.readFile });
+    const readBlob = request.repoRoot ? createBlobReader(request.repoRoot)?.readBlob : undefined;
+    return analyzer.analyze(inMemory, { ...request.options, readFile: request.readFile, readBlob });
   }
 
   private runInWorker(request: RunRequest, cancellation: Cancellation): Promise<AnalysisResult | undefined> {
     if (cancellation.isCancelled) return Promise.resolve(undefined);
-    const data: WorkerRequest = { wasm: this.wasmBytes(), inputs: request.inputs, options: request.options, treeRoot: request.treeRoot };
+    const data: WorkerRequest = { wasm: this.wasmBytes(), inputs: request.inputs, options: request.options, treeRoot: request.treeRoot, repoRoot: request.repoRoot };
     return new Promise((resolve, reject) => {
       const worker = new Worker(this.files.worker, { workerData: data });
       this.workers.add(worker);

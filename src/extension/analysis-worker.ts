@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'worker_threads';
 import { createAnalyzer } from '../core/analyze';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions } from '../core/types';
 import { makeTreeReader } from './kernel-tree';
+import { createBlobReader } from '../cli/git';
 
 export interface WorkerRequest {
   wasm: { runtime: Uint8Array; language: Uint8Array };
@@ -14,6 +15,8 @@ export interface WorkerRequest {
   inputs: (AnalyzeInput | { path: string; file: string })[];
   options: Omit<AnalyzeOptions, 'readFile'>;
   treeRoot?: string;
+  /** The workspace's git repository (pre-images by blob id). */
+  repoRoot?: string;
 }
 
 export type WorkerReply = { ok: true; result: AnalysisResult } | { ok: false; error: string };
@@ -23,7 +26,8 @@ async function main(request: WorkerRequest): Promise<WorkerReply> {
     const analyzer = await createAnalyzer(request.wasm);
     const readFile = request.treeRoot ? makeTreeReader(request.treeRoot) : undefined;
     const inputs: AnalyzeInput[] = request.inputs.map((i) => ('file' in i ? { path: i.path, content: fs.readFileSync(i.file) } : i));
-    return { ok: true, result: analyzer.analyze(inputs, { ...request.options, readFile }) };
+    const readBlob = request.repoRoot ? createBlobReader(request.repoRoot)?.readBlob : undefined;
+    return { ok: true, result: analyzer.analyze(inputs, { ...request.options, readFile, readBlob }) };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

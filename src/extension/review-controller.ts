@@ -9,6 +9,7 @@ import type { AnalysisResult, Finding } from '../core/types';
 import { AnalysisEngine, Cancellation, isDiskInput, LARGE_INPUT_CHARS, type EngineInput } from './analysis-engine';
 import { findingToDiagnostic, lineSourceOf, lineSourceOfText, problemToDiagnostic, type LineSource } from './diagnostics';
 import { GIT_SCHEME } from './git-documents';
+import { repositoryRoot } from './git';
 import { inputPathFor, looksLikeKernelTree, makeTreeReader, resolveInsideTree } from './kernel-tree';
 import { describeError, type Log } from './log';
 import { resultSummary } from './presentation';
@@ -156,6 +157,25 @@ export class ReviewController implements vscode.Disposable {
     return undefined;
   }
 
+  private readonly repositories = new Map<string, Promise<string | undefined>>();
+
+  /**
+   * The workspace's git repository, whose blobs are a patch's pre-images (the `index` line's ids), as the CLI uses
+   * the working directory's. Trusted workspaces only: git runs (read-only cat-file, no hooks) only there.
+   */
+  private repositoryOf(uri: vscode.Uri): Promise<string | undefined> {
+    if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
+    const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder || folder.uri.scheme !== 'file') return Promise.resolve(undefined);
+    const dir = folder.uri.fsPath;
+    let found = this.repositories.get(dir);
+    if (!found) {
+      found = repositoryRoot(dir);
+      this.repositories.set(dir, found);
+    }
+    return found;
+  }
+
   private inputPathOf(uri: vscode.Uri, treeRoot: string | undefined): string {
     if (uri.scheme !== 'file') return uri.path.split('/').pop() || 'untitled.patch';
     const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -213,8 +233,10 @@ export class ReviewController implements vscode.Disposable {
           run.large = isDiskInput(input) || (typeof input.content === 'string' ? input.content.length : input.content.byteLength) > LARGE_INPUT_CHARS;
           const startedAt = Date.now();
           const readFile = job.treeRoot ? makeTreeReader(job.treeRoot, openDocumentText) : undefined;
+          const repoRoot = await this.repositoryOf(uri);
+          if (cancellation.isCancelled) return resolve(undefined);
           const result = await this.engine.run(
-            { inputs: [job.input], options: { target: job.settings.target, rules: job.settings.rules, includeTraces: true }, treeRoot: job.treeRoot, readFile },
+            { inputs: [job.input], options: { target: job.settings.target, rules: job.settings.rules, includeTraces: true }, treeRoot: job.treeRoot, readFile, repoRoot },
             cancellation,
           );
           if (!result || cancellation.isCancelled) return resolve(undefined);

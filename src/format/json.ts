@@ -26,6 +26,8 @@ export interface JsonFindingDetails {
   fixes: Fix[];
   partial?: string;
   fixedBy?: string;
+  /** What the finding was judged on: `full file (blob 9653d39)`, `tree`, `hunks only`. */
+  context?: string;
 }
 
 export interface JsonReport {
@@ -131,6 +133,7 @@ function detailsOf(f: Finding): JsonFindingDetails {
   const d: JsonFindingDetails = { fixes: f.fixes };
   if (f.partial !== undefined) d.partial = f.partial;
   if (f.fixedBy !== undefined) d.fixedBy = f.fixedBy;
+  if (f.context !== undefined) d.context = f.context;
   return d;
 }
 

@@ -108,6 +108,7 @@ export function formatFindingText(raw: Finding, options: TextOptions = {}): stri
   }
   if (finding.partial) lines.push(`    partial: ${finding.partial}`);
   if (finding.fixedBy) lines.push(`    fixed later in the series by: ${finding.fixedBy}`);
+  if (finding.context) lines.push(`    context: ${finding.context}`);
   if (options.traces !== false && finding.trace.length > 0) lines.push(...traceLines(finding, options));
   for (const fix of finding.fixes) lines.push(...fixLines(fix));
   return lines.join('\n');
@@ -232,6 +233,12 @@ export function formatTotalLine(result: Pick<AnalysisResult, 'findings' | 'stats
   return formatTotalLineOf(countBySeverity(result.findings), result.stats);
 }
 
+/** What the patched files were judged on, on its own line before the total line (whose layout scripts match). */
+export function contextLine(s: AnalysisResult['stats']): string {
+  const c = s.context;
+  return c ? `context: ${c.fullFile} full file, ${c.tree} tree, ${c.hunksOnly} hunks only\n` : '';
+}
+
 /** The total line from counts (a streamed report keeps counts, not findings). */
 export function formatTotalLineOf(c: SeverityCounts, s: AnalysisResult['stats']): string {
   // Fixed plurals, as checkpatch prints them ("total: 1 errors, ..."): scripts match this line with one pattern.
@@ -243,7 +250,7 @@ export function formatText(result: Pick<AnalysisResult, 'findings' | 'stats'>, o
   const total = options.quiet && result.findings.length === 0 ? '' : `${formatTotalLine(result)}\n`;
   if (options.layout === 'terse') return `${result.findings.map((f) => `${formatFindingTerse(f, options)}\n`).join('')}${total}`;
   const blocks = result.findings.map((f) => `${formatFindingText(f, options)}\n\n`);
-  return `${blocks.join('')}${total}`;
+  return `${blocks.join('')}${contextLine(result.stats)}${total}`;
 }
 
 // ───────────────────────────── input line helpers (pure; the host passes the input's lines) ─────────────────────────────

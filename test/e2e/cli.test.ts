@@ -219,7 +219,7 @@ test('SARIF for a C file carries a fix that, applied, clears the finding', () =>
 test('a clean patch: no findings, exit 0', () => {
   const r = cli([PATCH_CLEAN]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.equal(r.stdout, 'total: 0 errors, 0 warnings, 0 info, 1 inputs reviewed (0 skipped, 0 failed)\n');
+  assert.equal(r.stdout, 'context: 1 full file, 0 tree, 0 hunks only\ntotal: 0 errors, 0 warnings, 0 info, 1 inputs reviewed (0 skipped, 0 failed)\n');
 });
 
 test('standard input: `-` reviews the piped patch under the path <stdin>', () => {

@@ -176,6 +176,8 @@ interface FileBuilder {
   hunks: Hunk[];
   pending: PendingHunk[];
   droppedHunks: number;
+  /** Blob ids of git's `index <pre>..<post>` line (abbreviated hex). */
+  blobs?: { pre: string; post: string };
 }
 
 function finishFile(b: FileBuilder): FileDiff {
@@ -193,6 +195,7 @@ function finishFile(b: FileBuilder): FileDiff {
     status,
     hunks: b.hunks,
     inputLine: b.inputLine,
+    ...(b.blobs ? { blobs: b.blobs } : {}),
   };
 }
 
@@ -319,7 +322,17 @@ export function scanDiff(
         current.pending.push(hunk.pending);
       }
       i = hunk.next;
-      if (hunk.pending.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
+      // A reviewer's cut ([...], <snip>) inside a quoted hunk: what follows it is the end of the same hunk.
+      let cutHunk = hunk.pending;
+      while (cutHunk.hunk.truncated && texts[i] === CUT_SENTINEL && isHunkBodyLine(texts[i + 1]) && current.hunks.length < options.maxHunksPerFile) {
+        const tail = readCutTail(src, cutHunk, i + 1, to);
+        problems.push({ message: `quoted diff trimmed at line ${lineAt(src, i)}: reviewed what is quoted (the lines cut there are unknown)`, line: lineAt(src, i), kind: 'skipped' });
+        current.hunks.push(tail.pending.hunk);
+        current.pending.push(tail.pending);
+        cutHunk = tail.pending;
+        i = tail.next;
+      }
+      if (cutHunk.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
       else {
         // git apply calls such a patch corrupt: the header's counts end the hunk before its last changed lines.
         const stray = strayChangeLines(texts, i, to);
@@ -412,7 +425,9 @@ function readGitExtendedHeader(src: SourceLines, start: number, to: number, b: F
     else if (t.startsWith('new file mode ')) b.isNew = true;
     else if (t.startsWith('deleted file mode ')) b.isDeleted = true;
     else if (t.startsWith('similarity index ') || t.startsWith('dissimilarity index ') || t.startsWith('index ')) {
-      // informational
+      // The blob ids name the exact pre-image, which a reviewer's repository can supply (analyze's context).
+      const ids = /^index ([0-9a-f]{7,64})\.\.([0-9a-f]{7,64})\b/.exec(t);
+      if (ids) b.blobs = { pre: ids[1], post: ids[2] };
     } else if (t.startsWith('rename from ') || t.startsWith('rename old ')) {
       b.rename = true;
       b.oldPath = unquoteMaybe(t.slice(t.indexOf(' ', 7) + 1));
@@ -486,6 +501,50 @@ function readHunk(src: SourceLines, start: number, to: number): { pending: Pendi
     pending: {
       hunk: { oldStart, oldLines, newStart, newLines, heading: m[5].trim().slice(0, MAX_HEADING), inputLine: src.lines[start], lines: [], truncated },
       header: texts[start],
+      body,
+    },
+    next: i,
+  };
+}
+
+/**
+ * The quoted lines after a cut inside a hunk, as a hunk of their own aligned with the end of the cut one (the part
+ * before the cut said where the hunk starts, its @@ counts say where it ends); when they do not fit in what is left
+ * of the counts (the reply trimmed the end too), they continue right after the lines before the cut.
+ */
+function readCutTail(src: SourceLines, cut: PendingHunk, start: number, to: number): { pending: PendingHunk; next: number } {
+  const texts = src.texts;
+  const h = cut.hunk;
+  let readOld = 0;
+  let readNew = 0;
+  for (const k of cut.body) {
+    const c = texts[k][0];
+    if (c !== '+') readOld++;
+    if (c !== '-') readNew++;
+  }
+  const body: number[] = [];
+  let tailOld = 0;
+  let tailNew = 0;
+  let i = start;
+  for (; i < to; i++) {
+    const t = texts[i];
+    if (t.charCodeAt(0) === 92) continue;
+    if (!isHunkBodyLine(t) || isFileStart(texts, i) || isHunkHeader(t) || isSignatureSeparator(t)) break;
+    if (t.startsWith('--- ') && texts[i + 1]?.startsWith('+++ ')) break;
+    if (t[0] !== '+') tailOld++;
+    if (t[0] !== '-') tailNew++;
+    body.push(i);
+  }
+  const remOld = h.oldLines - readOld;
+  const remNew = h.newLines - readNew;
+  const fits = tailOld <= remOld && tailNew <= remNew;
+  const oldStart = fits ? h.oldStart + h.oldLines - tailOld : h.oldStart + readOld;
+  const newStart = fits ? h.newStart + h.newLines - tailNew : h.newStart + readNew;
+  const header = `@@ -${oldStart},${tailOld} +${newStart},${tailNew} @@ ${h.heading}`;
+  return {
+    pending: {
+      hunk: { oldStart, oldLines: tailOld, newStart, newLines: tailNew, heading: h.heading, inputLine: lineAt(src, start), lines: [], truncated: !fits },
+      header,
       body,
     },
     next: i,
