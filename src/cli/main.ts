@@ -546,7 +546,7 @@ function createReport(options: CliOptions, io: CliIo, meta: ReportMeta, gathered
     },
     end: (r) => {
       if (text.quiet && counts.error + counts.warning + counts.info === 0) return;
-      write(`${contextLine(r.stats)}${formatTotalLineOf(counts, r.stats)}\n`);
+      write(`${text.layout === 'terse' ? '' : contextLine(r.stats)}${formatTotalLineOf(counts, r.stats)}\n`);
     },
   };
 }
