@@ -187,6 +187,8 @@ export interface BusTypeFact {
   dmaCleanup?: string;
   /** v2/v3 spelling. */
   dmaUnconfigure?: string;
+  /** Struct types of the drivers the visible code registers on this bus (`pci_driver`); empty when none is shown. */
+  driverTypes?: string[];
 }
 
 /** How a C expression is used as a value: resolved by the replay against the scenario. */

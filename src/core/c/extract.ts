@@ -11,7 +11,7 @@ import { ProgramBuilder } from './program';
 import { declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import {
-  busTypeFact, driverFact, isDriverStruct, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
+  busDriverTypes, busTypeFact, driverFact, isDriverStruct, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
 } from './structs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -80,6 +80,7 @@ function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void
   }
   collectCallUses(facts);
   collectIdentifiers(root, text, lines, facts);
+  for (const bus of facts.busTypes) bus.driverTypes = busDriverTypes(text, bus.name);
 }
 
 /** Walks top-level items; consecutive statements outside any visible function form one pseudo-function. */
