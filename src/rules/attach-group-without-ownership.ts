@@ -8,7 +8,7 @@ import { callsTo, driverScenarios, isDriverCode, isUnder, keyOf, scenariosMentio
 import { argText, exprKey, functionLabel, functionOf, functionsCalling, stepFor } from './tier2b-util';
 
 /** Anything that makes the caller the group's owner (claims, and the VFIO/iommufd paths that claim for it). */
-const OWNERSHIP_EVIDENCE = new Set<string>([...VFIO_REGISTER_CALLS, 'vfio_register_emulated_iommu_dev']);
+const OWNERSHIP_EVIDENCE = new Set<string>([...VFIO_REGISTER_CALLS, 'vfio_register_emulated_iommu_dev', 'iommu_device_claim_dma_owner', 'iommu_group_claim_dma_owner']);
 
 export const attachGroupWithoutOwnership = createRule({
   meta: {
@@ -24,7 +24,7 @@ export const attachGroupWithoutOwnership = createRule({
     },
   },
   check(ctx) {
-    if (!isDriverCode(ctx) || isUnder(ctx, 'drivers/vfio/') || isUnder(ctx, 'drivers/iommu/')) return;
+    if (!isDriverCode(ctx) || isUnder(ctx, 'drivers/vfio/')) return;
     const attaches = callsTo(ctx.facts, 'iommu_attach_group');
     if (attaches.length === 0) return;
     if (functionsCalling(ctx, OWNERSHIP_EVIDENCE).length > 0) return;
