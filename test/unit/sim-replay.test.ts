@@ -74,10 +74,13 @@ test('a PASID detached from a devm action leaks the count: unuse WARNs at dma_cl
   assert.ok(devres > unuse, 'the devm action runs after dma_cleanup');
   assert.deepEqual(new Set(kinds(ok)), new Set<ViolationKind>(['warn', 'leaked-owner-cnt', 'claim-failed']));
   assert.equal(ok.violations.find((x) => x.kind === 'claim-failed')?.errno, '-EPERM');
-  // The allocation-failure fork fails probe cleanly.
-  const failed = list.find((s) => s.outcome === 'probe-failed');
-  assert.equal(failed?.errno, '-ENOMEM');
-  assert.deepEqual(failed && kinds(failed), []);
+  // The allocation-failure fork fails probe cleanly, and so does the fork where the IOMMU driver refuses the attach.
+  const failed = list.find((s) => s.outcome === 'probe-failed' && s.errno === '-ENOMEM');
+  assert.ok(failed);
+  assert.deepEqual(kinds(failed), []);
+  const refused = list.find((s) => s.outcome === 'probe-failed' && s.errno === '-EINVAL');
+  assert.ok(refused?.trace.some((t) => t.step.includes('iommu_attach_device_pasid') && t.step.includes('[the call fails]')));
+  assert.deepEqual(refused && kinds(refused), []);
 });
 
 test('detaching the PASID in .remove instead keeps the count balanced', () => {
@@ -303,8 +306,12 @@ test('an error exit that forgets to set ret returns 0 after releasing: remove th
   const remove = fn('fake_remove', new Prog(60).call('iommu_detach_device', ['priv->domain', '&pdev->dev']).call('iommu_device_release_dma_owner', ['&pdev->dev']).ret(null));
   const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe', remove: 'fake_remove', flag: 'true' }), facts: facts([probe, remove]), topology: 'singleton' });
   const bad = list.filter((s) => s.violations.length > 0);
-  assert.equal(bad.length, 1);
-  assert.deepEqual(kinds(bad[0]), ['bad-detach', 'double-release']);
+  assert.equal(bad.length, 2);
+  assert.deepEqual(kinds(bad.find((s) => s.outcome === 'ok')!), ['bad-detach', 'double-release']);
+  // When the IOMMU driver refuses the attach, probe returns its error with the claim still held.
+  const refused = bad.find((s) => s.outcome === 'probe-failed');
+  assert.equal(refused?.errno, '-EINVAL');
+  assert.deepEqual(refused && kinds(refused), ['left-owned']);
 });
 
 test('conditions on unknown values fork and refine; path count stays bounded', () => {

@@ -141,10 +141,31 @@ export function lookupVar(p: Path, ctx: RunContext, name: string): EnvVal | unde
   return undefined;
 }
 
+/**
+ * A device expression naming a device the replay made (`&pdev->dev`, `pdev->dev`, `&child.dev`, `to_platform_device(x)`,
+ * `x` itself): that device's pointer. Undefined when the expression names no device the replay knows (then it is the
+ * bound device, see api-calls.ts resolveDevice).
+ */
+function deviceValue(p: Path, ctx: RunContext, n: string): EnvVal | undefined {
+  const isDevice = (v: EnvVal | undefined) => v?.kind === 'known' && v.value.kind === 'ptr' && v.value.ptr.kind === 'valid' && v.value.ptr.ref.kind === 'device';
+  const bare = n.replace(/^&/, '');
+  const wrapped = /^(?:to_platform_device|to_pci_dev|to_amba_device|to_auxiliary_dev|to_fsl_mc_device|to_cdx_device)\((.+)\)$/.exec(bare);
+  const candidates = [bare, ...(wrapped ? [normText(wrapped[1])] : [])];
+  const member = /^(.+?)(?:->|\.)dev$/.exec(bare);
+  if (member) candidates.push(normText(member[1]).replace(/^&/, ''));
+  for (const c of candidates) {
+    const v = lookupVar(p, ctx, c);
+    if (isDevice(v)) return v;
+  }
+  return undefined;
+}
+
 export function evalArg(p: Path, ctx: RunContext, text: string): EnvVal {
   const n = normText(text);
   const v = lookupVar(p, ctx, n);
   if (v) return v;
+  const dev = deviceValue(p, ctx, n);
+  if (dev) return dev;
   if (/^-?\d+$/.test(n)) return known({ kind: 'int', value: Number(n) });
   const e = parseErrno(n);
   if (e !== undefined) return known({ kind: 'int', value: e });

@@ -52,5 +52,6 @@ export { lookupApi, allApiNames } from './profiles';
 export { renderTrace } from './render';
 export type { SimArg, SimValue } from './model';
 export { topologyFromSysfs } from './topology';
+export { createdDevices, createdDeviceKey, type CreatedDevices } from './device-identity';
 
 export type { CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep };

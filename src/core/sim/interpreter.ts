@@ -472,7 +472,7 @@ function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { 
   const f = top(p);
   const assumed = settleMaybeDetached(p, ctx, name);
   // The group is only known once the arguments are resolved, so the tracer asks for it after the call.
-  const out = p.t.api(p.k, name, `${name}(${args.join(', ')})${fail ? ' [allocation fails]' : ''}${assumed}`, undefined, () => {
+  const out = p.t.api(p.k, name, `${name}(${args.join(', ')})${fail ? (/alloc|bind|create|register/.test(name) ? ' [allocation fails]' : ' [the call fails]') : ''}${assumed}`, undefined, () => {
     const r = HANDLERS[name](p, ctx, args, fail, at(ctx, span));
     return { ...r.out, group: r.group };
   }, at(ctx, span));

@@ -63,6 +63,8 @@ export interface SimDevice {
   bus: BusKind;
   group: string | null;
   driver: { name: string; managedDma: boolean } | null;
+  /** A device the driver under review created (platform_device_register_full & co.), not the one it is bound to. */
+  createdByDriver?: boolean;
 }
 
 /** An iommu_sva handle (6.2+: wraps a pasid attachment of an SVA domain). */
@@ -610,4 +612,34 @@ export function iommu_detach_device_shared(k: Kernel, domain: string | null, dev
   g.sharedAttach = null;
   setCoreDomain(k, g);
   return done();
+}
+
+// ───────────── devices the driver creates ─────────────
+
+// drivers/base/platform.c platform_device_register_full / platform_device_alloc+add, drivers/of/platform.c
+// of_platform_device_create, drivers/base/core.c device_create / device_add: a NEW device. With an IOMMU it is
+// probed when added to its bus (iommu_probe_device via the bus notifier / of_dma_configure) and joins a group of its
+// own; the parent's group, owner and owner_cnt are not involved.
+export function driver_created_device(k: Kernel, bus: BusKind, fail?: boolean): ApiOutcome {
+  if (fail) return { value: { kind: 'ptr', ptr: { kind: 'err', errno: -ERRNO.ENOMEM } }, note: 'device creation failed' };
+  const s = k.state;
+  const id = `child${s.nextId++}`;
+  const group = k.iommuApi ? addGroup(s, `grp-${id}`).id : null;
+  const d = addDevice(s, id, bus, group);
+  d.createdByDriver = true;
+  return { value: { kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'device', id } } }, note: group ? `${id} in its own group ${group}` : `${id}, no IOMMU` };
+}
+
+// drivers/iommu/iommu.c iommu_release_device (via device_del): the device leaves its group; the group goes with its
+// last device. Unregistering a device the driver did not create is not modelled (no effect).
+export function driver_created_device_gone(k: Kernel, dev: string | null): ApiOutcome {
+  const d = dev ? k.state.devices.get(dev) : undefined;
+  if (!d || !d.createdByDriver) return done('not a device this driver created: no effect');
+  const g = d.group ? k.state.groups.get(d.group) : undefined;
+  if (g) {
+    g.devices = g.devices.filter((x) => x !== d.id);
+    if (g.devices.length === 0) k.state.groups.delete(g.id);
+  }
+  k.state.devices.delete(d.id);
+  return done(`${d.id} removed${g ? ` from ${g.id}` : ''}`);
 }

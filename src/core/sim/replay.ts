@@ -164,6 +164,13 @@ function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot | undef
       found.push({ kind: 'pasid-leak', message: `pasid(s) ${leaked.join(', ')} still attached to ${g.id} — attached by ${apiAt(attach)}, never detached` });
     }
   }
+  // Devices the driver created and never unregistered keep their group: a private domain left on one is left behind.
+  for (const d of p.k.state.devices.values()) {
+    const cg = d.createdByDriver && d.group ? p.k.state.groups.get(d.group) : undefined;
+    if (!cg || cg.domain === null || cg.domain === cg.defaultDomain || cg.domain === cg.blockingDomain) continue;
+    const attach = culprit(p, cg.id, (b, a) => a.domain === cg.domain && b.domain !== cg.domain);
+    found.push({ kind: 'left-private-domain', message: `${d.id} (created by the driver, still registered) is left on ${domainName(p.k.state, cg, cg.domain)} — attached by ${apiAt(attach)}, nothing detached it` });
+  }
   const handles = [...p.k.state.sva.values()].filter((h) => !h.unbound && h.device === setup.device);
   if (handles.length && !(g && handles.every((h) => g.pasids.has(h.pasid)))) {
     found.push({ kind: 'pasid-leak', message: `SVA bond(s) ${handles.map((h) => h.id).join(', ')} never unbound` });
