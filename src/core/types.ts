@@ -172,6 +172,8 @@ export interface DriverStructFact {
   };
   /** Callback names wired up: probe, remove, shutdown, ... (field → function name). */
   callbacks: Record<string, string>;
+  /** What `.id_table` matches when its array is in the text: PCI class macros, and whether other entries match by id. */
+  idTable?: { classes: string[]; byOtherIds: boolean };
   /** Registration macro/call that registers this struct (module_pci_driver(x), platform_driver_register(&x)). */
   registeredBy?: { macro: string; span: ImageSpan };
   /** Lines of this struct that the patch added (image lines). */

@@ -244,3 +244,28 @@ function declaredStructType(prefix: string, name: string): string | undefined {
   for (let m = re.exec(prefix); m; m = re.exec(prefix)) found = m[1];
   return found;
 }
+
+/**
+ * What a driver's id table matches, read from the array its `.id_table` names: the class macros of
+ * `PCI_DEVICE_CLASS(...)` / `.class = ...` entries, and whether any entry matches otherwise (vendor/device ids).
+ * Undefined when the table is not in the text.
+ */
+export function idTableMatches(text: string, table: string): { classes: string[]; byOtherIds: boolean } | undefined {
+  const name = table.replace(/^&/, '').replace(/[^\w]/g, '');
+  if (!name) return undefined;
+  const start = new RegExp(`\\b${name}\\s*\\[\\s*\\w*\\s*\\]\\s*=\\s*\\{`).exec(text);
+  if (!start) return undefined;
+  const body = text.slice(start.index + start[0].length);
+  const end = body.search(/\}\s*;/);
+  const table_ = (end >= 0 ? body.slice(0, end) : body).replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const classes = new Set<string>();
+  let byOtherIds = false;
+  for (const entry of table_.split(/\}\s*,/)) {
+    const e = entry.trim().replace(/^\{/, '').trim();
+    if (!e || e === '{' || /^\{?\s*\}?$/.test(e) || /^0\s*,?\s*\}?$/.test(e)) continue; // the terminator
+    const cls = /PCI_DEVICE_CLASS\s*\(\s*([^,]+?)\s*,/.exec(e) ?? /\.class\s*=\s*([^,}]+)/.exec(e);
+    if (cls) for (const m of cls[1].matchAll(/PCI_CLASS_\w+/g)) classes.add(m[0]);
+    if (!cls || /PCI_(VDEVICE|DEVICE)\s*\(|PCI_VENDOR_ID_|\.vendor\s*=/.test(e.replace(/PCI_DEVICE_CLASS/g, ''))) byOtherIds = true;
+  }
+  return { classes: [...classes].sort(), byOtherIds };
+}
