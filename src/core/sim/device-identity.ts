@@ -14,6 +14,10 @@ const EMBEDDED_DEVICE_INIT = new Set(['device_initialize', 'device_register', 'a
 
 const WRAPPERS = /^(?:to_platform_device|to_pci_dev|to_amba_device|to_auxiliary_dev|to_fsl_mc_device|to_cdx_device|get_device)\((.+)\)$/;
 
+/** Calls that return some other, already existing device (a lookup), never the bound one. */
+const DEVICE_LOOKUPS = new Set(['of_find_device_by_node', 'bus_find_device', 'bus_find_device_by_name', 'bus_find_device_by_of_node',
+  'class_find_device', 'device_find_child', 'pci_get_device', 'pci_get_slot', 'pci_get_domain_bus_and_slot', 'platform_find_device_by_driver']);
+
 export interface CreatedDevices {
   /** Member paths (after the base pointer) holding a created device anywhere in the file: `fw.dev`. */
   members: Set<string>;
@@ -52,7 +56,8 @@ export function createdDeviceKey(created: CreatedDevices, fn: FunctionFact | und
   return undefined;
 }
 
-/** Every device the file's code creates and where it is kept (two passes: values flow through assignments). */
+/**
+ * Every device the file's code creates (or looks up: another existing device) and where it is kept (two passes: values flow through assignments). */
 export function createdDevices(facts: CFacts): CreatedDevices {
   const created: CreatedDevices = { members: new Set(), locals: new Map() };
   const mark = (fn: FunctionFact, target: string) => {
@@ -71,7 +76,7 @@ export function createdDevices(facts: CFacts): CreatedDevices {
       for (const instr of fn.program) {
         if (instr.op === 'call') {
           const target = instr.assignTo ?? (instr.call.resultUse === 'assigned' ? instr.call.assignedTo : undefined);
-          if (DEVICE_CREATORS.has(instr.call.callee) && target) mark(fn, target);
+          if ((DEVICE_CREATORS.has(instr.call.callee) || DEVICE_LOOKUPS.has(instr.call.callee)) && target) mark(fn, target);
           if (EMBEDDED_DEVICE_INIT.has(instr.call.callee) && instr.call.args[0] && /^&/.test(normText(instr.call.args[0].text))) {
             mark(fn, instr.call.args[0].text);
           }
