@@ -43,6 +43,32 @@ function resolveGroup(p: Path, ctx: RunContext, text: string): string | null {
   return deviceGroup(p, ctx);
 }
 
+/**
+ * True when the group argument is NULL on this path for sure (a NULL literal, or an `iommu_group_get()` result the
+ * path saw return NULL). An argument the replay cannot resolve is not assumed NULL: the device's own missing group
+ * says nothing about a group pointer handed in from elsewhere.
+ */
+function groupKnownNull(p: Path, ctx: RunContext, text: string): boolean {
+  const v = lookupVar(p, ctx, text);
+  if (v?.kind === 'known' && v.value.kind === 'ptr') return v.value.ptr.kind === 'null';
+  return isNullText(normText(text));
+}
+
+/** The outcome before the NULL-group oops was modelled, for a group the replay could not resolve. */
+const UNRESOLVED_GROUP: Record<string, ApiOutcome> = {
+  iommu_group_claim_dma_owner: { value: { kind: 'int', value: -19 }, note: 'no group resolved' },
+  iommu_attach_group: { value: { kind: 'int', value: -19 }, note: 'no group resolved' },
+  iommu_group_release_dma_owner: { value: { kind: 'void' }, note: 'no group resolved' },
+  iommu_group_dma_owner_claimed: { value: { kind: 'bool', value: false }, note: 'no group resolved' },
+};
+
+/** Runs a group API, unless its group is unresolved (not known NULL): then the call has no effect. */
+function onGroup(p: Path, c: RunContext, name: string, text: string, run: (g: string | null) => ApiOutcome): ApiCall {
+  const g = resolveGroup(p, c, text);
+  if (g === null && p.k.iommuApi && !groupKnownNull(p, c, text) && UNRESOLVED_GROUP[name]) return { out: UNRESOLVED_GROUP[name], group: null };
+  return { out: run(g), group: g };
+}
+
 function domainFromVal(v: EnvVal | undefined): string | null | undefined {
   if (v?.kind !== 'known' || v.value.kind !== 'ptr') return undefined;
   if (v.value.ptr.kind !== 'valid') return null;
@@ -227,18 +253,11 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_device_use_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_use_default_domain(p.k, d)),
   iommu_device_unuse_default_domain: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
   iommu_device_unuse_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
-  iommu_group_claim_dma_owner: (p, c, a) => {
-    const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: iommu_group_claim_dma_owner(p.k, g, resolveCookie(p, c, a[1] ?? 'NULL')), group: g };
-  },
-  iommu_group_release_dma_owner: (p, c, a) => {
-    const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g), group: g };
-  },
-  iommu_group_dma_owner_claimed: (p, c, a) => {
-    const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: iommu_group_dma_owner_claimed(p.k, g), group: g };
-  },
+  iommu_group_claim_dma_owner: (p, c, a) => onGroup(p, c, 'iommu_group_claim_dma_owner', a[0] ?? '',
+    (g) => iommu_group_claim_dma_owner(p.k, g, resolveCookie(p, c, a[1] ?? 'NULL'))),
+  iommu_group_release_dma_owner: (p, c, a) => onGroup(p, c, 'iommu_group_release_dma_owner', a[0] ?? '',
+    (g) => otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g)),
+  iommu_group_dma_owner_claimed: (p, c, a) => onGroup(p, c, 'iommu_group_dma_owner_claimed', a[0] ?? '', (g) => iommu_group_dma_owner_claimed(p.k, g)),
   iommu_group_dma_owner_unclaimed: (p, c, a) => {
     const g = resolveGroup(p, c, a[0] ?? '');
     return { out: iommu_group_dma_owner_unclaimed(p.k, g), group: g };
@@ -268,9 +287,8 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_attach_device_shared: (p, c, a) => onDevice(p, c, a[1], (d) => iommu_attach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), d)),
   iommu_detach_device_shared: (p, c, a) => onDevice(p, c, a[1], (d) => iommu_detach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), d)),
   iommu_attach_group: (p, c, a, fail) => {
-    const g = resolveGroup(p, c, a[1] ?? '');
     const dom = resolveDomain(p, c, a[0] ?? '');
-    return { out: forcedAttachFailure(p, fail, (k) => iommu_attach_group(k, dom, g)) ?? iommu_attach_group(p.k, dom, g), group: g };
+    return onGroup(p, c, 'iommu_attach_group', a[1] ?? '', (g) => forcedAttachFailure(p, fail, (k) => iommu_attach_group(k, dom, g)) ?? iommu_attach_group(p.k, dom, g));
   },
   iommu_detach_group: (p, c, a) => {
     const g = resolveGroup(p, c, a[1] ?? '');

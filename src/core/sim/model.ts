@@ -272,6 +272,15 @@ function checkDomain(k: Kernel, id: string | null): string | undefined {
   return d?.freed ? `${id} used after iommu_domain_free()` : undefined;
 }
 
+/**
+ * An ownership call on a NULL group: iommu.c takes group->mutex unconditionally (claim/release/claimed/attach_group,
+ * and device release / detach_device_pasid through dev->iommu_group), so the kernel oopses. Reported as a WARN-class
+ * event naming the oops; the model returns as if nothing happened so the replay can continue.
+ */
+function nullGroupOops(api: string, why = 'the group is NULL'): ApiOutcome {
+  return { value: VOID, note: `${why}: ${api}() dereferences it`, warn: `NULL pointer dereference in ${api}() (${why}) — kernel oops` };
+}
+
 // ───────────── merged ownership API (5.19+) ─────────────
 
 // drivers/iommu/iommu.c iommu_device_use_default_domain (5.19 1ea2a07a532b; PASID check 6.2; -EPROBE_DEFER 6.14)
@@ -282,7 +291,10 @@ export function iommu_device_use_default_domain(k: Kernel, dev: string): ApiOutc
   if (k.profile.probeDefer && g.defaultDomain === null) return fail('EPROBE_DEFER', 'group has no default domain yet');
   if (g.ownerCnt > 0) {
     if (g.owner !== null) return fail('EBUSY', `group is owned by ${g.owner}`);
-    if (g.domain !== g.defaultDomain) return fail('EBUSY', 'group is not on its default domain');
+    // 6.0–6.6.y iommu_is_default_domain(): an IDENTITY current domain passes when the default is IDENTITY too.
+    const bothIdentity = k.profile.identityCountsAsDefault && g.domain !== null && g.defaultDomain !== null
+      && k.state.domains.get(g.domain)?.kind === 'identity' && k.state.domains.get(g.defaultDomain)?.kind === 'identity';
+    if (g.domain !== g.defaultDomain && !bothIdentity) return fail('EBUSY', 'group is not on its default domain');
     if (k.profile.pasid && g.pasids.size > 0) return fail('EBUSY', 'PASIDs are attached');
   }
   g.ownerCnt++;
@@ -304,7 +316,7 @@ export function iommu_device_unuse_default_domain(k: Kernel, dev: string): ApiOu
 export function iommu_group_claim_dma_owner(k: Kernel, group: string | null, owner: string | null): ApiOutcome {
   if (!k.iommuApi) return fail('ENODEV', '!CONFIG_IOMMU_API stub');
   const g = group ? k.state.groups.get(group) : undefined;
-  if (!g) return fail('ENODEV', 'NULL group');
+  if (!g) return nullGroupOops('iommu_group_claim_dma_owner');
   if (owner === null && k.profile.nullOwnerEinval) return { ...fail('EINVAL', 'NULL owner cookie'), warn: 'owner is NULL' };
   if (g.ownerCnt !== 0) return fail('EPERM', g.owner ? `group already owned by ${g.owner}` : `${g.ownerCnt} DMA-API user(s) in the group`);
   const refused = takeOwnership(k, g, owner ?? 'NULL');
@@ -318,7 +330,7 @@ export function iommu_group_claim_dma_owner(k: Kernel, group: string | null, own
 export function iommu_group_release_dma_owner(k: Kernel, group: string | null): ApiOutcome {
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = group ? k.state.groups.get(group) : undefined;
-  if (!g) return done('NULL group');
+  if (!g) return nullGroupOops('iommu_group_release_dma_owner');
   if (g.ownerCnt === 0 || g.owner === null) return done('nothing released', 'group is not owned');
   if (k.profile.pasid && g.pasids.size > 0) return done('nothing released', `${g.pasids.size} PASID(s) still attached`);
   dropOwnership(k, g);
@@ -329,7 +341,8 @@ export function iommu_group_release_dma_owner(k: Kernel, group: string | null): 
 export function iommu_group_dma_owner_claimed(k: Kernel, group: string | null): ApiOutcome {
   if (!k.iommuApi) return { value: { kind: 'bool', value: false }, note: '!CONFIG_IOMMU_API stub' };
   const g = group ? k.state.groups.get(group) : undefined;
-  return { value: { kind: 'bool', value: !!g && g.ownerCnt !== 0 } };
+  if (!g) return { ...nullGroupOops('iommu_group_dma_owner_claimed'), value: { kind: 'bool', value: false } };
+  return { value: { kind: 'bool', value: g.ownerCnt !== 0 } };
 }
 
 // drivers/iommu/iommu.c iommu_device_claim_dma_owner (6.2 89395ccedbc1): same cookie counts, other cookies -EPERM
@@ -350,7 +363,7 @@ export function iommu_device_claim_dma_owner(k: Kernel, dev: string, owner: stri
 export function iommu_device_release_dma_owner(k: Kernel, dev: string): ApiOutcome {
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = groupOf(k, dev);
-  if (!g) return done('device has no IOMMU group (newest kernels dereference NULL here)');
+  if (!g) return nullGroupOops('iommu_device_release_dma_owner', 'the device has no IOMMU group');
   if (g.ownerCnt > 1) {
     g.ownerCnt--;
     return done(g.owner === null ? 'decremented a DMA-API user count' : undefined);
@@ -438,7 +451,7 @@ export function iommu_detach_device(k: Kernel, domain: string | null, dev: strin
 export function iommu_attach_group(k: Kernel, domain: string | null, group: string | null): ApiOutcome {
   if (!k.iommuApi) return fail('ENODEV', '!CONFIG_IOMMU_API stub');
   const g = group ? k.state.groups.get(group) : undefined;
-  if (!g) return fail('ENODEV', 'NULL group');
+  if (!g) return { ...nullGroupOops('iommu_attach_group'), value: int(-ERRNO.ENODEV) };
   if (domain === null) return fail('EINVAL', 'NULL domain');
   const uaf = checkDomain(k, domain);
   return { ...attachGroupDomain(k, g, domain), useAfterFree: uaf };
@@ -480,10 +493,14 @@ export function iommu_attach_device_pasid(k: Kernel, domain: string | null, dev:
 export function iommu_detach_device_pasid(k: Kernel, domain: string | null, dev: string, pasid: string): ApiOutcome {
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = groupOf(k, dev);
-  if (!g) return done('device has no IOMMU group');
+  if (!g) return nullGroupOops('iommu_detach_device_pasid', 'the device has no IOMMU group');
   const held = g.pasids.get(pasid);
   g.pasids.delete(pasid);
-  if (held !== domain) return done('entry erased anyway', `pasid ${pasid} held ${held ?? 'nothing'}, not ${domain ?? 'NULL'}`);
+  if (held !== domain) {
+    const what = `pasid ${pasid} held ${held ?? 'nothing'}, not ${domain ?? 'NULL'}`;
+    // 6.2 WARNed; 6.12's iommu_detach_device_pasid erases the entry and runs remove_dev_pasid with the caller's domain.
+    return k.profile.detachPasidWarn ? done('entry erased anyway', what) : done(`entry erased anyway, no WARN on ${k.profile.target} (${what})`);
+  }
   return done();
 }
 
@@ -496,7 +513,9 @@ export function iommu_sva_bind_device(k: Kernel, dev: string, mm: string, fail?:
   if (!k.profile.pasid && g.devices.length !== 1) return err('EINVAL', 'group is not a singleton');
   if (fail) return err('ENOMEM', 'allocation failed');
   const pasid = `mm:${mm}`;
-  const existing = [...k.state.sva.values()].find((h) => !h.unbound && h.device === dev && h.mm === mm);
+  // 6.12+: the bond is found through the group's pasid entry, so a second device of the group reuses it.
+  const existing = [...k.state.sva.values()].find((h) => !h.unbound && h.mm === mm
+    && (h.device === dev || (k.profile.svaBondPerGroup && groupOf(k, h.device)?.id === g.id)));
   if (existing) {
     existing.users++;
     return { value: { kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'sva', id: existing.id } } }, note: 'reused the bond' };
