@@ -63,3 +63,39 @@ test('createdDevices: created handles flow through assignments to members; the d
   // A local named like the creator's result in another function is another variable.
   assert.equal(createdDeviceKey(created, remove, '&child->dev'), undefined);
 });
+
+/** host1x-style: use the DMA API when the device already translates, attach an own domain only on IDENTITY / none. */
+function passthroughOnlyFacts(detachInRemove: boolean) {
+  const ne = (name: string, rhs: string) => ({ kind: 'cmp' as const, subject: { kind: 'var' as const, name }, op: '!=' as const, rhs });
+  const probe = fn('fake_probe', new Prog()
+    .call('iommu_get_domain_for_dev', ['&pdev->dev'], 'cur')
+    .ifGoto({ kind: 'and', left: truthy('cur'), right: ne('cur->type', 'IOMMU_DOMAIN_IDENTITY') }, 'dma_api')
+    .call('iommu_group_get', ['&pdev->dev'], 'priv->group')
+    .call('iommu_paging_domain_alloc', ['&pdev->dev'], 'priv->domain')
+    .ifGoto(isErr('priv->domain'), 'nomem')
+    .call('iommu_attach_group', ['priv->domain', 'priv->group'], 'ret')
+    .ifGoto(truthy('ret'), 'free')
+    .ret(int(0))
+    .label('free').call('iommu_domain_free', ['priv->domain']).ret(varOf('ret'))
+    .label('nomem').ret(int(-12))
+    .label('dma_api').ret(int(0)));
+  const remove = new Prog(60);
+  if (detachInRemove) remove.ifGoto({ kind: 'not', cond: truthy('priv->domain') }, 'out').call('iommu_detach_group', ['priv->domain', 'priv->group']).label('out');
+  remove.ret(null);
+  return facts([probe, fn('fake_remove', remove)]);
+}
+
+test('default-domain kind is a dimension: a driver that attaches only on IDENTITY / no default domain is exercised', () => {
+  const run = (detach: boolean, target: 'latest' | '6.2') => simulateDriver({ target, driver: driver({ probe: 'fake_probe', remove: 'fake_remove', bus: 'platform' }), facts: passthroughOnlyFacts(detach), topology: 'singleton' });
+  const good = run(true, '6.2');
+  const attached = good.filter((s) => s.trace.some((t) => t.step.startsWith('iommu_attach_group(') && t.result === '0'));
+  assert.ok(attached.some((s) => /IDENTITY default domain/.test(s.name)), good.map((s) => s.name).join('; '));
+  assert.ok(attached.some((s) => /no default domain/.test(s.name)), 'before 6.15 a group may have no default domain');
+  assert.ok(!attached.some((s) => !/IDENTITY|no default/.test(s.name)), 'on a DMA default domain the driver uses the DMA API');
+  for (const s of good) assert.deepEqual(kinds(s), [], s.name);
+  // 6.15+: no "no default domain" scenario (the bind defers until the group has one).
+  assert.ok(!run(true, 'latest').some((s) => /no default domain/.test(s.name)));
+  // Forgetting the detach is only visible in the IDENTITY / none scenarios.
+  const bad = run(false, 'latest').filter((s) => kinds(s).includes('left-private-domain'));
+  assert.ok(bad.length > 0 && bad.every((s) => /IDENTITY default domain/.test(s.name)));
+});

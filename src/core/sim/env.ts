@@ -2,7 +2,7 @@
  * The replay's environment: values (known model values or typed unknowns), frames, paths and name lookup.
  */
 import type { CFacts, FunctionFact } from '../types';
-import { cloneState, parseErrno, type Kernel, type SimValue } from './model';
+import { cloneState, domainTypeValue, parseErrno, type Kernel, type SimValue } from './model';
 import type { At, Tracer } from './trace';
 
 export const MAX_PATHS = 64;
@@ -135,6 +135,15 @@ export function lookupVar(p: Path, ctx: RunContext, name: string): EnvVal | unde
     return known({ kind: 'bool', value: dev.driver.managedDma });
   }
   if (/->driver$/.test(n) && dev) return known(dev.driver ? validPtr() : { kind: 'ptr', ptr: { kind: 'null' } });
+  // domain->type of a domain the path knows: compared with IOMMU_DOMAIN_IDENTITY & co. (model.ts IOMMU_DOMAIN_TYPE).
+  const typeOf = /^(.+)->type$/.exec(n);
+  if (typeOf) {
+    const base = f?.vars.get(typeOf[1]) ?? p.globals.get(typeOf[1]);
+    if (base?.kind === 'known' && base.value.kind === 'ptr' && base.value.ptr.kind === 'valid' && base.value.ptr.ref.kind === 'domain') {
+      const d = p.k.state.domains.get(base.value.ptr.ref.id);
+      if (d) return known({ kind: 'int', value: domainTypeValue(d.kind) });
+    }
+  }
   if (/->iommu_group$/.test(n) && dev) {
     return known({ kind: 'ptr', ptr: dev.group && p.k.iommuApi ? { kind: 'valid', ref: { kind: 'group', id: dev.group } } : { kind: 'null' } });
   }

@@ -20,10 +20,23 @@ export function errnoText(value: number): string {
   return String(value);
 }
 
-/** Parses "-EBUSY", "EBUSY", "-16", "0"; undefined when it is not an errno/int literal. */
+/** include/linux/iommu.h (6.12) domain type values: what `domain->type` compares against. */
+export const IOMMU_DOMAIN_TYPE: Record<string, number> = {
+  IOMMU_DOMAIN_BLOCKED: 0, IOMMU_DOMAIN_IDENTITY: 4, IOMMU_DOMAIN_UNMANAGED: 1, IOMMU_DOMAIN_DMA: 3, IOMMU_DOMAIN_DMA_FQ: 11,
+  IOMMU_DOMAIN_SVA: 16, IOMMU_DOMAIN_PLATFORM: 32, IOMMU_DOMAIN_NESTED: 64,
+};
+const KIND_TYPE: Record<DomainKind, number> = { dma: 3, identity: 4, paging: 1, blocked: 0, sva: 16 };
+
+/** The `domain->type` value of a model domain. */
+export function domainTypeValue(kind: DomainKind): number {
+  return KIND_TYPE[kind];
+}
+
+/** Parses "-EBUSY", "EBUSY", "-16", "0" and the IOMMU_DOMAIN_* type constants; undefined for anything else. */
 export function parseErrno(text: string): number | undefined {
   const t = text.trim().replace(/^\((.*)\)$/, '$1').trim();
   if (/^-?\d+$/.test(t)) return Number(t);
+  if (IOMMU_DOMAIN_TYPE[t] !== undefined) return IOMMU_DOMAIN_TYPE[t];
   const m = /^(-)?\s*(E[A-Z_]+)$/.exec(t);
   if (m && ERRNO[m[2]] !== undefined) return m[1] ? -ERRNO[m[2]] : ERRNO[m[2]];
   return undefined;

@@ -45,7 +45,7 @@ import {
 } from './model';
 import { flagHonoured, getProfile } from './profiles';
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
-import { buildTopology, USER_COOKIE, type TopologySetup } from './topology';
+import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { deviceGroup } from './api-calls';
@@ -342,10 +342,29 @@ function violationsOf(p: Path): Violation[] {
   return p.t.violations;
 }
 
+/** Default-domain kinds to replay: DMA always; IDENTITY and none too when the driver decides on its current domain. */
+function defaultDomainKinds(input: DriverSimInput): DefaultDomainKind[] {
+  if (input.defaultDomain) return [input.defaultDomain];
+  if (input.topology === 'user-owned' || input.topology === 'no-iommu') return ['dma'];
+  const looks = input.facts.functions.some((f) => f.calls.some((c) => c.callee === 'iommu_get_domain_for_dev'));
+  if (!looks) return ['dma'];
+  // 6.15+ (b46064a18810): a group without a default domain defers the bind; the retry finds one.
+  return getProfile(input.target).probeDefer ? ['dma', 'identity'] : ['dma', 'identity', 'none'];
+}
+
 export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
+  const kinds = defaultDomainKinds(input);
+  if (kinds.length === 1) return simulateDriverWith(input, kinds[0]);
+  const label: Record<DefaultDomainKind, string> = { dma: '', identity: ' (IDENTITY default domain)', none: ' (no default domain)' };
+  return finishScenarios(kinds.flatMap((kind) => simulateDriverWith(input, kind).map((s) => (kind === 'dma' ? s : {
+    ...s, name: s.name.replace(/^([\w-]+):/, `$1${label[kind]}:`),
+  }))));
+}
+
+function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKind): ScenarioResult[] {
   const k = makeKernel(input.target, input.iommuApi);
   const bus: BusKind = input.driver.bus;
-  const setup = buildTopology(k, input.topology, bus);
+  const setup = buildTopology(k, input.topology, bus, defaultKind);
   const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
   const topo = input.topology;
   const flag = driverFlag(input);
