@@ -99,3 +99,26 @@ test('default-domain kind is a dimension: a driver that attaches only on IDENTIT
   const bad = run(false, 'latest').filter((s) => kinds(s).includes('left-private-domain'));
   assert.ok(bad.length > 0 && bad.every((s) => /IDENTITY default domain/.test(s.name)));
 });
+
+test('feature enable forks: the PASID path behind iommu_dev_enable_feature() success is replayed, and its failure too', () => {
+  const probe = fn('fake_probe', new Prog()
+    .call('iommu_dev_enable_feature', ['&pdev->dev', 'IOMMU_DEV_FEAT_SVA'], 'ret')
+    .ifGoto(truthy('ret'), 'no_sva')
+    .call('iommu_paging_domain_alloc', ['&pdev->dev'], 'priv->pdom')
+    .ifGoto(isErr('priv->pdom'), 'no_dom')
+    .call('iommu_attach_device_pasid', ['priv->pdom', '&pdev->dev', '7', 'NULL'], 'ret')
+    .ifGoto(truthy('ret'), 'no_attach')
+    .ret(int(0))
+    .label('no_attach').call('iommu_domain_free', ['priv->pdom'])
+    .label('no_dom').call('iommu_dev_disable_feature', ['&pdev->dev', 'IOMMU_DEV_FEAT_SVA'])
+    .label('no_sva').ret(int(0)));
+  const remove = fn('fake_remove', new Prog(60).call('iommu_detach_device_pasid', ['priv->pdom', '&pdev->dev', '7']).ret(null));
+  const list = simulateDriver({ target: 'latest', driver: driver({ probe: 'fake_probe', remove: 'fake_remove' }), facts: facts([probe, remove]), topology: 'singleton' });
+  const enabled = list.filter((s) => s.trace.some((t) => t.step.startsWith('iommu_dev_enable_feature(') && t.result === '0'));
+  assert.ok(enabled.some((s) => s.trace.some((t) => t.step.startsWith('iommu_attach_device_pasid(') && t.result === '0')));
+  const refused = list.filter((s) => s.trace.some((t) => t.step.includes('iommu_dev_enable_feature(') && t.result === '-ENODEV'));
+  assert.ok(refused.length > 0 && refused.every((s) => !s.trace.some((t) => t.step.startsWith('iommu_attach_device_pasid('))));
+  // The unconditional detach in remove runs on a path where nothing was attached (feature refused): on 6.12+ that is
+  // no WARN (the entry is erased, nothing held), so every scenario stays clean.
+  for (const s of list) assert.deepEqual(kinds(s), [], s.name);
+});

@@ -10,6 +10,7 @@ import {
   iommu_get_domain_for_dev, iommu_group_claim_dma_owner, iommu_group_dma_owner_claimed, iommu_group_dma_owner_unclaimed,
   iommu_group_get, iommu_group_put, iommu_group_release_dma_owner, iommu_group_set_dma_owner, iommu_paging_domain_alloc,
   iommu_sva_bind_device, iommu_sva_unbind_device, driver_created_device, driver_created_device_gone,
+  iommu_dev_enable_feature, iommu_dev_disable_feature,
   type ApiOutcome, type Kernel,
 } from './model';
 import { lookupApi } from './profiles';
@@ -243,7 +244,7 @@ function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOu
 }
 
 /** Allocation APIs, device creation and attaches fork on failure. */
-export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', ...DEVICE_CREATORS]);
+export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature', ...DEVICE_CREATORS]);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
 export const OWNERSHIP_APIS = new Set(['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_attach_device', 'iommu_attach_group',
   'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared']);
@@ -309,6 +310,8 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_get_domain_for_dev: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_get_domain_for_dev(p.k, d)),
   iommu_group_get: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_group_get(p.k, d)),
   iommu_group_put: (p, c) => ({ out: iommu_group_put(), group: deviceGroup(p, c) }),
+  iommu_dev_enable_feature: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_dev_enable_feature(p.k, d, normText(a[1] ?? 'feature'), fail)),
+  iommu_dev_disable_feature: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_dev_disable_feature(p.k, d, normText(a[1] ?? 'feature'))),
 };
 
 for (const name of DEVICE_CREATORS) {
@@ -332,5 +335,7 @@ export function simulatedApiNames(): string[] {
 export function simulatedOn(k: Kernel, name: string): boolean {
   if (/^iommu_(domain_alloc|paging_domain_alloc|domain_free|get_domain_for_dev|group_get|group_put)$/.test(name)) return true;
   if (DEVICE_CREATORS.has(name) || DEVICE_DESTROYERS.has(name)) return true;
+  // Per-device features (iommu.c; present in 6.1 and 6.12): replayed on every merged target.
+  if (name === 'iommu_dev_enable_feature' || name === 'iommu_dev_disable_feature') return k.profile.series === 0;
   return lookupApi(name, k.profile.target)?.exists === true;
 }

@@ -78,6 +78,8 @@ export interface SimDevice {
   driver: { name: string; managedDma: boolean } | null;
   /** A device the driver under review created (platform_device_register_full & co.), not the one it is bound to. */
   createdByDriver?: boolean;
+  /** IOMMU features enabled on it (IOMMU_DEV_FEAT_SVA / _IOPF), by name. */
+  features?: string[];
 }
 
 /** An iommu_sva handle (6.2+: wraps a pasid attachment of an SVA domain). */
@@ -674,4 +676,30 @@ export function driver_created_device_gone(k: Kernel, dev: string | null): ApiOu
   }
   k.state.devices.delete(d.id);
   return done(`${d.id} removed${g ? ` from ${g.id}` : ''}`);
+}
+
+// ───────────── per-device IOMMU features ─────────────
+
+// drivers/iommu/iommu.c iommu_dev_enable_feature (6.12): the IOMMU driver's dev_enable_feat, -ENODEV without ops.
+// Its success is what gates a driver's SVA / PASID path, so the replay forks on it (fail = the IOMMU refused).
+export function iommu_dev_enable_feature(k: Kernel, dev: string, feature: string, fail?: boolean): ApiOutcome {
+  if (!k.iommuApi) return fail_('ENODEV', '!CONFIG_IOMMU_API stub');
+  const d = k.state.devices.get(dev);
+  if (!d?.group) return fail_('ENODEV', 'device has no IOMMU');
+  if (fail) return fail_('ENODEV', `the IOMMU driver does not support ${feature} for this device`);
+  d.features = [...new Set([...(d.features ?? []), feature])];
+  return ok(`${feature} enabled`);
+}
+
+// drivers/iommu/iommu.c iommu_dev_disable_feature (6.12)
+export function iommu_dev_disable_feature(k: Kernel, dev: string, feature: string): ApiOutcome {
+  const d = k.state.devices.get(dev);
+  if (!k.iommuApi || !d?.group) return fail_('ENODEV', 'device has no IOMMU');
+  if (!d.features?.includes(feature)) return fail_('EINVAL', `${feature} was not enabled`);
+  d.features = d.features.filter((f) => f !== feature);
+  return ok(`${feature} disabled`);
+}
+
+function fail_(errno: string, note: string): ApiOutcome {
+  return fail(errno, note);
 }
