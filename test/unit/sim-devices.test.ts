@@ -122,3 +122,14 @@ test('feature enable forks: the PASID path behind iommu_dev_enable_feature() suc
   // no WARN (the entry is erased, nothing held), so every scenario stays clean.
   for (const s of list) assert.deepEqual(kinds(s), [], s.name);
 });
+
+test('test_remove re-probe failures are real exits: cleanup then devres (6.6+), a leaked count before 6.6', () => {
+  const probe = fn('fake_probe', new Prog().call('fake_hw_init', ['pdev'], 'ret').ifGoto(truthy('ret'), 'out').ret(int(0)).label('out').ret(varOf('ret')));
+  const input = { driver: driver({ probe: 'fake_probe' }), facts: facts([probe]), topology: 'singleton' as const, testRemove: true };
+  const latest = simulateDriver({ ...input, target: 'latest' }).filter((s) => /test_remove re-probe fails/.test(s.name));
+  assert.ok(latest.length > 0);
+  for (const s of latest) assert.deepEqual(kinds(s), [], s.name);
+  // Before 6.6 the test_remove path skipped dma_cleanup: the failed re-probe's cleanup leaves the first bind's count.
+  const old = simulateDriver({ ...input, target: '6.2' }).filter((s) => /test_remove re-probe fails/.test(s.name));
+  assert.ok(old.length > 0 && old.every((s) => kinds(s).includes('leaked-owner-cnt')), old.map((s) => s.name).join('; '));
+});

@@ -402,7 +402,11 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
     const flagSeen = input.driver.managedDma.state !== 'unknown';
     whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input) });
     let bound: Path[] = [p];
-    if (input.testRemove) bound = testRemovePaths(p, ctx, input, bus, setup);
+    if (input.testRemove) {
+      const t = testRemovePaths(p, ctx, input, bus, setup, start);
+      bound = t.bound;
+      out.push(...t.failed);
+    }
     for (const b of bound) {
       p = b;
       setPhase(p, 'remove');
@@ -448,23 +452,43 @@ function finishFailure(p: Path, ctx: RunContext, bus: BusKind, setup: TopologySe
   endChecks(p, setup, start, 'after the failed probe');
 }
 
-/** CONFIG_DEBUG_TEST_DRIVER_REMOVE: remove, (6.6+) dma_cleanup, devres, then dma_configure and probe again. */
-function testRemovePaths(p: Path, ctx: RunContext, input: DriverSimInput, bus: BusKind, setup: TopologySetup): Path[] {
+/**
+ * CONFIG_DEBUG_TEST_DRIVER_REMOVE: remove, (6.6+) dma_cleanup, devres, then dma_configure and probe again
+ * (drivers/base/dd.c really_probe, `goto re_probe`). The re-probe can fail like the first one: a failed dma_configure
+ * leaves the device unbound with no cleanup (pinctrl_bind_failed), a failed probe runs dma_cleanup then devres
+ * (probe_failed); both end there and are checked like any failed bind/probe.
+ */
+function testRemovePaths(p: Path, ctx: RunContext, input: DriverSimInput, bus: BusKind, setup: TopologySetup, start: GroupSnapshot | undefined):
+  { bound: Path[]; failed: ScenarioResult[] } {
   setPhase(p, 'test-remove');
   const out: Path[] = [];
+  const failed: ScenarioResult[] = [];
+  const topo = input.topology;
   for (const r of runCallback(p, ctx, input.driver.callbacks.remove ?? input.driver.callbacks.remove_new, 'remove')) {
     if (r.path.k.profile.testRemoveCleanup) busDmaCleanup(r.path.k, r.path.t, setup.device, bus);
     else r.path.t.note(r.path.k, 'test_remove: no dma_cleanup on this path before 6.6 (0d5df49d0989)', 'void', setup.group);
     for (const q of runDevres(r.path, ctx)) {
       setPhase(q, 'test-remove');
       const cfg = busDmaConfigure(q.k, q.t, setup.device, bus);
-      if (cfg.ret !== 0) continue;
+      if (cfg.ret !== 0) {
+        const d = q.k.state.devices.get(setup.device);
+        if (d) d.driver = null;
+        endChecks(q, setup, start, 'after the test_remove re-probe failed in dma_configure');
+        failed.push(...p2Scenario([q], `${topo}: test_remove re-probe: dma_configure fails (${errnoText(cfg.ret)})`, topo, 'bind-failed', errnoText(cfg.ret)));
+        continue;
+      }
       for (const again of runCallback(q, ctx, input.driver.callbacks.probe, 'probe')) {
-        if (!again.failed) out.push(again.path);
+        if (!again.failed) {
+          out.push(again.path);
+          continue;
+        }
+        const errno = again.ret?.kind === 'known' ? valueText(again.ret.value) : 'error';
+        finishFailure(again.path, ctx, bus, setup, start);
+        failed.push(...p2Scenario([again.path], `${topo}: test_remove re-probe fails${again.retLine ? ` at line ${again.retLine}` : ''}`, topo, 'probe-failed', errno));
       }
     }
   }
-  return out;
+  return { bound: out, failed };
 }
 
 // ───────────── functions alone ─────────────
