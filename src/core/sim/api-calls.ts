@@ -2,7 +2,7 @@
  * Argument resolution and dispatch of kernel API calls met in a program (heuristics: see replay.ts).
  */
 import {
-  cloneState, domainName, groupOf, isFailureValue, newDomain, seriesOwnerType,
+  cloneState, domainName, groupOf, isFailureValue, valueText, newDomain, seriesOwnerType,
   iommu_attach_device, iommu_attach_device_pasid, iommu_attach_device_shared, iommu_attach_group, iommu_detach_device,
   iommu_detach_device_pasid, iommu_detach_device_shared, iommu_detach_group, iommu_device_claim_dma_owner,
   iommu_device_release_dma_owner, iommu_device_release_dma_owner_typed, iommu_device_set_dma_owner,
@@ -235,6 +235,18 @@ function attachFails(fail: boolean): ApiOutcome | undefined {
   return fail ? { value: { kind: 'int', value: -22 }, note: 'the IOMMU driver refused the domain (attach_dev error / ops mismatch, assumed -EINVAL)' } : undefined;
 }
 
+/**
+ * A claim that takes ownership of a free group can still fail: 6.12 __iommu_take_dma_ownership allocates the blocking
+ * domain and attaches it, and either can fail (-ENOMEM; -EINVAL for a require_direct device). Only when the model
+ * would take ownership from owner_cnt 0: a co-owner's claim allocates nothing.
+ */
+function forcedClaimFailure(p: Path, fail: boolean, group: string | null, model: (k: Kernel) => ApiOutcome): ApiOutcome | undefined {
+  if (!fail || !group || (p.k.state.groups.get(group)?.ownerCnt ?? 1) !== 0) return undefined;
+  const trial: Kernel = { ...p.k, state: cloneState(p.k.state) };
+  if (isFailureValue(model(trial).value)) return undefined;
+  return { value: { kind: 'int', value: -12 }, note: 'the blocking domain could not be allocated or attached (assumed -ENOMEM)' };
+}
+
 /** On the forced-failure side: the model's own refusal when it refuses anyway, else the driver's -EINVAL. */
 function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOutcome): ApiOutcome | undefined {
   if (!fail) return undefined;
@@ -244,7 +256,8 @@ function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOu
 }
 
 /** Allocation APIs, device creation and attaches fork on failure. */
-export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature', ...DEVICE_CREATORS]);
+export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature',
+  'iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', ...DEVICE_CREATORS]);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
 export const OWNERSHIP_APIS = new Set(['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_attach_device', 'iommu_attach_group',
   'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared']);
@@ -254,8 +267,10 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_device_use_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_use_default_domain(p.k, d)),
   iommu_device_unuse_default_domain: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
   iommu_device_unuse_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
-  iommu_group_claim_dma_owner: (p, c, a) => onGroup(p, c, 'iommu_group_claim_dma_owner', a[0] ?? '',
-    (g) => iommu_group_claim_dma_owner(p.k, g, resolveCookie(p, c, a[1] ?? 'NULL'))),
+  iommu_group_claim_dma_owner: (p, c, a, fail) => onGroup(p, c, 'iommu_group_claim_dma_owner', a[0] ?? '', (g) => {
+    const cookie = resolveCookie(p, c, a[1] ?? 'NULL');
+    return forcedClaimFailure(p, fail, g, (k) => iommu_group_claim_dma_owner(k, g, cookie)) ?? iommu_group_claim_dma_owner(p.k, g, cookie);
+  }),
   iommu_group_release_dma_owner: (p, c, a) => onGroup(p, c, 'iommu_group_release_dma_owner', a[0] ?? '',
     (g) => otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g)),
   iommu_group_dma_owner_claimed: (p, c, a) => onGroup(p, c, 'iommu_group_dma_owner_claimed', a[0] ?? '', (g) => iommu_group_dma_owner_claimed(p.k, g)),
@@ -263,7 +278,10 @@ export const HANDLERS: Record<string, Handler> = {
     const g = resolveGroup(p, c, a[0] ?? '');
     return { out: iommu_group_dma_owner_unclaimed(p.k, g), group: g };
   },
-  iommu_device_claim_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_claim_dma_owner(p.k, d, resolveCookie(p, c, a[1] ?? 'NULL'))),
+  iommu_device_claim_dma_owner: (p, c, a, fail) => onDevice(p, c, a[0], (d) => {
+    const cookie = resolveCookie(p, c, a[1] ?? 'NULL');
+    return forcedClaimFailure(p, fail, deviceGroup(p, c, d), (k) => iommu_device_claim_dma_owner(k, d, cookie)) ?? iommu_device_claim_dma_owner(p.k, d, cookie);
+  }),
   iommu_device_release_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) =>
     otherEraForm(p, 'iommu_device_release_dma_owner', a) ?? (a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, d, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, d))),
   iommu_device_set_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) =>
@@ -324,6 +342,20 @@ for (const name of DEVICE_DESTROYERS) {
     const group = id ? deviceGroup(p, c, id) : deviceGroup(p, c);
     return { out: driver_created_device_gone(p.k, id), group };
   };
+}
+
+/**
+ * Should the replay fork a failing side for this call here? Only a CAN_FAIL API, and only when the forced failure
+ * differs from what the model answers anyway (a claim the group refuses with -EPERM is not forked a second time).
+ */
+export function forksOnFailure(p: Path, ctx: RunContext, name: string, args: string[]): boolean {
+  if (!CAN_FAIL.has(name)) return false;
+  if (/alloc|bind_device|^platform_device|^of_platform|^device_create|^auxiliary/.test(name)) return true;
+  const run = (fail: boolean) => {
+    const q: Path = { ...p, k: { ...p.k, state: cloneState(p.k.state) }, globals: new Map(p.globals), frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars) })) };
+    return valueText(HANDLERS[name](q, ctx, args, fail).out.value);
+  };
+  return run(false) !== run(true);
 }
 
 /** Names the replay simulates (the model's API functions). */

@@ -7,7 +7,7 @@ import {
   ERRNO, assertNever, domainName, errnoText, groupOf, isFailureValue, parseErrno, restoreCoreDomain, valueText, type Kernel, type SimValue,
 } from './model';
 import { Tracer, placeText, type At } from './trace';
-import { CAN_FAIL, HANDLERS, OWNERSHIP_APIS, deviceGroup, simulatedOn } from './api-calls';
+import { HANDLERS, OWNERSHIP_APIS, deviceGroup, forksOnFailure, simulatedOn } from './api-calls';
 import {
   MAX_DEPTH, MAX_STEPS, clonePath, evalArg, hintFor, known, lookupVar, normText, setVar, top, unknown, validPtr,
   type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
@@ -428,7 +428,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   const handler = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (handler && simulatedOn(p.k, name)) {
-    if (CAN_FAIL.has(name) && p.k.iommuApi && ctx.budget.forks > 0) {
+    if (p.k.iommuApi && ctx.budget.forks > 0 && forksOnFailure(p, ctx, name, args)) {
       ctx.budget.forks--;
       const q = clonePath(p);
       invoke(q, ctx, name, args, call.span, true, target);
