@@ -174,6 +174,8 @@ export interface DriverStructFact {
   };
   /** Callback names wired up: probe, remove, shutdown, ... (field → function name). */
   callbacks: Record<string, string>;
+  /** What `.id_table` matches when its array is in the text: PCI class macros, and whether other entries match by id. */
+  idTable?: { classes: string[]; byOtherIds: boolean };
   /** Registration macro/call that registers this struct (module_pci_driver(x), platform_driver_register(&x)). */
   registeredBy?: { macro: string; span: ImageSpan };
   /** Lines of this struct that the patch added (image lines). */
@@ -202,6 +204,8 @@ export interface BusTypeFact {
   dmaCleanup?: string;
   /** v2/v3 spelling. */
   dmaUnconfigure?: string;
+  /** Struct types of the drivers the visible code registers on this bus (`pci_driver`); empty when none is shown. */
+  driverTypes?: string[];
 }
 
 /** How a C expression is used as a value: resolved by the replay against the scenario. */

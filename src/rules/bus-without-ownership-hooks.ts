@@ -3,7 +3,8 @@
  * dma_configure never takes the default-domain count. Without the count, DMA-API drivers never block a claim
  * and can bind into a group user space owns.
  */
-import type { FunctionFact, ImageSpan, KernelTarget } from '../core/types';
+import type { BusTypeFact, FunctionFact, ImageSpan, KernelTarget } from '../core/types';
+import { FLAG_DRIVER_TYPES } from '../core/c/structs';
 import { createRule, type RuleContext } from './types';
 import { callsIn, functionPieces, keyOf, managedDmaFlag, reachableFunctions } from './util';
 import { condTexts, mentionsName, otherFilesLines, valueTexts } from './tier2a-util';
@@ -41,6 +42,42 @@ function flagEvidence(ctx: RuleContext, flag: string): boolean {
   return otherFilesLines(ctx).some((l) => mentionsName(l, flag) && !/^\s*(\/\/|\/?\*)/.test(l));
 }
 
+/** Structs this view declares with the flag field (`struct gizmo_driver { ... bool driver_managed_dma; }`). */
+function structsDeclaringFlag(ctx: RuleContext, flag: string): Set<string> {
+  return new Set(ctx.facts.identifiers.filter((i) => i.name === flag && i.role === 'field-declaration' && i.inStruct).map((i) => i.inStruct as string));
+}
+
+/**
+ * Does this bus's driver struct carry the flag? A bus's drivers are the structs registered on it: when the view shows
+ * them, only pci_driver, platform_driver, amba_driver, fsl_mc_driver, cdx_driver (or a struct declared here with the
+ * field) carry it. When it shows none, the flag seen in the file belongs to this bus unless another bus of the file
+ * registers flag-carrying drivers (pci-driver.c: the flag read is pci_bus_type's; pcie_port_bus_type's drivers are
+ * struct pcie_port_service_driver, registered in portdrv.c).
+ */
+function busCarriesFlag(ctx: RuleContext, bus: BusTypeFact, flag: string): boolean {
+  const declaring = structsDeclaringFlag(ctx, flag);
+  const carries = (t: string) => FLAG_DRIVER_TYPES.has(t) || declaring.has(t);
+  const types = bus.driverTypes ?? [];
+  if (types.length) return types.some(carries);
+  const others = ctx.facts.busTypes.filter((b) => b !== bus);
+  const claimed = new Set(others.flatMap((b) => b.driverTypes ?? []));
+  if ([...declaring].some((t) => !claimed.has(t))) return true;
+  // The bus's own callbacks (match/probe/dma_configure) read the flag: it is this bus's.
+  const own = bus.fields.map((f) => ctx.functionByName(f.value.replace(/^&/, ''))).filter((f): f is FunctionFact => !!f);
+  if (own.some((f) => reachableFunctions(ctx, f).some((r) => readsName(r, flag)))) return true;
+  return !others.some((b) => (b.driverTypes ?? []).some(carries));
+}
+
+function readsName(fn: FunctionFact, name: string): boolean {
+  return fn.program.some((instr) => {
+    const texts = instr.op === 'branch' ? condTexts(instr.cond, fn)
+      : instr.op === 'call' ? instr.call.args.map((a) => a.text)
+        : instr.op === 'assign' ? [instr.target, ...valueTexts(instr.value, fn)]
+          : instr.op === 'return' ? valueTexts(instr.value, fn) : [];
+    return texts.some((t) => mentionsName(t, name));
+  });
+}
+
 /** Functions implementing a dma_configure hook: named by a bus_type, or spelt like one when the struct is not shown. */
 function configureHooks(ctx: RuleContext): { name: string; bus?: string; busSpan?: ImageSpan }[] {
   const out = new Map<string, { name: string; bus?: string; busSpan?: ImageSpan }>();
@@ -74,7 +111,7 @@ export const busWithoutOwnershipHooks = createRule({
     if (!flagEvidence(ctx, flag)) return;
     const flagText = `.${flag}`;
     for (const bus of ctx.facts.busTypes) {
-      if (bus.dmaConfigure || !bus.complete) continue;
+      if (bus.dmaConfigure || !bus.complete || !busCarriesFlag(ctx, bus, flag)) continue;
       ctx.report({
         messageId: 'noHook',
         data: { bus: bus.name, flag: flagText },
@@ -89,6 +126,8 @@ export const busWithoutOwnershipHooks = createRule({
     }
     for (const hook of configureHooks(ctx)) {
       const fn: FunctionFact | undefined = ctx.functionByName(hook.name);
+      const busFact = hook.bus ? ctx.facts.busTypes.find((b) => b.name === hook.bus) : undefined;
+      if (busFact && !busCarriesFlag(ctx, busFact, flag)) continue;
       const bus = hook.bus ?? 'this bus';
       if (!fn) {
         if (!hook.busSpan) continue;

@@ -1,5 +1,5 @@
 /**
- * OWN024 default-domain-probe-defer: from 6.14 iommu_device_use_default_domain() can return -EPROBE_DEFER (the group
+ * OWN024 default-domain-probe-defer: from 6.15 (stable: 6.14.y, 6.12.y, 6.6.y) iommu_device_use_default_domain() can return -EPROBE_DEFER (the group
  * has no default domain yet). Callers that treat only -EBUSY as failure swallow it; callers that rewrite every
  * failure to -EBUSY turn a retryable probe into a permanent one.
  */
@@ -65,12 +65,12 @@ export const defaultDomainProbeDefer = createRule({
     category: 'default-domain',
     defaultSeverity: 'info',
     tier: 3,
-    description: 'Callers of iommu_device_use_default_domain() that handle only -EBUSY, losing -EPROBE_DEFER (6.14+).',
+    description: 'Callers of iommu_device_use_default_domain() that handle only -EBUSY, losing -EPROBE_DEFER (6.15+, and the 6.14.y/6.12.y/6.6.y stable backports).',
     messages: {
       ebusyOnly:
-        '{{fn}}() treats only -EBUSY from {{api}}() as a failure: from 6.14 it can also return -EPROBE_DEFER, which this path turns into success.',
+        '{{fn}}() treats only -EBUSY from {{api}}() as a failure: from 6.15 (and stable 6.14.y, 6.12.y, 6.6.y) it can also return -EPROBE_DEFER, which this path turns into success.',
       rewrite:
-        '{{fn}}() returns -EBUSY for every failure of {{api}}(): from 6.14 that includes -EPROBE_DEFER, so a probe that should be retried fails for good.',
+        '{{fn}}() returns -EBUSY for every failure of {{api}}(): from 6.15 (and stable 6.14.y, 6.12.y, 6.6.y) that includes -EPROBE_DEFER, so a probe that should be retried fails for good.',
     },
   },
   check(ctx) {
@@ -104,13 +104,13 @@ export const defaultDomainProbeDefer = createRule({
           if (e.kind !== 'return') continue;
           if (notEbusy && !returnsResult(e.value, resultVar, pc) && isSuccessReturn(e.value)) {
             reportLostDefer(ctx, use, 'ebusyOnly', notEbusy.span, fn, label, done, [
-              stepFor(ctx, use, 'bind', '-EPROBE_DEFER', 'group has no default domain yet (6.14+)'),
+              stepFor(ctx, use, 'bind', '-EPROBE_DEFER', 'group has no default domain yet (6.15+ and stable backports)'),
               { step: `${label}(): result compared with -EBUSY only`, result: 'not -EBUSY: falls through', at: { file: ctx.facts.path, line: notEbusy.span.line, column: notEbusy.span.column }, phase: 'bind' },
               { step: `${label}(): returns`, result: describe(e.value), at: { file: ctx.facts.path, line: e.span.line, column: e.span.column }, phase: 'bind' },
             ]);
           } else if (!isEbusyPath && returnsEbusy(e.value)) {
             reportLostDefer(ctx, use, 'rewrite', e.span, fn, label, done, [
-              stepFor(ctx, use, 'bind', '-EPROBE_DEFER', 'group has no default domain yet (6.14+)'),
+              stepFor(ctx, use, 'bind', '-EPROBE_DEFER', 'group has no default domain yet (6.15+ and stable backports)'),
               { step: `${label}(): returns -EBUSY instead`, result: '-EBUSY (probe not retried)', at: { file: ctx.facts.path, line: e.span.line, column: e.span.column }, phase: 'bind' },
             ]);
           }

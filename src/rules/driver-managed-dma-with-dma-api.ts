@@ -18,6 +18,17 @@ function registersVfioDevice(ctx: RuleContext, driver: DriverStructFact): boolea
   return callbackFunctions(ctx, driver).functions.some((f) => f.calls.some((c) => VFIO_DEVICE_CALL.test(c.callee)));
 }
 
+/**
+ * A driver that only binds PCI bridges / ports (its id table matches nothing but PCI_CLASS_BRIDGE_* and Root Complex
+ * Event Collector classes) enables bus mastering so the port forwards its downstream devices' requests and signals
+ * its own service interrupts; the port maps nothing through the DMA API, so nothing it does depends on the default
+ * domain. That is why portdrv sets the flag on purpose (c7d469849747): pci_set_master() there is not DMA-API use.
+ */
+function bindsOnlyPorts(driver: DriverStructFact): boolean {
+  const t = driver.idTable;
+  return !!t && !t.byOtherIds && t.classes.length > 0 && t.classes.every((c) => /^PCI_CLASS_BRIDGE_\w+$|^PCI_CLASS_SYSTEM_RCEC$/.test(c));
+}
+
 function ownsDomainBefore(ctx: RuleContext, use: Use): boolean {
   const sameFn = (c: CallFact) => use.inFunction !== undefined && fnNameOf(ctx, c) === use.inFunction;
   // In the same function the order is visible, so one of those calls must come first; elsewhere, any will do.
@@ -96,6 +107,7 @@ export const driverManagedDmaWithDmaApi = createRule({
         if (seen.has(key)) continue;
         seen.add(key);
         if (ownsDomainBefore(ctx, use)) continue;
+        if (use.callee === 'pci_set_master' && bindsOnlyPorts(driver)) continue;
         const fix = dropFlagFix(ctx, driver);
         ctx.report({
           messageId: 'dmaWithFlag',

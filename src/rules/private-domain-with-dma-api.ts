@@ -3,6 +3,7 @@
  * DMA API on that same device. The DMA API maps into the group's default domain, which is not live any more.
  */
 import type { CallFact } from '../core/types';
+import { createdDeviceKey, createdDevices } from '../core/sim';
 import { createRule } from './types';
 import { callsTo, driverScenarios, hasManagedDma, isDriverCode, keyOf, scenariosMentioning, VFIO_REGISTER_CALLS } from './util';
 import { argText, deviceKey, functionLabel, functionOf, stepFor } from './tier2b-util';
@@ -32,10 +33,17 @@ export const privateDomainWithDmaApi = createRule({
     const dmaCalls: CallFact[] = [];
     for (const fn of ctx.facts.functions) for (const c of fn.calls) if (DMA_API.test(c.callee) && c.args.length > 0) dmaCalls.push(c);
     if (dmaCalls.length === 0) return;
+    // A device the driver created (a firmware child, an auxiliary device) is another device with its own group: DMA-API
+    // use is charged to the device it names (ath10k/ath11k attach to a child `fw.dev`, map through the parent).
+    const created = createdDevices(ctx.facts);
+    const identity = (c: CallFact, i: number): string => {
+      const child = createdDeviceKey(created, functionOf(ctx, c), argText(c, i));
+      return child ? `created:${child}` : deviceKey(argText(c, i));
+    };
     for (const attach of attaches) {
-      const dev = deviceKey(argText(attach, 1));
+      const dev = identity(attach, 1);
       if (dev.startsWith('other:')) continue;
-      const sameDev = dmaCalls.filter((c) => deviceKey(argText(c, 0)) === dev);
+      const sameDev = dmaCalls.filter((c) => identity(c, 0) === dev);
       if (sameDev.length === 0) continue;
       // In a patch, point at the line the patch adds: the attach, else the DMA-API use it adds.
       const addedDma = sameDev.find((c) => c.added && ctx.isAdded(c.calleeSpan));

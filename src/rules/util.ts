@@ -21,12 +21,31 @@ import type { RuleContext } from './types';
 
 // ───────────────────────────── code classification ─────────────────────────────
 
-/** IOMMU core and bus code are not drivers: they implement the ownership hooks rather than obey them. */
+/**
+ * Functions whose definition makes a file the implementation of the ownership API (drivers/iommu/iommu.c,
+ * iommu-sva.c, and the series postings' equivalents). Defining one of these is what "core" means; the rest of
+ * drivers/iommu/ (iommufd, IOMMU drivers) calls the API like any driver and is reviewed like one.
+ */
+const OWNERSHIP_API_IMPLEMENTATION = new Set([
+  'iommu_device_use_default_domain', 'iommu_device_unuse_default_domain', 'iommu_group_claim_dma_owner', 'iommu_group_release_dma_owner',
+  'iommu_device_claim_dma_owner', 'iommu_device_release_dma_owner', 'iommu_attach_device', 'iommu_detach_device', 'iommu_attach_group',
+  'iommu_detach_group', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid', 'iommu_sva_bind_device', 'iommu_sva_unbind_device',
+  'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_device_use_dma_api', 'iommu_device_unuse_dma_api',
+  'iommu_attach_device_shared', 'iommu_detach_device_shared',
+]);
+
+/**
+ * The implementation of the ownership API and of the bus hooks is not a driver: it implements the rules rather than
+ * obeys them. That is: include/linux/iommu.h (the stubs), the driver core's probe path (drivers/base/dd.c), a file
+ * defining an ownership API function, and bus code defining dma_configure/dma_cleanup hooks. Nothing else of
+ * drivers/iommu/ is exempt (iommufd's claimers are reviewed).
+ */
 export function isCoreOrBusCode(facts: CFacts): boolean {
   const p = facts.path.replace(/\\/g, '/');
-  if (/(^|\/)drivers\/iommu\//.test(p) || /(^|\/)include\/linux\/iommu\.h$/.test(p)) return true;
-  // The driver core (dd.c: really_probe / device_dma_configure in the series) implements the hooks too.
-  if (/(^|\/)drivers\/base\//.test(p)) return true;
+  if (/(^|\/)include\/linux\/iommu\.h$/.test(p) || /(^|\/)drivers\/base\/dd\.c$/.test(p)) return true;
+  // The API's own files, also when a patch hunk shows none of the definitions.
+  if (/(^|\/)drivers\/iommu\/(iommu|iommu-sva)\.c$/.test(p)) return true;
+  if (facts.functions.some((f) => OWNERSHIP_API_IMPLEMENTATION.has(f.name))) return true;
   if (facts.busTypes.some((b) => b.dmaConfigure !== undefined || b.dmaCleanup !== undefined || b.dmaUnconfigure !== undefined)) return true;
   // A bus hook takes just the device; dmaengine drivers have *_dma_configure helpers with other signatures.
   return facts.functions.some(

@@ -85,6 +85,17 @@ test('isCoreOrBusCode: IOMMU core paths, the driver core, bus hooks; not dmaengi
   assert.equal(isCoreOrBusCode(facts('drivers/vfio/pci/foo/main.c', [fn('foo_probe', [])])), false);
 });
 
+test('isCoreOrBusCode: "core" is the ownership API implementation, not the rest of drivers/iommu/', () => {
+  // iommufd claims ownership like any driver: it is reviewed.
+  assert.equal(isCoreOrBusCode(facts('drivers/iommu/iommufd/device.c', [fn('iommufd_device_bind', ['iommu_device_claim_dma_owner'])])), false);
+  assert.equal(isCoreOrBusCode(facts('drivers/iommu/arm/arm-smmu/arm-smmu.c', [fn('arm_smmu_probe', [])])), false);
+  assert.equal(isCoreOrBusCode(facts('drivers/iommu/iommu-sva.c', [])), true);
+  // A file that defines the API (wherever it lives, e.g. a series posting's copy) is its implementation.
+  assert.equal(isCoreOrBusCode(facts('drivers/iommu/ownership.c', [fn('iommu_device_claim_dma_owner', ['mutex_lock'])])), true);
+  // Other drivers/base files are not the driver core's probe path.
+  assert.equal(isCoreOrBusCode(facts('drivers/base/firmware_loader/main.c', [fn('fw_probe', [])])), false);
+});
+
 test('reachableFunctions follows direct calls and devm actions, not unknown callees', () => {
   const f = facts('a.c', [
     fn('foo_remove', ['foo_teardown', 'kfree']),

@@ -274,3 +274,25 @@ test('programs are built for relevant functions and what they reach; unrelated o
   assert.deepEqual(programOf('widget_unrelated'), [], 'nothing reaches it and it mentions nothing of interest');
   assert.equal(fn(facts, 'widget_unrelated').complete, true);
 });
+
+test('idTableMatches / busDriverTypes: what a driver matches and which structs a bus registers', async () => {
+  const { idTableMatches, busDriverTypes } = await import('../../src/core/c/structs');
+  const text = [
+    'static const struct pci_device_id ids[] = {',
+    '\t{ PCI_DEVICE_CLASS(PCI_CLASS_BRIDGE_PCI_NORMAL, ~0) }, /* ports */',
+    '\t{ PCI_DEVICE_CLASS(((PCI_CLASS_SYSTEM_RCEC << 8) | 0x00), ~0) },',
+    '\t{ }',
+    '};',
+    'static const struct pci_device_id mixed[] = {',
+    '\t{ PCI_DEVICE_CLASS(PCI_CLASS_BRIDGE_PCI_NORMAL, ~0) },',
+    '\t{ PCI_VDEVICE(INTEL, 0x1234) },',
+    '\t{ 0, }',
+    '};',
+    'int reg(struct widget_driver *wd) { wd->driver.bus = &widget_bus; return 0; }',
+  ].join('\n');
+  assert.deepEqual(idTableMatches(text, 'ids'), { classes: ['PCI_CLASS_BRIDGE_PCI_NORMAL', 'PCI_CLASS_SYSTEM_RCEC'], byOtherIds: false });
+  assert.deepEqual(idTableMatches(text, 'mixed'), { classes: ['PCI_CLASS_BRIDGE_PCI_NORMAL'], byOtherIds: true });
+  assert.equal(idTableMatches(text, 'absent'), undefined);
+  assert.deepEqual(busDriverTypes(text, 'widget_bus'), ['widget_driver']);
+  assert.deepEqual(busDriverTypes(text, 'other_bus'), []);
+});

@@ -34,6 +34,13 @@ const MERGED: KernelTarget[] = ['5.19', '6.2', '6.14', '6.15', 'latest'];
 const SINCE_62: KernelTarget[] = ['6.2', '6.14', '6.15', 'latest'];
 
 const ROWS: Row[] = [
+  // spec §5 corrections, checked against linux-source-6.1 / 6.12 iommu.c
+  { name: 'detach_pasid: other domain → no WARN, erased anyway (6.12+)', targets: ['6.14', '6.15', 'latest'], setup: (w) => { m.iommu_attach_device_pasid(w.k, w.dom, 'dev0', '1'); }, run: (w) => m.iommu_detach_device_pasid(w.k, null, 'dev0', '1'), result: 'void', check: (w) => assert.equal(w.g.pasids.size, 0) },
+  { name: 'detach_pasid: device without a group → oops', targets: SINCE_62, setup: FREE, run: (w) => m.iommu_detach_device_pasid(w.k, w.dom, 'lonely', '1'), result: 'void', warn: true },
+  { name: 'group claim: NULL group → oops, not an errno', targets: MERGED, setup: FREE, run: (w) => m.iommu_group_claim_dma_owner(w.k, null, 'C'), result: 'void', warn: true },
+  { name: 'group release: NULL group → oops', targets: MERGED, setup: FREE, run: (w) => m.iommu_group_release_dma_owner(w.k, null), result: 'void', warn: true },
+  { name: 'attach_group: NULL group → oops', targets: MERGED, setup: FREE, run: (w) => m.iommu_attach_group(w.k, w.dom, null), result: '-ENODEV', warn: true },
+  { name: 'device release: device without a group → oops', targets: SINCE_62, setup: FREE, run: (w) => m.iommu_device_release_dma_owner(w.k, 'lonely'), result: 'void', warn: true },
   // iommu_device_use_default_domain
   { name: 'use: free group → 0, cnt 1', targets: MERGED, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '0', check: (w) => assert.equal(w.g.ownerCnt, 1) },
   { name: 'use: no group → 0', targets: MERGED, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'lonely'), result: '0' },
@@ -41,8 +48,8 @@ const ROWS: Row[] = [
   { name: 'use: private domain → -EBUSY', targets: MERGED, shared: true, setup: PRIVATE_DOMAIN, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '-EBUSY', check: (w) => assert.equal(w.g.ownerCnt, 1) },
   { name: 'use: owned → -EBUSY', targets: SINCE_62, shared: true, setup: OWNED_C, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '-EBUSY' },
   { name: 'use: PASIDs attached → -EBUSY (6.2+)', targets: SINCE_62, shared: true, setup: PASIDS, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '-EBUSY' },
-  { name: 'use: no default domain yet → -EPROBE_DEFER (6.14+)', targets: ['6.14', '6.15', 'latest'], noDefault: true, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '-EPROBE_DEFER' },
-  { name: 'use: no default domain before 6.14 → 0', targets: ['5.19', '6.2'], noDefault: true, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '0' },
+  { name: 'use: no default domain yet → -EPROBE_DEFER (6.15; stable 6.14.y, not v6.14.0)', targets: ['6.15', 'latest'], noDefault: true, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '-EPROBE_DEFER' },
+  { name: 'use: no default domain before 6.15 (v6.14.0 included) → 0', targets: ['5.19', '6.2', '6.14'], noDefault: true, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '0' },
   { name: 'use: !CONFIG_IOMMU_API stub → 0', targets: MERGED, iommuApi: false, setup: FREE, run: (w) => m.iommu_device_use_default_domain(w.k, 'dev0'), result: '0', check: (w) => assert.equal(w.g.ownerCnt, 0) },
   // unuse
   { name: 'unuse: cnt 0 → WARN, stays 0', targets: MERGED, setup: FREE, run: (w) => m.iommu_device_unuse_default_domain(w.k, 'dev0'), result: 'void', warn: true, check: (w) => assert.equal(w.g.ownerCnt, 0) },
@@ -101,7 +108,7 @@ const ROWS: Row[] = [
   { name: 'attach_pasid: IOMMU_NO_PASID → -EINVAL (6.14+)', targets: ['6.14', '6.15', 'latest'], setup: FREE, run: (w) => m.iommu_attach_device_pasid(w.k, w.dom, 'dev0', '0'), result: '-EINVAL' },
   { name: 'attach_pasid: pasid ≥ max → -EINVAL', targets: SINCE_62, setup: FREE, run: (w) => m.iommu_attach_device_pasid(w.k, w.dom, 'dev0', String(1 << 20)), result: '-EINVAL' },
   { name: 'detach_pasid: matching → erased', targets: SINCE_62, setup: (w) => { m.iommu_attach_device_pasid(w.k, w.dom, 'dev0', '1'); }, run: (w) => m.iommu_detach_device_pasid(w.k, w.dom, 'dev0', '1'), result: 'void', check: (w) => assert.equal(w.g.pasids.size, 0) },
-  { name: 'detach_pasid: other domain → WARN, erased anyway', targets: SINCE_62, setup: (w) => { m.iommu_attach_device_pasid(w.k, w.dom, 'dev0', '1'); }, run: (w) => m.iommu_detach_device_pasid(w.k, null, 'dev0', '1'), result: 'void', warn: true, check: (w) => assert.equal(w.g.pasids.size, 0) },
+  { name: 'detach_pasid: other domain → WARN, erased anyway (6.2)', targets: ['6.2'], setup: (w) => { m.iommu_attach_device_pasid(w.k, w.dom, 'dev0', '1'); }, run: (w) => m.iommu_detach_device_pasid(w.k, null, 'dev0', '1'), result: 'void', warn: true, check: (w) => assert.equal(w.g.pasids.size, 0) },
   // sva
   { name: 'sva bind: populates pasid_array (6.2+)', targets: SINCE_62, setup: FREE, run: (w) => m.iommu_sva_bind_device(w.k, 'dev0', 'mm'), result: '&sva3', check: (w) => assert.equal(w.g.pasids.size, 1) },
   { name: 'sva bind: non-singleton on 5.19 → ERR_PTR(-EINVAL)', targets: ['5.19'], shared: true, setup: FREE, run: (w) => m.iommu_sva_bind_device(w.k, 'dev0', 'mm'), result: 'ERR_PTR(-EINVAL)' },

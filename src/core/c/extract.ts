@@ -11,7 +11,7 @@ import { ProgramBuilder } from './program';
 import { declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import {
-  busTypeFact, driverFact, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
+  busDriverTypes, busTypeFact, idTableMatches, driverFact, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
 } from './structs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -87,6 +87,12 @@ function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void
   }
   collectCallUses(facts);
   collectIdentifiers(root, text, lines, facts);
+  for (const bus of facts.busTypes) bus.driverTypes = busDriverTypes(text, bus.name);
+  for (const driver of facts.drivers) {
+    const table = driver.fields.find((f) => f.name === 'id_table')?.value;
+    const matches = table ? idTableMatches(text, table) : undefined;
+    if (matches) driver.idTable = matches;
+  }
 }
 
 /** Walks top-level items; consecutive statements outside any visible function form one pseudo-function. */

@@ -227,3 +227,63 @@ function indentOfLine(text: string, index: number): string {
   return match ? match[0] : '';
 }
 
+
+/** Driver struct types that carry the ownership flag in the merged kernel (spec §1.4 table). */
+export const FLAG_DRIVER_TYPES = new Set(['pci_driver', 'platform_driver', 'amba_driver', 'fsl_mc_driver', 'cdx_driver']);
+
+/**
+ * The struct types of the drivers registered on bus `bus`, from what the text shows: a registration helper's
+ * `drv->driver.bus = &bus` (the variable's declared `struct T *` type) or a driver definition whose initializer sets
+ * `.driver.bus = &bus` / `.bus = &bus`. A bus's drivers are the structs registered on it, nothing else: pci-driver.c
+ * defines pcie_port_bus_type next to pci_bus_type, but only portdrv.c registers (pcie_port_service_driver) on it.
+ */
+export function busDriverTypes(text: string, bus: string): string[] {
+  const types = new Set<string>();
+  const esc = bus.replace(/[^\w]/g, '');
+  const assign = new RegExp(`([A-Za-z_]\\w*)\\s*(?:->|\\.)\\s*(?:driver|drv)\\s*\\.\\s*bus\\s*=\\s*&\\s*${esc}\\b`, 'g');
+  for (let m = assign.exec(text); m; m = assign.exec(text)) {
+    const type = declaredStructType(text.slice(0, m.index), m[1]);
+    if (type) types.add(type);
+  }
+  const init = new RegExp(`\\.\\s*(?:(?:driver|drv)\\s*\\.\\s*)?bus\\s*=\\s*&\\s*${esc}\\b`, 'g');
+  for (let m = init.exec(text); m; m = init.exec(text)) {
+    const before = text.slice(Math.max(0, m.index - 4000), m.index);
+    const defs = [...before.matchAll(/struct\s+(\w+)\s+[A-Za-z_]\w*\s*=\s*\{/g)];
+    const last = defs[defs.length - 1];
+    if (last && last[1] !== 'device_driver') types.add(last[1]);
+  }
+  return [...types].sort();
+}
+
+/** The `struct T` a variable was last declared with before `prefix` ends (parameter or local). */
+function declaredStructType(prefix: string, name: string): string | undefined {
+  const re = new RegExp(`struct\\s+(\\w+)\\s*\\*?\\s*(?:const\\s+)?\\b${name}\\b\\s*[,;=)\\[]`, 'g');
+  let found: string | undefined;
+  for (let m = re.exec(prefix); m; m = re.exec(prefix)) found = m[1];
+  return found;
+}
+
+/**
+ * What a driver's id table matches, read from the array its `.id_table` names: the class macros of
+ * `PCI_DEVICE_CLASS(...)` / `.class = ...` entries, and whether any entry matches otherwise (vendor/device ids).
+ * Undefined when the table is not in the text.
+ */
+export function idTableMatches(text: string, table: string): { classes: string[]; byOtherIds: boolean } | undefined {
+  const name = table.replace(/^&/, '').replace(/[^\w]/g, '');
+  if (!name) return undefined;
+  const start = new RegExp(`\\b${name}\\s*\\[\\s*\\w*\\s*\\]\\s*=\\s*\\{`).exec(text);
+  if (!start) return undefined;
+  const body = text.slice(start.index + start[0].length);
+  const end = body.search(/\}\s*;/);
+  const table_ = (end >= 0 ? body.slice(0, end) : body).replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const classes = new Set<string>();
+  let byOtherIds = false;
+  for (const entry of table_.split(/\}\s*,/)) {
+    const e = entry.trim().replace(/^\{/, '').trim();
+    if (!e || e === '{' || /^\{?\s*\}?$/.test(e) || /^0\s*,?\s*\}?$/.test(e)) continue; // the terminator
+    const cls = /PCI_DEVICE_CLASS\s*\(\s*([^,]+?)\s*,/.exec(e) ?? /\.class\s*=\s*([^,}]+)/.exec(e);
+    if (cls) for (const m of cls[1].matchAll(/PCI_CLASS_\w+/g)) classes.add(m[0]);
+    if (!cls || /PCI_(VDEVICE|DEVICE)\s*\(|PCI_VENDOR_ID_|\.vendor\s*=/.test(e.replace(/PCI_DEVICE_CLASS/g, ''))) byOtherIds = true;
+  }
+  return { classes: [...classes].sort(), byOtherIds };
+}

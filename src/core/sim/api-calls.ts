@@ -2,23 +2,36 @@
  * Argument resolution and dispatch of kernel API calls met in a program (heuristics: see replay.ts).
  */
 import {
-  domainName, groupOf, newDomain, seriesOwnerType,
+  cloneState, domainName, groupOf, isFailureValue, valueText, newDomain, seriesOwnerType,
   iommu_attach_device, iommu_attach_device_pasid, iommu_attach_device_shared, iommu_attach_group, iommu_detach_device,
   iommu_detach_device_pasid, iommu_detach_device_shared, iommu_detach_group, iommu_device_claim_dma_owner,
   iommu_device_release_dma_owner, iommu_device_release_dma_owner_typed, iommu_device_set_dma_owner,
   iommu_device_unuse_default_domain, iommu_device_use_default_domain, iommu_domain_alloc, iommu_domain_free,
   iommu_get_domain_for_dev, iommu_group_claim_dma_owner, iommu_group_dma_owner_claimed, iommu_group_dma_owner_unclaimed,
   iommu_group_get, iommu_group_put, iommu_group_release_dma_owner, iommu_group_set_dma_owner, iommu_paging_domain_alloc,
-  iommu_sva_bind_device, iommu_sva_unbind_device,
+  iommu_sva_bind_device, iommu_sva_unbind_device, driver_created_device, driver_created_device_gone,
+  iommu_dev_enable_feature, iommu_dev_disable_feature,
   type ApiOutcome, type Kernel,
 } from './model';
 import { lookupApi } from './profiles';
-import { isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
+import { evalArg, isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
 import type { At } from './trace';
 
 // ───────────── argument resolution ─────────────
-export function deviceGroup(p: Path, ctx: RunContext): string | null {
-  return p.k.iommuApi ? (p.k.state.devices.get(ctx.device)?.group ?? null) : null;
+export function deviceGroup(p: Path, ctx: RunContext, dev: string = ctx.device): string | null {
+  return p.k.iommuApi ? (p.k.state.devices.get(dev)?.group ?? null) : null;
+}
+
+/**
+ * The device a `struct device *` argument names: a device the driver created on this path (platform_device_register_full
+ * and co., stored in the lvalue or reached through `&x->dev`), else the device the driver is bound to. A device the
+ * path already unregistered is gone: calls on it act on no group.
+ */
+export function resolveDevice(p: Path, ctx: RunContext, text: string | undefined): string {
+  if (text === undefined) return ctx.device;
+  const v = evalArg(p, ctx, text);
+  if (v.kind === 'known' && v.value.kind === 'ptr' && v.value.ptr.kind === 'valid' && v.value.ptr.ref.kind === 'device') return v.value.ptr.ref.id;
+  return ctx.device;
 }
 
 function resolveGroup(p: Path, ctx: RunContext, text: string): string | null {
@@ -29,6 +42,32 @@ function resolveGroup(p: Path, ctx: RunContext, text: string): string | null {
   }
   if (isNullText(normText(text))) return null;
   return deviceGroup(p, ctx);
+}
+
+/**
+ * True when the group argument is NULL on this path for sure (a NULL literal, or an `iommu_group_get()` result the
+ * path saw return NULL). An argument the replay cannot resolve is not assumed NULL: the device's own missing group
+ * says nothing about a group pointer handed in from elsewhere.
+ */
+function groupKnownNull(p: Path, ctx: RunContext, text: string): boolean {
+  const v = lookupVar(p, ctx, text);
+  if (v?.kind === 'known' && v.value.kind === 'ptr') return v.value.ptr.kind === 'null';
+  return isNullText(normText(text));
+}
+
+/** The outcome before the NULL-group oops was modelled, for a group the replay could not resolve. */
+const UNRESOLVED_GROUP: Record<string, ApiOutcome> = {
+  iommu_group_claim_dma_owner: { value: { kind: 'int', value: -19 }, note: 'no group resolved' },
+  iommu_attach_group: { value: { kind: 'int', value: -19 }, note: 'no group resolved' },
+  iommu_group_release_dma_owner: { value: { kind: 'void' }, note: 'no group resolved' },
+  iommu_group_dma_owner_claimed: { value: { kind: 'bool', value: false }, note: 'no group resolved' },
+};
+
+/** Runs a group API, unless its group is unresolved (not known NULL): then the call has no effect. */
+function onGroup(p: Path, c: RunContext, name: string, text: string, run: (g: string | null) => ApiOutcome): ApiCall {
+  const g = resolveGroup(p, c, text);
+  if (g === null && p.k.iommuApi && !groupKnownNull(p, c, text) && UNRESOLVED_GROUP[name]) return { out: UNRESOLVED_GROUP[name], group: null };
+  return { out: run(g), group: g };
 }
 
 function domainFromVal(v: EnvVal | undefined): string | null | undefined {
@@ -172,79 +211,152 @@ function otherEraForm(p: Path, name: string, args: string[]): ApiOutcome | undef
   return { value: { kind: 'void' }, note: `the ${args.length}-argument form does not exist on ${p.k.profile.target}: no effect` };
 }
 
-/** Allocation APIs fork on failure. */
-export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device']);
+/** Driver-core calls that create a device other than the bound one (each gets its own group, model.ts). */
+export const DEVICE_CREATORS = new Set([
+  'platform_device_register_full', 'platform_device_register_simple', 'platform_device_register_data',
+  'platform_device_register_resndata', 'platform_device_alloc', 'of_platform_device_create', 'device_create',
+  'device_create_with_groups', 'auxiliary_device_create',
+]);
+/** Calls that take a created device away again (device_del → iommu_release_device). */
+export const DEVICE_DESTROYERS = new Set(['platform_device_unregister', 'platform_device_put', 'of_platform_device_destroy', 'device_unregister', 'auxiliary_device_destroy']);
+
+/** A call's device argument resolved (resolveDevice), the API run on it, and the group it acted on. */
+function onDevice(p: Path, c: RunContext, text: string | undefined, run: (dev: string) => ApiOutcome): ApiCall {
+  const dev = resolveDevice(p, c, text);
+  return { out: run(dev), group: deviceGroup(p, c, dev) };
+}
+
+/**
+ * The forced failure of an attach the model lets succeed: the IOMMU driver's attach_dev error, or a domain from
+ * another IOMMU instance (6.12 __iommu_attach_group: dev_iommu_ops(dev) != domain->owner → -EINVAL). Callers'
+ * unwind paths after a failed attach are real paths.
+ */
+function attachFails(fail: boolean): ApiOutcome | undefined {
+  return fail ? { value: { kind: 'int', value: -22 }, note: 'the IOMMU driver refused the domain (attach_dev error / ops mismatch, assumed -EINVAL)' } : undefined;
+}
+
+/**
+ * A claim that takes ownership of a free group can still fail: 6.12 __iommu_take_dma_ownership allocates the blocking
+ * domain and attaches it, and either can fail (-ENOMEM; -EINVAL for a require_direct device). Only when the model
+ * would take ownership from owner_cnt 0: a co-owner's claim allocates nothing.
+ */
+function forcedClaimFailure(p: Path, fail: boolean, group: string | null, model: (k: Kernel) => ApiOutcome): ApiOutcome | undefined {
+  if (!fail || !group || (p.k.state.groups.get(group)?.ownerCnt ?? 1) !== 0) return undefined;
+  const trial: Kernel = { ...p.k, state: cloneState(p.k.state) };
+  if (isFailureValue(model(trial).value)) return undefined;
+  return { value: { kind: 'int', value: -12 }, note: 'the blocking domain could not be allocated or attached (assumed -ENOMEM)' };
+}
+
+/** On the forced-failure side: the model's own refusal when it refuses anyway, else the driver's -EINVAL. */
+function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOutcome): ApiOutcome | undefined {
+  if (!fail) return undefined;
+  const trial: Kernel = { ...p.k, state: cloneState(p.k.state) };
+  const r = model(trial);
+  return isFailureValue(r.value) ? r : attachFails(true);
+}
+
+/** Allocation APIs, device creation and attaches fork on failure. */
+export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature',
+  'iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', ...DEVICE_CREATORS]);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
 export const OWNERSHIP_APIS = new Set(['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_attach_device', 'iommu_attach_group',
   'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared']);
 
 export const HANDLERS: Record<string, Handler> = {
-  iommu_device_use_default_domain: (p, c) => ({ out: iommu_device_use_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
-  iommu_device_use_dma_api: (p, c) => ({ out: iommu_device_use_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
-  iommu_device_unuse_default_domain: (p, c) => ({ out: iommu_device_unuse_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
-  iommu_device_unuse_dma_api: (p, c) => ({ out: iommu_device_unuse_default_domain(p.k, c.device), group: deviceGroup(p, c) }),
-  iommu_group_claim_dma_owner: (p, c, a) => {
-    const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: iommu_group_claim_dma_owner(p.k, g, resolveCookie(p, c, a[1] ?? 'NULL')), group: g };
-  },
-  iommu_group_release_dma_owner: (p, c, a) => {
-    const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g), group: g };
-  },
-  iommu_group_dma_owner_claimed: (p, c, a) => {
-    const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: iommu_group_dma_owner_claimed(p.k, g), group: g };
-  },
+  iommu_device_use_default_domain: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_use_default_domain(p.k, d)),
+  iommu_device_use_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_use_default_domain(p.k, d)),
+  iommu_device_unuse_default_domain: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
+  iommu_device_unuse_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
+  iommu_group_claim_dma_owner: (p, c, a, fail) => onGroup(p, c, 'iommu_group_claim_dma_owner', a[0] ?? '', (g) => {
+    const cookie = resolveCookie(p, c, a[1] ?? 'NULL');
+    return forcedClaimFailure(p, fail, g, (k) => iommu_group_claim_dma_owner(k, g, cookie)) ?? iommu_group_claim_dma_owner(p.k, g, cookie);
+  }),
+  iommu_group_release_dma_owner: (p, c, a) => onGroup(p, c, 'iommu_group_release_dma_owner', a[0] ?? '',
+    (g) => otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g)),
+  iommu_group_dma_owner_claimed: (p, c, a) => onGroup(p, c, 'iommu_group_dma_owner_claimed', a[0] ?? '', (g) => iommu_group_dma_owner_claimed(p.k, g)),
   iommu_group_dma_owner_unclaimed: (p, c, a) => {
     const g = resolveGroup(p, c, a[0] ?? '');
     return { out: iommu_group_dma_owner_unclaimed(p.k, g), group: g };
   },
-  iommu_device_claim_dma_owner: (p, c, a) => ({ out: iommu_device_claim_dma_owner(p.k, c.device, resolveCookie(p, c, a[1] ?? 'NULL')), group: deviceGroup(p, c) }),
-  iommu_device_release_dma_owner: (p, c, a) => ({
-    out: otherEraForm(p, 'iommu_device_release_dma_owner', a) ?? (a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, c.device, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, c.device)),
-    group: deviceGroup(p, c),
+  iommu_device_claim_dma_owner: (p, c, a, fail) => onDevice(p, c, a[0], (d) => {
+    const cookie = resolveCookie(p, c, a[1] ?? 'NULL');
+    return forcedClaimFailure(p, fail, deviceGroup(p, c, d), (k) => iommu_device_claim_dma_owner(k, d, cookie)) ?? iommu_device_claim_dma_owner(p.k, d, cookie);
   }),
-  iommu_device_set_dma_owner: (p, c, a) => ({
-    out: iommu_device_set_dma_owner(p.k, c.device, seriesOwnerType(a[1] ?? ''), resolveCookie(p, c, a[2] ?? 'NULL')), group: deviceGroup(p, c),
-  }),
+  iommu_device_release_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) =>
+    otherEraForm(p, 'iommu_device_release_dma_owner', a) ?? (a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, d, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, d))),
+  iommu_device_set_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) =>
+    iommu_device_set_dma_owner(p.k, d, seriesOwnerType(a[1] ?? ''), resolveCookie(p, c, a[2] ?? 'NULL'))),
   iommu_group_set_dma_owner: (p, c, a) => {
     const g = resolveGroup(p, c, a[0] ?? '');
     return { out: iommu_group_set_dma_owner(p.k, g, resolveCookie(p, c, a[a.length - 1] ?? 'NULL')), group: g };
   },
-  iommu_attach_device: (p, c, a) => ({ out: iommu_attach_device(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
+  iommu_attach_device: (p, c, a, fail) => onDevice(p, c, a[1], (d) => {
+    const dom = resolveDomain(p, c, a[0] ?? '');
+    return forcedAttachFailure(p, fail, (k) => iommu_attach_device(k, dom, d)) ?? iommu_attach_device(p.k, dom, d);
+  }),
   iommu_detach_device: (p, c, a, _fail, where) => {
+    const dev = resolveDevice(p, c, a[1]);
     const d = domainOrUnknown(p, c, a[0] ?? '');
     if ('unknown' in d) {
-      const r = unknownDetach(p, c, d, where);
+      const r = unknownDetach(p, { ...c, device: dev }, d, where);
       if (r) return r;
     }
-    return { out: iommu_detach_device(p.k, 'unknown' in d ? resolveDomain(p, c, a[0] ?? '') : d.id, c.device), group: deviceGroup(p, c) };
+    return { out: iommu_detach_device(p.k, 'unknown' in d ? resolveDomain(p, c, a[0] ?? '') : d.id, dev), group: deviceGroup(p, c, dev) };
   },
-  iommu_attach_device_shared: (p, c, a) => ({ out: iommu_attach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
-  iommu_detach_device_shared: (p, c, a) => ({ out: iommu_detach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), c.device), group: deviceGroup(p, c) }),
-  iommu_attach_group: (p, c, a) => {
-    const g = resolveGroup(p, c, a[1] ?? '');
-    return { out: iommu_attach_group(p.k, resolveDomain(p, c, a[0] ?? ''), g), group: g };
+  iommu_attach_device_shared: (p, c, a) => onDevice(p, c, a[1], (d) => iommu_attach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), d)),
+  iommu_detach_device_shared: (p, c, a) => onDevice(p, c, a[1], (d) => iommu_detach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), d)),
+  iommu_attach_group: (p, c, a, fail) => {
+    const dom = resolveDomain(p, c, a[0] ?? '');
+    return onGroup(p, c, 'iommu_attach_group', a[1] ?? '', (g) => forcedAttachFailure(p, fail, (k) => iommu_attach_group(k, dom, g)) ?? iommu_attach_group(p.k, dom, g));
   },
   iommu_detach_group: (p, c, a) => {
     const g = resolveGroup(p, c, a[1] ?? '');
     return { out: iommu_detach_group(p.k, resolveDomain(p, c, a[0] ?? ''), g), group: g };
   },
-  iommu_attach_device_pasid: (p, c, a) => ({
-    out: iommu_attach_device_pasid(p.k, resolveDomain(p, c, a[0] ?? ''), c.device, resolvePasid(p, c, a[2] ?? '')), group: deviceGroup(p, c),
+  iommu_attach_device_pasid: (p, c, a, fail) => onDevice(p, c, a[1], (d) => {
+    const dom = resolveDomain(p, c, a[0] ?? '');
+    const pasid = resolvePasid(p, { ...c, device: d }, a[2] ?? '');
+    return forcedAttachFailure(p, fail, (k) => iommu_attach_device_pasid(k, dom, d, pasid)) ?? iommu_attach_device_pasid(p.k, dom, d, pasid);
   }),
-  iommu_detach_device_pasid: (p, c, a) => ({
-    out: iommu_detach_device_pasid(p.k, resolveDomain(p, c, a[0] ?? ''), c.device, resolvePasid(p, c, a[2] ?? '')), group: deviceGroup(p, c),
-  }),
-  iommu_sva_bind_device: (p, c, a, fail) => ({ out: iommu_sva_bind_device(p.k, c.device, normText(a[1] ?? 'mm'), fail), group: deviceGroup(p, c) }),
+  iommu_detach_device_pasid: (p, c, a) => onDevice(p, c, a[1], (d) =>
+    iommu_detach_device_pasid(p.k, resolveDomain(p, c, a[0] ?? ''), d, resolvePasid(p, { ...c, device: d }, a[2] ?? ''))),
+  iommu_sva_bind_device: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_sva_bind_device(p.k, d, normText(a[1] ?? 'mm'), fail)),
   iommu_sva_unbind_device: (p, c, a) => ({ out: iommu_sva_unbind_device(p.k, resolveSva(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
   iommu_domain_alloc: (p, c, _a, fail) => ({ out: iommu_domain_alloc(p.k, fail), group: deviceGroup(p, c) }),
-  iommu_paging_domain_alloc: (p, c, _a, fail) => ({ out: iommu_paging_domain_alloc(p.k, c.device, fail), group: deviceGroup(p, c) }),
+  iommu_paging_domain_alloc: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_paging_domain_alloc(p.k, d, fail)),
   iommu_domain_free: (p, c, a) => ({ out: iommu_domain_free(p.k, resolveDomain(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
-  iommu_get_domain_for_dev: (p, c) => ({ out: iommu_get_domain_for_dev(p.k, c.device), group: deviceGroup(p, c) }),
-  iommu_group_get: (p, c) => ({ out: iommu_group_get(p.k, c.device), group: deviceGroup(p, c) }),
+  iommu_get_domain_for_dev: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_get_domain_for_dev(p.k, d)),
+  iommu_group_get: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_group_get(p.k, d)),
   iommu_group_put: (p, c) => ({ out: iommu_group_put(), group: deviceGroup(p, c) }),
+  iommu_dev_enable_feature: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_dev_enable_feature(p.k, d, normText(a[1] ?? 'feature'), fail)),
+  iommu_dev_disable_feature: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_dev_disable_feature(p.k, d, normText(a[1] ?? 'feature'))),
 };
+
+for (const name of DEVICE_CREATORS) {
+  HANDLERS[name] = (p, c, _a, fail) => ({ out: driver_created_device(p.k, name.startsWith('device_create') ? 'other' : 'platform', fail), group: deviceGroup(p, c) });
+}
+for (const name of DEVICE_DESTROYERS) {
+  HANDLERS[name] = (p, c, a) => {
+    const v = evalArg(p, c, a[0] ?? '');
+    const id = v.kind === 'known' && v.value.kind === 'ptr' && v.value.ptr.kind === 'valid' && v.value.ptr.ref.kind === 'device' ? v.value.ptr.ref.id : null;
+    const group = id ? deviceGroup(p, c, id) : deviceGroup(p, c);
+    return { out: driver_created_device_gone(p.k, id), group };
+  };
+}
+
+/**
+ * Should the replay fork a failing side for this call here? Only a CAN_FAIL API, and only when the forced failure
+ * differs from what the model answers anyway (a claim the group refuses with -EPERM is not forked a second time).
+ */
+export function forksOnFailure(p: Path, ctx: RunContext, name: string, args: string[]): boolean {
+  if (!CAN_FAIL.has(name)) return false;
+  if (/alloc|bind_device|^platform_device|^of_platform|^device_create|^auxiliary/.test(name)) return true;
+  const run = (fail: boolean) => {
+    const q: Path = { ...p, k: { ...p.k, state: cloneState(p.k.state) }, globals: new Map(p.globals), frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars) })) };
+    return valueText(HANDLERS[name](q, ctx, args, fail).out.value);
+  };
+  return run(false) !== run(true);
+}
 
 /** Names the replay simulates (the model's API functions). */
 export function simulatedApiNames(): string[] {
@@ -254,5 +366,8 @@ export function simulatedApiNames(): string[] {
 /** Simulated on this target? Allocation/lookup helpers always are; others only when the name exists there. */
 export function simulatedOn(k: Kernel, name: string): boolean {
   if (/^iommu_(domain_alloc|paging_domain_alloc|domain_free|get_domain_for_dev|group_get|group_put)$/.test(name)) return true;
+  if (DEVICE_CREATORS.has(name) || DEVICE_DESTROYERS.has(name)) return true;
+  // Per-device features (iommu.c; present in 6.1 and 6.12): replayed on every merged target.
+  if (name === 'iommu_dev_enable_feature' || name === 'iommu_dev_disable_feature') return k.profile.series === 0;
   return lookupApi(name, k.profile.target)?.exists === true;
 }

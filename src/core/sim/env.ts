@@ -2,7 +2,7 @@
  * The replay's environment: values (known model values or typed unknowns), frames, paths and name lookup.
  */
 import type { CFacts, FunctionFact } from '../types';
-import { cloneState, parseErrno, type Kernel, type SimValue } from './model';
+import { cloneState, domainTypeValue, parseErrno, type Kernel, type SimValue } from './model';
 import type { At, Tracer } from './trace';
 
 /**
@@ -185,8 +185,36 @@ export function lookupVar(p: Path, ctx: RunContext, name: string): EnvVal | unde
     return known({ kind: 'bool', value: dev.driver.managedDma });
   }
   if (/->driver$/.test(n) && dev) return known(dev.driver ? validPtr() : { kind: 'ptr', ptr: { kind: 'null' } });
+  // domain->type of a domain the path knows: compared with IOMMU_DOMAIN_IDENTITY & co. (model.ts IOMMU_DOMAIN_TYPE).
+  const typeOf = /^(.+)->type$/.exec(n);
+  if (typeOf) {
+    const base = f?.vars.get(typeOf[1]) ?? p.globals.get(typeOf[1]);
+    if (base?.kind === 'known' && base.value.kind === 'ptr' && base.value.ptr.kind === 'valid' && base.value.ptr.ref.kind === 'domain') {
+      const d = p.k.state.domains.get(base.value.ptr.ref.id);
+      if (d) return known({ kind: 'int', value: domainTypeValue(d.kind) });
+    }
+  }
   if (/->iommu_group$/.test(n) && dev) {
     return known({ kind: 'ptr', ptr: dev.group && p.k.iommuApi ? { kind: 'valid', ref: { kind: 'group', id: dev.group } } : { kind: 'null' } });
+  }
+  return undefined;
+}
+
+/**
+ * A device expression naming a device the replay made (`&pdev->dev`, `pdev->dev`, `&child.dev`, `to_platform_device(x)`,
+ * `x` itself): that device's pointer. Undefined when the expression names no device the replay knows (then it is the
+ * bound device, see api-calls.ts resolveDevice).
+ */
+function deviceValue(p: Path, ctx: RunContext, n: string): EnvVal | undefined {
+  const isDevice = (v: EnvVal | undefined) => v?.kind === 'known' && v.value.kind === 'ptr' && v.value.ptr.kind === 'valid' && v.value.ptr.ref.kind === 'device';
+  const bare = n.replace(/^&/, '');
+  const wrapped = /^(?:to_platform_device|to_pci_dev|to_amba_device|to_auxiliary_dev|to_fsl_mc_device|to_cdx_device)\((.+)\)$/.exec(bare);
+  const candidates = [bare, ...(wrapped ? [normText(wrapped[1])] : [])];
+  const member = /^(.+?)(?:->|\.)dev$/.exec(bare);
+  if (member) candidates.push(normText(member[1]).replace(/^&/, ''));
+  for (const c of candidates) {
+    const v = lookupVar(p, ctx, c);
+    if (isDevice(v)) return v;
   }
   return undefined;
 }
@@ -195,6 +223,8 @@ export function evalArg(p: Path, ctx: RunContext, text: string): EnvVal {
   const n = normText(text);
   const v = lookupVar(p, ctx, n);
   if (v) return v;
+  const dev = deviceValue(p, ctx, n);
+  if (dev) return dev;
   if (/^-?\d+$/.test(n)) return known({ kind: 'int', value: Number(n) });
   const e = parseErrno(n);
   if (e !== undefined) return known({ kind: 'int', value: e });

@@ -19,6 +19,11 @@ export interface DriverSimInput {
    * that path skipped dma_cleanup, so a DMA-API driver's count is taken twice. Default false.
    */
   testRemove?: boolean;
+  /**
+   * The default domain's kind in the driver's group. Unset: DMA, plus IDENTITY and (before 6.15) none when the driver
+   * looks at its current domain (iommu_get_domain_for_dev): drivers that attach only then must be exercised.
+   */
+  defaultDomain?: 'dma' | 'identity' | 'none';
 }
 
 export interface FunctionSimInput {
@@ -52,6 +57,7 @@ export { lookupApi, allApiNames } from './profiles';
 export { renderTrace } from './render';
 export type { SimArg, SimValue } from './model';
 export { topologyFromSysfs } from './topology';
+export { createdDevices, createdDeviceKey, type CreatedDevices } from './device-identity';
 
 export type { CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep };
 export { simulateLifecycle } from './lifecycle';

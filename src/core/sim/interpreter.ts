@@ -7,7 +7,7 @@ import {
   ERRNO, assertNever, domainName, errnoText, groupOf, isFailureValue, parseErrno, restoreCoreDomain, valueText, type Kernel, type SimValue,
 } from './model';
 import { Tracer, placeText, type At } from './trace';
-import { CAN_FAIL, HANDLERS, OWNERSHIP_APIS, deviceGroup, simulatedOn } from './api-calls';
+import { HANDLERS, OWNERSHIP_APIS, deviceGroup, forksOnFailure, simulatedOn } from './api-calls';
 import {
   MAX_DEPTH, MAX_PATHS, MAX_STEPS, clonePath, evalArg, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
@@ -600,8 +600,9 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   const handler = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (handler && simulatedOn(p.k, name)) {
-    if (CAN_FAIL.has(name) && p.k.iommuApi && ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
-    else if (CAN_FAIL.has(name) && p.k.iommuApi) {
+    const mayFail = p.k.iommuApi && forksOnFailure(p, ctx, name, args);
+    if (mayFail && ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
+    else if (mayFail) {
       ctx.budget.forks--;
       const q = clonePath(p);
       invoke(q, ctx, name, args, call.span, true, target);
@@ -772,7 +773,7 @@ function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { 
   const f = top(p);
   const assumed = settleMaybeDetached(p, ctx, name);
   // The group is only known once the arguments are resolved, so the tracer asks for it after the call.
-  const out = p.t.api(p.k, name, `${name}(${args.join(', ')})${fail ? ' [allocation fails]' : ''}${assumed}`, undefined, () => {
+  const out = p.t.api(p.k, name, `${name}(${args.join(', ')})${fail ? (/alloc|bind|create|register/.test(name) ? ' [allocation fails]' : ' [the call fails]') : ''}${assumed}`, undefined, () => {
     const r = HANDLERS[name](p, ctx, args, fail, at(ctx, span));
     return { ...r.out, group: r.group };
   }, at(ctx, span));

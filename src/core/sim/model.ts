@@ -17,10 +17,23 @@ export function errnoText(value: number): string {
   return String(value);
 }
 
-/** Parses "-EBUSY", "EBUSY", "-16", "0"; undefined when it is not an errno/int literal. */
+/** include/linux/iommu.h (6.12) domain type values: what `domain->type` compares against. */
+export const IOMMU_DOMAIN_TYPE: Record<string, number> = {
+  IOMMU_DOMAIN_BLOCKED: 0, IOMMU_DOMAIN_IDENTITY: 4, IOMMU_DOMAIN_UNMANAGED: 1, IOMMU_DOMAIN_DMA: 3, IOMMU_DOMAIN_DMA_FQ: 11,
+  IOMMU_DOMAIN_SVA: 16, IOMMU_DOMAIN_PLATFORM: 32, IOMMU_DOMAIN_NESTED: 64,
+};
+const KIND_TYPE: Record<DomainKind, number> = { dma: 3, identity: 4, paging: 1, blocked: 0, sva: 16 };
+
+/** The `domain->type` value of a model domain. */
+export function domainTypeValue(kind: DomainKind): number {
+  return KIND_TYPE[kind];
+}
+
+/** Parses "-EBUSY", "EBUSY", "-16", "0" and the IOMMU_DOMAIN_* type constants; undefined for anything else. */
 export function parseErrno(text: string): number | undefined {
   const t = text.trim().replace(/^\((.*)\)$/, '$1').trim();
   if (/^-?\d+$/.test(t)) return Number(t);
+  if (IOMMU_DOMAIN_TYPE[t] !== undefined) return IOMMU_DOMAIN_TYPE[t];
   const m = /^(-)?\s*(E[A-Z0-9_]+)$/.exec(t);
   if (m && ERRNO[m[2]] !== undefined) return m[1] ? -ERRNO[m[2]] : ERRNO[m[2]];
   return undefined;
@@ -60,6 +73,10 @@ export interface SimDevice {
   bus: BusKind;
   group: string | null;
   driver: { name: string; managedDma: boolean } | null;
+  /** A device the driver under review created (platform_device_register_full & co.), not the one it is bound to. */
+  createdByDriver?: boolean;
+  /** IOMMU features enabled on it (IOMMU_DEV_FEAT_SVA / _IOPF), by name. */
+  features?: string[];
 }
 
 /** An iommu_sva handle (6.2+: wraps a pasid attachment of an SVA domain). */
@@ -267,6 +284,15 @@ function checkDomain(k: Kernel, id: string | null): string | undefined {
   return d?.freed ? `${id} used after iommu_domain_free()` : undefined;
 }
 
+/**
+ * An ownership call on a NULL group: iommu.c takes group->mutex unconditionally (claim/release/claimed/attach_group,
+ * and device release / detach_device_pasid through dev->iommu_group), so the kernel oopses. Reported as a WARN-class
+ * event naming the oops; the model returns as if nothing happened so the replay can continue.
+ */
+function nullGroupOops(api: string, why = 'the group is NULL'): ApiOutcome {
+  return { value: VOID, note: `${why}: ${api}() dereferences it`, warn: `NULL pointer dereference in ${api}() (${why}) — kernel oops` };
+}
+
 // ───────────── merged ownership API (5.19+) ─────────────
 
 // drivers/iommu/iommu.c iommu_device_use_default_domain (5.19 1ea2a07a532b; PASID check 6.2; -EPROBE_DEFER 6.14)
@@ -277,7 +303,10 @@ export function iommu_device_use_default_domain(k: Kernel, dev: string): ApiOutc
   if (k.profile.probeDefer && g.defaultDomain === null) return fail('EPROBE_DEFER', 'group has no default domain yet');
   if (g.ownerCnt > 0) {
     if (g.owner !== null) return fail('EBUSY', `group is owned by ${g.owner}`);
-    if (g.domain !== g.defaultDomain) return fail('EBUSY', 'group is not on its default domain');
+    // 6.0–6.6.y iommu_is_default_domain(): an IDENTITY current domain passes when the default is IDENTITY too.
+    const bothIdentity = k.profile.identityCountsAsDefault && g.domain !== null && g.defaultDomain !== null
+      && k.state.domains.get(g.domain)?.kind === 'identity' && k.state.domains.get(g.defaultDomain)?.kind === 'identity';
+    if (g.domain !== g.defaultDomain && !bothIdentity) return fail('EBUSY', 'group is not on its default domain');
     if (k.profile.pasid && g.pasids.size > 0) return fail('EBUSY', 'PASIDs are attached');
   }
   g.ownerCnt++;
@@ -299,7 +328,7 @@ export function iommu_device_unuse_default_domain(k: Kernel, dev: string): ApiOu
 export function iommu_group_claim_dma_owner(k: Kernel, group: string | null, owner: string | null): ApiOutcome {
   if (!k.iommuApi) return fail('ENODEV', '!CONFIG_IOMMU_API stub');
   const g = group ? k.state.groups.get(group) : undefined;
-  if (!g) return fail('ENODEV', 'NULL group');
+  if (!g) return nullGroupOops('iommu_group_claim_dma_owner');
   if (owner === null && k.profile.nullOwnerEinval) return { ...fail('EINVAL', 'NULL owner cookie'), warn: 'owner is NULL' };
   if (g.ownerCnt !== 0) return fail('EPERM', g.owner ? `group already owned by ${g.owner}` : `${g.ownerCnt} DMA-API user(s) in the group`);
   const refused = takeOwnership(k, g, owner ?? 'NULL');
@@ -313,7 +342,7 @@ export function iommu_group_claim_dma_owner(k: Kernel, group: string | null, own
 export function iommu_group_release_dma_owner(k: Kernel, group: string | null): ApiOutcome {
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = group ? k.state.groups.get(group) : undefined;
-  if (!g) return done('NULL group');
+  if (!g) return nullGroupOops('iommu_group_release_dma_owner');
   if (g.ownerCnt === 0 || g.owner === null) return done('nothing released', 'group is not owned');
   if (k.profile.pasid && g.pasids.size > 0) return done('nothing released', `${g.pasids.size} PASID(s) still attached`);
   dropOwnership(k, g);
@@ -324,7 +353,8 @@ export function iommu_group_release_dma_owner(k: Kernel, group: string | null): 
 export function iommu_group_dma_owner_claimed(k: Kernel, group: string | null): ApiOutcome {
   if (!k.iommuApi) return { value: { kind: 'bool', value: false }, note: '!CONFIG_IOMMU_API stub' };
   const g = group ? k.state.groups.get(group) : undefined;
-  return { value: { kind: 'bool', value: !!g && g.ownerCnt !== 0 } };
+  if (!g) return { ...nullGroupOops('iommu_group_dma_owner_claimed'), value: { kind: 'bool', value: false } };
+  return { value: { kind: 'bool', value: g.ownerCnt !== 0 } };
 }
 
 // drivers/iommu/iommu.c iommu_device_claim_dma_owner (6.2 89395ccedbc1): same cookie counts, other cookies -EPERM
@@ -345,7 +375,7 @@ export function iommu_device_claim_dma_owner(k: Kernel, dev: string, owner: stri
 export function iommu_device_release_dma_owner(k: Kernel, dev: string): ApiOutcome {
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = groupOf(k, dev);
-  if (!g) return done('device has no IOMMU group (newest kernels dereference NULL here)');
+  if (!g) return nullGroupOops('iommu_device_release_dma_owner', 'the device has no IOMMU group');
   if (g.ownerCnt > 1) {
     g.ownerCnt--;
     return done(g.owner === null ? 'decremented a DMA-API user count' : undefined);
@@ -433,7 +463,7 @@ export function iommu_detach_device(k: Kernel, domain: string | null, dev: strin
 export function iommu_attach_group(k: Kernel, domain: string | null, group: string | null): ApiOutcome {
   if (!k.iommuApi) return fail('ENODEV', '!CONFIG_IOMMU_API stub');
   const g = group ? k.state.groups.get(group) : undefined;
-  if (!g) return fail('ENODEV', 'NULL group');
+  if (!g) return { ...nullGroupOops('iommu_attach_group'), value: int(-ERRNO.ENODEV) };
   if (domain === null) return fail('EINVAL', 'NULL domain');
   const uaf = checkDomain(k, domain);
   return { ...attachGroupDomain(k, g, domain), useAfterFree: uaf };
@@ -475,10 +505,14 @@ export function iommu_attach_device_pasid(k: Kernel, domain: string | null, dev:
 export function iommu_detach_device_pasid(k: Kernel, domain: string | null, dev: string, pasid: string): ApiOutcome {
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = groupOf(k, dev);
-  if (!g) return done('device has no IOMMU group');
+  if (!g) return nullGroupOops('iommu_detach_device_pasid', 'the device has no IOMMU group');
   const held = g.pasids.get(pasid);
   g.pasids.delete(pasid);
-  if (held !== domain) return done('entry erased anyway', `pasid ${pasid} held ${held ?? 'nothing'}, not ${domain ?? 'NULL'}`);
+  if (held !== domain) {
+    const what = `pasid ${pasid} held ${held ?? 'nothing'}, not ${domain ?? 'NULL'}`;
+    // 6.2 WARNed; 6.12's iommu_detach_device_pasid erases the entry and runs remove_dev_pasid with the caller's domain.
+    return k.profile.detachPasidWarn ? done('entry erased anyway', what) : done(`entry erased anyway, no WARN on ${k.profile.target} (${what})`);
+  }
   return done();
 }
 
@@ -491,7 +525,9 @@ export function iommu_sva_bind_device(k: Kernel, dev: string, mm: string, fail?:
   if (!k.profile.pasid && g.devices.length !== 1) return err('EINVAL', 'group is not a singleton');
   if (fail) return err('ENOMEM', 'allocation failed');
   const pasid = `mm:${mm}`;
-  const existing = [...k.state.sva.values()].find((h) => !h.unbound && h.device === dev && h.mm === mm);
+  // 6.12+: the bond is found through the group's pasid entry, so a second device of the group reuses it.
+  const existing = [...k.state.sva.values()].find((h) => !h.unbound && h.mm === mm
+    && (h.device === dev || (k.profile.svaBondPerGroup && groupOf(k, h.device)?.id === g.id)));
   if (existing) {
     existing.users++;
     return { value: { kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'sva', id: existing.id } } }, note: 'reused the bond' };
@@ -607,4 +643,60 @@ export function iommu_detach_device_shared(k: Kernel, domain: string | null, dev
   g.sharedAttach = null;
   setCoreDomain(k, g);
   return done();
+}
+
+// ───────────── devices the driver creates ─────────────
+
+// drivers/base/platform.c platform_device_register_full / platform_device_alloc+add, drivers/of/platform.c
+// of_platform_device_create, drivers/base/core.c device_create / device_add: a NEW device. With an IOMMU it is
+// probed when added to its bus (iommu_probe_device via the bus notifier / of_dma_configure) and joins a group of its
+// own; the parent's group, owner and owner_cnt are not involved.
+export function driver_created_device(k: Kernel, bus: BusKind, fail?: boolean): ApiOutcome {
+  if (fail) return { value: { kind: 'ptr', ptr: { kind: 'err', errno: -ERRNO.ENOMEM } }, note: 'device creation failed' };
+  const s = k.state;
+  const id = `child${s.nextId++}`;
+  const group = k.iommuApi ? addGroup(s, `grp-${id}`).id : null;
+  const d = addDevice(s, id, bus, group);
+  d.createdByDriver = true;
+  return { value: { kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'device', id } } }, note: group ? `${id} in its own group ${group}` : `${id}, no IOMMU` };
+}
+
+// drivers/iommu/iommu.c iommu_release_device (via device_del): the device leaves its group; the group goes with its
+// last device. Unregistering a device the driver did not create is not modelled (no effect).
+export function driver_created_device_gone(k: Kernel, dev: string | null): ApiOutcome {
+  const d = dev ? k.state.devices.get(dev) : undefined;
+  if (!d || !d.createdByDriver) return done('not a device this driver created: no effect');
+  const g = d.group ? k.state.groups.get(d.group) : undefined;
+  if (g) {
+    g.devices = g.devices.filter((x) => x !== d.id);
+    if (g.devices.length === 0) k.state.groups.delete(g.id);
+  }
+  k.state.devices.delete(d.id);
+  return done(`${d.id} removed${g ? ` from ${g.id}` : ''}`);
+}
+
+// ───────────── per-device IOMMU features ─────────────
+
+// drivers/iommu/iommu.c iommu_dev_enable_feature (6.12): the IOMMU driver's dev_enable_feat, -ENODEV without ops.
+// Its success is what gates a driver's SVA / PASID path, so the replay forks on it (fail = the IOMMU refused).
+export function iommu_dev_enable_feature(k: Kernel, dev: string, feature: string, fail?: boolean): ApiOutcome {
+  if (!k.iommuApi) return fail_('ENODEV', '!CONFIG_IOMMU_API stub');
+  const d = k.state.devices.get(dev);
+  if (!d?.group) return fail_('ENODEV', 'device has no IOMMU');
+  if (fail) return fail_('ENODEV', `the IOMMU driver does not support ${feature} for this device`);
+  d.features = [...new Set([...(d.features ?? []), feature])];
+  return ok(`${feature} enabled`);
+}
+
+// drivers/iommu/iommu.c iommu_dev_disable_feature (6.12)
+export function iommu_dev_disable_feature(k: Kernel, dev: string, feature: string): ApiOutcome {
+  const d = k.state.devices.get(dev);
+  if (!k.iommuApi || !d?.group) return fail_('ENODEV', 'device has no IOMMU');
+  if (!d.features?.includes(feature)) return fail_('EINVAL', `${feature} was not enabled`);
+  d.features = d.features.filter((f) => f !== feature);
+  return ok(`${feature} disabled`);
+}
+
+function fail_(errno: string, note: string): ApiOutcome {
+  return fail(errno, note);
 }

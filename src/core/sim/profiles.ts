@@ -15,8 +15,20 @@ export interface Profile {
   nullOwnerEinval: boolean;
   /** iommu_device_claim_dma_owner / 1-arg iommu_device_release_dma_owner exist (6.2, 89395ccedbc1). */
   deviceClaims: boolean;
-  /** use_default_domain returns -EPROBE_DEFER without a default domain (6.14). */
+  /**
+   * use_default_domain returns -EPROBE_DEFER without a default domain: mainline 6.15 (b46064a18810, "iommu: Handle race
+   * with default domain setup"), backported to 6.14.y/6.12.y/6.6.y — NOT in v6.14.0 (the '6.14' target).
+   */
   probeDefer: boolean;
+  /** iommu_detach_device_pasid WARNs when the entry held another domain: 6.2 only (6.12's iommu.c has no WARN). */
+  detachPasidWarn: boolean;
+  /**
+   * 6.0–6.6.y: use_default_domain also passes a group whose current domain is not the default one when both are
+   * IDENTITY (iommu_is_default_domain); gone by 6.12 (checked against linux-source-6.12 iommu.c).
+   */
+  identityCountsAsDefault: boolean;
+  /** iommu_sva_bind_device keys a bond by (group, mm): a second device of the group gets the same handle (6.12+). */
+  svaBondPerGroup: boolean;
   /** dma_configure may run with no driver bound; buses skip ownership then (6.15). */
   configureWithoutDriver: boolean;
   /** iommu_attach_device_pasid takes a 4th `handle` argument (~6.11). */
@@ -36,24 +48,25 @@ export interface Profile {
 
 const MERGED_BASE = {
   series: 0, pasid: false, nullOwnerEinval: false, deviceClaims: false, probeDefer: false, configureWithoutDriver: false,
+  detachPasidWarn: false, identityCountsAsDefault: false, svaBondPerGroup: false,
   pasidHandleArg: false, noPasidCheck: false, testRemoveCleanup: false, legacyDomainAlloc: true, pagingDomainAlloc: false,
   flagSpelling: 'driver_managed_dma', flagInDeviceDriver: false,
 } as const;
 
 const PROFILES: Record<KernelTarget, Profile> = {
   '5.19': { ...MERGED_BASE, target: '5.19' },
-  '6.2': { ...MERGED_BASE, target: '6.2', pasid: true, nullOwnerEinval: true, deviceClaims: true },
+  '6.2': { ...MERGED_BASE, target: '6.2', pasid: true, nullOwnerEinval: true, deviceClaims: true, detachPasidWarn: true, identityCountsAsDefault: true },
   '6.14': {
-    ...MERGED_BASE, target: '6.14', pasid: true, nullOwnerEinval: true, deviceClaims: true, probeDefer: true,
+    ...MERGED_BASE, target: '6.14', pasid: true, nullOwnerEinval: true, deviceClaims: true, probeDefer: false, svaBondPerGroup: true,
     pasidHandleArg: true, noPasidCheck: true, testRemoveCleanup: true, legacyDomainAlloc: false, pagingDomainAlloc: true,
   },
   '6.15': {
-    ...MERGED_BASE, target: '6.15', pasid: true, nullOwnerEinval: true, deviceClaims: true, probeDefer: true,
+    ...MERGED_BASE, target: '6.15', pasid: true, nullOwnerEinval: true, deviceClaims: true, probeDefer: true, svaBondPerGroup: true,
     configureWithoutDriver: true, pasidHandleArg: true, noPasidCheck: true, testRemoveCleanup: true, legacyDomainAlloc: false,
     pagingDomainAlloc: true,
   },
   latest: {
-    ...MERGED_BASE, target: 'latest', pasid: true, nullOwnerEinval: true, deviceClaims: true, probeDefer: true,
+    ...MERGED_BASE, target: 'latest', pasid: true, nullOwnerEinval: true, deviceClaims: true, probeDefer: true, svaBondPerGroup: true,
     configureWithoutDriver: true, pasidHandleArg: true, noPasidCheck: true, testRemoveCleanup: true, legacyDomainAlloc: false,
     pagingDomainAlloc: true,
   },
@@ -104,9 +117,9 @@ const CATALOGUE: CatalogueEntry[] = [
     signature: 'int iommu_device_use_default_domain(struct device *dev)',
     summary: 'Bus dma_configure hook: the bound driver uses the kernel DMA API (owner_cnt++). Not exported; drivers must not call it.',
     returns: (p) => ['0 (also when the device has no group)', '-EBUSY: group owned, on a non-default domain' + (p.pasid ? ', or PASIDs attached' : ''),
-      ...(p.probeDefer ? ['-EPROBE_DEFER: group has no default domain yet'] : [])],
+      ...(p.probeDefer ? ['-EPROBE_DEFER: group has no default domain yet (6.15; stable 6.14.y/6.12.y/6.6.y)'] : [])],
     replacement: (p) => (p.series === 5 ? 'iommu_device_use_dma_api' : p.series ? 'iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL)' : undefined),
-    history: '5.19 (1ea2a07a532b); PASID check 6.2; -EPROBE_DEFER 6.14',
+    history: '5.19 (1ea2a07a532b); PASID check 6.2; -EPROBE_DEFER 6.15 (b46064a18810; stable 6.14.y, 6.12.y, 6.6.y)',
   },
   {
     name: 'iommu_device_unuse_default_domain', kind: 'function', arity: [1], exists: merged,

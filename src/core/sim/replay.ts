@@ -59,7 +59,7 @@ import {
 } from './model';
 import { flagHonoured, getProfile } from './profiles';
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
-import { buildTopology, USER_COOKIE, type TopologySetup } from './topology';
+import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { deviceGroup } from './api-calls';
@@ -177,6 +177,13 @@ export function endFindings(p: Path, setup: TopologySetup, start: GroupSnapshot 
       const attach = culprit(p, g.id, (b, a) => a.pasids > b.pasids);
       found.push({ kind: 'pasid-leak', message: `pasid(s) ${leaked.join(', ')} still attached to ${g.id} — attached by ${apiAt(attach)}, never detached` });
     }
+  }
+  // Devices the driver created and never unregistered keep their group: a private domain left on one is left behind.
+  for (const d of p.k.state.devices.values()) {
+    const cg = d.createdByDriver && d.group ? p.k.state.groups.get(d.group) : undefined;
+    if (!cg || cg.domain === null || cg.domain === cg.defaultDomain || cg.domain === cg.blockingDomain) continue;
+    const attach = culprit(p, cg.id, (b, a) => a.domain === cg.domain && b.domain !== cg.domain);
+    found.push({ kind: 'left-private-domain', message: `${d.id} (created by the driver, still registered) is left on ${domainName(p.k.state, cg, cg.domain)} — attached by ${apiAt(attach)}, nothing detached it` });
   }
   const handles = [...p.k.state.sva.values()].filter((h) => !h.unbound && h.device === setup.device);
   if (handles.length && !(g && handles.every((h) => g.pasids.has(h.pasid)))) {
@@ -349,10 +356,29 @@ function violationsOf(p: Path): Violation[] {
   return p.t.violations;
 }
 
+/** Default-domain kinds to replay: DMA always; IDENTITY and none too when the driver decides on its current domain. */
+function defaultDomainKinds(input: DriverSimInput): DefaultDomainKind[] {
+  if (input.defaultDomain) return [input.defaultDomain];
+  if (input.topology === 'user-owned' || input.topology === 'no-iommu') return ['dma'];
+  const looks = input.facts.functions.some((f) => f.calls.some((c) => c.callee === 'iommu_get_domain_for_dev'));
+  if (!looks) return ['dma'];
+  // 6.15+ (b46064a18810): a group without a default domain defers the bind; the retry finds one.
+  return getProfile(input.target).probeDefer ? ['dma', 'identity'] : ['dma', 'identity', 'none'];
+}
+
 export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
+  const kinds = defaultDomainKinds(input);
+  if (kinds.length === 1) return simulateDriverWith(input, kinds[0]);
+  const label: Record<DefaultDomainKind, string> = { dma: '', identity: ' (IDENTITY default domain)', none: ' (no default domain)' };
+  return finishScenarios(kinds.flatMap((kind) => simulateDriverWith(input, kind).map((s) => (kind === 'dma' ? s : {
+    ...s, name: s.name.replace(/^([\w-]+):/, `$1${label[kind]}:`),
+  }))));
+}
+
+function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKind): ScenarioResult[] {
   const k = makeKernel(input.target, input.iommuApi);
   const bus: BusKind = input.driver.bus;
-  const setup = buildTopology(k, input.topology, bus);
+  const setup = buildTopology(k, input.topology, bus, defaultKind);
   const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
   const topo = input.topology;
   const flag = driverFlag(input);
@@ -390,7 +416,11 @@ export function simulateDriver(input: DriverSimInput): ScenarioResult[] {
     const flagSeen = input.driver.managedDma.state !== 'unknown';
     whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input) });
     let bound: Path[] = [p];
-    if (input.testRemove) bound = testRemovePaths(p, ctx, input, bus, setup);
+    if (input.testRemove) {
+      const t = testRemovePaths(p, ctx, input, bus, setup, start);
+      bound = t.bound;
+      out.push(...t.failed);
+    }
     for (const b of bound) {
       p = b;
       setPhase(p, 'remove');
@@ -442,23 +472,43 @@ function finishFailure(p: Path, ctx: RunContext, bus: BusKind, setup: TopologySe
   endChecks(p, setup, start, 'after the failed probe');
 }
 
-/** CONFIG_DEBUG_TEST_DRIVER_REMOVE: remove, (6.6+) dma_cleanup, devres, then dma_configure and probe again. */
-function testRemovePaths(p: Path, ctx: RunContext, input: DriverSimInput, bus: BusKind, setup: TopologySetup): Path[] {
+/**
+ * CONFIG_DEBUG_TEST_DRIVER_REMOVE: remove, (6.6+) dma_cleanup, devres, then dma_configure and probe again
+ * (drivers/base/dd.c really_probe, `goto re_probe`). The re-probe can fail like the first one: a failed dma_configure
+ * leaves the device unbound with no cleanup (pinctrl_bind_failed), a failed probe runs dma_cleanup then devres
+ * (probe_failed); both end there and are checked like any failed bind/probe.
+ */
+function testRemovePaths(p: Path, ctx: RunContext, input: DriverSimInput, bus: BusKind, setup: TopologySetup, start: GroupSnapshot | undefined):
+  { bound: Path[]; failed: ScenarioResult[] } {
   setPhase(p, 'test-remove');
   const out: Path[] = [];
+  const failed: ScenarioResult[] = [];
+  const topo = input.topology;
   for (const r of runCallback(p, ctx, input.driver.callbacks.remove ?? input.driver.callbacks.remove_new, 'remove')) {
     if (r.path.k.profile.testRemoveCleanup) busDmaCleanup(r.path.k, r.path.t, setup.device, bus);
     else r.path.t.note(r.path.k, 'test_remove: no dma_cleanup on this path before 6.6 (0d5df49d0989)', 'void', setup.group);
     for (const q of runDevres(r.path, ctx)) {
       setPhase(q, 'test-remove');
       const cfg = busDmaConfigure(q.k, q.t, setup.device, bus);
-      if (cfg.ret !== 0) continue;
+      if (cfg.ret !== 0) {
+        const d = q.k.state.devices.get(setup.device);
+        if (d) d.driver = null;
+        endChecks(q, setup, start, 'after the test_remove re-probe failed in dma_configure');
+        failed.push(...p2Scenario([q], `${topo}: test_remove re-probe: dma_configure fails (${errnoText(cfg.ret)})`, topo, 'bind-failed', errnoText(cfg.ret)));
+        continue;
+      }
       for (const again of runCallback(q, ctx, input.driver.callbacks.probe, 'probe')) {
-        if (!again.failed) out.push(again.path);
+        if (!again.failed) {
+          out.push(again.path);
+          continue;
+        }
+        const errno = again.ret?.kind === 'known' ? valueText(again.ret.value) : 'error';
+        finishFailure(again.path, ctx, bus, setup, start);
+        failed.push(...p2Scenario([again.path], `${topo}: test_remove re-probe fails${again.retLine ? ` at line ${again.retLine}` : ''}`, topo, 'probe-failed', errno));
       }
     }
   }
-  return out;
+  return { bound: out, failed };
 }
 
 // ───────────── functions alone ─────────────

@@ -4,7 +4,7 @@
  */
 import type { BusKind, TopologyKind } from '../types';
 import {
-  assertNever, addDevice, addGroup, emptyState, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_probe_device, type Kernel, type KernelState,
+  assertNever, addDevice, addGroup as addGroupOf, emptyState, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_probe_device, type Kernel, type KernelState,
 } from './model';
 
 export const DRIVER_DEVICE = 'dev0';
@@ -22,9 +22,17 @@ export interface TopologySetup {
   hotAdded: boolean;
 }
 
+/**
+ * The kind of default domain the IOMMU probe left (a scenario dimension): a DMA domain (the DMA API translates), an
+ * IDENTITY one (passthrough: iommu.passthrough=1, ARM32 ARM_DMA_USE_IOMMU, some platforms' quirks), or none at all
+ * (an IOMMU driver without default domains, before 6.15 where use_default_domain then passes).
+ */
+export type DefaultDomainKind = 'dma' | 'identity' | 'none';
+
 /** Builds the topology in k.state (which must be empty). */
-export function buildTopology(k: Kernel, kind: TopologyKind, bus: BusKind): TopologySetup {
+export function buildTopology(k: Kernel, kind: TopologyKind, bus: BusKind, defaultKind: DefaultDomainKind = 'dma'): TopologySetup {
   const s = k.state;
+  const addGroup = (st: KernelState, id: string) => addGroupOf(st, id, defaultKind === 'none' ? { noDefault: true } : { defaultKind });
   switch (kind) {
     case 'no-iommu':
       addDevice(s, DRIVER_DEVICE, bus, null);
@@ -65,7 +73,7 @@ export function topologyFromSysfs(listing: string): KernelState {
     const m = re.exec(line);
     if (!m) continue;
     const group = `grp${m[1]}`;
-    if (!s.groups.has(group)) addGroup(s, group);
+    if (!s.groups.has(group)) addGroupOf(s, group);
     if (s.devices.has(m[2])) continue;
     const bus: BusKind = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(m[2]) ? 'pci' : 'platform';
     addDevice(s, m[2], bus, group);
