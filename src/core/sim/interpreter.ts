@@ -57,7 +57,7 @@ function pureKey(name: string, args: string[]): { key: string; operands: string[
 
 /** Conditions kept as text that are decided once per path: not loop or switch dispatch, and no impure call in them. */
 function memoisableText(ctx: RunContext, text: string): boolean {
-  if (/^(loop|case)\b/.test(text)) return false;
+  if (/^\s*(loop|case)\b/.test(text)) return false;
   for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (!isPurePredicate(ctx, m[1]) && !/^(sizeof|defined)$/.test(m[1])) return false;
   return true;
 }
@@ -216,7 +216,7 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumpt
     case 'const': return false;
     case 'unknown': {
       const text = normText(c.text);
-      if (memoisableText(ctx, text)) remember(p, `cond:${text}`, known({ kind: 'bool', value: truth }), operandsOf(text));
+      if (memoisableText(ctx, c.text)) remember(p, `cond:${text}`, known({ kind: 'bool', value: truth }), operandsOf(text));
       return false;
     }
     case 'not': return refine(p, ctx, c.cond, !truth, seen);
@@ -424,7 +424,8 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
     vars.set(param.name, args[i] ?? unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
   });
   p.ran.add(fn.name);
-  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), ...(memoKey ? { memoKey } : {}) });
+  for (const param of fn.params) if (param.name) written(p, param.name);
+  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), failureAtEntry: p.failureSinceSuccess, ...(memoKey ? { memoKey } : {}) });
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
@@ -442,6 +443,27 @@ export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args:
   return results;
 }
 
+/** True when an earlier path reached this point in the same state (this one is then dropped); else remembers it. */
+function merged(p: Path, ctx: RunContext, base: number, seen: Set<string>): boolean {
+  const key = stateKey(p, ctx, base);
+  if (seen.has(key)) return true;
+  seen.add(key);
+  return false;
+}
+
+/** A returning function's locals are gone: what the path decided about them cannot be asked again. */
+function forgetLocals(p: Path, f: Frame): void {
+  if (!p.memo.size) return;
+  // A plain local or parameter, or a field reached through a local (not a parameter: the caller may test the same text).
+  const local = (o: string) => {
+    const baseName = /^[A-Za-z_]\w*/.exec(o)?.[0] ?? '';
+    const isParam = f.fn.params.some((param) => param.name === baseName);
+    if (baseName === o) return f.vars.has(o) || isParam;
+    return f.vars.has(baseName) && !isParam;
+  };
+  for (const [key, m] of p.memo) if (m.operands.some(local)) p.memo.delete(key);
+}
+
 /** Records that a budget cut this run short (the first place it happened); scenarios of the run carry it. */
 function budgetHit(p: Path, ctx: RunContext, what: string): void {
   ctx.budget.hit ??= `${what} in ${top(p).fn.name}()`;
@@ -456,15 +478,13 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
+      const forked = f.forked;
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
+      if ((forked || work.length > 0 || seen.size > 0) && merged(p, ctx, base, seen)) return null;
       continue;
     }
-    if (joinPoints(f.fn).has(f.pc)) {
-      const key = stateKey(p, ctx, base);
-      if (seen.has(key)) return null;
-      seen.add(key);
-    }
+    if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
     const instr = f.fn.program[f.pc];
     switch (instr.op) {
       case 'label': case 'gap':
@@ -480,11 +500,17 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
       case 'return': {
         const v = instr.value ? evalValue(p, ctx, instr.value) : null;
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
+        const forked = f.forked;
         const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
+        if ((forked || work.length > 0 || seen.size > 0) && merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
         break;
       }
       case 'branch': {
+        if (inertLoop(ctx, f.fn, f.pc)) {
+          gotoTarget(f, instr.target); // nothing in the body can change what the replay looks at: skip it
+          break;
+        }
         const v = evalCond(p, ctx, instr.cond);
         if (v !== undefined) {
           if (v) gotoTarget(f, instr.target);
@@ -494,6 +520,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         if (ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
         else {
           ctx.budget.forks--;
+          f.forked = true;
           const q = clonePath(p);
           const seenTaken: Assumption[] = [];
           if (refine(q, ctx, instr.cond, true, seenTaken)) q.failureSinceSuccess = true;
@@ -546,13 +573,17 @@ function gotoTarget(f: Frame, target: number): void {
 /** Pops the top frame; returns the RunResult when that was the base frame, else delivers the value to the caller. */
 function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefined): RunResult | undefined {
   const f = p.frames.pop() as Frame;
+  forgetLocals(p, f);
   if (p.frames.length === base) {
     return { path: p, ret: v, failed: isFailure(p, v), retLine: line, lastGoto: f.lastGoto };
   }
   const caller = top(p);
   const instr = caller.fn.program[caller.pc];
   const value = v ?? known({ kind: 'void' });
+  // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
+  if (value.kind === 'known' && f.failureAtEntry !== undefined) p.failureSinceSuccess = f.failureAtEntry || isFailureValue(value.value);
   if (f.memoKey) remember(p, f.memoKey.key, value, f.memoKey.operands);
+  if (f.forked) caller.forked = true;
   caller.calls.set(caller.pc, value);
   if (instr?.op === 'call') {
     const target = assignTarget(instr);
@@ -603,6 +634,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     if (CAN_FAIL.has(name) && p.k.iommuApi && ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
     else if (CAN_FAIL.has(name) && p.k.iommuApi) {
       ctx.budget.forks--;
+      f.forked = true;
       const q = clonePath(p);
       invoke(q, ctx, name, args, call.span, true, target);
       work.push(q);
@@ -626,6 +658,43 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   const v = unknown(hint, name);
   if (memo) remember(p, memo.key, v, memo.operands);
   done(v);
+}
+
+const inertCache = new WeakMap<FunctionFact, Map<number, boolean>>();
+
+/**
+ * A loop (`branch` on `loop ...` over its body) whose body only calls functions the replay knows nothing of, never
+ * leaves the loop but to its end, and writes nothing read after it: running it or not makes the same path.
+ */
+function inertLoop(ctx: RunContext, fn: FunctionFact, pc: number): boolean {
+  const instr = fn.program[pc];
+  if (instr?.op !== 'branch' || instr.cond.kind !== 'unknown' || !/^loop\b/.test(instr.cond.text)) return false;
+  let byPc = inertCache.get(fn);
+  if (!byPc) inertCache.set(fn, (byPc = new Map()));
+  const hit = byPc.get(pc);
+  if (hit !== undefined) return hit;
+  const end = instr.target;
+  const after = laterReads(fn, end);
+  let inert = end > pc;
+  for (let i = pc + 1; inert && i < end; i++) {
+    const b = fn.program[i];
+    switch (b.op) {
+      case 'call': {
+        const name = b.call.callee;
+        const t = assignTarget(b);
+        if (Object.prototype.hasOwnProperty.call(HANDLERS, name) || fnByName(ctx, name) || USER_HANDOFF_CALLS.has(name) || /^devm_add_action/.test(name)) inert = false;
+        if (t && after.has(lastComponent(normText(t)))) inert = false;
+        if (b.call.args.some((a) => /^\s*&/.test(a.text) && after.has(lastComponent(normText(a.text).replace(/^&/, ''))))) inert = false;
+        break;
+      }
+      case 'assign': if (after.has(lastComponent(normText(b.target)))) inert = false; break;
+      case 'branch': case 'jump': if (b.target <= pc || b.target > end) inert = false; break;
+      case 'return': case 'gap': inert = false; break;
+      default: break;
+    }
+  }
+  byPc.set(pc, inert);
+  return inert;
 }
 
 // ───────────── merging paths at join points ─────────────
@@ -662,6 +731,8 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
       case 'unknown': addText(c.text); out.add(`K:cond:${normText(c.text)}`); return;
       case 'const': return;
       case 'cmp':
+        if (typeof c.rhs === 'number' && c.rhs < 0 && c.subject.kind === 'var') out.add(`E:${lastComponent(normText(c.subject.name))}`);
+        if (typeof c.rhs === 'string' && /^-/.test(c.rhs.trim()) && c.subject.kind === 'var') out.add(`E:${lastComponent(normText(c.subject.name))}`);
         if (typeof c.rhs === 'string') {
           addText(c.rhs);
           if (c.subject.kind === 'var') {
@@ -701,13 +772,47 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
   return out;
 }
 
-/** Stable text of a value: Maps and Sets sorted, so equal states give equal keys. */
+/**
+ * Stable text of a value: Maps and Sets sorted, so equal states give equal keys. An unknown value's text only names
+ * where it came from (trace explanations): two paths that differ only there behave alike.
+ */
 function stable(x: unknown): string {
-  return JSON.stringify(x, (_k, v: unknown) => {
-    if (v instanceof Map) return ['Map', [...v.entries()].map(([k, e]) => [String(k), e]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))];
-    if (v instanceof Set) return ['Set', [...v].map(String).sort()];
-    return v;
-  });
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (v === null || v === undefined) { out.push('~'); return; }
+    switch (typeof v) {
+      case 'string': out.push(JSON.stringify(v)); return;
+      case 'number': case 'boolean': out.push(String(v)); return;
+      case 'object': break;
+      default: out.push('?'); return;
+    }
+    if (Array.isArray(v)) {
+      out.push('[');
+      for (const e of v) { walk(e); out.push(','); }
+      out.push(']');
+      return;
+    }
+    if (v instanceof Map || v instanceof Set) {
+      const entries: [string, unknown][] = v instanceof Map ? [...v].map(([k, e]) => [String(k), e]) : [...v].map((e) => [String(e), true]);
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      out.push('{');
+      for (const [k, e] of entries) { out.push(JSON.stringify(k), ':'); walk(e); out.push(','); }
+      out.push('}');
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    const unknownVal = o.kind === 'unknown' && 'hint' in o;
+    out.push('(');
+    for (const k in o) {
+      if (o[k] === undefined || (unknownVal && k === 'text')) continue;
+      out.push(k, ':');
+      walk(o[k]);
+      out.push(',');
+    }
+    out.push(')');
+  };
+  walk(x);
+  return out.join('');
 }
 
 const fileKeysCache = new WeakMap<object, Map<string, Set<string>>>();
@@ -738,15 +843,20 @@ function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => 
 function stateKey(p: Path, ctx: RunContext, base: number): string {
   const frames = p.frames.slice(base).map((f) => {
     const reads = laterReads(f.fn, f.pc);
-    const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)));
+    // Which errno a variable holds only matters where the rest compares it with one; otherwise "an error" is enough.
+    const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)))
+      .map(([n, v]) => [n, !reads.has(`E:${lastComponent(n)}`) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0 ? 'error' : v]);
     const calls = [...f.calls].filter(([pc]) => reads.has(`@${pc}`));
     return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? ''];
   });
   const relevant = memoRelevant(p, ctx, base);
   const memo = [...p.memo].filter(([k]) => relevant(k));
+  // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
+  const zeroFields = [...fieldWriters(ctx)].filter(([, ws]) => [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   return stable([
-    frames, p.frames.length, p.globals, memo, p.ran, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
+    // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
+    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[')), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
     p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);
