@@ -245,6 +245,8 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumpt
       let hint: TypeHint = cur?.kind === 'unknown' ? cur.hint : 'unknown';
       const rhs = c.kind === 'cmp' ? rhsValue(c.rhs) : undefined;
       if (c.kind === 'isErr' || c.kind === 'isErrOrNull' || rhs === 'null') hint = 'ptr';
+      // An ordering against a number (`slot < 0`) is an integer whatever the callee's name suggests (`*_alloc`).
+      if (c.kind === 'cmp' && typeof rhs === 'number' && c.op !== '==' && c.op !== '!=') hint = 'int';
       if (hint === 'unknown') hint = 'int';
       const value = refinedValue(c, truth, hint, rhs);
       setSubject(p, ctx, c.subject, known(value));
