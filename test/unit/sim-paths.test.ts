@@ -281,6 +281,15 @@ test('near miss: the helper returns early on a field that is set when the domain
   assert.ok(violated(list).some((s) => s.violations.some((v) => v.kind === 'left-private-domain')), list.map((s) => s.name).join('\n'));
 });
 
+test('a private-data field set through one name is read through another (same field path)', () => {
+  const text = FIELD('wd->no_smmu')
+    .replace('static void widget_fw_deinit(struct widget *w)\n{', 'static void widget_fw_deinit(struct widget *w)\n{\n\tstruct widget *wd = widget_priv(w);\n')
+    .replace('iommu_detach_device(w->dom, w->fwdev);', 'iommu_detach_device(wd->dom, wd->fwdev);');
+  const list = runDriver(text);
+  assert.deepEqual(violated(list).map((s) => `${s.name}: ${s.violations.map((v) => v.message).join('; ')}`), []);
+  assert.ok(list.some((s) => s.trace.some((t) => t.step.startsWith('iommu_detach_device'))));
+});
+
 // ───────────── a helper that releases on the unwind ─────────────
 const HELPER_UNWIND = (undoBody: string) => `
 struct pump { struct iommu_group *grp; struct device *dev; };

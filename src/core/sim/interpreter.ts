@@ -20,7 +20,37 @@ export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_
 // ───────────── conditions ─────────────
 function subjectVal(p: Path, ctx: RunContext, s: Subject): EnvVal | undefined {
   if (s.kind === 'call') return top(p).calls.get(s.pc);
-  return lookupVar(p, ctx, s.name) ?? initialZero(p, ctx, s.name);
+  return lookupVar(p, ctx, s.name) ?? privateField(p, ctx, s.name) ?? initialZero(p, ctx, s.name);
+}
+
+/** Names and accessors of a driver's private data (`priv`, `drvdata`, `foo_priv(ar)`, `dev_get_drvdata()`, `to_foo()`). */
+const PRIVATE_NAME = /priv|drvdata|drv_data/i;
+const PRIVATE_ACCESSOR = /(_priv|priv_data|get_drvdata|drvdata|container_of)$|^to_\w+$|^\w+_to_\w+$/;
+
+function isPrivateBase(p: Path, ctx: RunContext, base: string): boolean {
+  if (PRIVATE_NAME.test(base)) return true;
+  const v = lookupVar(p, ctx, base);
+  return v?.kind === 'unknown' && PRIVATE_ACCESSOR.test(v.text);
+}
+
+/**
+ * Heuristic (documented in replay.ts): a field of the driver's private data tested through one name (`ar_snoc->use_tz`)
+ * reads what the path stored through another (`priv->use_tz`, in another function): same field path after the base,
+ * the tested base is private data, the stored one a plain name, and every such entry agrees.
+ */
+function privateField(p: Path, ctx: RunContext, name: string): EnvVal | undefined {
+  const m = /^([A-Za-z_]\w*)((?:->|\.).+)$/.exec(normText(name));
+  if (!m || !isPrivateBase(p, ctx, m[1])) return undefined;
+  let found: EnvVal | undefined;
+  let foundKey = '';
+  for (const [key, v] of p.globals) {
+    if (!key.endsWith(m[2]) || !/^[A-Za-z_]\w*$/.test(key.slice(0, key.length - m[2].length)) || key === m[0]) continue;
+    const text = stable(v);
+    if (found && foundKey !== text) return undefined;
+    found = v;
+    foundKey = text;
+  }
+  return found;
 }
 
 // ───────────── the path's memory: decisions, pure predicates, fields at their initial value ─────────────
