@@ -9,7 +9,7 @@ import type { At, Tracer } from './trace';
  * Forks per scenario run. Paths that reach a join point in the same state as an earlier path are merged (dropped), so
  * this bounds distinct behaviours, not error exits; when it is still hit, the run records it (RunContext.budget.hit).
  */
-export const MAX_PATHS = 512;
+export const MAX_PATHS = 256;
 export const MAX_STEPS = 20000;
 export const MAX_DEPTH = 4;
 

@@ -755,7 +755,15 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
   if (hit) return hit;
   const out = new Set<string>();
   const backward = fn.program.some((i, at) => (i.op === 'jump' || i.op === 'branch') && i.target <= at);
-  const addText = (t: string) => { for (const o of operandsOf(t)) out.add(lastComponent(o)); };
+  // `R:<field>` for every field name an operand reads (not a write target): which stored fields can matter later.
+  const addRead = (t: string) => {
+    for (const o of operandsOf(t)) {
+      out.add(lastComponent(o));
+      for (const part of o.split(/->|\./)) out.add(`R:${part}`);
+    }
+  };
+  const addText = addRead;
+  const addTarget = (t: string) => { for (const o of operandsOf(t)) out.add(lastComponent(o)); };
   const addCond = (c: Cond): void => {
     switch (c.kind) {
       case 'not': addCond(c.cond); return;
@@ -777,7 +785,10 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
         break;
       default: break;
     }
-    if (c.subject.kind === 'var') addText(c.subject.name); else out.add(`@${c.subject.pc}`);
+    if (c.subject.kind === 'var') {
+      addText(c.subject.name);
+      out.add(`C:${lastComponent(normText(c.subject.name))}`);
+    } else out.add(`@${c.subject.pc}`);
   };
   const addValue = (v: ValueExpr): void => {
     if (v.kind === 'var' || v.kind === 'unknown') addText(v.kind === 'var' ? v.name : v.text);
@@ -790,12 +801,12 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
   for (let i = backward ? 0 : pc; i < fn.program.length; i++) {
     const instr = fn.program[i];
     if (instr.op === 'branch') addCond(instr.cond);
-    if (instr.op === 'assign') { addValue(instr.value); addText(instr.target); }
+    if (instr.op === 'assign') { addValue(instr.value); addTarget(instr.target); }
     if (instr.op === 'return' && instr.value) addValue(instr.value);
     if (instr.op === 'call') {
       for (const a of instr.call.args) addText(a.text);
       const t = assignTarget(instr);
-      if (t) addText(t);
+      if (t) addTarget(t);
       out.add(pureKey(instr.call.callee, instr.call.args.map((a) => a.text)).key.replace(/^/, 'K:'));
       out.add(`F:${instr.call.callee}`);
     }
@@ -848,6 +859,18 @@ function stable(x: unknown): string {
 }
 
 const fileKeysCache = new WeakMap<object, Map<string, Set<string>>>();
+const fileReadsCache = new WeakMap<object, Set<string>>();
+
+/** Every `R:<field>` any function of the file reads, and `C:<field>` it tests in a condition. */
+function fileReadNames(ctx: RunContext): Set<string> {
+  let out = fileReadsCache.get(ctx.facts);
+  if (!out) {
+    out = new Set<string>();
+    for (const fn of ctx.facts.functions) for (const r of laterReads(fn, 0)) if (r.startsWith('R:') || r.startsWith('C:')) out.add(r);
+    fileReadsCache.set(ctx.facts, out);
+  }
+  return out;
+}
 
 /**
  * Whether a memo entry can still be asked: its key occurs in the rest of a running function, in a function not
@@ -882,13 +905,15 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
     return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? ''];
   });
   const relevant = memoRelevant(p, ctx, base);
+  const fileReads = fileReadNames(ctx);
   const memo = [...p.memo].filter(([k]) => relevant(k));
   // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
-  const zeroFields = [...fieldWriters(ctx)].filter(([, ws]) => [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
+  const zeroFields = [...fieldWriters(ctx)].filter(([f, ws]) => fileReads.has(`C:${f}`) && [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   return stable([
     // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
-    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[')), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
+    // A stored field nothing in the file reads cannot change the future either.
+    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && k.split(/->|\./).some((part) => fileReads.has(`R:${part}`))), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
     p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);
