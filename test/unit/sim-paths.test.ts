@@ -341,6 +341,43 @@ test('near miss: the helper forgets its own unwind release', () => {
   assert.ok(violated(list).some((s) => s.outcome === 'probe-failed' && s.violations.some((v) => v.kind === 'left-owned')));
 });
 
+test('a helper that attaches and returns the address of its object is not an error pointer to the caller', () => {
+  const text = (ret: string) => `
+struct lens { struct iommu_domain *dom; int base; };
+static int *lens_new(struct device *dev)
+{
+	struct lens *l;
+	int ret;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return ERR_PTR(-ENOMEM);
+	l->dom = iommu_paging_domain_alloc(dev);
+	if (IS_ERR(l->dom))
+		return ERR_CAST(l->dom);
+	ret = iommu_attach_device(l->dom, dev);
+	if (ret)
+		return ERR_PTR(ret);
+	return ${ret};
+}
+static int *lens_gpu_new(struct device *dev)
+{
+	int *m;
+
+	m = lens_new(dev);
+	if (IS_ERR_OR_NULL(m))
+		return m;
+	lens_set_stall(m);
+	return m;
+}
+`;
+  const ok = runFn(text('&l->base'), 'lens_gpu_new');
+  assert.deepEqual(violated(ok).filter((s) => s.outcome === 'probe-failed').map((s) => s.name), []);
+  // Near miss: a helper returning an unknown pointer may hand back an error after attaching; that exit leaks.
+  const unknownRet = runFn(text('lens_lookup(l)'), 'lens_gpu_new');
+  assert.ok(violated(unknownRet).some((s) => s.outcome === 'probe-failed' && s.violations.some((v) => v.kind === 'left-private-domain')));
+});
+
 // ───────────── a long probe: no silent cap ─────────────
 /** A probe with `exits` error exits unwinding in reverse; exit `wrongLabel` (if any) jumps past the release. */
 function longProbe(exits: number, wrongLabel?: number): string {

@@ -414,7 +414,13 @@ function evalValue(p: Path, ctx: RunContext, v: ValueExpr): EnvVal {
       return unknown('int', v.name, true);
     }
     case 'null': return known({ kind: 'ptr', ptr: { kind: 'null' } });
-    case 'var': return lookupVar(p, ctx, v.name) ?? evalArg(p, ctx, v.name);
+    case 'var': {
+      const found = lookupVar(p, ctx, v.name);
+      if (found) return found;
+      // The address of an object (`return &priv->base;`) is never NULL or an error pointer.
+      if (/^&[A-Za-z_]/.test(normText(v.name))) return known(validPtr());
+      return evalArg(p, ctx, v.name);
+    }
     case 'call': return top(p).calls.get(v.pc) ?? unknown('unknown', `call@${v.pc}`);
     case 'ptrErr': {
       const s = subjectVal(p, ctx, v.subject);
