@@ -30,8 +30,6 @@ export interface Frame {
   lastGoto?: string;
   /** Backward jumps taken, by target (a `goto retry` loop runs at most twice). */
   backEdges: Map<number, number>;
-  /** A fork happened while this frame (or one it called) ran: returning from it is worth a merge check. */
-  forked?: boolean;
   /** The path's failureSinceSuccess when this frame was entered (restored when it returns a known value). */
   failureAtEntry?: boolean;
   /** For a pure helper of the file: the memo entry its result is kept under in the caller's path. */

@@ -473,16 +473,17 @@ export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args:
   const work: Path[] = [path];
   const results: RunResult[] = [];
   const seen = new Set<string>();
+  const forksAtStart = ctx.budget.forks;
   while (work.length) {
     const p = work.pop() as Path;
-    const r = execute(p, ctx, base, work, seen);
+    const r = execute(p, ctx, base, work, seen, forksAtStart);
     if (r) results.push(r);
   }
   return results;
 }
 
 /** True when an earlier path reached this point in the same state (this one is then dropped); else remembers it. */
-function merged(p: Path, ctx: RunContext, base: number, seen: Set<string>): boolean {
+function mergedWith(p: Path, ctx: RunContext, base: number, seen: Set<string>): boolean {
   const key = stateKey(p, ctx, base);
   if (seen.has(key)) return true;
   seen.add(key);
@@ -511,15 +512,16 @@ function budgetHit(p: Path, ctx: RunContext, what: string): void {
  * Executes one path until its base frame returns; forks are pushed onto `work`. At a join point (a label or a jump
  * target) a path whose state equals one an earlier path had there is dropped (null): its future is that path's.
  */
-function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>): RunResult | null {
+function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number): RunResult | null {
+  // Until this run forks there is one path: nothing to merge with, no state key worth computing.
+  const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => ctx.budget.forks !== forksAtStart && mergedWith(q, c, b, s);
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
-      const forked = f.forked;
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
-      if ((forked || work.length > 0 || seen.size > 0) && merged(p, ctx, base, seen)) return null;
+      if (merged(p, ctx, base, seen)) return null;
       continue;
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
@@ -538,10 +540,9 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
       case 'return': {
         const v = instr.value ? evalValue(p, ctx, instr.value) : null;
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
-        const forked = f.forked;
-        const r = popFrame(p, base, v, instr.span.line);
+          const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
-        if ((forked || work.length > 0 || seen.size > 0) && merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
+        if (merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
         break;
       }
       case 'branch': {
@@ -558,7 +559,6 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         if (ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
         else {
           ctx.budget.forks--;
-          f.forked = true;
           const q = clonePath(p);
           const seenTaken: Assumption[] = [];
           if (refine(q, ctx, instr.cond, true, seenTaken)) q.failureSinceSuccess = true;
@@ -621,7 +621,6 @@ function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefi
   // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
   if (value.kind === 'known' && f.failureAtEntry !== undefined) p.failureSinceSuccess = f.failureAtEntry || isFailureValue(value.value);
   if (f.memoKey) remember(p, f.memoKey.key, value, f.memoKey.operands);
-  if (f.forked) caller.forked = true;
   caller.calls.set(caller.pc, value);
   if (instr?.op === 'call') {
     const target = assignTarget(instr);
@@ -672,7 +671,6 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     if (CAN_FAIL.has(name) && p.k.iommuApi && ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
     else if (CAN_FAIL.has(name) && p.k.iommuApi) {
       ctx.budget.forks--;
-      f.forked = true;
       const q = clonePath(p);
       invoke(q, ctx, name, args, call.span, true, target);
       work.push(q);
