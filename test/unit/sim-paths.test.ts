@@ -281,6 +281,15 @@ test('near miss: the helper returns early on a field that is set when the domain
   assert.ok(violated(list).some((s) => s.violations.some((v) => v.kind === 'left-private-domain')), list.map((s) => s.name).join('\n'));
 });
 
+test('a private-data field set through one name is read through another (same field path)', () => {
+  const text = FIELD('wd->no_smmu')
+    .replace('static void widget_fw_deinit(struct widget *w)\n{', 'static void widget_fw_deinit(struct widget *w)\n{\n\tstruct widget *wd = widget_priv(w);\n')
+    .replace('iommu_detach_device(w->dom, w->fwdev);', 'iommu_detach_device(wd->dom, wd->fwdev);');
+  const list = runDriver(text);
+  assert.deepEqual(violated(list).map((s) => `${s.name}: ${s.violations.map((v) => v.message).join('; ')}`), []);
+  assert.ok(list.some((s) => s.trace.some((t) => t.step.startsWith('iommu_detach_device'))));
+});
+
 // ───────────── a helper that releases on the unwind ─────────────
 const HELPER_UNWIND = (undoBody: string) => `
 struct pump { struct iommu_group *grp; struct device *dev; };
@@ -330,6 +339,43 @@ test('claims and releases inside helpers count on the caller paths, error unwind
 test('near miss: the helper forgets its own unwind release', () => {
   const list = runFn(HELPER_UNWIND('pump_queue_stop(p);'), 'pump_open');
   assert.ok(violated(list).some((s) => s.outcome === 'probe-failed' && s.violations.some((v) => v.kind === 'left-owned')));
+});
+
+test('a helper that attaches and returns the address of its object is not an error pointer to the caller', () => {
+  const text = (ret: string) => `
+struct lens { struct iommu_domain *dom; int base; };
+static int *lens_new(struct device *dev)
+{
+	struct lens *l;
+	int ret;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return ERR_PTR(-ENOMEM);
+	l->dom = iommu_paging_domain_alloc(dev);
+	if (IS_ERR(l->dom))
+		return ERR_CAST(l->dom);
+	ret = iommu_attach_device(l->dom, dev);
+	if (ret)
+		return ERR_PTR(ret);
+	return ${ret};
+}
+static int *lens_gpu_new(struct device *dev)
+{
+	int *m;
+
+	m = lens_new(dev);
+	if (IS_ERR_OR_NULL(m))
+		return m;
+	lens_set_stall(m);
+	return m;
+}
+`;
+  const ok = runFn(text('&l->base'), 'lens_gpu_new');
+  assert.deepEqual(violated(ok).filter((s) => s.outcome === 'probe-failed').map((s) => s.name), []);
+  // Near miss: a helper returning an unknown pointer may hand back an error after attaching; that exit leaks.
+  const unknownRet = runFn(text('lens_lookup(l)'), 'lens_gpu_new');
+  assert.ok(violated(unknownRet).some((s) => s.outcome === 'probe-failed' && s.violations.some((v) => v.kind === 'left-private-domain')));
 });
 
 // ───────────── a long probe: no silent cap ─────────────

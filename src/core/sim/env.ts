@@ -9,7 +9,7 @@ import type { At, Tracer } from './trace';
  * Forks per scenario run. Paths that reach a join point in the same state as an earlier path are merged (dropped), so
  * this bounds distinct behaviours, not error exits; when it is still hit, the run records it (RunContext.budget.hit).
  */
-export const MAX_PATHS = 512;
+export const MAX_PATHS = 256;
 export const MAX_STEPS = 20000;
 export const MAX_DEPTH = 4;
 
@@ -30,6 +30,8 @@ export interface Frame {
   lastGoto?: string;
   /** Backward jumps taken, by target (a `goto retry` loop runs at most twice). */
   backEdges: Map<number, number>;
+  /** The path's failureSinceSuccess when this frame was entered (restored when it returns a known value). */
+  failureAtEntry?: boolean;
   /** For a pure helper of the file: the memo entry its result is kept under in the caller's path. */
   memoKey?: { key: string; operands: string[] };
 }

@@ -20,7 +20,37 @@ export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_
 // ───────────── conditions ─────────────
 function subjectVal(p: Path, ctx: RunContext, s: Subject): EnvVal | undefined {
   if (s.kind === 'call') return top(p).calls.get(s.pc);
-  return lookupVar(p, ctx, s.name) ?? initialZero(p, ctx, s.name);
+  return lookupVar(p, ctx, s.name) ?? privateField(p, ctx, s.name) ?? initialZero(p, ctx, s.name);
+}
+
+/** Names and accessors of a driver's private data (`priv`, `drvdata`, `foo_priv(ar)`, `dev_get_drvdata()`, `to_foo()`). */
+const PRIVATE_NAME = /priv|drvdata|drv_data/i;
+const PRIVATE_ACCESSOR = /(_priv|priv_data|get_drvdata|drvdata|container_of)$|^to_\w+$|^\w+_to_\w+$/;
+
+function isPrivateBase(p: Path, ctx: RunContext, base: string): boolean {
+  if (PRIVATE_NAME.test(base)) return true;
+  const v = lookupVar(p, ctx, base);
+  return v?.kind === 'unknown' && PRIVATE_ACCESSOR.test(v.text);
+}
+
+/**
+ * Heuristic (documented in replay.ts): a field of the driver's private data tested through one name (`ar_snoc->use_tz`)
+ * reads what the path stored through another (`priv->use_tz`, in another function): same field path after the base,
+ * the tested base is private data, the stored one a plain name, and every such entry agrees.
+ */
+function privateField(p: Path, ctx: RunContext, name: string): EnvVal | undefined {
+  const m = /^([A-Za-z_]\w*)((?:->|\.).+)$/.exec(normText(name));
+  if (!m || !isPrivateBase(p, ctx, m[1])) return undefined;
+  let found: EnvVal | undefined;
+  let foundKey = '';
+  for (const [key, v] of p.globals) {
+    if (!key.endsWith(m[2]) || !/^[A-Za-z_]\w*$/.test(key.slice(0, key.length - m[2].length)) || key === m[0]) continue;
+    const text = stable(v);
+    if (found && foundKey !== text) return undefined;
+    found = v;
+    foundKey = text;
+  }
+  return found;
 }
 
 // ───────────── the path's memory: decisions, pure predicates, fields at their initial value ─────────────
@@ -57,7 +87,7 @@ function pureKey(name: string, args: string[]): { key: string; operands: string[
 
 /** Conditions kept as text that are decided once per path: not loop or switch dispatch, and no impure call in them. */
 function memoisableText(ctx: RunContext, text: string): boolean {
-  if (/^(loop|case)\b/.test(text)) return false;
+  if (/^\s*(loop|case)\b/.test(text)) return false;
   for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (!isPurePredicate(ctx, m[1]) && !/^(sizeof|defined)$/.test(m[1])) return false;
   return true;
 }
@@ -216,7 +246,7 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumpt
     case 'const': return false;
     case 'unknown': {
       const text = normText(c.text);
-      if (memoisableText(ctx, text)) remember(p, `cond:${text}`, known({ kind: 'bool', value: truth }), operandsOf(text));
+      if (memoisableText(ctx, c.text)) remember(p, `cond:${text}`, known({ kind: 'bool', value: truth }), operandsOf(text));
       return false;
     }
     case 'not': return refine(p, ctx, c.cond, !truth, seen);
@@ -245,6 +275,8 @@ function refine(p: Path, ctx: RunContext, c: Cond, truth: boolean, seen: Assumpt
       let hint: TypeHint = cur?.kind === 'unknown' ? cur.hint : 'unknown';
       const rhs = c.kind === 'cmp' ? rhsValue(c.rhs) : undefined;
       if (c.kind === 'isErr' || c.kind === 'isErrOrNull' || rhs === 'null') hint = 'ptr';
+      // An ordering against a number (`slot < 0`) is an integer whatever the callee's name suggests (`*_alloc`).
+      if (c.kind === 'cmp' && typeof rhs === 'number' && c.op !== '==' && c.op !== '!=') hint = 'int';
       if (hint === 'unknown') hint = 'int';
       const value = refinedValue(c, truth, hint, rhs);
       setSubject(p, ctx, c.subject, known(value));
@@ -382,7 +414,13 @@ function evalValue(p: Path, ctx: RunContext, v: ValueExpr): EnvVal {
       return unknown('int', v.name, true);
     }
     case 'null': return known({ kind: 'ptr', ptr: { kind: 'null' } });
-    case 'var': return lookupVar(p, ctx, v.name) ?? evalArg(p, ctx, v.name);
+    case 'var': {
+      const found = lookupVar(p, ctx, v.name);
+      if (found) return found;
+      // The address of an object (`return &priv->base;`) is never NULL or an error pointer.
+      if (/^&[A-Za-z_]/.test(normText(v.name))) return known(validPtr());
+      return evalArg(p, ctx, v.name);
+    }
     case 'call': return top(p).calls.get(v.pc) ?? unknown('unknown', `call@${v.pc}`);
     case 'ptrErr': {
       const s = subjectVal(p, ctx, v.subject);
@@ -424,7 +462,8 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
     vars.set(param.name, args[i] ?? unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
   });
   p.ran.add(fn.name);
-  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), ...(memoKey ? { memoKey } : {}) });
+  for (const param of fn.params) if (param.name) written(p, param.name);
+  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), failureAtEntry: p.failureSinceSuccess, ...(memoKey ? { memoKey } : {}) });
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
@@ -434,12 +473,34 @@ export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args:
   const work: Path[] = [path];
   const results: RunResult[] = [];
   const seen = new Set<string>();
+  const forksAtStart = ctx.budget.forks;
   while (work.length) {
     const p = work.pop() as Path;
-    const r = execute(p, ctx, base, work, seen);
+    const r = execute(p, ctx, base, work, seen, forksAtStart);
     if (r) results.push(r);
   }
   return results;
+}
+
+/** True when an earlier path reached this point in the same state (this one is then dropped); else remembers it. */
+function mergedWith(p: Path, ctx: RunContext, base: number, seen: Set<string>): boolean {
+  const key = stateKey(p, ctx, base);
+  if (seen.has(key)) return true;
+  seen.add(key);
+  return false;
+}
+
+/** A returning function's locals are gone: what the path decided about them cannot be asked again. */
+function forgetLocals(p: Path, f: Frame): void {
+  if (!p.memo.size) return;
+  // A plain local or parameter, or a field reached through a local (not a parameter: the caller may test the same text).
+  const local = (o: string) => {
+    const baseName = /^[A-Za-z_]\w*/.exec(o)?.[0] ?? '';
+    const isParam = f.fn.params.some((param) => param.name === baseName);
+    if (baseName === o) return f.vars.has(o) || isParam;
+    return f.vars.has(baseName) && !isParam;
+  };
+  for (const [key, m] of p.memo) if (m.operands.some(local)) p.memo.delete(key);
 }
 
 /** Records that a budget cut this run short (the first place it happened); scenarios of the run carry it. */
@@ -451,20 +512,19 @@ function budgetHit(p: Path, ctx: RunContext, what: string): void {
  * Executes one path until its base frame returns; forks are pushed onto `work`. At a join point (a label or a jump
  * target) a path whose state equals one an earlier path had there is dropped (null): its future is that path's.
  */
-function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>): RunResult | null {
+function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number): RunResult | null {
+  // Until this run forks there is one path: nothing to merge with, no state key worth computing.
+  const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => ctx.budget.forks !== forksAtStart && mergedWith(q, c, b, s);
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
+      if (merged(p, ctx, base, seen)) return null;
       continue;
     }
-    if (joinPoints(f.fn).has(f.pc)) {
-      const key = stateKey(p, ctx, base);
-      if (seen.has(key)) return null;
-      seen.add(key);
-    }
+    if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
     const instr = f.fn.program[f.pc];
     switch (instr.op) {
       case 'label': case 'gap':
@@ -480,11 +540,16 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
       case 'return': {
         const v = instr.value ? evalValue(p, ctx, instr.value) : null;
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
-        const r = popFrame(p, base, v, instr.span.line);
+          const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
+        if (merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
         break;
       }
       case 'branch': {
+        if (inertLoop(ctx, f.fn, f.pc)) {
+          gotoTarget(f, instr.target); // nothing in the body can change what the replay looks at: skip it
+          break;
+        }
         const v = evalCond(p, ctx, instr.cond);
         if (v !== undefined) {
           if (v) gotoTarget(f, instr.target);
@@ -546,12 +611,15 @@ function gotoTarget(f: Frame, target: number): void {
 /** Pops the top frame; returns the RunResult when that was the base frame, else delivers the value to the caller. */
 function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefined): RunResult | undefined {
   const f = p.frames.pop() as Frame;
+  forgetLocals(p, f);
   if (p.frames.length === base) {
     return { path: p, ret: v, failed: isFailure(p, v), retLine: line, lastGoto: f.lastGoto };
   }
   const caller = top(p);
   const instr = caller.fn.program[caller.pc];
   const value = v ?? known({ kind: 'void' });
+  // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
+  if (value.kind === 'known' && f.failureAtEntry !== undefined) p.failureSinceSuccess = f.failureAtEntry || isFailureValue(value.value);
   if (f.memoKey) remember(p, f.memoKey.key, value, f.memoKey.operands);
   caller.calls.set(caller.pc, value);
   if (instr?.op === 'call') {
@@ -629,6 +697,43 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   done(v);
 }
 
+const inertCache = new WeakMap<FunctionFact, Map<number, boolean>>();
+
+/**
+ * A loop (`branch` on `loop ...` over its body) whose body only calls functions the replay knows nothing of, never
+ * leaves the loop but to its end, and writes nothing read after it: running it or not makes the same path.
+ */
+function inertLoop(ctx: RunContext, fn: FunctionFact, pc: number): boolean {
+  const instr = fn.program[pc];
+  if (instr?.op !== 'branch' || instr.cond.kind !== 'unknown' || !/^loop\b/.test(instr.cond.text)) return false;
+  let byPc = inertCache.get(fn);
+  if (!byPc) inertCache.set(fn, (byPc = new Map()));
+  const hit = byPc.get(pc);
+  if (hit !== undefined) return hit;
+  const end = instr.target;
+  const after = laterReads(fn, end);
+  let inert = end > pc;
+  for (let i = pc + 1; inert && i < end; i++) {
+    const b = fn.program[i];
+    switch (b.op) {
+      case 'call': {
+        const name = b.call.callee;
+        const t = assignTarget(b);
+        if (Object.prototype.hasOwnProperty.call(HANDLERS, name) || fnByName(ctx, name) || USER_HANDOFF_CALLS.has(name) || /^devm_add_action/.test(name)) inert = false;
+        if (t && after.has(lastComponent(normText(t)))) inert = false;
+        if (b.call.args.some((a) => /^\s*&/.test(a.text) && after.has(lastComponent(normText(a.text).replace(/^&/, ''))))) inert = false;
+        break;
+      }
+      case 'assign': if (after.has(lastComponent(normText(b.target)))) inert = false; break;
+      case 'branch': case 'jump': if (b.target <= pc || b.target > end) inert = false; break;
+      case 'return': case 'gap': inert = false; break;
+      default: break;
+    }
+  }
+  byPc.set(pc, inert);
+  return inert;
+}
+
 // ───────────── merging paths at join points ─────────────
 const joinCache = new WeakMap<FunctionFact, Set<number>>();
 
@@ -655,7 +760,15 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
   if (hit) return hit;
   const out = new Set<string>();
   const backward = fn.program.some((i, at) => (i.op === 'jump' || i.op === 'branch') && i.target <= at);
-  const addText = (t: string) => { for (const o of operandsOf(t)) out.add(lastComponent(o)); };
+  // `R:<field>` for every field name an operand reads (not a write target): which stored fields can matter later.
+  const addRead = (t: string) => {
+    for (const o of operandsOf(t)) {
+      out.add(lastComponent(o));
+      for (const part of o.split(/->|\./)) out.add(`R:${part}`);
+    }
+  };
+  const addText = addRead;
+  const addTarget = (t: string) => { for (const o of operandsOf(t)) out.add(lastComponent(o)); };
   const addCond = (c: Cond): void => {
     switch (c.kind) {
       case 'not': addCond(c.cond); return;
@@ -663,6 +776,8 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
       case 'unknown': addText(c.text); out.add(`K:cond:${normText(c.text)}`); return;
       case 'const': return;
       case 'cmp':
+        if (typeof c.rhs === 'number' && c.rhs < 0 && c.subject.kind === 'var') out.add(`E:${lastComponent(normText(c.subject.name))}`);
+        if (typeof c.rhs === 'string' && /^-/.test(c.rhs.trim()) && c.subject.kind === 'var') out.add(`E:${lastComponent(normText(c.subject.name))}`);
         if (typeof c.rhs === 'string') {
           addText(c.rhs);
           if (c.subject.kind === 'var') {
@@ -675,7 +790,10 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
         break;
       default: break;
     }
-    if (c.subject.kind === 'var') addText(c.subject.name); else out.add(`@${c.subject.pc}`);
+    if (c.subject.kind === 'var') {
+      addText(c.subject.name);
+      out.add(`C:${lastComponent(normText(c.subject.name))}`);
+    } else out.add(`@${c.subject.pc}`);
   };
   const addValue = (v: ValueExpr): void => {
     if (v.kind === 'var' || v.kind === 'unknown') addText(v.kind === 'var' ? v.name : v.text);
@@ -688,12 +806,12 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
   for (let i = backward ? 0 : pc; i < fn.program.length; i++) {
     const instr = fn.program[i];
     if (instr.op === 'branch') addCond(instr.cond);
-    if (instr.op === 'assign') { addValue(instr.value); addText(instr.target); }
+    if (instr.op === 'assign') { addValue(instr.value); addTarget(instr.target); }
     if (instr.op === 'return' && instr.value) addValue(instr.value);
     if (instr.op === 'call') {
       for (const a of instr.call.args) addText(a.text);
       const t = assignTarget(instr);
-      if (t) addText(t);
+      if (t) addTarget(t);
       out.add(pureKey(instr.call.callee, instr.call.args.map((a) => a.text)).key.replace(/^/, 'K:'));
       out.add(`F:${instr.call.callee}`);
     }
@@ -702,16 +820,62 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
   return out;
 }
 
-/** Stable text of a value: Maps and Sets sorted, so equal states give equal keys. */
+/**
+ * Stable text of a value: Maps and Sets sorted, so equal states give equal keys. An unknown value's text only names
+ * where it came from (trace explanations): two paths that differ only there behave alike.
+ */
 function stable(x: unknown): string {
-  return JSON.stringify(x, (_k, v: unknown) => {
-    if (v instanceof Map) return ['Map', [...v.entries()].map(([k, e]) => [String(k), e]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))];
-    if (v instanceof Set) return ['Set', [...v].map(String).sort()];
-    return v;
-  });
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (v === null || v === undefined) { out.push('~'); return; }
+    switch (typeof v) {
+      case 'string': out.push(JSON.stringify(v)); return;
+      case 'number': case 'boolean': out.push(String(v)); return;
+      case 'object': break;
+      default: out.push('?'); return;
+    }
+    if (Array.isArray(v)) {
+      out.push('[');
+      for (const e of v) { walk(e); out.push(','); }
+      out.push(']');
+      return;
+    }
+    if (v instanceof Map || v instanceof Set) {
+      const entries: [string, unknown][] = v instanceof Map ? [...v].map(([k, e]) => [String(k), e]) : [...v].map((e) => [String(e), true]);
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      out.push('{');
+      for (const [k, e] of entries) { out.push(JSON.stringify(k), ':'); walk(e); out.push(','); }
+      out.push('}');
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    const unknownVal = o.kind === 'unknown' && 'hint' in o;
+    out.push('(');
+    for (const k in o) {
+      if (o[k] === undefined || (unknownVal && k === 'text')) continue;
+      out.push(k, ':');
+      walk(o[k]);
+      out.push(',');
+    }
+    out.push(')');
+  };
+  walk(x);
+  return out.join('');
 }
 
 const fileKeysCache = new WeakMap<object, Map<string, Set<string>>>();
+const fileReadsCache = new WeakMap<object, Set<string>>();
+
+/** Every `R:<field>` any function of the file reads, and `C:<field>` it tests in a condition. */
+function fileReadNames(ctx: RunContext): Set<string> {
+  let out = fileReadsCache.get(ctx.facts);
+  if (!out) {
+    out = new Set<string>();
+    for (const fn of ctx.facts.functions) for (const r of laterReads(fn, 0)) if (r.startsWith('R:') || r.startsWith('C:')) out.add(r);
+    fileReadsCache.set(ctx.facts, out);
+  }
+  return out;
+}
 
 /**
  * Whether a memo entry can still be asked: its key occurs in the rest of a running function, in a function not
@@ -739,15 +903,22 @@ function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => 
 function stateKey(p: Path, ctx: RunContext, base: number): string {
   const frames = p.frames.slice(base).map((f) => {
     const reads = laterReads(f.fn, f.pc);
-    const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)));
+    // Which errno a variable holds only matters where the rest compares it with one; otherwise "an error" is enough.
+    const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)))
+      .map(([n, v]) => [n, !reads.has(`E:${lastComponent(n)}`) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0 ? 'error' : v]);
     const calls = [...f.calls].filter(([pc]) => reads.has(`@${pc}`));
     return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? ''];
   });
   const relevant = memoRelevant(p, ctx, base);
+  const fileReads = fileReadNames(ctx);
   const memo = [...p.memo].filter(([k]) => relevant(k));
+  // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
+  const zeroFields = [...fieldWriters(ctx)].filter(([f, ws]) => fileReads.has(`C:${f}`) && [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   return stable([
-    frames, p.frames.length, p.globals, memo, p.ran, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
+    // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
+    // A stored field nothing in the file reads cannot change the future either.
+    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && k.split(/->|\./).some((part) => fileReads.has(`R:${part}`))), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
     p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);

@@ -18,6 +18,10 @@
  *   change fields the caller tests.
  * - Fields at their initial value (heuristic): a struct field that functions of a whole file write, when every one
  *   of them has run on the path and none wrote it, is 0 when tested (driver private data is zero-allocated).
+ * - Fields of private data under two names (heuristic): fields are keyed by their lvalue text; a tested field not
+ *   stored under its own text, whose base is the driver's private data (a name with priv/drvdata, or a value from
+ *   `*_priv()`, `*get_drvdata()`, `container_of()`, `to_*()`), reads an entry stored through another plain base with
+ *   the same field path (`priv->use_tz` for `ar_snoc->use_tz`) when all such entries agree.
  * - Unknown return values: a path returns failure when it took a failure-refining fork (or saw an API fail) since
  *   the last API that succeeded; otherwise success.
  * - Argument resolution (heuristic): every device-position argument is the driver's device (driver code only names
