@@ -417,9 +417,11 @@ function evalValue(p: Path, ctx: RunContext, v: ValueExpr): EnvVal {
     case 'var': {
       const found = lookupVar(p, ctx, v.name);
       if (found) return found;
-      // The address of an object (`return &priv->base;`) is never NULL or an error pointer.
-      if (/^&[A-Za-z_]/.test(normText(v.name))) return known(validPtr());
-      return evalArg(p, ctx, v.name);
+      // A device the replay made (`&child->dev`) keeps its identity; any other object's address
+      // (`return &priv->base;`) is a valid pointer, never NULL or an error pointer.
+      const arg = evalArg(p, ctx, v.name);
+      if (arg.kind === 'known' || !/^&[A-Za-z_]/.test(normText(v.name))) return arg;
+      return known(validPtr());
     }
     case 'call': return top(p).calls.get(v.pc) ?? unknown('unknown', `call@${v.pc}`);
     case 'ptrErr': {
