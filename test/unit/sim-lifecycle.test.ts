@@ -237,3 +237,46 @@ test('bus hooks: a bus_type that wires .dma_cleanup is balanced; one that does n
   // Near miss: the cleanup function is still there, named like one, but the bus never calls it.
   assert.deepEqual(run(BUS('')).filter((f) => f.startsWith('OWN010')), ['OWN010@19:error']);
 });
+
+// ───────────── freeing a domain a group still uses ─────────────
+test('iommu_domain_free() of a domain still attached is a use after free, at the free; detached first it is not', () => {
+  const freed = of(lifecycle(NAMED('\tiommu_domain_free(gz->dom);')), 'gizmo_mmu_attach');
+  const uaf = freed.scenarios.flatMap((s) => s.violations).find((v) => v.kind === 'use-after-free');
+  assert.ok(uaf, 'the free of an attached domain is reported');
+  assert.match(uaf.message, /freed while still attached/);
+  const clean = of(lifecycle(NAMED('\tiommu_detach_device(gz->dom, gz->dev);\n\tiommu_domain_free(gz->dom);')), 'gizmo_mmu_attach');
+  assert.deepEqual(clean.scenarios.flatMap((s) => s.violations.map((v) => v.kind)), []);
+});
+
+// ───────────── a partner that tears an object down through code outside the file ─────────────
+const OBJECT_DESTROY = (destroyBody: string, teardownCall: string) => `
+struct gizmo_obj { int id; };
+struct gizmo { struct device *dev; struct gizmo_obj obj; bool dma_ready; };
+static void gizmo_obj_destroy(struct gizmo_obj *obj)
+{
+	struct gizmo *gz = container_of(obj, struct gizmo, obj);
+${destroyBody}
+}
+int gizmo_bind(struct gizmo *gz)
+{
+	return iommu_device_claim_dma_owner(gz->dev, gz);
+}
+void gizmo_unbind(struct gizmo *gz)
+{
+	gz->dma_ready = false;
+	${teardownCall}
+}
+`;
+
+test('a partner that destroys the object through an external call may run the file\'s destroy callback: no leak claimed', () => {
+  const r = of(lifecycle(OBJECT_DESTROY('\tiommu_device_release_dma_owner(gz->dev);', 'gizmo_core_destroy_object(&gz->obj);')), 'gizmo_bind');
+  assert.deepEqual(r.partners.map((p) => p.fn), ['gizmo_unbind']);
+  assert.deepEqual(leaks(r), []);
+});
+
+test('near miss: the destroy callback does not release, or the partner calls nothing that tears down: the leak stands', () => {
+  const noRelease = of(lifecycle(OBJECT_DESTROY('\tgz->obj.id = 0;', 'gizmo_core_destroy_object(&gz->obj);')), 'gizmo_bind');
+  assert.ok(leaks(noRelease).includes('left-owned'));
+  const noTeardown = of(lifecycle(OBJECT_DESTROY('\tiommu_device_release_dma_owner(gz->dev);', 'gizmo_core_log(&gz->obj);')), 'gizmo_bind');
+  assert.ok(leaks(noTeardown).includes('left-owned'));
+});

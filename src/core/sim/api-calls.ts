@@ -324,7 +324,17 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_sva_unbind_device: (p, c, a) => ({ out: iommu_sva_unbind_device(p.k, resolveSva(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
   iommu_domain_alloc: (p, c, _a, fail) => ({ out: iommu_domain_alloc(p.k, fail), group: deviceGroup(p, c) }),
   iommu_paging_domain_alloc: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_paging_domain_alloc(p.k, d, fail)),
-  iommu_domain_free: (p, c, a) => ({ out: iommu_domain_free(p.k, resolveDomain(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
+  iommu_domain_free: (p, c, a) => {
+    const domain = resolveDomain(p, c, a[0] ?? '');
+    const out = iommu_domain_free(p.k, domain);
+    // Freed while a group still uses it is a use after free, unless a detach the replay could not resolve may have
+    // detached it ("may be the same", see replay.ts): then nothing is claimed.
+    const unsure = domain !== null && (p.maybeDetached?.has(domain) || p.unknownDetaches?.some((u) => u.domain === domain));
+    if (out.freedWhileAttachedTo && !unsure) {
+      return { out: { ...out, useAfterFree: `${domain} freed while still attached to ${out.freedWhileAttachedTo} (no detach before iommu_domain_free)` }, group: out.freedWhileAttachedTo };
+    }
+    return { out, group: deviceGroup(p, c) };
+  },
   iommu_get_domain_for_dev: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_get_domain_for_dev(p.k, d)),
   iommu_group_get: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_group_get(p.k, d)),
   iommu_group_put: (p, c) => ({ out: iommu_group_put(), group: deviceGroup(p, c) }),

@@ -198,6 +198,34 @@ function callbackNames(facts: CFacts): Set<string> {
   return out;
 }
 
+/** Calls outside the file that tear an object down and run its type's callbacks (put_device → .release, ...). */
+const OPAQUE_DESTRUCTOR = /(?:^|_)(?:destroy|put|release|free|remove|unregister|unbind|close)(?:_|$)/;
+
+/**
+ * The calls of the file's callback functions (those no function of the file calls directly: reached through an ops
+ * table, an object type's destroy op, a device's .release) when a partner tears an object down through code outside
+ * the file (`iommufd_object_destroy_user(ictx, &idev->obj)` runs `iommufd_device_destroy()`; `put_device()` runs the
+ * type's `.release`). The replay cannot follow that call, so a release in such a callback may be what it runs.
+ */
+function destructorCallbackReleases(facts: CFacts, partners: readonly LifecyclePartner[]): Set<string> {
+  const out = new Set<string>();
+  const defined = new Set(facts.functions.filter((f) => f.program.length > 0).map((f) => f.name));
+  const opaque = partners.some((partner) => {
+    const fn = fnNamed(facts, partner.fn);
+    if (!fn) return false;
+    return [...reachable(facts, fn)].some((name) => (fnNamed(facts, name)?.calls ?? [])
+      .some((c) => !defined.has(c.callee) && OPAQUE_DESTRUCTOR.test(c.callee) && !/^iommu_/.test(c.callee)));
+  });
+  if (!opaque) return out;
+  const called = new Set(facts.functions.flatMap((f) => f.calls.map((c) => c.callee)));
+  const partnerNames = new Set(partners.map((p) => p.fn));
+  for (const f of facts.functions) {
+    if (called.has(f.name) || partnerNames.has(f.name) || f.program.length === 0) continue;
+    for (const name of reachable(facts, f)) for (const c of fnNamed(facts, name)?.calls ?? []) out.add(c.callee);
+  }
+  return out;
+}
+
 function fnNamed(facts: CFacts, name: string): FunctionFact | undefined {
   return facts.functions.find((f) => f.name === name && f.program.length > 0) ?? facts.functions.find((f) => f.name === name);
 }
@@ -267,6 +295,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const fn = fnNamed(input.facts, partner.fn);
     if (fn) for (const name of reachable(input.facts, fn)) for (const c of fnNamed(input.facts, name)?.calls ?? []) partnerReleases.add(c.callee);
   }
+  for (const callee of destructorCallbackReleases(input.facts, partners)) partnerReleases.add(callee);
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);

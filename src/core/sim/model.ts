@@ -140,6 +140,8 @@ export interface ApiOutcome {
   warn?: string;
   /** A domain used after iommu_domain_free(). */
   useAfterFree?: string;
+  /** iommu_domain_free() of a domain a group still translates through: the group it is attached to. */
+  freedWhileAttachedTo?: string;
   /** Short explanation of the decisive branch (shown in traces). */
   note?: string;
 }
@@ -410,7 +412,9 @@ export function iommu_domain_free(k: Kernel, domain: string | null): ApiOutcome 
   if (d.freed) return { value: VOID, useAfterFree: `${domain} freed twice` };
   d.freed = true;
   const stillUsed = [...k.state.groups.values()].find((g) => g.domain === domain || [...g.pasids.values()].includes(domain));
-  return done(stillUsed ? `${domain} is still attached to ${stillUsed.id}` : undefined);
+  // iommu_domain_free() does not detach (iommu.c): the group keeps translating through freed page tables.
+  if (stillUsed) return { value: VOID, note: `${domain} is still attached to ${stillUsed.id}`, freedWhileAttachedTo: stillUsed.id };
+  return done();
 }
 
 // drivers/iommu/iommu.c iommu_get_domain_for_dev (long-standing): the group's current domain
