@@ -21,6 +21,7 @@ import { buildTopology, type TopologySetup } from './topology';
 import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup } from './api-calls';
+import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
 
 export type PairingKind = 'ops' | 'name' | 'registered';
 
@@ -57,13 +58,6 @@ const ACQUIRE_APIS = new Set([
   'iommu_device_use_default_domain', 'iommu_device_use_dma_api',
   'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_sva_bind_device',
 ]);
-const RELEASES_OF: Record<string, readonly string[]> = {
-  'left-owned': ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'],
-  'leaked-owner-cnt': ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner', 'iommu_device_unuse_default_domain', 'iommu_device_unuse_dma_api'],
-  'left-private-domain': ['iommu_detach_device', 'iommu_detach_group'],
-  'use-after-free': ['iommu_detach_device', 'iommu_detach_group'],
-  'pasid-leak': ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'],
-};
 
 /** Acquire word → the words of its release, for names and ops-table fields alike. */
 const PAIR_WORDS: Record<string, readonly string[]> = {
@@ -166,24 +160,6 @@ function registeredPartners(a: FunctionFact, tables: readonly OpsStructFact[]): 
   return out;
 }
 
-/** Functions `from` reaches through calls to functions of the file (itself included). */
-function reachable(facts: CFacts, from: FunctionFact): Set<string> {
-  const seen = new Set<string>([from.name]);
-  const work = [from];
-  while (work.length) {
-    const f = work.pop() as FunctionFact;
-    for (const c of f.calls) {
-      if (seen.has(c.callee)) continue;
-      const g = facts.functions.find((x) => x.name === c.callee && x.program.length > 0);
-      if (g) {
-        seen.add(g.name);
-        work.push(g);
-      }
-    }
-  }
-  return seen;
-}
-
 function calleesOf(facts: CFacts, names: Set<string>): Set<string> {
   const out = new Set<string>();
   for (const f of facts.functions) if (names.has(f.name)) for (const c of f.calls) out.add(c.callee);
@@ -195,34 +171,6 @@ function callbackNames(facts: CFacts): Set<string> {
   const out = new Set<string>();
   for (const d of facts.drivers) for (const v of Object.values(d.callbacks)) out.add(v);
   for (const b of facts.busTypes) for (const f of b.fields) out.add(f.value.replace(/^&/, ''));
-  return out;
-}
-
-/** Calls outside the file that tear an object down and run its type's callbacks (put_device → .release, ...). */
-const OPAQUE_DESTRUCTOR = /(?:^|_)(?:destroy|put|release|free|remove|unregister|unbind|close)(?:_|$)/;
-
-/**
- * The calls of the file's callback functions (those no function of the file calls directly: reached through an ops
- * table, an object type's destroy op, a device's .release) when a partner tears an object down through code outside
- * the file (`iommufd_object_destroy_user(ictx, &idev->obj)` runs `iommufd_device_destroy()`; `put_device()` runs the
- * type's `.release`). The replay cannot follow that call, so a release in such a callback may be what it runs.
- */
-function destructorCallbackReleases(facts: CFacts, partners: readonly LifecyclePartner[]): Set<string> {
-  const out = new Set<string>();
-  const defined = new Set(facts.functions.filter((f) => f.program.length > 0).map((f) => f.name));
-  const opaque = partners.some((partner) => {
-    const fn = fnNamed(facts, partner.fn);
-    if (!fn) return false;
-    return [...reachable(facts, fn)].some((name) => (fnNamed(facts, name)?.calls ?? [])
-      .some((c) => !defined.has(c.callee) && OPAQUE_DESTRUCTOR.test(c.callee) && !/^iommu_/.test(c.callee)));
-  });
-  if (!opaque) return out;
-  const called = new Set(facts.functions.flatMap((f) => f.calls.map((c) => c.callee)));
-  const partnerNames = new Set(partners.map((p) => p.fn));
-  for (const f of facts.functions) {
-    if (called.has(f.name) || partnerNames.has(f.name) || f.program.length === 0) continue;
-    for (const name of reachable(facts, f)) for (const c of fnNamed(facts, name)?.calls ?? []) out.add(c.callee);
-  }
   return out;
 }
 
@@ -295,7 +243,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const fn = fnNamed(input.facts, partner.fn);
     if (fn) for (const name of reachable(input.facts, fn)) for (const c of fnNamed(input.facts, name)?.calls ?? []) partnerReleases.add(c.callee);
   }
-  for (const callee of destructorCallbackReleases(input.facts, partners)) partnerReleases.add(callee);
+  for (const callee of destructorCallbackReleases(input.facts, partners.map((p) => p.fn))) partnerReleases.add(callee);
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);

@@ -67,6 +67,7 @@ import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup 
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { deviceGroup } from './api-calls';
+import { RELEASES_OF, destructorCallbackReleases } from './teardown';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 
 // ───────────── lifecycle ─────────────
@@ -537,7 +538,14 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     for (const r of runFunction(p0, ctx, fn, args)) {
       const errno = r.ret?.kind === 'known' ? valueText(r.ret.value) : r.failed ? 'error' : '0';
       // A failing call must leave the group as it found it; a succeeding one may legitimately hold ownership.
-      if (r.failed) endChecks(r.path, setup, start, `after ${fn.name}() failed`);
+      if (r.failed) {
+        // An exit that tears an object down through code outside the file (put_device() → the type's .release)
+        // may release there: a kind one of the file's callbacks releases is not claimed.
+        const end = endFindings(r.path, setup, start);
+        const elsewhere = destructorCallbackReleases(input.facts, [fn.name], true);
+        end.found = end.found.filter((x) => !(RELEASES_OF[x.kind] ?? []).some((api) => elsewhere.has(api)));
+        emitVerdicts(r.path, end, `after ${fn.name}() failed`);
+      }
       out.push({
         name: `${topo}: ${fn.name}() ${r.failed ? 'fails' : 'returns'}${r.retLine ? ` at line ${r.retLine}` : ''}${r.lastGoto ? ` (goto ${r.lastGoto})` : ''}`,
         topology: topo, outcome: r.failed ? 'probe-failed' : 'ok', ...(r.failed ? { errno } : {}), trace: r.path.t.steps, violations: violationsOf(r.path),
