@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractFacts, initC } from '../../src/core/c';
 import { loadWasmForNode } from '../../src/core/c/node-wasm';
-import { simulateLifecycle, type LifecycleResult } from '../../src/core/sim';
+import { simulateFunction, simulateLifecycle, type LifecycleResult } from '../../src/core/sim';
 import { analyzeInputs } from '../../src/core/analyze';
 
 before(async () => {
@@ -279,4 +279,47 @@ test('near miss: the destroy callback does not release, or the partner calls not
   assert.ok(leaks(noRelease).includes('left-owned'));
   const noTeardown = of(lifecycle(OBJECT_DESTROY('\tiommu_device_release_dma_owner(gz->dev);', 'gizmo_core_log(&gz->obj);')), 'gizmo_bind');
   assert.ok(leaks(noTeardown).includes('left-owned'));
+});
+
+// ───────────── a failing exit that puts an object whose type's .release undoes the bond ─────────────
+const PUT_ON_ERROR = (releaseBody: string, registered: boolean) => `
+struct gizmo_file { struct device dev; struct iommu_sva *sva; struct device *parent; };
+${registered ? 'static' : ''} void gizmo_file_release(struct device *dev)
+{
+	struct gizmo_file *gf = container_of(dev, struct gizmo_file, dev);
+${releaseBody}
+}
+${registered ? 'static const struct device_type gizmo_file_type = {\n\t.name = "gizmo_file",\n\t.release = gizmo_file_release,\n};' : ''}
+int gizmo_file_open(struct gizmo_file *gf)
+{
+	int rc;
+
+	gf->sva = iommu_sva_bind_device(gf->parent, current->mm);
+	if (IS_ERR(gf->sva))
+		return PTR_ERR(gf->sva);
+	rc = gizmo_file_publish(gf);
+	if (rc)
+		goto out_put;
+	return 0;
+out_put:
+	put_device(&gf->dev);
+	return rc;
+}
+`;
+
+function failingExitLeaks(text: string): string[] {
+  const facts = extractFacts({ path: 'drivers/misc/gizmo.c', image: 'file', text, complete: true, changedLines: [], visibleLines: [] });
+  const fn = facts.functions.find((f) => f.name === 'gizmo_file_open');
+  assert.ok(fn);
+  return simulateFunction({ target: 'latest', fn, facts, topology: 'singleton' })
+    .filter((s) => s.outcome === 'probe-failed').flatMap((s) => s.violations.map((v) => v.kind));
+}
+
+test('a failing exit that puts a device whose registered .release unbinds the SVA bond leaks nothing', () => {
+  assert.deepEqual(failingExitLeaks(PUT_ON_ERROR('\tiommu_sva_unbind_device(gf->sva);', true)), []);
+});
+
+test('near miss: the registered .release does not unbind, or the releasing function is not a registered callback: the leak stands', () => {
+  assert.ok(failingExitLeaks(PUT_ON_ERROR('\tgf->sva = NULL;', true)).includes('pasid-leak'));
+  assert.ok(failingExitLeaks(PUT_ON_ERROR('\tiommu_sva_unbind_device(gf->sva);', false)).includes('pasid-leak'));
 });
