@@ -19,7 +19,7 @@ import { ArgsError, USAGE, parseArgs, type CliOptions } from './args';
 import { MAX_INPUT_BYTES, expandPaths, isCSourcePath, readInputFile, tooLargeProblem } from './inputs';
 import { createTreeReader, findKernelTree, type TreeReader } from './tree';
 import { createBlobReader, gitFormatPatch, gitInputPath, gitTopLevel, type BlobReader } from './git';
-import { emptyResult, failedInputResult, splitByInput } from './merge';
+import { addInputStats, emptyResult, failedInputResult, splitByInput } from './merge';
 import { spooledDetailStore } from './spool';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
 import { analyzeInWorkers, workerScriptPath } from './pool';
@@ -458,16 +458,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
       if (f.severity === 'error') totals.errors++;
     }
     for (const p of r.problems) totals.problems.push(p);
-    totals.stats.inputs += r.stats.inputs;
-    totals.stats.reviewed += r.stats.reviewed;
-    totals.stats.skipped += r.stats.skipped;
-    totals.stats.failed += r.stats.failed;
-    if (r.stats.context) {
-      const c = (totals.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
-      c.fullFile += r.stats.context.fullFile;
-      c.tree += r.stats.context.tree;
-      c.hunksOnly += r.stats.context.hunksOnly;
-    }
+    addInputStats(totals.stats, r.stats);
   };
   let analysed: Analysed;
   try {

@@ -12,16 +12,7 @@ export function mergeResults(results: readonly AnalysisResult[], ms: number): An
     for (const f of r.findings) merged.findings.push(f);
     for (const p of r.problems) merged.problems.push(p);
     for (const i of r.inputs) merged.inputs.push(i);
-    merged.stats.inputs += r.stats.inputs;
-    merged.stats.reviewed += r.stats.reviewed;
-    merged.stats.skipped += r.stats.skipped;
-    merged.stats.failed += r.stats.failed;
-    if (r.stats.context) {
-      const c = (merged.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
-      c.fullFile += r.stats.context.fullFile;
-      c.tree += r.stats.context.tree;
-      c.hunksOnly += r.stats.context.hunksOnly;
-    }
+    addInputStats(merged.stats, r.stats);
   }
   merged.stats.findings = merged.findings.length;
   merged.stats.ms = ms;
@@ -58,4 +49,18 @@ export function splitByInput(r: AnalysisResult, paths: readonly string[]): Analy
   for (const f of r.findings) at(f.location.path).findings.push(f);
   for (const p of r.problems) at(p.path).problems.push(p);
   return parts;
+}
+
+/** Adds one result's input counts and context counts to a running total (findings and time are the caller's). */
+export function addInputStats(into: AnalysisResult['stats'], from: AnalysisResult['stats']): void {
+  into.inputs += from.inputs;
+  into.reviewed += from.reviewed;
+  into.skipped += from.skipped;
+  into.failed += from.failed;
+  if (from.context) {
+    const c = (into.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+    c.fullFile += from.context.fullFile;
+    c.tree += from.context.tree;
+    c.hunksOnly += from.context.hunksOnly;
+  }
 }

@@ -34,6 +34,19 @@ function isAbsoluteUri(uri: string | undefined): uri is string {
   return uri !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(uri);
 }
 
+/** The run's tool: the same in the whole-log and the streamed writer. */
+function toolDescriptor(rules: readonly RuleMeta[], meta: ReportMeta): sarif.Tool {
+  return {
+    driver: {
+      name: meta.toolName,
+      version: meta.version,
+      semanticVersion: meta.version,
+      ...(isAbsoluteUri(meta.informationUri) ? { informationUri: meta.informationUri } : {}),
+      rules: rules.map(ruleDescriptor),
+    },
+  };
+}
+
 function ruleDescriptor(meta: RuleMeta): sarif.ReportingDescriptor {
   return {
     id: meta.code,
@@ -144,15 +157,7 @@ export function toSarif(
     version: '2.1.0',
     runs: [
       {
-        tool: {
-          driver: {
-            name: meta.toolName,
-            version: meta.version,
-            semanticVersion: meta.version,
-            ...(isAbsoluteUri(meta.informationUri) ? { informationUri: meta.informationUri } : {}),
-            rules: rules.map(ruleDescriptor),
-          },
-        },
+        tool: toolDescriptor(rules, meta),
         invocations: [
           {
             executionSuccessful: !result.problems.some((p) => p.kind === 'failed'),
@@ -176,15 +181,7 @@ export class SarifReportStream {
   private readonly ruleIndex: Map<string, number>;
   constructor(private readonly write: Write, rules: readonly RuleMeta[], private readonly meta: ReportMeta = DEFAULT_META) {
     this.ruleIndex = new Map(rules.map((r, i) => [r.code, i] as const));
-    const tool: sarif.Tool = {
-      driver: {
-        name: meta.toolName,
-        version: meta.version,
-        semanticVersion: meta.version,
-        ...(isAbsoluteUri(meta.informationUri) ? { informationUri: meta.informationUri } : {}),
-        rules: rules.map(ruleDescriptor),
-      },
-    };
+    const tool = toolDescriptor(rules, meta);
     write(`{\n  "$schema": ${JSON.stringify(SARIF_SCHEMA_URI)},\n  "version": "2.1.0",\n  "runs": [\n    {\n      "tool": ${indentedJson(tool, 6)},\n      "results": `);
     this.results = new JsonArrayWriter(write, 6);
   }
