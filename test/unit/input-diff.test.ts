@@ -106,6 +106,17 @@ test('truncated hunk is kept and marked; it does not swallow the next file', () 
   assert.deepEqual(parsed.problems, []);
 });
 
+test('an input that ends inside a hunk is reviewed as it stands and said to be cut short; a complete hunk is not', () => {
+  const cut = 'diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,4 @@\n int a;\n+int b;\n';
+  const parsed = parseInput('cut.diff', cut);
+  assert.equal(parsed.patches[0].files[0].hunks[0].truncated, true);
+  assert.equal(parsed.problems.length, 1);
+  assert.equal(parsed.problems[0].kind, 'skipped');
+  assert.match(parsed.problems[0].message, /x\.c: the input ends inside the hunk at line 4 .*cut short/);
+  const whole = parseInput('whole.diff', 'diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,3 @@\n int a;\n+int b;\n int c;\n');
+  assert.deepEqual(whole.problems, []);
+});
+
 test('maxHunksPerFile drops the excess with a skipped problem', () => {
   let diff = 'diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n';
   for (let k = 0; k < 5; k++) diff += `@@ -${k * 10 + 1} +${k * 10 + 1} @@\n-int a${k};\n+int b${k};\n`;

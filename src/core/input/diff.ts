@@ -332,8 +332,17 @@ export function scanDiff(
         cutHunk = tail.pending;
         i = tail.next;
       }
-      if (cutHunk.hunk.truncated) droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
-      else {
+      if (cutHunk.hunk.truncated) {
+        droppedAfterTruncation = looksLikeDroppedHunkLines(texts, i, to) ? lineAt(src, i) : null;
+        // The input ends, yet the header promised more lines: the patch (or the mail) was cut short. Said, not silent.
+        if (droppedAfterTruncation === null && inputEndsHere(texts, i, to)) {
+          problems.push({
+            message: `${fileDisplayPath(current)}: the input ends inside the hunk at line ${cutHunk.hunk.inputLine} (fewer lines than its @@ header counts): the patch looks cut short, reviewed what is there`,
+            line: cutHunk.hunk.inputLine,
+            kind: 'skipped',
+          });
+        }
+      } else {
         // git apply calls such a patch corrupt: the header's counts end the hunk before its last changed lines.
         const stray = strayChangeLines(texts, i, to);
         if (stray > 0) {
@@ -382,6 +391,16 @@ function strayChangeLines(texts: readonly string[], from: number, to: number): n
     else if (t === '' && lastChange < 0) break;
   }
   return lastChange < 0 ? 0 : lastChange - from + 1;
+}
+
+/** Nothing but blank lines (or a mail signature) from `from` to the end: the input itself stops after this hunk. */
+function inputEndsHere(texts: readonly string[], from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const t = texts[i];
+    if (t === '-- ' || t === '--') return true;
+    if (t.trim() !== '') return false;
+  }
+  return true;
 }
 
 /** After a truncated hunk: do hunk-like lines follow before the next header (so something was dropped)? */
