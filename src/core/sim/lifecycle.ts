@@ -21,7 +21,7 @@ import { buildTopology, type TopologySetup } from './topology';
 import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup } from './api-calls';
-import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
+import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachable, reachableCallees } from './teardown';
 
 export type PairingKind = 'ops' | 'name' | 'registered';
 
@@ -174,10 +174,6 @@ function callbackNames(facts: CFacts): Set<string> {
   return out;
 }
 
-function fnNamed(facts: CFacts, name: string): FunctionFact | undefined {
-  return facts.functions.find((f) => f.name === name && f.program.length > 0) ?? facts.functions.find((f) => f.name === name);
-}
-
 function argsOf(fn: FunctionFact) {
   return fn.params.map((param) => unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
 }
@@ -241,7 +237,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
   const partnerReleases = new Set<string>();
   for (const partner of partners) {
     const fn = fnNamed(input.facts, partner.fn);
-    if (fn) for (const name of reachable(input.facts, fn)) for (const c of fnNamed(input.facts, name)?.calls ?? []) partnerReleases.add(c.callee);
+    if (fn) for (const c of reachableCallees(input.facts, fn)) partnerReleases.add(c);
   }
   for (const callee of destructorCallbackReleases(input.facts, partners.map((p) => p.fn))) partnerReleases.add(callee);
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {

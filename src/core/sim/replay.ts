@@ -535,6 +535,8 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     if (dev) dev.driver = { name: 'caller', managedDma: true };
     setPhase(p0, 'generic');
     const out: ScenarioResult[] = [];
+    // What a teardown through code outside the file may release: the same for every failing exit of fn.
+    let elsewhere: Set<string> | undefined;
     for (const r of runFunction(p0, ctx, fn, args)) {
       const errno = r.ret?.kind === 'known' ? valueText(r.ret.value) : r.failed ? 'error' : '0';
       // A failing call must leave the group as it found it; a succeeding one may legitimately hold ownership.
@@ -542,8 +544,8 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
         // An exit that tears an object down through code outside the file (put_device() → the type's .release)
         // may release there: a kind one of the file's callbacks releases is not claimed.
         const end = endFindings(r.path, setup, start);
-        const elsewhere = destructorCallbackReleases(input.facts, [fn.name], true);
-        end.found = end.found.filter((x) => !(RELEASES_OF[x.kind] ?? []).some((api) => elsewhere.has(api)));
+        const released = (elsewhere ??= destructorCallbackReleases(input.facts, [fn.name], true));
+        end.found = end.found.filter((x) => !(RELEASES_OF[x.kind] ?? []).some((api) => released.has(api)));
         emitVerdicts(r.path, end, `after ${fn.name}() failed`);
       }
       out.push({

@@ -18,7 +18,8 @@ export const RELEASES_OF: Record<string, readonly string[]> = {
 /** Calls outside the file that tear an object down and run its type's callbacks (put_device → .release, ...). */
 const OPAQUE_DESTRUCTOR = /(?:^|_)(?:destroy|put|release|free|remove|unregister|unbind|close)(?:_|$)/;
 
-function fnNamed(facts: CFacts, name: string): FunctionFact | undefined {
+/** The function of the file with that name, preferring the definition with a body. */
+export function fnNamed(facts: CFacts, name: string): FunctionFact | undefined {
   return facts.functions.find((f) => f.name === name && f.program.length > 0) ?? facts.functions.find((f) => f.name === name);
 }
 
@@ -40,6 +41,13 @@ export function reachable(facts: CFacts, from: FunctionFact): Set<string> {
   return seen;
 }
 
+/** Every callee `from` calls, itself or through functions of the file it reaches. */
+export function reachableCallees(facts: CFacts, from: FunctionFact): Set<string> {
+  const out = new Set<string>();
+  for (const name of reachable(facts, from)) for (const c of fnNamed(facts, name)?.calls ?? []) out.add(c.callee);
+  return out;
+}
+
 /**
  * The calls of the file's callback functions when one of `from` (or a helper of the file they call) tears an object
  * down through code outside the file; empty otherwise. `registeredOnly`: only callbacks the file registers in an ops
@@ -51,8 +59,7 @@ export function destructorCallbackReleases(facts: CFacts, from: readonly string[
   const opaque = from.some((name) => {
     const fn = fnNamed(facts, name);
     if (!fn) return false;
-    return [...reachable(facts, fn)].some((n) => (fnNamed(facts, n)?.calls ?? [])
-      .some((c) => !defined.has(c.callee) && OPAQUE_DESTRUCTOR.test(c.callee) && !/^iommu_/.test(c.callee)));
+    return [...reachableCallees(facts, fn)].some((c) => !defined.has(c) && OPAQUE_DESTRUCTOR.test(c) && !/^iommu_/.test(c));
   });
   if (!opaque) return out;
   const called = new Set(facts.functions.flatMap((f) => f.calls.map((c) => c.callee)));
@@ -61,7 +68,7 @@ export function destructorCallbackReleases(facts: CFacts, from: readonly string[
   for (const f of facts.functions) {
     if (called.has(f.name) || own.has(f.name) || f.program.length === 0) continue;
     if (registeredOnly && !registered.has(f.name)) continue;
-    for (const name of reachable(facts, f)) for (const c of fnNamed(facts, name)?.calls ?? []) out.add(c.callee);
+    for (const c of reachableCallees(facts, f)) out.add(c);
   }
   return out;
 }
