@@ -10,8 +10,8 @@ import * as v8 from 'node:v8';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, Finding, InputProblem } from '../core/types';
 import { RULES, findRule } from '../rules';
 import type { RuleMeta } from '../rules/types';
-import { DEFAULT_META, formatProblem, type ReportMeta, type SeverityCounts } from '../format/common';
-import { commitAtLine, contextLine, formatFindingText, formatTotalLineOf, sourceAtLine, type TextOptions } from '../format/text';
+import { DEFAULT_META, formatProblem, type ReportMeta } from '../format/common';
+import { TextReportStream, commitAtLine, sourceAtLine, type TextOptions } from '../format/text';
 import { JsonReportStream } from '../format/json';
 import { SarifReportStream } from '../format/sarif';
 import { formatB4Check, formatB4Review } from '../format/b4';
@@ -526,20 +526,8 @@ function createReport(options: CliOptions, io: CliIo, meta: ReportMeta, gathered
     const stream = new SarifReportStream(write, ruleMetas(), meta);
     return { finding: (f) => stream.finding(f), end: (r) => stream.end(r) };
   }
-  const text = textOptions(options, io, gathered.inputs.map((g) => g.input));
-  const counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
-  // terse: one line a finding (checkpatch --terse); quiet: no total line when nothing was found.
-  const gap = text.layout === 'terse' ? '\n' : '\n\n';
-  return {
-    finding: (f) => {
-      counts[f.severity]++;
-      write(`${formatFindingText(f, text)}${gap}`);
-    },
-    end: (r) => {
-      if (text.quiet && counts.error + counts.warning + counts.info === 0) return;
-      write(`${text.layout === 'terse' ? '' : contextLine(r.stats)}${formatTotalLineOf(counts, r.stats)}\n`);
-    },
-  };
+  const stream = new TextReportStream(write, textOptions(options, io, gathered.inputs.map((g) => g.input)));
+  return { finding: (f) => stream.finding(f), end: (r) => stream.end(r.stats) };
 }
 
 /** Runs the command; never throws (every failure becomes one stderr line and status 2). */

@@ -245,12 +245,32 @@ export function formatTotalLineOf(c: SeverityCounts, s: AnalysisResult['stats'])
   return `total: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${s.reviewed} inputs reviewed (${s.skipped} skipped, ${s.failed} failed)`;
 }
 
+/**
+ * Text written as the findings arrive (the CLI), one finding held at a time: blocks (or terse lines), then the
+ * context and `total:` lines; with quiet, nothing at all for a clean run.
+ */
+export class TextReportStream {
+  private readonly counts: SeverityCounts = { error: 0, warning: 0, info: 0 };
+  constructor(private readonly write: (text: string) => void, private readonly options: TextOptions = {}) {}
+  finding(f: Finding): void {
+    this.counts[f.severity]++;
+    // terse: one line a finding (checkpatch --terse); the full layout separates blocks by a blank line.
+    this.write(`${formatFindingText(f, this.options)}${this.options.layout === 'terse' ? '\n' : '\n\n'}`);
+  }
+  end(stats: AnalysisResult['stats']): void {
+    const c = this.counts;
+    if (this.options.quiet && c.error + c.warning + c.info === 0) return;
+    this.write(`${this.options.layout === 'terse' ? '' : contextLine(stats)}${formatTotalLineOf(c, stats)}\n`);
+  }
+}
+
 /** The whole standard-output text for a result (problems go to standard error: see formatProblem). */
 export function formatText(result: Pick<AnalysisResult, 'findings' | 'stats'>, options: TextOptions = {}): string {
-  const total = options.quiet && result.findings.length === 0 ? '' : `${formatTotalLine(result)}\n`;
-  if (options.layout === 'terse') return `${result.findings.map((f) => `${formatFindingTerse(f, options)}\n`).join('')}${total}`;
-  const blocks = result.findings.map((f) => `${formatFindingText(f, options)}\n\n`);
-  return `${blocks.join('')}${contextLine(result.stats)}${total}`;
+  const parts: string[] = [];
+  const stream = new TextReportStream((t) => parts.push(t), options);
+  for (const f of result.findings) stream.finding(f);
+  stream.end(result.stats);
+  return parts.join('');
 }
 
 // ───────────────────────────── input line helpers (pure; the host passes the input's lines) ─────────────────────────────
