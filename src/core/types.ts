@@ -417,6 +417,17 @@ export interface Violation {
   api?: string;
   /** The errno, if any ("-EPERM"). */
   errno?: string;
+  /** The WARN the kernel printed, when the violation is one. */
+  warn?: string;
+  /** The group the step acted on ('grp0'), when it names one. */
+  group?: string;
+  /** Where the step's call is in the C image (copied from the step). */
+  at?: { file: string; line: number; column: number };
+  /** Compact group state before and after the step (copied from the step). */
+  before?: string;
+  after?: string;
+  /** The lifecycle phase the step ran in (bind, probe, probe-failure-cleanup, remove, unbind, …). */
+  phase?: string;
 }
 
 export interface ScenarioResult {
@@ -436,6 +447,11 @@ export interface ScenarioResult {
    * ("the path budget (512 forks per scenario run) in foo_probe()"). Paths past that point were not all explored.
    */
   budget?: string;
+  /**
+   * How the replayed entry point ended, as data (rules read it instead of parsing `name`): the line of the `return`
+   * that ended it and the last `goto` label taken on the way, when the replay saw them.
+   */
+  exit?: { returnLine?: number; lastGoto?: string };
 }
 
 // ───────────────────────────── findings / analyze ─────────────────────────────

@@ -283,6 +283,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     setPhase(pick.q, 'release');
     emitVerdicts(pick.q, pick.end, when);
     scenarios.push({
+      ...(r.retLine ? { exit: { returnLine: r.retLine } } : {}),
       name: `${input.topology}: ${a.name}() ${r.retLine ? `returns at line ${r.retLine}` : 'returns'}${partners.length ? `, then ${names.map((n) => `${n}()`).join(', ')}` : ''}`,
       topology: input.topology,
       outcome: 'ok',

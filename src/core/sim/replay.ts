@@ -414,7 +414,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
     if (pr.failed) {
       const errno = pr.ret?.kind === 'known' ? valueText(pr.ret.value) : 'error';
       finishFailure(p, ctx, bus, setup, start);
-      out.push(...p2Scenario([p], `${topo}: probe fails${pr.retLine ? ` at line ${pr.retLine}` : ''}${pr.lastGoto ? ` (goto ${pr.lastGoto})` : ''}`, topo, 'probe-failed', errno));
+      out.push(...p2Scenario([p], `${topo}: probe fails${pr.retLine ? ` at line ${pr.retLine}` : ''}${pr.lastGoto ? ` (goto ${pr.lastGoto})` : ''}`, topo, 'probe-failed', errno, pr));
       continue;
     }
     // A flag the view does not show (a partial initializer) may be set: no violation is claimed then.
@@ -458,8 +458,17 @@ export function withBudget(list: ScenarioResult[], ctx: RunContext): ScenarioRes
   return hit ? list.map((s) => ({ ...s, budget: hit })) : list;
 }
 
-function p2Scenario(paths: Path[], name: string, topology: TopologyKind, outcome: ScenarioResult['outcome'], errno?: string): ScenarioResult[] {
-  return paths.map((p) => ({ name, topology, outcome, ...(errno ? { errno } : {}), trace: p.t.steps, violations: violationsOf(p) }));
+function p2Scenario(paths: Path[], name: string, topology: TopologyKind, outcome: ScenarioResult['outcome'], errno?: string, exit?: ExitOf): ScenarioResult[] {
+  const ex = exitOf(exit);
+  return paths.map((p) => ({ name, topology, outcome, ...(errno ? { errno } : {}), trace: p.t.steps, violations: violationsOf(p), ...(ex ? { exit: ex } : {}) }));
+}
+
+type ExitOf = { retLine?: number; lastGoto?: string } | undefined;
+
+/** The entry point's end as scenario data (ScenarioResult.exit). */
+function exitOf(r: ExitOf): ScenarioResult['exit'] | undefined {
+  if (!r || (r.retLine === undefined && r.lastGoto === undefined)) return undefined;
+  return { ...(r.retLine !== undefined ? { returnLine: r.retLine } : {}), ...(r.lastGoto ? { lastGoto: r.lastGoto } : {}) };
 }
 
 /** really_probe failure after a successful dma_configure: dma_cleanup, then devres release (dd.c order). */
@@ -509,7 +518,7 @@ function testRemovePaths(p: Path, ctx: RunContext, input: DriverSimInput, bus: B
         }
         const errno = again.ret?.kind === 'known' ? valueText(again.ret.value) : 'error';
         finishFailure(again.path, ctx, bus, setup, start);
-        failed.push(...p2Scenario([again.path], `${topo}: test_remove re-probe fails${again.retLine ? ` at line ${again.retLine}` : ''}`, topo, 'probe-failed', errno));
+        failed.push(...p2Scenario([again.path], `${topo}: test_remove re-probe fails${again.retLine ? ` at line ${again.retLine}` : ''}`, topo, 'probe-failed', errno, again));
       }
     }
   }
@@ -551,6 +560,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
       out.push({
         name: `${topo}: ${fn.name}() ${r.failed ? 'fails' : 'returns'}${r.retLine ? ` at line ${r.retLine}` : ''}${r.lastGoto ? ` (goto ${r.lastGoto})` : ''}`,
         topology: topo, outcome: r.failed ? 'probe-failed' : 'ok', ...(r.failed ? { errno } : {}), trace: r.path.t.steps, violations: violationsOf(r.path),
+        ...(exitOf(r) ? { exit: exitOf(r) } : {}),
       });
     }
     return withBudget(finishScenarios(out), ctx);
@@ -566,7 +576,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
       if (r.failed) {
         endChecks(p, setup, start, `after ${fn.name}() failed (really_probe calls no dma_cleanup)`);
         out.push({ name: `${topo}: ${fn.name}() fails${r.retLine ? ` at line ${r.retLine}` : ''}`, topology: topo, outcome: 'bind-failed',
-          errno: r.ret?.kind === 'known' ? valueText(r.ret.value) : 'error', trace: p.t.steps, violations: violationsOf(p) });
+          errno: r.ret?.kind === 'known' ? valueText(r.ret.value) : 'error', trace: p.t.steps, violations: violationsOf(p), ...(exitOf(r) ? { exit: exitOf(r) } : {}) });
         continue;
       }
       if (p.useErrors.length) {

@@ -81,8 +81,8 @@ export class Tracer {
       index, api, group: shown, warned: !!out.warn, ...(at ? { at } : {}), ...(step.includes(' → ') ? { via: step.split(' → ')[0] } : {}),
       before: shown ? beforeFields.get(shown) : undefined, after: fieldsOf(k.state, shown),
     });
-    if (out.warn) this.violations.push({ kind: this.warnKind(api), message: `${api}: WARN — ${out.warn}`, stepIndex: index, api });
-    if (out.useAfterFree) this.violations.push({ kind: 'use-after-free', message: `${api}: ${out.useAfterFree}`, stepIndex: index, api });
+    if (out.warn) this.violate(this.warnKind(api), `${api}: WARN — ${out.warn}`, index, api, undefined, shown);
+    if (out.useAfterFree) this.violate('use-after-free', `${api}: ${out.useAfterFree}`, index, api, undefined, shown);
     if (!out.warn) this.completed.add(api);
     return out;
   }
@@ -93,12 +93,19 @@ export class Tracer {
    */
   verdict(k: Kernel, group: string | null, kind: ViolationKind, when: string, message: string, api?: string, errno?: string): number {
     const i = this.note(k, `✗ ${when}: ${message}`, kind, group);
-    this.violate(kind, message, i, api, errno);
+    this.violate(kind, message, i, api, errno, group);
     return i;
   }
 
-  violate(kind: ViolationKind, message: string, stepIndex: number, api?: string, errno?: string): void {
-    this.violations.push({ kind, message, stepIndex, ...(api ? { api } : {}), ...(errno ? { errno } : {}) });
+  /** Records a violation with the step's place, state and phase as fields, so rules never read them out of text. */
+  violate(kind: ViolationKind, message: string, stepIndex: number, api?: string, errno?: string, group?: string | null): void {
+    const step = this.steps[stepIndex];
+    this.violations.push({
+      kind, message, stepIndex, ...(api ? { api } : {}), ...(errno ? { errno } : {}), ...(group ? { group } : {}),
+      ...(step?.warn ? { warn: step.warn } : {}), ...(step?.at ? { at: step.at } : {}),
+      ...(step?.before !== undefined ? { before: step.before } : {}), ...(step?.after !== undefined ? { after: step.after } : {}),
+      ...(step?.phase ? { phase: step.phase } : {}),
+    });
   }
 
   private warnKind(api: string): ViolationKind {
