@@ -26,7 +26,8 @@ import { extractFacts, initC } from './c';
 import { RULES } from '../rules';
 import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
-import { isCoreOrBusCode } from '../rules/util';
+import { isCoreOrBusCode } from './sim/file-role';
+import { hasManagedDma } from './sim/vocabulary';
 import { limitProblems } from './limits';
 import { blobMatches, gitBlobId, isNullBlob } from './git-blob';
 import { patchEvidence } from './patch-evidence';
@@ -691,7 +692,7 @@ class InputAnalysis {
   private verdict(fr: FileRun, post: Image, sim: SimQueries, driver: CFacts['drivers'][number], inputPath: string): DriverVerdict {
     const map = post.view.inputLines;
     const mode: DriverVerdict['mode'] =
-      driver.managedDma.state === 'present' && !/^(false|0)$/.test(driver.managedDma.value ?? 'true')
+      hasManagedDma(driver)
         ? 'driver-managed'
         : driver.managedDma.state === 'absent' && driver.complete
           ? 'kernel-dma-api'

@@ -6,7 +6,8 @@
 import type { ArgFact, CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, enclosingFunction, functionScenarios, isNullArg, keyOf, traceOf } from './util';
-import { CLAIM_CALLS, existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
+import { existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
+import { CLAIM_CALLS } from '../core/sim/vocabulary';
 import { mentionsWord } from './default-domain-probe-defer';
 
 const CODE = 'OWN008';

@@ -353,12 +353,6 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 }
 
-/** The program index of a call fact in its function (undefined if the call is not in the program). */
-export function pcOfCall(fn: FunctionFact, call: CallFact): number | undefined {
-  const i = fn.program.findIndex((ins) => ins.op === 'call' && ins.call.calleeSpan.line === call.calleeSpan.line && ins.call.calleeSpan.column === call.calleeSpan.column);
-  return i < 0 ? undefined : i;
-}
-
 // ───────────────────────────── evidence ─────────────────────────────
 
 /** A trace step for a call of the analysed file. */

@@ -6,7 +6,8 @@
 import type { CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { functionScenarios, keyOf, traceOf } from './util';
-import { existsOn, mentionsName, pcOfCall, readsOf, scenarioAtLine } from './tier2a-util';
+import { existsOn, mentionsName, readsOf, scenarioAtLine } from './tier2a-util';
+import { pcOfCall } from '../core/c/program-lookup';
 
 const CODE = 'OWN026';
 
@@ -109,7 +110,7 @@ export const uncheckedOwnershipReturn = createRule({
         else if (call.resultUse === 'void-cast') report(ctx, fn, call, 'voidCast');
         else if (call.resultUse === 'assigned' && call.assignedTo) {
           const pc = pcOfCall(fn, call);
-          if (pc < 0) continue;
+          if (pc === undefined) continue;
           const v = followAssigned(fn, pc, call.assignedTo);
           if (v.kind === 'overwritten') report(ctx, fn, call, 'overwritten', { var: call.assignedTo, line: v.at });
           else if (v.kind === 'never') report(ctx, fn, call, 'neverChecked', { var: call.assignedTo });
