@@ -8,6 +8,7 @@
 import type { CallFact, Cond, FunctionFact, ImageSpan, Instr, ScenarioResult, Subject, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
 import { driverScenarios, driversReaching, functionScenarios } from './util';
+import { headingNameAt } from '../core/c/hunk-headings';
 
 // ───────────────────────────── expression identity ─────────────────────────────
 
@@ -416,13 +417,8 @@ export function functionLabel(ctx: RuleContext, fn: FunctionFact | undefined, ca
   if (line !== undefined && ctx.patch) {
     for (const file of ctx.patch.files) {
       if (file.newPath !== ctx.facts.path && file.oldPath !== ctx.facts.path) continue;
-      for (const hunk of file.hunks) {
-        const start = ctx.facts.image === 'pre' ? hunk.oldStart : hunk.newStart;
-        const count = ctx.facts.image === 'pre' ? hunk.oldLines : hunk.newLines;
-        if (line < start || line >= start + count) continue;
-        const m = /([A-Za-z_]\w*)\s*\(/.exec(hunk.heading);
-        if (m) return m[1];
-      }
+      const name = headingNameAt(file, line, ctx.facts.image === 'pre' ? 'pre' : 'post');
+      if (name) return name;
     }
   }
   return 'the patched function';

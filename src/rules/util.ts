@@ -17,6 +17,7 @@ import type {
   ViolationKind,
 } from '../core/types';
 import { lookupApi, simulateFunction } from '../core/sim';
+import { headingFunctionName, hunkAtLine, opensHunk } from '../core/c/hunk-headings';
 import { EMULATED_VFIO_CALLS, managedDmaFlag, USER_OWNERSHIP_CALLS, VFIO_PCI_CORE_FIELD, VFIO_PCI_CORE_PREFIX } from '../core/sim/vocabulary';
 import type { RuleContext } from './types';
 
@@ -427,12 +428,10 @@ export function hookScenarios(
 export function functionPieces(ctx: RuleContext, fn: FunctionFact): FunctionFact[] {
   const file = ctx.patch?.files.find((f) => f.newPath !== null && ctx.facts.path.endsWith(f.newPath));
   if (!file || fn.name === '') return [fn];
-  const named = new RegExp(`\\b${fn.name}\\s*\\(`);
   // Only a fragment that opens its hunk continues the heading's function (a later one follows some other header).
   const continues = (f: FunctionFact): boolean => {
-    const hunk = file.hunks.find((h) => f.span.line >= h.newStart && f.span.line < h.newStart + Math.max(h.newLines, 1));
-    if (!hunk || !named.test(hunk.heading)) return false;
-    return !ctx.facts.functions.some((g) => g !== f && g.span.line >= hunk.newStart && g.span.line < f.span.line);
+    const hunk = hunkAtLine(file, f.span.line, 'post');
+    return hunk !== undefined && headingFunctionName(hunk.heading) === fn.name && opensHunk(ctx.facts, f, hunk, 'post');
   };
   const rest = ctx.facts.functions.filter((f) => f !== fn && f.name === '' && !f.complete && continues(f));
   return [fn, ...rest];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getAnalyzer, FIXTURES } from '../helpers';
-import { analyzeInputs } from '../../src/core/analyze';
+import { analyzeInputs } from '../../src/review/analyze';
 import { createRule } from '../../src/rules/types';
 import { RULES } from '../../src/rules';
 
