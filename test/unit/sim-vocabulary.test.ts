@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { lookupApi } from '../../src/core/sim';
 import {
   ATTACH_CALLS, CLAIM_CALLS, CLAIM_CALLS_ANY_ERA, DETACH_CALLS, OWNERSHIP_API, OWNERSHIP_API_NAMES, PASID_ATTACH_CALLS, PASID_DETACH_CALLS,
-  RELEASE_CALLS, USER_HANDOFF_CALLS, hasManagedDma, isDmaOnDevice, isDmaUse, isMmioUse, isVfioDeviceCall, managedDmaFlag, setsManagedDma,
+  DRIVER_ERRNO_CALLS, RELEASE_CALLS, REMOVED_NOTIFIER_NAMES, USER_HANDOFF_CALLS, hasManagedDma, isDmaOnDevice, isDmaUse, isMmioUse, isVfioDeviceCall, managedDmaFlag, setsManagedDma,
 } from '../../src/core/sim/vocabulary';
 import type { DriverStructFact, KernelTarget } from '../../src/core/types';
 
@@ -63,4 +63,12 @@ test('the flag: spelling and placement per target, C truth of the value', () => 
   // In struct device_driver it is the v1/v4 placement only.
   const nested = d({ state: 'present', spelling: 'suppress_auto_claim_dma_owner', value: 'true', inDeviceDriver: true });
   assert.ok(setsManagedDma(nested, 'series-v1') && !setsManagedDma(nested, 'series-v2') && hasManagedDma(nested));
+});
+
+test('removed notifier names and the calls whose errno a driver must check are catalogued', () => {
+  for (const n of REMOVED_NOTIFIER_NAMES) {
+    assert.equal(lookupApi(n, 'latest')?.exists, false, `${n} is gone on latest`);
+    assert.equal(lookupApi(n, 'series-v1')?.exists, true, `${n} exists before the series`);
+  }
+  for (const n of DRIVER_ERRNO_CALLS) assert.ok(lookupApi(n, 'latest')?.returns.some((r) => /^-E/.test(r)) || OWNERSHIP_API[n].era === 'series', `${n} returns an errno`);
 });

@@ -92,6 +92,27 @@ export const DETACH_CALLS: readonly string[] = ['iommu_detach_device', 'iommu_de
 export const PASID_ATTACH_CALLS: readonly string[] = ['iommu_attach_device_pasid', 'iommu_sva_bind_device'];
 export const PASID_DETACH_CALLS: readonly string[] = ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'];
 
+/**
+ * Ownership calls a driver makes that return 0 or a negative errno it must check: claims, attaches (also at a PASID)
+ * and the series' set-owner and shared attach. (The DMA-API count's use call is bus code's, not a driver's.)
+ */
+export const DRIVER_ERRNO_CALLS: readonly string[] = [
+  ...CLAIM_CALLS, ...ATTACH_CALLS, 'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared',
+];
+
+/** The group notifier API and vfio_group_viable(), removed by the 5.19 ownership series (profiles.ts has their history). */
+export const REMOVED_NOTIFIER_NAMES: readonly string[] = [
+  'iommu_group_register_notifier',
+  'iommu_group_unregister_notifier',
+  'vfio_group_viable',
+  'IOMMU_GROUP_NOTIFY_ADD_DEVICE',
+  'IOMMU_GROUP_NOTIFY_DEL_DEVICE',
+  'IOMMU_GROUP_NOTIFY_BIND_DRIVER',
+  'IOMMU_GROUP_NOTIFY_BOUND_DRIVER',
+  'IOMMU_GROUP_NOTIFY_UNBIND_DRIVER',
+  'IOMMU_GROUP_NOTIFY_UNBOUND_DRIVER',
+];
+
 // ───────────────────────────── VFIO / iommufd hand-off ─────────────────────────────
 
 /** A driver registers its device for user space (probe time); vfio_pci_core_register_device calls the first. */
