@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
-import { createAnalyzer, type Analyzer } from '../src/core/analyze';
+import { createAnalyzer, type Analyzer } from '../src/review/analyze';
 import { loadWasmForNode } from '../src/core/c/node-wasm';
 import type { AnalysisResult, AnalyzeOptions, KernelTarget } from '../src/core/types';
 

@@ -1,7 +1,7 @@
 /** Creates an analyzer from the wasm files that the build puts beside the bundled scripts (dist/). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createAnalyzer, type Analyzer } from '../core/analyze';
+import { createAnalyzer, type Analyzer } from '../review/analyze';
 import { loadWasmForNode } from '../core/c/node-wasm';
 
 function wasmBesideScript(): { runtime: Uint8Array; language: Uint8Array } | undefined {

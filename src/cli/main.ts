@@ -28,7 +28,7 @@ import { analyzeChunked, CHUNK_THRESHOLD } from './chunked';
 import { directoryScreen } from './prefilter';
 import { serve } from './server';
 import { socketPath } from './server-socket';
-import type { Analyzer } from '../core/analyze';
+import type { Analyzer } from '../review/analyze';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };

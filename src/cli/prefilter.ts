@@ -16,10 +16,8 @@
 import * as fs from 'node:fs';
 import type { AnalysisResult, InputProblem, KernelTarget } from '../core/types';
 import { simulatedApiNames } from '../core/sim/api-calls';
-import { USER_HANDOFF_CALLS } from '../core/sim/interpreter';
 import { BUS_BY_TYPE, MANAGED_DMA_SPELLINGS } from '../core/c/structs';
-import { EMULATED_VFIO_CALLS, VFIO_REGISTER_CALLS } from '../rules/util';
-import { REMOVED_NOTIFIER_NAMES } from '../rules/removed-group-notifier';
+import { EMULATED_VFIO_CALLS, REMOVED_NOTIFIER_NAMES, USER_HANDOFF_CALLS, USER_OWNERSHIP_CALLS, VFIO_PCI_CORE_PREFIX } from '../core/sim/vocabulary';
 import { staleNamesOn } from '../rules/stale-api-name';
 import { PARKING_CALL } from '../rules/placeholder-driver-without-flag';
 import { MAX_INPUT_BYTES } from './inputs';
@@ -38,9 +36,6 @@ export const PREFILTER_COVERAGE: Readonly<Record<string, string>> = {
   OWN023: 'PASID attach', OWN024: 'use default domain', OWN025: 'claim/release', OWN026: 'claim/attach', OWN027: 'shared attach',
 };
 
-/** A name prefix that counts as a use of the vocabulary (vfio_pci_core_* callbacks mark a VFIO variant driver). */
-const VFIO_PCI_CORE_PREFIX = 'vfio_pci_core_';
-
 export interface PrefilterVocabulary {
   /** An identifier containing one of these keeps the file. */
   names: readonly string[];
@@ -53,7 +48,7 @@ export interface PrefilterVocabulary {
 export function prefilterVocabulary(target: KernelTarget): PrefilterVocabulary {
   const names = [...new Set([
     ...simulatedApiNames(),
-    ...USER_HANDOFF_CALLS, ...VFIO_REGISTER_CALLS, ...EMULATED_VFIO_CALLS, VFIO_PCI_CORE_PREFIX,
+    ...USER_HANDOFF_CALLS, ...USER_OWNERSHIP_CALLS, ...EMULATED_VFIO_CALLS, VFIO_PCI_CORE_PREFIX,
     ...MANAGED_DMA_SPELLINGS,
     ...REMOVED_NOTIFIER_NAMES,
     ...staleNamesOn(target),

@@ -17,6 +17,7 @@ import type {
   CallFact, CFacts, DriverStructFact, FileDiff, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TraceStep, Violation, ViolationKind,
 } from './types';
 import { simulateDriver, simulateFunction, lookupApi } from './sim';
+import { flagValueTrue } from './sim/vocabulary';
 
 export interface EvidenceReport {
   code: string;
@@ -449,17 +450,13 @@ function vfioKnown(input: EvidenceInput, driver: DriverStructFact): boolean {
   return [...input.pre.functions, ...input.post.functions].some((f) => f.calls.some((c) => c.callee.startsWith('vfio_')));
 }
 
-function isTrue(v: string | undefined): boolean {
-  return !/^(false|0)$/.test((v ?? 'true').trim());
-}
-
 function removedFlags(input: EvidenceInput, out: EvidenceReport[]): void {
   const removed = removedLines(input);
   for (const before of input.pre.drivers) {
     const m = before.managedDma;
-    if (m.state !== 'present' || !m.span || !isTrue(m.value) || !removed.has(m.span.line)) continue;
+    if (m.state !== 'present' || !m.span || !flagValueTrue(m.value) || !removed.has(m.span.line)) continue;
     const after = input.post.drivers.find((d) => d.name === before.name);
-    if (!after || (after.managedDma.state === 'present' && isTrue(after.managedDma.value))) continue;
+    if (!after || (after.managedDma.state === 'present' && flagValueTrue(after.managedDma.value))) continue;
     const probeName = after.callbacks.probe ?? before.callbacks.probe;
     const probeShown = probeName ? input.post.functions.find((f) => f.name === probeName && f.complete) : undefined;
     const at = before.nameSpan;
@@ -610,7 +607,7 @@ function addedAcquisitions(input: EvidenceInput, out: EvidenceReport[]): void {
       // Without the struct, a teardown function of the patch that calls the undo (iris_remove with the detach) is the .remove.
       const teardown = removeFn ? undefined : input.post.functions.find((f) => f !== fn && /remove|exit|teardown|release|destroy|fini|unbind/.test(f.name) && f.calls.some((c) => c.callee === rel.callee));
       const removeShown = removeFn && (removeFn.complete || removeFn.calls.some((c) => c.callee === rel.callee)) ? removeFn : teardown;
-      const flagKnown = struct && struct.complete ? struct.managedDma.state === 'present' && isTrue(struct.managedDma.value) : undefined;
+      const flagKnown = struct && struct.complete ? struct.managedDma.state === 'present' && flagValueTrue(struct.managedDma.value) : undefined;
       const flagField = struct?.managedDma.spelling ?? 'driver_managed_dma';
       if (flagKnown !== undefined && (removeShown || (struct?.complete && !removeName))) return; // nothing unseen: the rules judge it
       const preFn = input.pre.functions.find((f) => f.name === fn.name) ?? withoutAdded(fn, added);

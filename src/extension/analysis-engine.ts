@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import { Worker } from 'worker_threads';
-import { createAnalyzer, type Analyzer } from '../core/analyze';
+import { createAnalyzer, type Analyzer } from '../review/analyze';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions } from '../core/types';
 import type { WorkerReply, WorkerRequest } from './analysis-worker';
 import { describeError, type Log } from './log';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
-import { createAnalyzer } from '../core/analyze';
+import { createAnalyzer } from '../review/analyze';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions } from '../core/types';
 import { makeTreeReader } from './kernel-tree';
 import { createBlobReader } from '../cli/git';

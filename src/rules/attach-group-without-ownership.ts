@@ -6,11 +6,12 @@
 import type { CallFact, FunctionFact } from '../core/types';
 import { createdDeviceKey, createdDevices } from '../core/sim';
 import { createRule, type RuleContext } from './types';
-import { callsTo, driverScenarios, isDriverCode, isUnder, keyOf, scenariosMentioning, VFIO_REGISTER_CALLS } from './util';
+import { callsTo, driverScenarios, isDriverCode, isUnder, keyOf, scenariosMentioning } from './util';
+import { EMULATED_VFIO_CALLS, USER_OWNERSHIP_CALLS } from '../core/sim/vocabulary';
 import { argText, exprKey, functionLabel, functionOf, functionsCalling, stepFor } from './tier2b-util';
 
 /** Anything that makes the caller the group's owner (claims, and the VFIO/iommufd paths that claim for it). */
-const OWNERSHIP_EVIDENCE = new Set<string>([...VFIO_REGISTER_CALLS, 'vfio_register_emulated_iommu_dev', 'iommu_device_claim_dma_owner', 'iommu_group_claim_dma_owner']);
+const OWNERSHIP_EVIDENCE = new Set<string>([...USER_OWNERSHIP_CALLS, ...EMULATED_VFIO_CALLS]);
 
 /**
  * The device whose group `iommu_attach_group(dom, group)` attaches, when the group comes from `iommu_group_get(dev)`

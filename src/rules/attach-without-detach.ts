@@ -26,10 +26,9 @@ import {
   unseenRemove,
   unbindFunctions,
 } from './util';
+import { ATTACH_CALLS, DETACH_CALLS } from '../core/sim/vocabulary';
 
-export const ATTACH_CALLS = ['iommu_attach_device', 'iommu_attach_group'];
 const LEFT_KINDS: readonly ViolationKind[] = ['left-private-domain', 'use-after-free'];
-const DETACH_CALLS = ['iommu_detach_device', 'iommu_detach_group'];
 
 function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set<number>): void {
   const cbs = callbackFunctions(ctx, driver);

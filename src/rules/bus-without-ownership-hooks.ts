@@ -6,7 +6,8 @@
 import type { BusTypeFact, FunctionFact, ImageSpan, KernelTarget } from '../core/types';
 import { FLAG_DRIVER_TYPES } from '../core/c/structs';
 import { createRule, type RuleContext } from './types';
-import { callsIn, functionPieces, keyOf, managedDmaFlag, reachableFunctions } from './util';
+import { callsIn, functionPieces, keyOf, reachableFunctions } from './util';
+import { managedDmaFlag } from '../core/sim/vocabulary';
 import { condTexts, mentionsName, otherFilesLines, valueTexts } from './tier2a-util';
 
 const CODE = 'OWN011';

@@ -5,8 +5,9 @@
 import type { CallFact, ScenarioResult } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, driverScenarios, driversReaching, firstViolation, isDriverCode, keyOf, traceOf } from './util';
+import { USE_UNUSE_CALLS } from '../core/sim/vocabulary';
 
-const USE_CALLS = ['iommu_device_use_default_domain', 'iommu_device_unuse_default_domain'];
+const USE_CALLS = USE_UNUSE_CALLS;
 
 function evidence(ctx: RuleContext, call: CallFact): { scenario?: ScenarioResult; trace?: ScenarioResult['trace'] } {
   const driver = call.inFunction ? driversReaching(ctx, call.inFunction)[0] : undefined;

@@ -6,9 +6,10 @@ import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { callsTo, isDriverCode, keyOf } from './util';
 import { argText, compareExpr, deviceKey, exprKey, feasiblePaths, functionLabel, functionOf, scenarioAtCall, stepFor, unseenBetween } from './tier2b-util';
+import { ATTACH_CALLS, DETACH_CALLS } from '../core/sim/vocabulary';
 
-const ATTACH = new Set(['iommu_attach_device', 'iommu_attach_group']);
-const DETACH = new Set(['iommu_detach_device', 'iommu_detach_group']);
+const ATTACH = new Set(ATTACH_CALLS);
+const DETACH = new Set(DETACH_CALLS);
 
 /** The object an attach/detach acts on: the device for *_device, the group for *_group. */
 function targetKey(call: CallFact): string {

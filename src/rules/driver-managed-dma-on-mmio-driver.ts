@@ -4,8 +4,9 @@
  * PCIe port driver got the flag).
  */
 import { createRule } from './types';
-import { isUnder, keyOf, managedDmaFlag, vfioEvidence } from './util';
-import { driverCode, isMmioUse, setsManagedDma, usesIn } from './tier2a-util';
+import { isUnder, keyOf, vfioEvidence } from './util';
+import { isMmioUse, managedDmaFlag, setsManagedDma } from '../core/sim/vocabulary';
+import { driverCode, usesIn } from './tier2a-util';
 
 const CODE = 'OWN003';
 

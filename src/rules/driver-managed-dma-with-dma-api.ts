@@ -5,17 +5,17 @@
  */
 import type { CallFact, DriverStructFact, Fix, ScenarioResult, TraceStep } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callbackFunctions, callsTo, driverScenarios, isUnder, keyOf, managedDmaFlag } from './util';
-import { ATTACH_CALLS, CLAIM_CALLS, before, driverCode, fnNameOf, isDmaUse, setsManagedDma, traceUpTo, usesIn, type Use } from './tier2a-util';
+import { callbackFunctions, callsTo, driverScenarios, isUnder, keyOf } from './util';
+import { ATTACH_CALLS, CLAIM_CALLS, isDmaUse, isVfioDeviceCall, managedDmaFlag, setsManagedDma } from '../core/sim/vocabulary';
+import { before, driverCode, fnNameOf, traceUpTo, usesIn, type Use } from './tier2a-util';
 
 const CODE = 'OWN002';
 
 /** A VFIO device registration (not a bare claim): the device itself belongs to user space. */
-const VFIO_DEVICE_CALL = /^(vfio_register_group_dev|vfio_register_emulated_iommu_dev|vfio_pci_core_\w+|iommufd_device_bind)$/;
 
 function registersVfioDevice(ctx: RuleContext, driver: DriverStructFact): boolean {
   if (driver.fields.some((f) => /^&?vfio_pci_core_\w+$/.test(f.value))) return true;
-  return callbackFunctions(ctx, driver).functions.some((f) => f.calls.some((c) => VFIO_DEVICE_CALL.test(c.callee)));
+  return callbackFunctions(ctx, driver).functions.some((f) => f.calls.some((c) => isVfioDeviceCall(c.callee)));
 }
 
 /**

@@ -7,7 +7,8 @@ import type { CallFact, FunctionFact } from '../core/types';
 import { createRule } from './types';
 import { lookupApi } from '../core/sim';
 import { callsTo, keyOf } from './util';
-import { argText, condMentions, functionLabel, functionOf, pcOfCall, scenarioAtCall, stepFor } from './tier2b-util';
+import { argText, condMentions, functionLabel, functionOf, scenarioAtCall, stepFor } from './tier2b-util';
+import { pcOfCall } from '../core/c/program-lookup';
 
 const ATTACH = 'iommu_attach_device_pasid';
 const ALLOC = 'iommu_alloc_global_pasid';

@@ -11,19 +11,19 @@ import {
   fixAddManagedDma,
   isDriverCode,
   keyOf,
-  managedDmaFlag,
   traceOf,
   vfioEvidence,
 } from './util';
+import { managedDmaFlag, OWNERSHIP_TAKING_CALLS, VFIO_DEVICE_REGISTRATIONS } from '../core/sim/vocabulary';
 
 /** Buses whose driver struct carries the flag (on the released kernels; series v1/v4 put it in device_driver). */
 const BUSES_WITH_FLAG: readonly BusKind[] = ['pci', 'platform', 'amba', 'fsl_mc', 'cdx'];
 
 /** Registration calls that only make sense in a VFIO driver's probe (for the struct-not-visible case). */
-const PROBE_REGISTRATIONS = ['vfio_register_group_dev', 'vfio_pci_core_register_device'];
+const PROBE_REGISTRATIONS = VFIO_DEVICE_REGISTRATIONS;
 
 /** Calls by which a driver takes DMA ownership itself (its own claim can be the one that fails). */
-const OWN_CLAIMS = ['iommu_device_claim_dma_owner', 'iommu_group_claim_dma_owner', 'iommu_group_set_dma_owner', 'iommufd_device_bind'];
+const OWN_CLAIMS = OWNERSHIP_TAKING_CALLS;
 
 function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: ScenarioResult; trace: TraceStep[]; errno: string } | undefined {
   for (const scenario of scenarios) {

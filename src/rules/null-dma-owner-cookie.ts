@@ -6,7 +6,8 @@
 import type { ArgFact, CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, enclosingFunction, functionScenarios, isNullArg, keyOf, traceOf } from './util';
-import { CLAIM_CALLS, existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
+import { existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
+import { CLAIM_CALLS, SET_OWNER_CALLS } from '../core/sim/vocabulary';
 import { mentionsWord } from './default-domain-probe-defer';
 
 const CODE = 'OWN008';
@@ -82,7 +83,7 @@ export const nullDmaOwnerCookie = createRule({
     },
   },
   check(ctx) {
-    for (const name of [...CLAIM_CALLS, 'iommu_group_set_dma_owner', 'iommu_device_set_dma_owner']) {
+    for (const name of [...CLAIM_CALLS, ...SET_OWNER_CALLS]) {
       if (!existsOn(ctx, name)) continue;
       for (const call of callsTo(ctx.facts, name)) check(ctx, call);
     }

@@ -7,7 +7,9 @@
 import type { CallFact, Cond, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { functionScenarios, keyOf, traceOf } from './util';
-import { CLAIM_CALLS, RELEASE_CALLS, condTexts, existsOn, pcOfCall, scenarioAtLine } from './tier2a-util';
+import { condTexts, existsOn, scenarioAtLine } from './tier2a-util';
+import { pcOfCall } from '../core/c/program-lookup';
+import { CLAIM_CALLS, RELEASE_CALLS } from '../core/sim/vocabulary';
 
 const CODE = 'OWN025';
 
@@ -116,7 +118,7 @@ function runsForFake(ctx: RuleContext, fn: FunctionFact, depth: number): boolean
   return callers.some((caller) => {
     if (!runsForFake(ctx, caller, depth + 1)) return false;
     const reach = reachableWhenFake(caller, fakeSubjects(ctx.facts.functions));
-    return caller.calls.some((c) => c.callee === fn.name && reach.has(pcOfCall(caller, c)));
+    return caller.calls.some((c) => c.callee === fn.name && reach.has(pcOfCall(caller, c) ?? -1));
   });
 }
 
@@ -159,9 +161,9 @@ export const ownershipOnFakeGroup = createRule({
       const hiddenCallers = !ctx.complete && fn.isStatic && !ctx.facts.functions.some((f) => f !== fn && f.calls.some((c) => c.callee === fn.name));
       for (const call of calls) {
         const pc = pcOfCall(fn, call);
-        if (pc >= 0 && !reach.has(pc)) continue;
+        if (pc !== undefined && !reach.has(pc)) continue;
         // A guard may sit in code the patch does not show: before the call, or in the callers of a static function.
-        const gapBefore = fn.program.some((instr, i) => instr.op === 'gap' && (pc < 0 || i < pc) && reach.has(i));
+        const gapBefore = fn.program.some((instr, i) => instr.op === 'gap' && (pc === undefined || i < pc) && reach.has(i));
         const unseen = gapBefore ? `part of ${fn.name}() before the call is not in the patch`
           : hiddenCallers ? `the callers of ${fn.name}() are not in the patch` : undefined;
         scenarios ??= functionScenarios(ctx, fn, ['no-iommu']);

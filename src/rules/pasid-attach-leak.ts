@@ -24,8 +24,8 @@ import {
   unseenRemove,
   unbindFunctions,
 } from './util';
+import { PASID_ATTACH_CALLS, PASID_DETACH_CALLS } from '../core/sim/vocabulary';
 
-export const PASID_ATTACH_CALLS = ['iommu_attach_device_pasid', 'iommu_sva_bind_device'];
 const LEAK_KINDS: readonly ViolationKind[] = ['pasid-leak', 'leaked-owner-cnt'];
 
 function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | undefined {
@@ -34,7 +34,6 @@ function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | unde
   return f?.inFunction;
 }
 
-const PASID_DETACH_CALLS = ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'];
 
 /** Functions registered as devm actions anywhere in the file: they run at driver unbind, after dma_cleanup. */
 function devmActionNames(ctx: RuleContext): Set<string> {

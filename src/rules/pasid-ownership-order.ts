@@ -6,11 +6,12 @@ import type { CallFact, FunctionFact, TraceStep } from '../core/types';
 import { createRule } from './types';
 import { apiExists, isDriverCode, keyOf } from './util';
 import { argText, deviceKey, feasiblePaths, functionLabel, scenarioAtCall, stepFor, unseenBetween } from './tier2b-util';
+import { CLAIM_CALLS, PASID_ATTACH_CALLS, PASID_DETACH_CALLS, RELEASE_CALLS } from '../core/sim/vocabulary';
 
-const PASID_ATTACH = new Set(['iommu_attach_device_pasid', 'iommu_sva_bind_device']);
-const PASID_DETACH = new Set(['iommu_detach_device_pasid', 'iommu_sva_unbind_device']);
-const CLAIM = new Set(['iommu_device_claim_dma_owner', 'iommu_group_claim_dma_owner']);
-const RELEASE = new Set(['iommu_device_release_dma_owner', 'iommu_group_release_dma_owner']);
+const PASID_ATTACH = new Set(PASID_ATTACH_CALLS);
+const PASID_DETACH = new Set(PASID_DETACH_CALLS);
+const CLAIM = new Set(CLAIM_CALLS);
+const RELEASE = new Set(RELEASE_CALLS);
 
 /** The device a PASID call acts on ('' when it cannot be told, e.g. an SVA handle). */
 function pasidDevice(call: CallFact): string {

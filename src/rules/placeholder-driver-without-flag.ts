@@ -5,8 +5,9 @@
  */
 import type { BusKind, KernelTarget } from '../core/types';
 import { createRule } from './types';
-import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf, managedDmaFlag } from './util';
-import { isDmaUse, isMmioUse, missingCallbacks, traceUpTo } from './tier2a-util';
+import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf } from './util';
+import { isDmaUse, isMmioUse, managedDmaFlag } from '../core/sim/vocabulary';
+import { missingCallbacks, traceUpTo } from './tier2a-util';
 
 const CODE = 'OWN004';
 

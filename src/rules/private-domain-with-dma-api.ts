@@ -5,11 +5,11 @@
 import type { CallFact } from '../core/types';
 import { createdDeviceKey, createdDevices } from '../core/sim';
 import { createRule } from './types';
-import { callsTo, driverScenarios, hasManagedDma, isDriverCode, keyOf, scenariosMentioning, VFIO_REGISTER_CALLS } from './util';
+import { callsTo, driverScenarios, isDriverCode, keyOf, scenariosMentioning } from './util';
+import { hasManagedDma, isDmaOnDevice, USER_OWNERSHIP_CALLS } from '../core/sim/vocabulary';
 import { argText, deviceKey, functionLabel, functionOf, stepFor } from './tier2b-util';
 
 /** DMA-API calls that create mappings in the device's current (default) domain; first argument is the device. */
-const DMA_API = /^(dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_create|dmam_pool_create|dma_alloc_coherent|dma_map_sgtable)$/;
 
 export const privateDomainWithDmaApi = createRule({
   meta: {
@@ -29,9 +29,9 @@ export const privateDomainWithDmaApi = createRule({
     const attaches = callsTo(ctx.facts, 'iommu_attach_device');
     if (attaches.length === 0) return;
     // Drivers that manage DMA themselves (the flag, or an ownership claim) are driver-managed-dma-with-dma-api's case.
-    if (ctx.facts.drivers.some(hasManagedDma) || callsTo(ctx.facts, VFIO_REGISTER_CALLS).length > 0) return;
+    if (ctx.facts.drivers.some(hasManagedDma) || callsTo(ctx.facts, USER_OWNERSHIP_CALLS).length > 0) return;
     const dmaCalls: CallFact[] = [];
-    for (const fn of ctx.facts.functions) for (const c of fn.calls) if (DMA_API.test(c.callee) && c.args.length > 0) dmaCalls.push(c);
+    for (const fn of ctx.facts.functions) for (const c of fn.calls) if (isDmaOnDevice(c.callee) && c.args.length > 0) dmaCalls.push(c);
     if (dmaCalls.length === 0) return;
     // A device the driver created (a firmware child, an auxiliary device) is another device with its own group: DMA-API
     // use is charged to the device it names (ath10k/ath11k attach to a child `fw.dev`, map through the parent).

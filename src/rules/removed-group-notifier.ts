@@ -5,18 +5,8 @@
 import type { ImageSpan } from '../core/types';
 import { createRule } from './types';
 import { apiExists, apiReplacement, keyOf } from './util';
+import { REMOVED_NOTIFIER_NAMES } from '../core/sim/vocabulary';
 
-export const REMOVED_NOTIFIER_NAMES: readonly string[] = [
-  'iommu_group_register_notifier',
-  'iommu_group_unregister_notifier',
-  'vfio_group_viable',
-  'IOMMU_GROUP_NOTIFY_ADD_DEVICE',
-  'IOMMU_GROUP_NOTIFY_DEL_DEVICE',
-  'IOMMU_GROUP_NOTIFY_BIND_DRIVER',
-  'IOMMU_GROUP_NOTIFY_BOUND_DRIVER',
-  'IOMMU_GROUP_NOTIFY_UNBIND_DRIVER',
-  'IOMMU_GROUP_NOTIFY_UNBOUND_DRIVER',
-];
 
 const HOW_TO_REPLACE: Record<string, string> = {
   iommu_group_register_notifier:

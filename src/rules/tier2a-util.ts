@@ -2,29 +2,9 @@
  * Helpers shared by the tier-2a rules (OWN002–OWN026 of this owner) that src/rules/util.ts does not offer.
  * Pure functions over CFacts; the kernel behaviour itself stays in the simulation.
  */
-import type { CallFact, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, KernelTarget, ScenarioResult, TraceStep, ValueExpr } from '../core/types';
+import type { CallFact, Cond, DriverStructFact, FunctionFact, ImageSpan, Instr, ScenarioResult, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
-import { apiExists, callbackFunctions, managedDmaFlag } from './util';
-
-// ───────────────────────────── call classes ─────────────────────────────
-
-/** Calls that make the device master the bus through the kernel DMA API (a mapping exists afterwards). */
-const DMA_USE = /^(?:dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_create|dma_pool_alloc|dma_pool_zalloc|dmam_pool_create|pci_set_master)$/;
-
-/** Calls that map device registers or reset the function (the portdrv criteria for the flag). */
-const MMIO_USE = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap(?:_range|_wc|_wc_range)?|pcim_iomap(?:_regions|_region|_range)?|pci_ioremap_bar|pci_ioremap_wc_bar|of_iomap|pci_reset_function(?:_locked)?|pci_try_reset_function|__pci_reset_function_locked)$/;
-
-export const CLAIM_CALLS: readonly string[] = ['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner'];
-export const RELEASE_CALLS: readonly string[] = ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'];
-export const ATTACH_CALLS: readonly string[] = ['iommu_attach_device', 'iommu_attach_group'];
-
-export function isDmaUse(callee: string): boolean {
-  return DMA_USE.test(callee);
-}
-
-export function isMmioUse(callee: string): boolean {
-  return MMIO_USE.test(callee);
-}
+import { apiExists, callbackFunctions } from './util';
 
 /** A use of some API class located in a function (or in a fragment whose function header is not visible). */
 export interface Use {
@@ -74,16 +54,6 @@ export function driverCode(ctx: RuleContext, driver: DriverStructFact): { functi
   return { functions: cbs.functions, orphans: false };
 }
 
-/** True when the flag is set to a true value with the spelling and placement (.driver = { } or not) of the target. */
-export function setsManagedDma(driver: DriverStructFact, target: KernelTarget): boolean {
-  const m = driver.managedDma;
-  if (m.state !== 'present') return false;
-  const flag = managedDmaFlag(target);
-  if (m.spelling !== undefined && m.spelling !== flag.field) return false;
-  if (!!m.inDeviceDriver !== flag.inDeviceDriver) return false; // where the bus code does not read it, it is not set
-  return !/^(false|0)$/.test((m.value ?? 'true').trim());
-}
-
 /** False only when the simulation knows the name and says it does not exist on the target. */
 export function existsOn(ctx: RuleContext, name: string, arity?: number): boolean {
   return apiExists(name, ctx.target, arity) !== false;
@@ -103,11 +73,6 @@ export function fnNameOf(ctx: RuleContext, call: CallFact): string {
 export function traceUpTo(scenario: ScenarioResult, pred: (step: TraceStep) => boolean): TraceStep[] | undefined {
   const i = scenario.trace.findIndex(pred);
   return i < 0 ? undefined : scenario.trace.slice(0, i + 1);
-}
-
-/** The instruction index of a call in its function's program. */
-export function pcOfCall(fn: FunctionFact, call: CallFact): number {
-  return fn.program.findIndex((i) => i.op === 'call' && i.call.calleeSpan.line === call.calleeSpan.line && i.call.calleeSpan.column === call.calleeSpan.column);
 }
 
 // ───────────────────────────── conditions and values ─────────────────────────────

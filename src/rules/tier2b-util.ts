@@ -8,6 +8,7 @@
 import type { CallFact, Cond, FunctionFact, ImageSpan, Instr, ScenarioResult, Subject, TraceStep, ValueExpr } from '../core/types';
 import type { RuleContext } from './types';
 import { driverScenarios, driversReaching, functionScenarios } from './util';
+import { headingNameAt } from '../core/c/hunk-headings';
 
 // ───────────────────────────── expression identity ─────────────────────────────
 
@@ -353,12 +354,6 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 }
 
-/** The program index of a call fact in its function (undefined if the call is not in the program). */
-export function pcOfCall(fn: FunctionFact, call: CallFact): number | undefined {
-  const i = fn.program.findIndex((ins) => ins.op === 'call' && ins.call.calleeSpan.line === call.calleeSpan.line && ins.call.calleeSpan.column === call.calleeSpan.column);
-  return i < 0 ? undefined : i;
-}
-
 // ───────────────────────────── evidence ─────────────────────────────
 
 /** A trace step for a call of the analysed file. */
@@ -422,13 +417,8 @@ export function functionLabel(ctx: RuleContext, fn: FunctionFact | undefined, ca
   if (line !== undefined && ctx.patch) {
     for (const file of ctx.patch.files) {
       if (file.newPath !== ctx.facts.path && file.oldPath !== ctx.facts.path) continue;
-      for (const hunk of file.hunks) {
-        const start = ctx.facts.image === 'pre' ? hunk.oldStart : hunk.newStart;
-        const count = ctx.facts.image === 'pre' ? hunk.oldLines : hunk.newLines;
-        if (line < start || line >= start + count) continue;
-        const m = /([A-Za-z_]\w*)\s*\(/.exec(hunk.heading);
-        if (m) return m[1];
-      }
+      const name = headingNameAt(file, line, ctx.facts.image === 'pre' ? 'pre' : 'post');
+      if (name) return name;
     }
   }
   return 'the patched function';

@@ -16,11 +16,11 @@ import {
   keyOf,
   reaches,
   functionPieces,
-  managedDmaFlag,
   traceOf,
   unseenBody,
   unseenRemove,
 } from './util';
+import { managedDmaFlag } from '../core/sim/vocabulary';
 
 interface UsePair {
   use: string;

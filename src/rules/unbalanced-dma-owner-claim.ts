@@ -29,10 +29,10 @@ import {
   unbindFunctions,
   violationStep,
 } from './util';
+import { CLAIM_CALLS_ANY_ERA, RELEASE_CALLS } from '../core/sim/vocabulary';
 
 /** Claims on released kernels and their series-era spellings. */
-export const CLAIM_CALLS = ['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_group_set_dma_owner'];
-export const RELEASE_CALLS = ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'];
+const CLAIM_CALLS = CLAIM_CALLS_ANY_ERA;
 const OWNER_API = [...CLAIM_CALLS, ...RELEASE_CALLS];
 
 const LEAK_KINDS: readonly ViolationKind[] = ['left-owned', 'leaked-owner-cnt'];

@@ -6,21 +6,14 @@
 import type { CallFact, FunctionFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { functionScenarios, keyOf, traceOf } from './util';
-import { existsOn, mentionsName, pcOfCall, readsOf, scenarioAtLine } from './tier2a-util';
+import { existsOn, mentionsName, readsOf, scenarioAtLine } from './tier2a-util';
+import { pcOfCall } from '../core/c/program-lookup';
+import { DRIVER_ERRNO_CALLS } from '../core/sim/vocabulary';
 
 const CODE = 'OWN026';
 
-const CHECKED_CALLS: readonly string[] = [
-  'iommu_group_claim_dma_owner',
-  'iommu_device_claim_dma_owner',
-  'iommu_attach_device',
-  'iommu_attach_group',
-  'iommu_attach_device_pasid',
-  // Names of the series postings: checked only on the series targets where they exist.
-  'iommu_device_set_dma_owner',
-  'iommu_group_set_dma_owner',
-  'iommu_attach_device_shared',
-];
+// Names of the series postings among them are checked only on the series targets where they exist.
+const CHECKED_CALLS = DRIVER_ERRNO_CALLS;
 
 type Verdict = { kind: 'ok' } | { kind: 'overwritten'; at: number } | { kind: 'never' } | { kind: 'unseen' };
 
@@ -109,7 +102,7 @@ export const uncheckedOwnershipReturn = createRule({
         else if (call.resultUse === 'void-cast') report(ctx, fn, call, 'voidCast');
         else if (call.resultUse === 'assigned' && call.assignedTo) {
           const pc = pcOfCall(fn, call);
-          if (pc < 0) continue;
+          if (pc === undefined) continue;
           const v = followAssigned(fn, pc, call.assignedTo);
           if (v.kind === 'overwritten') report(ctx, fn, call, 'overwritten', { var: call.assignedTo, line: v.at });
           else if (v.kind === 'never') report(ctx, fn, call, 'neverChecked', { var: call.assignedTo });

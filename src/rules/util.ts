@@ -17,43 +17,11 @@ import type {
   ViolationKind,
 } from '../core/types';
 import { lookupApi, simulateFunction } from '../core/sim';
+import { headingFunctionName, hunkAtLine, opensHunk } from '../core/c/hunk-headings';
+import { EMULATED_VFIO_CALLS, managedDmaFlag, USER_OWNERSHIP_CALLS, VFIO_PCI_CORE_FIELD, VFIO_PCI_CORE_PREFIX } from '../core/sim/vocabulary';
 import type { RuleContext } from './types';
 
 // ───────────────────────────── code classification ─────────────────────────────
-
-/**
- * Functions whose definition makes a file the implementation of the ownership API (drivers/iommu/iommu.c,
- * iommu-sva.c, and the series postings' equivalents). Defining one of these is what "core" means; the rest of
- * drivers/iommu/ (iommufd, IOMMU drivers) calls the API like any driver and is reviewed like one.
- */
-const OWNERSHIP_API_IMPLEMENTATION = new Set([
-  'iommu_device_use_default_domain', 'iommu_device_unuse_default_domain', 'iommu_group_claim_dma_owner', 'iommu_group_release_dma_owner',
-  'iommu_device_claim_dma_owner', 'iommu_device_release_dma_owner', 'iommu_attach_device', 'iommu_detach_device', 'iommu_attach_group',
-  'iommu_detach_group', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid', 'iommu_sva_bind_device', 'iommu_sva_unbind_device',
-  'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_device_use_dma_api', 'iommu_device_unuse_dma_api',
-  'iommu_attach_device_shared', 'iommu_detach_device_shared',
-]);
-
-/**
- * The implementation of the ownership API and of the bus hooks is not a driver: it implements the rules rather than
- * obeys them. That is: include/linux/iommu.h (the stubs), the driver core's probe path (drivers/base/dd.c), a file
- * defining an ownership API function, and bus code defining dma_configure/dma_cleanup hooks. Nothing else of
- * drivers/iommu/ is exempt (iommufd's claimers are reviewed).
- */
-export function isCoreOrBusCode(facts: CFacts): boolean {
-  const p = facts.path.replace(/\\/g, '/');
-  if (/(^|\/)include\/linux\/iommu\.h$/.test(p) || /(^|\/)drivers\/base\/dd\.c$/.test(p)) return true;
-  // The API's own files, also when a patch hunk shows none of the definitions.
-  if (/(^|\/)drivers\/iommu\/(iommu|iommu-sva)\.c$/.test(p)) return true;
-  if (facts.functions.some((f) => OWNERSHIP_API_IMPLEMENTATION.has(f.name))) return true;
-  if (facts.busTypes.some((b) => b.dmaConfigure !== undefined || b.dmaCleanup !== undefined || b.dmaUnconfigure !== undefined)) return true;
-  // A bus hook takes just the device; dmaengine drivers have *_dma_configure helpers with other signatures.
-  return facts.functions.some(
-    (f) =>
-      /_dma_(configure|cleanup|unconfigure)$/.test(f.name) &&
-      (f.params.length === 0 || (f.params.length === 1 && /\bstruct\s+device\s*\*/.test(f.params[0].type))),
-  );
-}
 
 /** True when driver rules should look at this file. */
 export function isDriverCode(ctx: RuleContext): boolean {
@@ -216,28 +184,6 @@ export function isSeriesTarget(target: KernelTarget): boolean {
   return SERIES_TARGETS.includes(target);
 }
 
-/** How the "this driver manages DMA itself" flag is spelt on a target, and whether it sits in `.driver = {}`. */
-export function managedDmaFlag(target: KernelTarget): { field: string; inDeviceDriver: boolean } {
-  switch (target) {
-    case 'series-v1':
-    case 'series-v4':
-      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: true };
-    case 'series-v2':
-    case 'series-v3':
-      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: false };
-    case 'series-v5':
-      return { field: 'no_kernel_api_dma', inDeviceDriver: false };
-    default:
-      return { field: 'driver_managed_dma', inDeviceDriver: false };
-  }
-}
-
-/** True when the driver struct sets the ownership flag to a true value. */
-export function hasManagedDma(driver: DriverStructFact): boolean {
-  const m = driver.managedDma;
-  return m.state === 'present' && !/^(false|0)$/.test((m.value ?? 'true').trim());
-}
-
 // ───────────────────────────── scenarios ─────────────────────────────
 
 export const DEFAULT_TOPOLOGIES: readonly TopologyKind[] = ['singleton', 'shared-dma-api', 'user-owned'];
@@ -295,20 +241,6 @@ export function stepAt(scenario: ScenarioResult, span: ImageSpan): TraceStep | u
 
 // ───────────────────────────── VFIO-like drivers ─────────────────────────────
 
-/** Calls that register a device for user-space DMA (its group must be ownable: needs the flag). */
-export const VFIO_REGISTER_CALLS: readonly string[] = [
-  'vfio_register_group_dev',
-  'vfio_pci_core_register_device',
-  'iommufd_device_bind',
-  'iommu_group_claim_dma_owner',
-  'iommu_device_claim_dma_owner',
-  // series-era spellings of a claim
-  'iommu_group_set_dma_owner',
-];
-
-/** Emulated-IOMMU (mdev) devices have no IOMMU group: they never need the flag. */
-export const EMULATED_VFIO_CALLS: readonly string[] = ['vfio_register_emulated_iommu_dev'];
-
 /**
  * Why a driver looks like a VFIO driver (the first piece of evidence), or undefined.
  * Evidence: a registering call reachable from its callbacks, a vfio_pci_core_* helper used as a callback or
@@ -319,11 +251,11 @@ export function vfioEvidence(
   driver: DriverStructFact,
 ): { name: string; span: ImageSpan; isCall: boolean } | undefined {
   const cbs = callbackFunctions(ctx, driver);
-  const reg = callsIn(cbs.functions, VFIO_REGISTER_CALLS)[0];
+  const reg = callsIn(cbs.functions, USER_OWNERSHIP_CALLS)[0];
   if (reg) return { name: reg.callee, span: reg.calleeSpan, isCall: true };
-  const coreField = driver.fields.find((f) => /^&?vfio_pci_core_\w+$/.test(f.value));
+  const coreField = driver.fields.find((f) => VFIO_PCI_CORE_FIELD.test(f.value));
   if (coreField) return { name: coreField.value.replace(/^&/, ''), span: coreField.span, isCall: false };
-  const coreCall = cbs.functions.flatMap((f) => f.calls).find((c) => c.callee.startsWith('vfio_pci_core_'));
+  const coreCall = cbs.functions.flatMap((f) => f.calls).find((c) => c.callee.startsWith(VFIO_PCI_CORE_PREFIX));
   if (coreCall) return { name: coreCall.callee, span: coreCall.calleeSpan, isCall: true };
   return undefined;
 }
@@ -496,12 +428,10 @@ export function hookScenarios(
 export function functionPieces(ctx: RuleContext, fn: FunctionFact): FunctionFact[] {
   const file = ctx.patch?.files.find((f) => f.newPath !== null && ctx.facts.path.endsWith(f.newPath));
   if (!file || fn.name === '') return [fn];
-  const named = new RegExp(`\\b${fn.name}\\s*\\(`);
   // Only a fragment that opens its hunk continues the heading's function (a later one follows some other header).
   const continues = (f: FunctionFact): boolean => {
-    const hunk = file.hunks.find((h) => f.span.line >= h.newStart && f.span.line < h.newStart + Math.max(h.newLines, 1));
-    if (!hunk || !named.test(hunk.heading)) return false;
-    return !ctx.facts.functions.some((g) => g !== f && g.span.line >= hunk.newStart && g.span.line < f.span.line);
+    const hunk = hunkAtLine(file, f.span.line, 'post');
+    return hunk !== undefined && headingFunctionName(hunk.heading) === fn.name && opensHunk(ctx.facts, f, hunk, 'post');
   };
   const rest = ctx.facts.functions.filter((f) => f !== fn && f.name === '' && !f.complete && continues(f));
   return [fn, ...rest];

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import type { Analyzer } from '../../src/core/analyze';
+import type { Analyzer } from '../../src/review/analyze';
 import type { AnalysisResult } from '../../src/core/types';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');

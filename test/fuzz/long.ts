@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
-import { createAnalyzer } from '../../src/core/analyze';
+import { createAnalyzer } from '../../src/review/analyze';
 import { loadWasmForNode } from '../../src/core/c/node-wasm';
 import {
   arbitraryBytesCaseArbitrary, loadSeeds, mutatedCaseArbitrary, patchShapedCaseArbitrary, runCase, saveFailure, type FuzzCase,

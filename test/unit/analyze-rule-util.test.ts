@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import type { CFacts, DriverStructFact, FunctionFact } from '../../src/core/types';
 import {
   callbackFunctions,
-  isCoreOrBusCode,
   isNullArg,
   isVfioLikeDriver,
   keyOf,
-  managedDmaFlag,
   reachableFunctions,
 } from '../../src/rules/util';
+import { isCoreOrBusCode } from '../../src/core/sim/file-role';
+import { managedDmaFlag } from '../../src/core/sim/vocabulary';
 
 const span = (line: number) => ({ line, column: 1, endLine: line, endColumn: 2 });
 

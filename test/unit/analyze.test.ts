@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getAnalyzer, FIXTURES } from '../helpers';
-import { analyzeInputs } from '../../src/core/analyze';
+import { analyzeInputs } from '../../src/review/analyze';
 import { createRule } from '../../src/rules/types';
-import { TIER1_RULES } from '../../src/rules/tier1';
+import { RULES } from '../../src/rules';
 
 const dir = path.join(FIXTURES, 'analyze');
 const read = (f: string): string => fs.readFileSync(path.join(dir, f), 'utf8');
@@ -171,7 +171,7 @@ test('a rule that throws becomes a failed problem naming it; the other rules sti
       throw new Error('kaboom');
     },
   });
-  const r = analyzeInputs([{ path: 's.mbox', content: read('series-fixed-later.mbox') }], {}, [boom, ...TIER1_RULES]);
+  const r = analyzeInputs([{ path: 's.mbox', content: read('series-fixed-later.mbox') }], {}, [boom, ...RULES]);
   assert.ok(r.problems.some((p) => p.kind === 'failed' && /always-throws/.test(p.message) && /kaboom/.test(p.message)));
   assert.ok(r.findings.some((f) => f.code === 'OWN005'));
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { extractFacts, initC } from '../../src/core/c';
 import { loadWasmForNode } from '../../src/core/c/node-wasm';
 import { simulateFunction, simulateLifecycle, type LifecycleResult } from '../../src/core/sim';
-import { analyzeInputs } from '../../src/core/analyze';
+import { analyzeInputs } from '../../src/review/analyze';
 
 before(async () => {
   await initC(loadWasmForNode());

@@ -10,6 +10,7 @@ import { endLine, LineInfo, spanOf, startLine } from './lines';
 import { ProgramBuilder } from './program';
 import { declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
+import { DMA_API_CALL, MMIO_CALL } from './call-names';
 import {
   busDriverTypes, busTypeFact, idTableMatches, driverFact, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
 } from './structs';
@@ -19,8 +20,6 @@ const DEFAULT_TIMEOUT_MS = 5000;
 /** Without one of these tokens nothing in the file concerns DMA ownership. */
 const INTEREST = /iommu|IOMMU|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|iomap|reset_function|set_master|request_region/;
 
-const DMA_API = /^(?:dma_map_\w+|dma_unmap_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_\w+|dmam_pool_\w+|dma_set_mask\w*|dma_set_coherent_mask|pci_set_master|dma_alloc_noncoherent)$/;
-const MMIO = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap\w*|pcim_iomap\w*|pci_ioremap\w*|of_iomap|pci_reset_function\w*|__pci_reset_function_locked|pci_request_regions|pcim_request_regions|pci_request_region)$/;
 
 const REGISTRATION = /\b(module_\w+_driver(?:_probe)?|builtin_\w+_driver(?:_probe)?|module_driver|\w+_register_driver|\w+_driver_register|\w*platform_driver_probe)\s*\(\s*&?\s*([A-Za-z_]\w*)/g;
 
@@ -559,8 +558,8 @@ function collectRegistrations(root: Node, text: string, facts: CFacts): void {
 function collectCallUses(facts: CFacts): void {
   for (const fn of facts.functions) {
     for (const call of fn.calls) {
-      if (DMA_API.test(call.callee)) facts.dmaApi.push(useOf(call) as DmaApiUse);
-      else if (MMIO.test(call.callee)) facts.mmio.push(useOf(call) as MmioUse);
+      if (DMA_API_CALL.test(call.callee)) facts.dmaApi.push(useOf(call) as DmaApiUse);
+      else if (MMIO_CALL.test(call.callee)) facts.mmio.push(useOf(call) as MmioUse);
     }
   }
 }

@@ -4,7 +4,7 @@
  * Callers may mutate the facts they get (analyze names hunk fragments from headings), so the memo keeps its own
  * copy and hands out a fresh deep copy on every hit.
  *
- * Still copies (issue 13 item 4): analyze.ts nameFromHeadings() writes into the facts it is given — fn.name,
+ * Still copies (issue 13 item 4): hunk-headings.ts nameFromHeadings() writes into the facts it is given — fn.name,
  * fn.complete, fn.params, calls[].inFunction and dmaApi/mmio/identifiers[].inFunction of a renamed fragment. Once it
  * builds renamed copies of just the functions it renames (and of the use records it re-attributes) instead, this
  * memo can hand out one frozen, shared CFacts per entry (Object.freeze deeply at insertion) and drop copyPlain: a

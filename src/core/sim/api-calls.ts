@@ -14,6 +14,7 @@ import {
   type ApiOutcome, type Kernel,
 } from './model';
 import { lookupApi } from './profiles';
+import { DRIVER_ERRNO_CALLS } from './vocabulary';
 import { evalArg, isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
 import type { At } from './trace';
 
@@ -259,8 +260,7 @@ function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOu
 export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature',
   'iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', ...DEVICE_CREATORS]);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
-export const OWNERSHIP_APIS = new Set(['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_attach_device', 'iommu_attach_group',
-  'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared']);
+export const OWNERSHIP_APIS = new Set(DRIVER_ERRNO_CALLS);
 
 export const HANDLERS: Record<string, Handler> = {
   iommu_device_use_default_domain: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_use_default_domain(p.k, d)),

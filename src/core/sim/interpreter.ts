@@ -13,9 +13,10 @@ import {
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
+import { USER_HANDOFF_CALLS } from './vocabulary';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
-export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_core_register_device', 'iommufd_device_bind']);
+const USER_HANDOFF = new Set(USER_HANDOFF_CALLS);
 
 // ───────────── conditions ─────────────
 function subjectVal(p: Path, ctx: RunContext, s: Subject): EnvVal | undefined {
@@ -644,7 +645,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     f.pc++;
   };
 
-  if (USER_HANDOFF_CALLS.has(name) && !p.handoff) p.handoff = `${name}() at ${placeText(at(ctx, call.span))}`;
+  if (USER_HANDOFF.has(name) && !p.handoff) p.handoff = `${name}() at ${placeText(at(ctx, call.span))}`;
 
   // A pure predicate answers once per path until what it reads is written; it never fails with an errno.
   const pure = isPurePredicate(ctx, name);
@@ -721,7 +722,7 @@ function inertLoop(ctx: RunContext, fn: FunctionFact, pc: number): boolean {
       case 'call': {
         const name = b.call.callee;
         const t = assignTarget(b);
-        if (Object.prototype.hasOwnProperty.call(HANDLERS, name) || fnByName(ctx, name) || USER_HANDOFF_CALLS.has(name) || /^devm_add_action/.test(name)) inert = false;
+        if (Object.prototype.hasOwnProperty.call(HANDLERS, name) || fnByName(ctx, name) || USER_HANDOFF.has(name) || /^devm_add_action/.test(name)) inert = false;
         if (t && after.has(lastComponent(normText(t)))) inert = false;
         if (b.call.args.some((a) => /^\s*&/.test(a.text) && after.has(lastComponent(normText(a.text).replace(/^&/, ''))))) inert = false;
         break;

@@ -22,6 +22,7 @@ import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env
 import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachable, reachableCallees } from './teardown';
+import { ATTACH_CALLS, CLAIM_CALLS, PASID_ATTACH_CALLS, SET_OWNER_CALLS, USE_CALLS_ANY_ERA } from './vocabulary';
 
 export type PairingKind = 'ops' | 'name' | 'registered';
 
@@ -53,11 +54,7 @@ export interface LifecycleSimInput {
 }
 
 /** Calls that acquire something a partner must give back, and what gives each kind back. */
-const ACQUIRE_APIS = new Set([
-  'iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', 'iommu_group_set_dma_owner', 'iommu_device_set_dma_owner',
-  'iommu_device_use_default_domain', 'iommu_device_use_dma_api',
-  'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_sva_bind_device',
-]);
+const ACQUIRE_APIS = new Set([...CLAIM_CALLS, ...SET_OWNER_CALLS, ...USE_CALLS_ANY_ERA, ...ATTACH_CALLS, ...PASID_ATTACH_CALLS]);
 
 /** Acquire word → the words of its release, for names and ops-table fields alike. */
 const PAIR_WORDS: Record<string, readonly string[]> = {

@@ -61,7 +61,8 @@ import {
   iommu_device_unuse_default_domain, iommu_device_use_default_domain, iommu_group_claim_dma_owner, iommu_group_release_dma_owner,
   iommu_group_set_dma_owner, iommu_probe_device, type ApiOutcome, type Kernel,
 } from './model';
-import { flagHonoured, getProfile } from './profiles';
+import { getProfile } from './profiles';
+import { setsManagedDma, VFIO_PCI_CORE_FIELD } from './vocabulary';
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
@@ -282,14 +283,12 @@ function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, 
 
 /** A vfio_pci_core_* helper wired into the driver struct hands the device to user space even without a visible call. */
 function staticHandoff(input: DriverSimInput): string | undefined {
-  const field = input.driver.fields.find((f) => /^&?vfio_pci_core_\w+$/.test(f.value.trim()));
+  const field = input.driver.fields.find((f) => VFIO_PCI_CORE_FIELD.test(f.value.trim()));
   return field ? `.${field.name} = ${field.value.trim()}` : undefined;
 }
 
 function driverFlag(input: DriverSimInput): boolean {
-  const m = input.driver.managedDma;
-  if (m.state !== 'present' || !/^(true|1)$/.test((m.value ?? '').trim())) return false;
-  return flagHonoured(getProfile(input.target), m.spelling, m.inDeviceDriver);
+  return setsManagedDma(input.driver, input.target);
 }
 
 /** Fork and return steps only explain a path: paths that differ in nothing else are one scenario (as before they existed). */

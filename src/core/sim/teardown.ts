@@ -5,14 +5,15 @@
  * through an ops table or an object type. Their releases are then given the benefit of the doubt.
  */
 import type { CFacts, FunctionFact } from '../types';
+import { DETACH_CALLS, PASID_DETACH_CALLS, RELEASE_CALLS, UNUSE_CALLS_ANY_ERA } from './vocabulary';
 
 /** The release calls that undo each end-check violation kind. */
 export const RELEASES_OF: Record<string, readonly string[]> = {
-  'left-owned': ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'],
-  'leaked-owner-cnt': ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner', 'iommu_device_unuse_default_domain', 'iommu_device_unuse_dma_api'],
-  'left-private-domain': ['iommu_detach_device', 'iommu_detach_group'],
-  'use-after-free': ['iommu_detach_device', 'iommu_detach_group'],
-  'pasid-leak': ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'],
+  'left-owned': RELEASE_CALLS,
+  'leaked-owner-cnt': [...RELEASE_CALLS, ...UNUSE_CALLS_ANY_ERA],
+  'left-private-domain': DETACH_CALLS,
+  'use-after-free': DETACH_CALLS,
+  'pasid-leak': PASID_DETACH_CALLS,
 };
 
 /** Calls outside the file that tear an object down and run its type's callbacks (put_device → .release, ...). */

@@ -1,6 +1,8 @@
 /**
  * analyze(): the one entry point both hosts use. input → views → facts → rules → findings.
  * Pure (hosts pass bytes and a readFile callback) and total: every failure becomes an InputProblem.
+ * It sits above the rules (it runs the registry through the engine and maps reports to the user's file); the layers
+ * below it (src/core) know nothing of rules.
  */
 import type {
   AnalysisResult,
@@ -20,16 +22,19 @@ import type {
   TopologyKind,
   TraceStep,
   UserLocation,
-} from './types';
-import { fullViews, hunkViews, isCPath, parseInput } from './input';
-import { extractFacts, initC } from './c';
+} from '../core/types';
+import { fullViews, hunkViews, isCPath, parseInput } from '../core/input';
+import { extractFacts, initC } from '../core/c';
+import { closeAcrossGaps } from '../core/c/gap-closing';
+import { nameFromHeadings } from '../core/c/hunk-headings';
+import { isCoreOrBusCode } from '../core/sim/file-role';
+import { hasManagedDma } from '../core/sim/vocabulary';
+import { limitProblems } from '../core/limits';
+import { blobMatches, gitBlobId, isNullBlob } from '../core/git-blob';
+import { patchEvidence } from '../core/patch-evidence';
 import { RULES } from '../rules';
 import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
-import { isCoreOrBusCode } from '../rules/util';
-import { limitProblems } from './limits';
-import { blobMatches, gitBlobId, isNullBlob } from './git-blob';
-import { patchEvidence } from './patch-evidence';
 
 export interface DumpedFacts {
   path: string;
@@ -145,137 +150,6 @@ function viewsFor(file: FileDiff, base: string | undefined): ViewsOutcome {
     return { ...out, problem: full.problem !== undefined ? String(full.problem) : undefined };
   }
   return { ...out, post: full.post ?? out.post, pre: full.pre ?? out.pre };
-}
-
-/**
- * A hunk that starts inside a function does not show its header, so the C layer reports that code as an unnamed
- * function. git's hunk heading names the enclosing function: give the unnamed function that name so rules and the
- * replay can find the callback (e.g. a probe whose first lines are outside the hunk).
- */
-/** Brace depth change of one line of C, ignoring comments, strings and character literals. */
-function braceDelta(line: string, state: { inComment: boolean }): number {
-  let d = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (state.inComment) {
-      if (c === '*' && line[i + 1] === '/') {
-        state.inComment = false;
-        i++;
-      }
-      continue;
-    }
-    if (c === '/' && line[i + 1] === '*') {
-      state.inComment = true;
-      i++;
-    } else if (c === '/' && line[i + 1] === '/') break;
-    else if (c === '"' || c === "'") {
-      for (i++; i < line.length && line[i] !== c; i++) if (line[i] === '\\') i++;
-    } else if (c === '{') d++;
-    else if (c === '}') d--;
-  }
-  return d;
-}
-
-/**
- * A hunk view shows fragments: a hunk often ends on the next function's header (and its opening brace) while the
- * body is not shown. Parsed as is, that header swallows the next hunk's code. Where a visible range ends inside an
- * unclosed brace (or on a bare function header) and the next range starts with top-level code, close it in the
- * blank, unseen line just before: line alignment and every visible character stay as they are.
- */
-function closeAcrossGaps(view: CView): CView {
-  if (view.complete || view.visibleLines.length < 2) return view;
-  const lines = view.text.split('\n');
-  const ranges = [...view.visibleLines].sort((a, b) => a.from - b.from);
-  const state = { inComment: false };
-  let depth = 0;
-  let changed = false;
-  for (let r = 0; r < ranges.length; r++) {
-    const range = ranges[r];
-    let lastCode = '';
-    for (let l = range.from; l <= range.to && l <= lines.length; l++) {
-      const text = lines[l - 1] ?? '';
-      depth = Math.max(0, depth + braceDelta(text, state));
-      if (text.trim() !== '') lastCode = text;
-    }
-    const next = ranges[r + 1];
-    if (!next || next.from - 1 <= range.to) continue;
-    let firstNext = '';
-    for (let l = next.from; l <= next.to && l <= lines.length; l++) {
-      if ((lines[l - 1] ?? '').trim() !== '') {
-        firstNext = lines[l - 1];
-        break;
-      }
-    }
-    const topLevelNext = /^[A-Za-z_{]/.test(firstNext) && !/^\w+:\s*(\/[/*].*)?$/.test(firstNext);
-    if (!topLevelNext || state.inComment) continue;
-    const hidden = next.from - 2; // 0-based index of the unseen line just before the next range
-    if ((lines[hidden] ?? '') !== '') continue;
-    if (depth > 0) {
-      lines[hidden] = '}'.repeat(depth);
-      depth = 0;
-      changed = true;
-    } else if (/^[A-Za-z_].*\)\s*$/.test(lastCode) && !/[;,]\s*$/.test(lastCode) && /\(/.test(lastCode)) {
-      lines[hidden] = ';'; // a function header whose body is not shown: make it a declaration
-      changed = true;
-    }
-  }
-  return changed ? { ...view, text: lines.join('\n') } : view;
-}
-
-/** Parameters of a function header seen only in a hunk heading ("static int foo(struct bar *b, int n)"). */
-function paramsFromHeading(heading: string): { name: string; type: string }[] | undefined {
-  const m = /\(([^()]*)\)?\s*\{?\s*$/.exec(heading.trim());
-  if (!m || !heading.includes('(')) return undefined;
-  const inner = heading.slice(heading.indexOf('(') + 1).replace(/\)?\s*\{?\s*$/, '');
-  if (inner.trim() === '' || inner.trim() === 'void') return [];
-  const out: { name: string; type: string }[] = [];
-  for (const part of inner.split(',')) {
-    const p = /^(.*?)([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*$/.exec(part.trim());
-    if (!p || p[1].trim() === '') return out.length > 0 ? out : undefined; // cut off (long headings are truncated)
-    out.push({ name: p[2], type: p[1].trim() });
-  }
-  return out;
-}
-
-function nameFromHeadings(facts: CFacts, file: FileDiff, image: 'post' | 'pre'): void {
-  const hunkAt = (line: number) =>
-    file.hunks.find((h) => {
-      const start = image === 'post' ? h.newStart : h.oldStart;
-      const count = image === 'post' ? h.newLines : h.oldLines;
-      return line >= start && line < start + Math.max(count, 1);
-    });
-  const headingName = (heading: string | undefined): string | undefined =>
-    heading ? /^[\w\s*]*?\b([A-Za-z_]\w*)\s*\([^;]*$/.exec(heading.trim())?.[1] : undefined;
-  for (const fn of facts.functions) {
-    let name: string | undefined;
-    if (!fn.name) {
-      // The heading names the function the hunk STARTS in: a fragment after another function began is not it.
-      const hunk = hunkAt(fn.span.line);
-      const start = hunk ? (image === 'post' ? hunk.newStart : hunk.oldStart) : 0;
-      const opensHunk = !facts.functions.some((g) => g !== fn && g.span.line >= start && g.span.line < fn.span.line);
-      name = opensHunk ? headingName(hunk?.heading) : undefined;
-    } else {
-      // A header at the end of one hunk glued to the body shown by the next hunk: the body is the heading's function.
-      const first = hunkAt(fn.span.line);
-      const last = hunkAt(fn.span.endLine);
-      if (first && last && first !== last) {
-        const h = headingName(last.heading);
-        if (h && h !== fn.name) name = h;
-      }
-    }
-    if (!name || facts.functions.some((f) => f.name === name)) continue;
-    const old = fn.name;
-    fn.name = name;
-    fn.complete = false;
-    const heading = hunkAt(fn.span.endLine)?.heading ?? '';
-    const params = paramsFromHeading(heading);
-    if (params && (!old || fn.params.length === 0)) fn.params = params;
-    const inside = (line: number): boolean => line >= fn.span.line && line <= fn.span.endLine;
-    for (const c of fn.calls) if (!c.inFunction || c.inFunction === old) c.inFunction = name;
-    for (const d of [...facts.dmaApi, ...facts.mmio, ...facts.identifiers]) {
-      if ((d.inFunction === undefined || d.inFunction === old) && inside(d.span.line)) d.inFunction = name;
-    }
-  }
 }
 
 // ───────────────────────────── location mapping ─────────────────────────────
@@ -691,7 +565,7 @@ class InputAnalysis {
   private verdict(fr: FileRun, post: Image, sim: SimQueries, driver: CFacts['drivers'][number], inputPath: string): DriverVerdict {
     const map = post.view.inputLines;
     const mode: DriverVerdict['mode'] =
-      driver.managedDma.state === 'present' && !/^(false|0)$/.test(driver.managedDma.value ?? 'true')
+      hasManagedDma(driver)
         ? 'driver-managed'
         : driver.managedDma.state === 'absent' && driver.complete
           ? 'kernel-dma-api'
