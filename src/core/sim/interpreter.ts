@@ -517,13 +517,16 @@ function budgetHit(p: Path, ctx: RunContext, what: string): void {
 function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number): RunResult | null {
   // Until this run forks there is one path: nothing to merge with, no state key worth computing.
   const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => ctx.budget.forks !== forksAtStart && mergedWith(q, c, b, s);
+  // Back from a helper, paths meet too; where the caller resumes at a join point the loop's own check does it (checking
+  // twice would find the path's own key and drop it: every exit through `helper(); label:` would vanish).
+  const mergedOnReturn = (q: Path) => !joinPoints(top(q).fn).has(top(q).pc) && merged(q, ctx, base, seen);
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
-      if (merged(p, ctx, base, seen)) return null;
+      if (mergedOnReturn(p)) return null;
       continue;
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
@@ -544,7 +547,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
           const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
-        if (merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
+        if (mergedOnReturn(p)) return null;
         break;
       }
       case 'branch': {
