@@ -13,6 +13,7 @@ import {
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
+import { isOpaqueTeardown, isTeardownHelper } from './teardown';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
 export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_core_register_device', 'iommufd_device_bind']);
@@ -696,6 +697,9 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     pushFrame(p, callee, args.map((a) => evalArg(p, ctx, a)), memo);
     return; // popFrame delivers the result and advances the caller
   }
+  if (!callee && isOpaqueTeardown(name, (n) => !!fnByName(ctx, n)) && p.frames.slice(1).every((fr) => isTeardownHelper(fr.fn.name))) {
+    (p.teardowns ??= []).push(name);
+  }
   const hint: TypeHint = pure || (callee && /\bbool$/.test(callee.returnType.trim())) ? 'bool' : hintFor(name, target);
   const v = unknown(hint, name);
   if (memo) remember(p, memo.key, v, memo.operands);
@@ -924,7 +928,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
     // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
     // A stored field nothing in the file reads cannot change the future either.
     frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && k.split(/->|\./).some((part) => fileReads.has(`R:${part}`))), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
-    p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
+    p.handoff ?? '', p.teardowns ?? null, p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);
 }
