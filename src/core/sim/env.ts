@@ -76,6 +76,11 @@ export interface Path {
   memo: Map<string, Remembered>;
   /** Functions of the file this path has entered (a field only they write, and they did not, still holds its initial 0). */
   ran: Set<string>;
+  /**
+   * Calls the replay cannot follow that may tear an object down (teardown.ts), made on this path by the outermost
+   * function itself or through its teardown helpers: only these paths may have run a callback of the file.
+   */
+  teardowns?: string[];
 }
 
 export interface RunResult {
@@ -126,6 +131,7 @@ export function clonePath(p: Path): Path {
     memo: new Map(p.memo),
     ran: new Set(p.ran),
     ...(p.handoff ? { handoff: p.handoff } : {}),
+    ...(p.teardowns ? { teardowns: [...p.teardowns] } : {}),
     ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
     ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
   };

@@ -14,6 +14,7 @@ import {
 } from './env';
 import { looksLikeErrno } from '../errno';
 import { USER_HANDOFF_CALLS } from './vocabulary';
+import { isOpaqueTeardown, isTeardownHelper } from './teardown';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
 const USER_HANDOFF = new Set(USER_HANDOFF_CALLS);
@@ -518,13 +519,16 @@ function budgetHit(p: Path, ctx: RunContext, what: string): void {
 function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number): RunResult | null {
   // Until this run forks there is one path: nothing to merge with, no state key worth computing.
   const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => ctx.budget.forks !== forksAtStart && mergedWith(q, c, b, s);
+  // Back from a helper, paths meet too; where the caller resumes at a join point the loop's own check does it (checking
+  // twice would find the path's own key and drop it: every exit through `helper(); label:` would vanish).
+  const mergedOnReturn = (q: Path) => !joinPoints(top(q).fn).has(top(q).pc) && merged(q, ctx, base, seen);
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
-      if (merged(p, ctx, base, seen)) return null;
+      if (mergedOnReturn(p)) return null;
       continue;
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
@@ -545,7 +549,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
           const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
-        if (merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
+        if (mergedOnReturn(p)) return null;
         break;
       }
       case 'branch': {
@@ -693,6 +697,9 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   if (callee && depth <= MAX_DEPTH && !p.frames.some((fr) => fr.fn.name === name)) {
     pushFrame(p, callee, args.map((a) => evalArg(p, ctx, a)), memo);
     return; // popFrame delivers the result and advances the caller
+  }
+  if (!callee && isOpaqueTeardown(name, (n) => !!fnByName(ctx, n)) && p.frames.slice(1).every((fr) => isTeardownHelper(fr.fn.name))) {
+    (p.teardowns ??= []).push(name);
   }
   const hint: TypeHint = pure || (callee && /\bbool$/.test(callee.returnType.trim())) ? 'bool' : hintFor(name, target);
   const v = unknown(hint, name);
@@ -922,7 +929,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
     // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
     // A stored field nothing in the file reads cannot change the future either.
     frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && k.split(/->|\./).some((part) => fileReads.has(`R:${part}`))), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
-    p.handoff ?? '', p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
+    p.handoff ?? '', p.teardowns ?? null, p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);
 }

@@ -236,7 +236,8 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const fn = fnNamed(input.facts, partner.fn);
     if (fn) for (const c of reachableCallees(input.facts, fn)) partnerReleases.add(c);
   }
-  for (const callee of destructorCallbackReleases(input.facts, partners.map((p) => p.fn))) partnerReleases.add(callee);
+  // What a teardown through code outside the file may run: counted on the partner paths that made one.
+  const destructorReleases = destructorCallbackReleases(input.facts, partners.map((p) => p.fn));
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);
@@ -244,6 +245,8 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     // finding, or a domain the model could not tell apart: not a pairing question.
     if (!kinds.length || kinds.includes('use-after-free') || r.path.t.violations.length) continue;
     for (const x of kinds) held.add(x);
+    // Only the partners' teardowns count for them (A's own are A's business).
+    delete r.path.teardowns;
     let ends: Path[] = [r.path];
     for (const partner of partners) {
       const fn = fnNamed(input.facts, partner.fn);
@@ -271,7 +274,8 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     // lookups it cannot follow) may well release it: no leak is claimed for that kind.
     const judged = finals.map((q) => {
       const end = endFindings(q, setup, start);
-      return { q, end: { ...end, found: end.found.filter((f) => !(RELEASES_OF[f.kind] ?? []).some((api) => partnerReleases.has(api))) } };
+      const mayRelease = (api: string) => partnerReleases.has(api) || (!!q.teardowns?.length && destructorReleases.has(api));
+      return { q, end: { ...end, found: end.found.filter((f) => !(RELEASES_OF[f.kind] ?? []).some(mayRelease)) } };
     });
     // A leak only when every partner path leaves it: show the cleanest end otherwise.
     const clean = judged.find((j) => j.end.found.length === 0);

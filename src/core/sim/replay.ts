@@ -550,10 +550,12 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
       // A failing call must leave the group as it found it; a succeeding one may legitimately hold ownership.
       if (r.failed) {
         // An exit that tears an object down through code outside the file (put_device() → the type's .release)
-        // may release there: a kind one of the file's callbacks releases is not claimed.
+        // may release there: a kind one of the file's callbacks releases is not claimed (on that exit only).
         const end = endFindings(r.path, setup, start);
-        const released = (elsewhere ??= destructorCallbackReleases(input.facts, [fn.name], true));
-        end.found = end.found.filter((x) => !(RELEASES_OF[x.kind] ?? []).some((api) => released.has(api)));
+        if (r.path.teardowns?.length) {
+          const released = (elsewhere ??= destructorCallbackReleases(input.facts, [fn.name], true));
+          end.found = end.found.filter((x) => !(RELEASES_OF[x.kind] ?? []).some((api) => released.has(api)));
+        }
         emitVerdicts(r.path, end, `after ${fn.name}() failed`);
       }
       out.push({
