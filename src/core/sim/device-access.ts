@@ -75,13 +75,13 @@ function ownClaim(p: Path, group: string, owner: string): boolean {
 }
 
 /** Checks one DMA-API / MMIO call of the bound driver against the group's state; records the violation. */
-export function checkDeviceAccess(p: Path, ctx: RunContext, name: string, args: string[], where: At): void {
+export function checkDeviceAccess(p: Path, ctx: RunContext, name: string, args: readonly string[], where: At): void {
   if (!checksAccess(ctx, name) || !p.k.iommuApi) return;
   const devArg = /^dmam?_pool_create$/.test(name) ? args[1] : args[0];
   const dev = resolveDevice(p, ctx, devArg);
   const g = groupOf(p.k, dev);
   if (!g) return;
-  const call = `${name}(${args.join(', ')})`;
+  const call = `${name}() on ${dev}`;
   if (DMA_API_USE.test(name)) {
     if (g.domain === g.defaultDomain) return;
     const d = g.domain ? p.k.state.domains.get(g.domain) : undefined;

@@ -519,13 +519,16 @@ function budgetHit(p: Path, ctx: RunContext, what: string): void {
 function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number): RunResult | null {
   // Until this run forks there is one path: nothing to merge with, no state key worth computing.
   const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => ctx.budget.forks !== forksAtStart && mergedWith(q, c, b, s);
+  // Back from a helper, paths meet at the call's successor too; when that is a join point the loop's own check comes
+  // next, and checking twice would find the path's own key and drop it (and every path merged into it).
+  const mergedAfterReturn = (q: Path) => !joinPoints(top(q).fn).has(top(q).pc) && merged(q, ctx, base, seen);
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
-      if (merged(p, ctx, base, seen)) return null;
+      if (mergedAfterReturn(p)) return null;
       continue;
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
@@ -547,7 +550,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
           const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
-        if (merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
+        if (mergedAfterReturn(p)) return null; // back from a helper: paths meet here too
         break;
       }
       case 'branch': {
