@@ -17,7 +17,11 @@ import type { ViolationKind } from '../../src/core/types';
 /** Rule name → the violation kinds that back its findings ([] for a syntactic rule). */
 const QUERIES: Record<string, readonly ViolationKind[]> = {
   'null-dma-owner-cookie': ['null-owner'],
+  'unchecked-ownership-return': ['unchecked-failure'],
+  'driver-managed-dma-with-dma-api': ['dma-api-off-default-domain'],
+  'driver-managed-dma-on-mmio-driver': ['device-access-while-user-owned'],
   'group-claim-outside-vfio': [],
+  'bus-without-ownership-hooks': [],
 };
 
 const NO_REPLAY: SimQueries = { driverScenarios: () => [], functionScenarios: () => [], lifecycle: () => [] };
