@@ -6,7 +6,7 @@
  */
 import { createRule } from './types';
 import { callsTo, isUnder, keyOf } from './util';
-import { existsOn, fnNameOf } from './tier2a-util';
+import { existsOn, fnNameOf } from './ownership-calls';
 
 const CODE = 'OWN007';
 const GROUP_CLAIM = 'iommu_group_claim_dma_owner';

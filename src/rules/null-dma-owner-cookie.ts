@@ -7,7 +7,7 @@
 import type { ArgFact, CallFact } from '../core/types';
 import { createRule } from './types';
 import { functionScenarios, isNullArg, keyOf } from './util';
-import { CLAIM_CALLS } from './tier2a-util';
+import { CLAIM_CALLS } from './ownership-calls';
 import { functionsCalling, hitsOf, traceTo } from './violation-sites';
 
 const CODE = 'OWN008';
