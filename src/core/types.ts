@@ -406,7 +406,11 @@ export type ViolationKind =
   | 'pasid-leak' // pasid_array not empty after unbind
   | 'claim-failed' // a user-space / VFIO claim failed because of this driver
   | 'double-release'
-  | 'bad-detach';
+  | 'bad-detach'
+  | 'null-owner' // a DMA-ownership claim with a NULL owner cookie (6.2+: WARN and -EINVAL; 5.19: a claim never released)
+  | 'dma-api-off-default-domain' // DMA-API use while the device's group is not on its default domain (nor on one the driver attached)
+  | 'device-access-while-user-owned' // MMIO mapping or reset of a device whose group another owner (user space) holds
+  | 'unchecked-failure'; // a failing claim/attach whose result the path never tests before it is dropped or overwritten
 
 export interface Violation {
   kind: ViolationKind;
@@ -428,6 +432,8 @@ export interface Violation {
   after?: string;
   /** The lifecycle phase the step ran in (bind, probe, probe-failure-cleanup, remove, unbind, …). */
   phase?: string;
+  /** For 'unchecked-failure': how the result was lost (the variable, and the line that overwrote it). */
+  unchecked?: { how: 'ignored' | 'void-cast' | 'overwritten' | 'never-tested'; variable?: string; line?: number; unseen?: string };
 }
 
 export interface ScenarioResult {

@@ -2,13 +2,45 @@
  * OWN011: a bus whose driver struct has driver_managed_dma (so it promises VFIO exclusivity) but whose
  * dma_configure never takes the default-domain count. Without the count, DMA-API drivers never block a claim
  * and can bind into a group user space owns.
+ * Syntactic: it asks about the bus's shape — a bus_type without a .dma_configure, or a hook in whose code the
+ * use call appears nowhere — not about paths or state. Whether the hook takes the count on every path, swallows
+ * its error or is undone in .dma_cleanup are replay questions, asked by OWN009/OWN010 of the bus-hook replay.
  */
-import type { BusTypeFact, FunctionFact, ImageSpan, KernelTarget } from '../core/types';
+import type { BusTypeFact, FunctionFact, ImageSpan, Instr, KernelTarget } from '../core/types';
 import { FLAG_DRIVER_TYPES } from '../core/c/structs';
 import { createRule, type RuleContext } from './types';
 import { callsIn, functionPieces, keyOf, reachableFunctions } from './util';
 import { managedDmaFlag } from '../core/sim/vocabulary';
-import { condTexts, mentionsName, otherFilesLines, valueTexts } from './tier2a-util';
+
+/** A word-boundary test for a C identifier inside some text. */
+function mentionsName(text: string, name: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_])${name}($|[^A-Za-z0-9_])`).test(text);
+}
+
+/** The source texts an instruction spells out (its raw text, never its meaning): where the flag's name may appear. */
+function spelledTexts(instr: Instr): string[] {
+  const raw = (x: unknown): string => JSON.stringify(x);
+  switch (instr.op) {
+    case 'branch': return [raw(instr.cond)];
+    case 'call': return instr.call.args.map((a) => a.text);
+    case 'assign': return [instr.target, raw(instr.value)];
+    case 'return': return instr.value ? [raw(instr.value)] : [];
+    default: return [];
+  }
+}
+
+/** Image lines of the patch for files other than the analysed one (added+context for post, removed+context for pre). */
+function otherFilesLines(ctx: RuleContext): string[] {
+  if (!ctx.patch) return [];
+  const wantKinds = ctx.facts.image === 'pre' ? new Set(['del', 'context']) : new Set(['add', 'context']);
+  const out: string[] = [];
+  for (const f of ctx.patch.files) {
+    const p = f.newPath ?? f.oldPath ?? '';
+    if (p === ctx.facts.path) continue;
+    for (const h of f.hunks) for (const l of h.lines) if (wantKinds.has(l.kind)) out.push(l.text);
+  }
+  return out;
+}
 
 const CODE = 'OWN011';
 
@@ -31,15 +63,7 @@ function useCall(target: KernelTarget): string | undefined {
 /** Whether the flag appears anywhere this file (or, in a patch, a sibling file of the same image) shows. */
 function flagEvidence(ctx: RuleContext, flag: string): boolean {
   if (ctx.facts.identifiers.some((i) => i.name === flag && (i.role === 'field-declaration' || i.role === 'field-access'))) return true;
-  for (const fn of ctx.facts.functions) {
-    for (const instr of fn.program) {
-      const texts = instr.op === 'branch' ? condTexts(instr.cond, fn)
-        : instr.op === 'call' ? instr.call.args.map((a) => a.text)
-          : instr.op === 'assign' ? [instr.target, ...valueTexts(instr.value, fn)]
-            : instr.op === 'return' ? valueTexts(instr.value, fn) : [];
-      if (texts.some((t) => mentionsName(t, flag))) return true;
-    }
-  }
+  if (ctx.facts.functions.some((fn) => readsName(fn, flag))) return true;
   return otherFilesLines(ctx).some((l) => mentionsName(l, flag) && !/^\s*(\/\/|\/?\*)/.test(l));
 }
 
@@ -69,14 +93,9 @@ function busCarriesFlag(ctx: RuleContext, bus: BusTypeFact, flag: string): boole
   return !others.some((b) => (b.driverTypes ?? []).some(carries));
 }
 
+/** Does the function's text spell `name` (in a condition, argument, assignment or return)? */
 function readsName(fn: FunctionFact, name: string): boolean {
-  return fn.program.some((instr) => {
-    const texts = instr.op === 'branch' ? condTexts(instr.cond, fn)
-      : instr.op === 'call' ? instr.call.args.map((a) => a.text)
-        : instr.op === 'assign' ? [instr.target, ...valueTexts(instr.value, fn)]
-          : instr.op === 'return' ? valueTexts(instr.value, fn) : [];
-    return texts.some((t) => mentionsName(t, name));
-  });
+  return fn.program.some((instr) => spelledTexts(instr).some((t) => mentionsName(t, name)));
 }
 
 /** Functions implementing a dma_configure hook: named by a bus_type, or spelt like one when the struct is not shown. */
@@ -96,6 +115,7 @@ export const busWithoutOwnershipHooks = createRule({
     category: 'bus',
     defaultSeverity: 'error',
     tier: 2,
+    kind: 'syntactic',
     description: 'A bus whose drivers can set driver_managed_dma must take the default-domain count in dma_configure for every other driver.',
     messages: {
       noUse:

@@ -1,12 +1,14 @@
 /**
  * OWN003: driver_managed_dma on a (non-VFIO) driver that maps registers or resets the function. The flag is for
  * drivers that can share their group with user space: no DMA, no MMIO, no reset (the criteria given when the
- * PCIe port driver got the flag).
+ * PCIe port driver got the flag). A query of the replay's 'device-access-while-user-owned' violations: bound into
+ * a group user space owns (the flag lets the bind through), the driver maps or resets its device. Drivers that
+ * hand the device to user space or claim the group themselves do it for the owner: the replay charges them nothing.
  */
 import { createRule } from './types';
-import { isUnder, keyOf, vfioEvidence } from './util';
-import { isMmioUse, managedDmaFlag, setsManagedDma } from '../core/sim/vocabulary';
-import { driverCode, usesIn } from './tier2a-util';
+import { driverScenarios, isUnder, keyOf } from './util';
+import { managedDmaFlag } from '../core/sim/vocabulary';
+import { hitsOf, traceTo } from './violation-sites';
 
 const CODE = 'OWN003';
 
@@ -32,21 +34,20 @@ export const driverManagedDmaOnMmioDriver = createRule({
     if (isUnder(ctx, 'drivers/vfio/')) return;
     const flag = managedDmaFlag(ctx.target).field;
     for (const driver of ctx.facts.drivers) {
-      if (!setsManagedDma(driver, ctx.target)) continue;
-      // VFIO drivers (and drivers owning their group) map BARs on behalf of the owner: that is the point of the flag.
-      if (vfioEvidence(ctx, driver)) continue;
-      const code = driverCode(ctx, driver);
-      const fileLevel = ctx.facts.mmio.map((m) => ({ callee: m.callee, span: m.span, inFunction: m.inFunction }));
       const seen = new Set<string>();
-      for (const use of usesIn(code.functions, isMmioUse, fileLevel, code.orphans)) {
-        const key = keyOf(CODE, driver.name, use.inFunction ?? '?', use.callee);
+      for (const hit of hitsOf(ctx, driverScenarios(ctx, driver, ['user-owned']), ['device-access-while-user-owned'])) {
+        const call = hit.call;
+        if (!call) continue;
+        const key = keyOf(CODE, driver.name, call.inFunction ?? '?', call.callee);
         if (seen.has(key)) continue;
         seen.add(key);
         ctx.report({
-          messageId: RESET.test(use.callee) ? 'resetWithFlag' : 'mmioWithFlag',
-          data: { driver: driver.name, flag: `.${flag} = true`, function: use.inFunction ?? '(unnamed)', callee: use.callee },
-          span: use.span,
+          messageId: RESET.test(call.callee) ? 'resetWithFlag' : 'mmioWithFlag',
+          data: { driver: driver.name, flag: `.${flag} = true`, function: call.inFunction || '(unnamed)', callee: call.callee },
+          span: call.calleeSpan,
           key,
+          scenario: hit.scenario,
+          trace: traceTo(hit),
           fixes: [{ title: `Do not set .${flag} on ${driver.name}`, edits: [], suggestion: `remove \`.${flag} = true,\` from ${driver.name}, or justify the MMIO/reset in the commit message` }],
         });
       }

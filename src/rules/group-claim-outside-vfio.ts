@@ -1,10 +1,12 @@
 /**
  * OWN007: iommu_group_claim_dma_owner() outside VFIO. The kernel-doc reserves it for VFIO's legacy group path
  * and asks that new users be refused; the device-centric claim (6.2+) is the interface for everyone else.
+ * Syntactic: the kernel runs the call the same wherever it sits (drivers/iommu/iommu.c has no caller check), so
+ * which file calls it is a question of API policy, not of replayed state; no simulated trace.
  */
 import { createRule } from './types';
 import { callsTo, isUnder, keyOf } from './util';
-import { existsOn, fnNameOf } from './tier2a-util';
+import { existsOn, fnNameOf } from './ownership-calls';
 
 const CODE = 'OWN007';
 const GROUP_CLAIM = 'iommu_group_claim_dma_owner';
@@ -17,6 +19,7 @@ export const groupClaimOutsideVfio = createRule({
     category: 'ownership',
     defaultSeverity: 'warning',
     tier: 2,
+    kind: 'syntactic',
     description: 'iommu_group_claim_dma_owner() is for VFIO only; other code should claim the device it drives.',
     messages: {
       groupClaim:

@@ -6,7 +6,7 @@
 import type { CallFact } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { callsTo, fixReplace, keyOf } from './util';
-import { existsOn, fnNameOf } from './tier2a-util';
+import { existsOn, fnNameOf } from './ownership-calls';
 
 const CODE = 'OWN006';
 

@@ -1,70 +1,26 @@
 /**
  * OWN008: a claim with a NULL owner cookie. The owner pointer is what tells an explicit owner from DMA-API users
  * (which are counted with owner == NULL): 6.2+ refuses it with a WARN and -EINVAL; 5.19 accepted it and then
- * could never release the group.
+ * could never release the group. A query of the replay's 'null-owner' violations: the replay resolves the cookie
+ * on each path (a NULL literal, or a local that holds NULL there) and records the claim made with it.
  */
-import type { ArgFact, CallFact, FunctionFact } from '../core/types';
-import { createRule, type RuleContext } from './types';
-import { callsTo, enclosingFunction, functionScenarios, isNullArg, keyOf, traceOf } from './util';
-import { existsOn, fnNameOf, scenarioAtLine } from './tier2a-util';
+import type { ArgFact, CallFact } from '../core/types';
+import { createRule } from './types';
+import { functionScenarios, isNullArg, keyOf } from './util';
 import { CLAIM_CALLS, SET_OWNER_CALLS } from '../core/sim/vocabulary';
-import { mentionsWord } from './default-domain-probe-defer';
+import { functionsCalling, hitsOf, traceTo } from './violation-sites';
 
 const CODE = 'OWN008';
 
-const IDENT = /^[A-Za-z_]\w*$/;
-
-/** A local variable whose every visible assignment in the function is NULL (and that is not a parameter). */
-function onlyNullLocal(fn: FunctionFact | undefined, arg: ArgFact): boolean {
-  const name = arg.text.trim();
-  if (!fn || !IDENT.test(name)) return false;
-  if (fn.params.some((p) => p.name === name)) return false;
-  let assigns = 0;
-  for (const instr of fn.program) {
-    if (instr.op === 'assign' && instr.target === name) {
-      if (instr.value.kind !== 'null' && !(instr.value.kind === 'int' && instr.value.value === 0)) return false;
-      assigns++;
-    }
-    if (instr.op === 'call') {
-      if (instr.assignTo === name) return false;
-      // Passing &owner lets the callee fill it in.
-      if (instr.call.args.some((a) => mentionsWord(a.text.replace(/\s+/g, ''), `&${name.replace(/\s+/g, '')}`))) return false;
-    }
-    if (instr.op === 'gap') return false;
-  }
-  return assigns > 0;
-}
+const CLAIMS_WITH_COOKIE: readonly string[] = [...CLAIM_CALLS, ...SET_OWNER_CALLS];
 
 /**
- * The owner-cookie argument of a claim, or undefined when the call does not claim for an explicit owner:
- * released claims take (target, owner); the v5 posting's iommu_group_set_dma_owner(group, owner) too; the v1–v4
- * set-owner calls take (target, type, cookie) and only user/private-user types need a cookie.
+ * Where the cookie is written (the finding points there): released claims take (target, owner); the v5 posting's
+ * iommu_group_set_dma_owner(group, owner) too; the v1–v4 set-owner calls take (target, type, cookie).
  */
 function cookieArg(call: CallFact): ArgFact | undefined {
-  if (call.callee === 'iommu_group_set_dma_owner' || call.callee === 'iommu_device_set_dma_owner') {
-    if (call.args.length === 2) return call.callee === 'iommu_group_set_dma_owner' ? call.args[1] : undefined;
-    return call.args.length === 3 && /USER/.test(call.args[1].text) ? call.args[2] : undefined;
-  }
+  if (call.callee === 'iommu_group_set_dma_owner' || call.callee === 'iommu_device_set_dma_owner') return call.args[call.args.length === 2 ? 1 : 2];
   return call.args[1];
-}
-
-function check(ctx: RuleContext, call: CallFact): void {
-  const cookie = cookieArg(call);
-  if (!cookie) return;
-  const fnName = fnNameOf(ctx, call);
-  const fn = enclosingFunction(ctx, call) ?? ctx.functionByName(fnName);
-  const literal = isNullArg(cookie.text);
-  if (!literal && !onlyNullLocal(fn, cookie)) return;
-  const scenario = fn ? scenarioAtLine(functionScenarios(ctx, fn, ['singleton']), call.calleeSpan.line) : undefined;
-  ctx.report({
-    messageId: literal ? 'nullCookie' : 'nullLocal',
-    data: { function: fnName, callee: call.callee, arg: cookie.text.trim() },
-    span: cookie.span,
-    key: keyOf(CODE, fnName, call.callee),
-    scenario,
-    trace: scenario ? traceOf(scenario) : undefined,
-    fixes: [{ title: 'Pass a stable non-NULL owner cookie', edits: [], suggestion: `${call.callee}(${call.args[0]?.text ?? 'dev'}, <the owning file, context or private structure>)` }],
-  });
 }
 
 export const nullDmaOwnerCookie = createRule({
@@ -83,9 +39,26 @@ export const nullDmaOwnerCookie = createRule({
     },
   },
   check(ctx) {
-    for (const name of [...CLAIM_CALLS, ...SET_OWNER_CALLS]) {
-      if (!existsOn(ctx, name)) continue;
-      for (const call of callsTo(ctx.facts, name)) check(ctx, call);
+    const reported = new Set<string>();
+    for (const fn of functionsCalling(ctx, CLAIMS_WITH_COOKIE)) {
+      for (const hit of hitsOf(ctx, functionScenarios(ctx, fn, ['singleton']), ['null-owner'])) {
+        const call = hit.call;
+        const cookie = call && cookieArg(call);
+        if (!call || !cookie) continue;
+        const fnName = call.inFunction || fn.name;
+        const key = keyOf(CODE, fnName, call.callee);
+        if (reported.has(key)) continue;
+        reported.add(key);
+        ctx.report({
+          messageId: isNullArg(cookie.text) ? 'nullCookie' : 'nullLocal',
+          data: { function: fnName, callee: call.callee, arg: cookie.text.trim() },
+          span: cookie.span,
+          key,
+          scenario: hit.scenario,
+          trace: traceTo(hit),
+          fixes: [{ title: 'Pass a stable non-NULL owner cookie', edits: [], suggestion: `${call.callee}(${call.args[0]?.text ?? 'dev'}, <the owning file, context or private structure>)` }],
+        });
+      }
     }
   },
 });

@@ -4,12 +4,48 @@
  * The rule runs where fake groups are visible in the file and reports a claim/release that is reachable with
  * the fake-group condition true (a preceding test that skips it, here or in every caller, is a guard).
  */
-import type { CallFact, Cond, FunctionFact } from '../core/types';
+import { pcOfCall } from '../core/c/program-lookup';
+import type { CallFact, Cond, FunctionFact, ScenarioResult } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { functionScenarios, keyOf, traceOf } from './util';
-import { condTexts, existsOn, scenarioAtLine } from './tier2a-util';
-import { pcOfCall } from '../core/c/program-lookup';
-import { CLAIM_CALLS, RELEASE_CALLS } from '../core/sim/vocabulary';
+import { CLAIM_CALLS, RELEASE_CALLS, existsOn } from './ownership-calls';
+
+// Not yet a query of the replay (issue 11): the replay has no fake-group topology, so this rule still decides
+// reachability for fake groups with the text evaluator below. See docs/kernel-model-notes.md for what a claim on a
+// fake group does in the kernel.
+
+/** Every piece of text a condition looks at (variable names, called functions, unparsed text). */
+function condTexts(cond: Cond, fn: FunctionFact): string[] {
+  switch (cond.kind) {
+    case 'truthy':
+    case 'isErr':
+    case 'isErrOrNull':
+      return [subjectText(cond.subject, fn)];
+    case 'cmp':
+      return [subjectText(cond.subject, fn), String(cond.rhs)];
+    case 'not':
+      return condTexts(cond.cond, fn);
+    case 'and':
+    case 'or':
+      return [...condTexts(cond.left, fn), ...condTexts(cond.right, fn)];
+    case 'const':
+      return [];
+    case 'unknown':
+      return [cond.text];
+  }
+}
+
+function subjectText(subject: { kind: 'var'; name: string } | { kind: 'call'; pc: number }, fn: FunctionFact): string {
+  if (subject.kind === 'var') return subject.name;
+  const instr = fn.program[subject.pc];
+  return instr && instr.op === 'call' ? `${instr.call.callee}(${instr.call.args.map((a) => a.text).join(', ')})` : '';
+}
+
+/** The instruction index of a call in its function's program. */
+/** The first scenario with a violation at `line` (the evidence to attach). */
+function scenarioAtLine(scenarios: readonly ScenarioResult[], line: number): ScenarioResult | undefined {
+  return scenarios.find((s) => s.violations.some((v) => v.at?.line === line));
+}
 
 const CODE = 'OWN025';
 
@@ -160,10 +196,10 @@ export const ownershipOnFakeGroup = createRule({
       let scenarios: ReturnType<typeof functionScenarios> | undefined;
       const hiddenCallers = !ctx.complete && fn.isStatic && !ctx.facts.functions.some((f) => f !== fn && f.calls.some((c) => c.callee === fn.name));
       for (const call of calls) {
-        const pc = pcOfCall(fn, call);
-        if (pc !== undefined && !reach.has(pc)) continue;
+        const pc = pcOfCall(fn, call) ?? -1;
+        if (pc >= 0 && !reach.has(pc)) continue;
         // A guard may sit in code the patch does not show: before the call, or in the callers of a static function.
-        const gapBefore = fn.program.some((instr, i) => instr.op === 'gap' && (pc === undefined || i < pc) && reach.has(i));
+        const gapBefore = fn.program.some((instr, i) => instr.op === 'gap' && (pc < 0 || i < pc) && reach.has(i));
         const unseen = gapBefore ? `part of ${fn.name}() before the call is not in the patch`
           : hiddenCallers ? `the callers of ${fn.name}() are not in the patch` : undefined;
         scenarios ??= functionScenarios(ctx, fn, ['no-iommu']);

@@ -3,11 +3,25 @@
  * driver_managed_dma. Its bind takes a DMA-API count, so no other device of its group can be claimed.
  * Info only, and only when the whole file is visible: "does no DMA" must be a fact, not a guess.
  */
-import type { BusKind, KernelTarget } from '../core/types';
-import { createRule } from './types';
+import type { BusKind, DriverStructFact, KernelTarget, ScenarioResult, TraceStep } from '../core/types';
+import { isDmaApiUse, isMmioUse } from '../core/sim';
+import { createRule, type RuleContext } from './types';
 import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf } from './util';
-import { isDmaUse, isMmioUse, managedDmaFlag } from '../core/sim/vocabulary';
-import { missingCallbacks, traceUpTo } from './tier2a-util';
+import { managedDmaFlag } from '../core/sim/vocabulary';
+
+/** Driver-struct fields that name data, not code (a missing definition for them hides nothing). */
+const DATA_FIELD = /(^|\.)(id_table|\w*match_table|name|owner|pm|groups|dev_groups|err_handler|bus|mod_name|probe_type|suppress_bind_attrs)$/;
+
+/** Callbacks wired up whose code is not in this file's facts (data fields such as id_table do not count). */
+function missingCallbacks(ctx: RuleContext, driver: DriverStructFact): { field: string; fn: string }[] {
+  return callbackFunctions(ctx, driver).missing.filter((m) => !DATA_FIELD.test(m.field) && m.fn !== 'NULL');
+}
+
+/** The trace of a scenario up to and including the first step matching `pred` (undefined when none matches). */
+function traceUpTo(scenario: ScenarioResult, pred: (step: TraceStep) => boolean): TraceStep[] | undefined {
+  const i = scenario.trace.findIndex(pred);
+  return i < 0 ? undefined : scenario.trace.slice(0, i + 1);
+}
 
 const CODE = 'OWN004';
 
@@ -48,7 +62,7 @@ export const placeholderDriverWithoutFlag = createRule({
     if (!ctx.complete) return;
     const allCalls = ctx.facts.functions.flatMap((f) => f.calls);
     if (ctx.facts.dmaApi.length > 0 || ctx.facts.mmio.length > 0) return;
-    if (allCalls.some((c) => isDmaUse(c.callee) || isMmioUse(c.callee))) return;
+    if (allCalls.some((c) => isDmaApiUse(c.callee) || isMmioUse(c.callee))) return;
     const flag = managedDmaFlag(ctx.target).field;
     for (const driver of ctx.facts.drivers) {
       if (driver.managedDma.state !== 'absent' || !driver.complete) continue;

@@ -36,6 +36,8 @@ export interface RuleMeta {
   targets?: readonly KernelTarget[];
   /** Set by createRule() from the name. */
   docsUrl: string;
+  /** 'syntactic': decided from spelling/shape (names, fields, paths), shows no simulated trace; default 'semantic'. */
+  kind?: 'semantic' | 'syntactic';
 }
 
 export interface Report {

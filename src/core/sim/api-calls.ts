@@ -256,6 +256,15 @@ function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOu
   return isFailureValue(r.value) ? r : attachFails(true);
 }
 
+/**
+ * The owner cookie is what tells an explicit owner from DMA-API users (counted with owner == NULL): a claim with a
+ * NULL cookie is the 'null-owner' violation on every target — 6.2+ refuse it (iommu.c: WARN_ON(!owner), -EINVAL, in
+ * both claims), 5.19/6.1 take it (owner stays NULL, so iommu_group_release_dma_owner WARNs and never releases).
+ */
+function nullOwner(cookie: string | null, out: ApiOutcome): ApiOutcome {
+  return cookie === null ? { ...out, nullOwner: true } : out;
+}
+
 /** Allocation APIs, device creation and attaches fork on failure. */
 export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature',
   'iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', ...DEVICE_CREATORS]);
@@ -269,7 +278,7 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_device_unuse_dma_api: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_device_unuse_default_domain(p.k, d)),
   iommu_group_claim_dma_owner: (p, c, a, fail) => onGroup(p, c, 'iommu_group_claim_dma_owner', a[0] ?? '', (g) => {
     const cookie = resolveCookie(p, c, a[1] ?? 'NULL');
-    return forcedClaimFailure(p, fail, g, (k) => iommu_group_claim_dma_owner(k, g, cookie)) ?? iommu_group_claim_dma_owner(p.k, g, cookie);
+    return nullOwner(cookie, forcedClaimFailure(p, fail, g, (k) => iommu_group_claim_dma_owner(k, g, cookie)) ?? iommu_group_claim_dma_owner(p.k, g, cookie));
   }),
   iommu_group_release_dma_owner: (p, c, a) => onGroup(p, c, 'iommu_group_release_dma_owner', a[0] ?? '',
     (g) => otherEraForm(p, 'iommu_group_release_dma_owner', a) ?? iommu_group_release_dma_owner(p.k, g)),
@@ -280,15 +289,24 @@ export const HANDLERS: Record<string, Handler> = {
   },
   iommu_device_claim_dma_owner: (p, c, a, fail) => onDevice(p, c, a[0], (d) => {
     const cookie = resolveCookie(p, c, a[1] ?? 'NULL');
-    return forcedClaimFailure(p, fail, deviceGroup(p, c, d), (k) => iommu_device_claim_dma_owner(k, d, cookie)) ?? iommu_device_claim_dma_owner(p.k, d, cookie);
+    return nullOwner(cookie, forcedClaimFailure(p, fail, deviceGroup(p, c, d), (k) => iommu_device_claim_dma_owner(k, d, cookie)) ?? iommu_device_claim_dma_owner(p.k, d, cookie));
   }),
   iommu_device_release_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) =>
     otherEraForm(p, 'iommu_device_release_dma_owner', a) ?? (a.length >= 2 ? iommu_device_release_dma_owner_typed(p.k, d, seriesOwnerType(a[1])) : iommu_device_release_dma_owner(p.k, d))),
-  iommu_device_set_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) =>
-    iommu_device_set_dma_owner(p.k, d, seriesOwnerType(a[1] ?? ''), resolveCookie(p, c, a[2] ?? 'NULL'))),
+  iommu_device_set_dma_owner: (p, c, a) => onDevice(p, c, a[0], (d) => {
+    const type = seriesOwnerType(a[1] ?? '');
+    const cookie = resolveCookie(p, c, a[2] ?? 'NULL');
+    const out = iommu_device_set_dma_owner(p.k, d, type, cookie);
+    // Only a user owner names itself by the cookie (v1–v4: DMA_OWNER_USER / _PRIVATE_DOMAIN_USER).
+    return a.length === 3 && type === 'user' ? nullOwner(cookie, out) : out;
+  }),
   iommu_group_set_dma_owner: (p, c, a) => {
     const g = resolveGroup(p, c, a[0] ?? '');
-    return { out: iommu_group_set_dma_owner(p.k, g, resolveCookie(p, c, a[a.length - 1] ?? 'NULL')), group: g };
+    const cookie = resolveCookie(p, c, a[a.length - 1] ?? 'NULL');
+    const out = iommu_group_set_dma_owner(p.k, g, cookie);
+    // v5: (group, owner); v2–v4: (group, type, cookie), a cookie only for a user type.
+    const names = a.length === 2 || (a.length === 3 && seriesOwnerType(a[1]) === 'user');
+    return { out: names ? nullOwner(cookie, out) : out, group: g };
   },
   iommu_attach_device: (p, c, a, fail) => onDevice(p, c, a[1], (d) => {
     const dom = resolveDomain(p, c, a[0] ?? '');

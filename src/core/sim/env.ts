@@ -4,6 +4,7 @@
 import type { CFacts, FunctionFact } from '../types';
 import { cloneState, domainTypeValue, parseErrno, type Kernel, type SimValue } from './model';
 import type { At, Tracer } from './trace';
+import type { AccessPolicy } from './device-access';
 
 /**
  * Forks per scenario run. Paths that reach a join point in the same state as an earlier path are merged (dropped), so
@@ -34,7 +35,11 @@ export interface Frame {
   failureAtEntry?: boolean;
   /** For a pure helper of the file: the memo entry its result is kept under in the caller's path. */
   memoKey?: { key: string; operands: string[] };
+  /** Variables holding a failed claim/attach result this path has not tested yet (unchecked.ts). */
+  unchecked?: Map<string, UncheckedResult>;
 }
+
+export interface UncheckedResult { api: string; stepIndex: number; errno?: string }
 
 export interface DevresEntry { fn: string; data: EnvVal; dataText: string; at?: At }
 
@@ -44,6 +49,8 @@ export interface RunContext {
   device: string;
   /** Forks left; `hit` names the first function where a fork (or the step limit) was refused for lack of budget. */
   budget: { forks: number; hit?: string };
+  /** In a driver replay: which DMA-API / MMIO calls are checked against the group (device-access.ts). */
+  access?: AccessPolicy;
 }
 
 /**
@@ -122,7 +129,9 @@ export function clonePath(p: Path): Path {
   return {
     k: { ...p.k, state: cloneState(p.k.state) },
     t: p.t.clone(),
-    frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars), calls: new Map(f.calls), backEdges: new Map(f.backEdges) })),
+    frames: p.frames.map((f) => ({
+      ...f, vars: new Map(f.vars), calls: new Map(f.calls), backEdges: new Map(f.backEdges), ...(f.unchecked ? { unchecked: new Map(f.unchecked) } : {}),
+    })),
     globals: new Map(p.globals),
     devres: p.devres.map((d) => ({ ...d })),
     failureSinceSuccess: p.failureSinceSuccess,

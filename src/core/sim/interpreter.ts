@@ -2,7 +2,7 @@
  * The pc-based interpreter of FunctionFact programs: conditions (three-valued, forking and refining), values,
  * calls (kernel APIs, inlined helpers, devm actions) and devres release.
  */
-import type { ArgFact, Cond, FunctionFact, Instr, Subject, ValueExpr } from '../types';
+import type { ArgFact, CallFact, Cond, FunctionFact, Instr, Subject, ValueExpr } from '../types';
 import {
   ERRNO, assertNever, domainName, errnoText, groupOf, isFailureValue, parseErrno, restoreCoreDomain, valueText, type Kernel, type SimValue,
 } from './model';
@@ -15,6 +15,8 @@ import {
 import { looksLikeErrno } from '../errno';
 import { USER_HANDOFF_CALLS } from './vocabulary';
 import { isOpaqueTeardown, isTeardownHelper } from './teardown';
+import { checkDeviceAccess, checksAccess } from './device-access';
+import { flushUnchecked, scanUnchecked, watchResult } from './unchecked';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
 const USER_HANDOFF = new Set(USER_HANDOFF_CALLS);
@@ -533,6 +535,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
     const instr = f.fn.program[f.pc];
+    if (f.unchecked?.size) scanUnchecked(p, f, instr);
     switch (instr.op) {
       case 'label': case 'gap':
         f.pc++;
@@ -618,6 +621,7 @@ function gotoTarget(f: Frame, target: number): void {
 /** Pops the top frame; returns the RunResult when that was the base frame, else delivers the value to the caller. */
 function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefined): RunResult | undefined {
   const f = p.frames.pop() as Frame;
+  if (p.steps <= MAX_STEPS) flushUnchecked(p, f);
   forgetLocals(p, f);
   if (p.frames.length === base) {
     return { path: p, ret: v, failed: isFailure(p, v), retLine: line, lastGoto: f.lastGoto };
@@ -650,6 +654,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   };
 
   if (USER_HANDOFF.has(name) && !p.handoff) p.handoff = `${name}() at ${placeText(at(ctx, call.span))}`;
+  if (ctx.access) checkDeviceAccess(p, ctx, name, args, at(ctx, call.span));
 
   // A pure predicate answers once per path until what it reads is written; it never fails with an errno.
   const pure = isPurePredicate(ctx, name);
@@ -680,10 +685,10 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     else if (mayFail) {
       ctx.budget.forks--;
       const q = clonePath(p);
-      invoke(q, ctx, name, args, call.span, true, target);
+      invoke(q, ctx, name, args, call.span, true, target, call);
       work.push(q);
     }
-    invoke(p, ctx, name, args, call.span, false, target);
+    invoke(p, ctx, name, args, call.span, false, target, call);
     return;
   }
   if (handler) {
@@ -730,6 +735,7 @@ function inertLoop(ctx: RunContext, fn: FunctionFact, pc: number): boolean {
         const name = b.call.callee;
         const t = assignTarget(b);
         if (Object.prototype.hasOwnProperty.call(HANDLERS, name) || fnByName(ctx, name) || USER_HANDOFF.has(name) || /^devm_add_action/.test(name)) inert = false;
+        if (checksAccess(ctx, name)) inert = false;
         if (t && after.has(lastComponent(normText(t)))) inert = false;
         if (b.call.args.some((a) => /^\s*&/.test(a.text) && after.has(lastComponent(normText(a.text).replace(/^&/, ''))))) inert = false;
         break;
@@ -917,7 +923,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
     const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)))
       .map(([n, v]) => [n, !reads.has(`E:${lastComponent(n)}`) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0 ? 'error' : v]);
     const calls = [...f.calls].filter(([pc]) => reads.has(`@${pc}`));
-    return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? ''];
+    return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? '', [...(f.unchecked?.keys() ?? [])]];
   });
   const relevant = memoRelevant(p, ctx, base);
   const fileReads = fileReadNames(ctx);
@@ -950,7 +956,7 @@ function settleMaybeDetached(p: Path, ctx: RunContext, name: string): string {
   return ` (assuming ${maybe.text}, detached at ${placeText(maybe.at)}, was ${was})`;
 }
 
-function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { line: number; column: number }, fail: boolean, target?: string): void {
+function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { line: number; column: number }, fail: boolean, target?: string, call?: CallFact): void {
   const f = top(p);
   const assumed = settleMaybeDetached(p, ctx, name);
   // The group is only known once the arguments are resolved, so the tracer asks for it after the call.
@@ -964,6 +970,7 @@ function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { 
   if (failed && !fail && OWNERSHIP_APIS.has(name) && out.value.kind === 'int') {
     p.t.violate('error-return', `${name}() returns ${errnoText(out.value.value)}${out.note ? ` (${out.note})` : ''}`, p.t.steps.length - 1, name, errnoText(out.value.value));
   }
+  watchResult(p, call, out, p.t.steps.length - 1);
   f.calls.set(f.pc, known(out.value));
   if (target) setVar(p, target, known(out.value));
   f.pc++;

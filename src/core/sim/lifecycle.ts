@@ -23,6 +23,7 @@ import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachable, reachableCallees } from './teardown';
 import { ATTACH_CALLS, CLAIM_CALLS, PASID_ATTACH_CALLS, SET_OWNER_CALLS, USE_CALLS_ANY_ERA } from './vocabulary';
+import { CODE_VIOLATIONS } from './trace';
 
 export type PairingKind = 'ops' | 'name' | 'registered';
 
@@ -243,7 +244,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const kinds = heldOn(r.path, setup, start);
     // A path that already went wrong in A (a WARN, a refused call, a freed domain left attached) is A's own
     // finding, or a domain the model could not tell apart: not a pairing question.
-    if (!kinds.length || kinds.includes('use-after-free') || r.path.t.violations.length) continue;
+    if (!kinds.length || kinds.includes('use-after-free') || r.path.t.violations.some((v) => !CODE_VIOLATIONS.has(v.kind))) continue;
     for (const x of kinds) held.add(x);
     // Only the partners' teardowns count for them (A's own are A's business).
     delete r.path.teardowns;

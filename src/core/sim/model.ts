@@ -144,6 +144,8 @@ export interface ApiOutcome {
   freedWhileAttachedTo?: string;
   /** Short explanation of the decisive branch (shown in traces). */
   note?: string;
+  /** A claim made with a NULL owner cookie (the replay's 'null-owner' violation; set by the call's dispatcher). */
+  nullOwner?: boolean;
 }
 
 /** Exhaustiveness guard for switches over discriminated unions. */

@@ -70,6 +70,7 @@ import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult }
 import { deviceGroup } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases } from './teardown';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
+import { driverAccessPolicy } from './device-access';
 
 // ───────────── lifecycle ─────────────
 export interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
@@ -383,7 +384,9 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
   const k = makeKernel(input.target, input.iommuApi);
   const bus: BusKind = input.driver.bus;
   const setup = buildTopology(k, input.topology, bus, defaultKind);
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
+  const ctx: RunContext = {
+    facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, access: driverAccessPolicy(input.driver, input.facts),
+  };
   const topo = input.topology;
   const flag = driverFlag(input);
   const start = snapshot(k, setup.group);

@@ -3,7 +3,7 @@
  * the return code or WARN, and the lifecycle phase; WARNs and use-after-free become Violations on the spot.
  */
 import type { TraceStep, Violation, ViolationKind } from '../types';
-import { groupText, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
+import { groupText, isFailureValue, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
 
 export type Phase = 'setup' | 'hotplug' | 'bind' | 'probe' | 'probe-failure-cleanup' | 'remove' | 'unbind' | 'devres' | 'user'
   | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup' | 'acquire' | 'release';
@@ -30,6 +30,12 @@ export function placeText(at: At | undefined): string {
   if (!at) return 'an unseen place';
   return `${at.file.split('/').pop() ?? at.file}:${at.line}`;
 }
+
+/**
+ * Violations about how driver code made a call (its owner cookie, what it did with a failed result, DMA or MMIO on
+ * the device), not a WARN or refusal of the kernel: they do not end a lifecycle pairing (lifecycle.ts).
+ */
+export const CODE_VIOLATIONS: ReadonlySet<ViolationKind> = new Set<ViolationKind>(['null-owner', 'unchecked-failure', 'dma-api-off-default-domain', 'device-access-while-user-owned']);
 
 /** APIs whose WARN means "released what was not held". */
 const RELEASES = new Set(['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner', 'iommu_device_unuse_default_domain',
@@ -83,6 +89,10 @@ export class Tracer {
     });
     if (out.warn) this.violate(this.warnKind(api), `${api}: WARN — ${out.warn}`, index, api, undefined, shown);
     if (out.useAfterFree) this.violate('use-after-free', `${api}: ${out.useAfterFree}`, index, api, undefined, shown);
+    if (out.nullOwner) {
+      const ret = valueText(out.value);
+      this.violate('null-owner', `${api}() with a NULL owner cookie returns ${ret}${out.warn ? ' (WARN)' : ''}`, index, api, isFailureValue(out.value) ? ret : undefined, shown);
+    }
     if (!out.warn) this.completed.add(api);
     return out;
   }
