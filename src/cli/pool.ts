@@ -39,6 +39,9 @@ export async function analyzeInWorkers(
 ): Promise<PoolOutcome> {
   const results: AnalysisResult[] = new Array(inputs.length);
   const refused: string[] = [];
+  // Biggest first (longest-processing-time order, size as the estimate): a big file started last would leave the
+  // other workers idle while it finishes. Results still come back by index, in the inputs' order.
+  const order = inputs.map((_, i) => i).sort((a, b) => inputs[b].content.length - inputs[a].content.length);
   let next = 0;
   const workerCount = Math.max(1, Math.min(jobs, inputs.length));
   const running: Worker[] = [];
@@ -64,7 +67,7 @@ export async function analyzeInWorkers(
       };
       const send = () => {
         if (failed || next >= inputs.length) return finish();
-        current = next++;
+        current = order[next++];
         const input = inputs[current];
         const content = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
         worker.postMessage({ type: 'analyze', id: current, path: input.path, content } satisfies WorkerTask);
