@@ -92,8 +92,15 @@ function listC(dir, out = []) {
 
 // ───────────────────────────── processes ─────────────────────────────
 
+/**
+ * The CLI's V8 code cache (src/cli/compile-cache.ts) lives in the bench's own directory: a user's second and later
+ * runs find one; W1 times those (after one run that writes it) and the first run apart.
+ */
+const compileCacheDir = path.join(work, 'compile-cache');
+const coldEnv = { IOMMU_REVIEW_NO_SERVER: '1', IOMMU_REVIEW_CACHE_DIR: compileCacheDir };
+
 /** Runs node with args; returns wall ms, peak RSS (KB) and child CPU ms (from a preloaded hook). */
-function timeNode(args, env = { IOMMU_REVIEW_NO_SERVER: '1' }) {
+function timeNode(args, env = coldEnv) {
   const rssFile = path.join(work, `rss-${process.pid}.txt`);
   fs.rmSync(rssFile, { force: true });
   const started = performance.now();
@@ -268,17 +275,27 @@ async function main() {
 
   if (ONLY.includes('W1')) {
     const checkpatch = findCheckpatch();
+    const load = os.loadavg()[0];
+    fs.rmSync(compileCacheDir, { recursive: true, force: true });
+    const firstEver = timeNodeCli([cli, '--format', 'json', files.w1]); // writes the code cache
     const ours = () => timeNodeCli([cli, '--format', 'json', files.w1]);
     // checkpatch and the CLI alternate, so both see the same load.
     const [cold, cp] = checkpatch
       ? alternate(RUNS, ours, () => timeCommand('perl', [checkpatch, '--no-tree', '-q', files.w1], root))
       : [repeatNode([cli, '--format', 'json', files.w1], RUNS), undefined];
     const limit = repeatNode([path.join(here, 'bare-parse.cjs'), files.w1], RUNS);
-    results.workloads.W1 = { what: 'cold CLI process, one ~100-line patch', cold, limitColdBareParse: limit, checkpatch: cp ?? 'no kernel tree or linux-source found' };
+    // The same without the code cache (a first run, or IOMMU_REVIEW_NO_COMPILE_CACHE=1), alternated with the cached one.
+    const [cached2, uncached] = alternate(Math.max(3, Math.round(RUNS / 2)), ours, () => timeNodeCli([cli, '--format', 'json', files.w1], { ...coldEnv, IOMMU_REVIEW_NO_COMPILE_CACHE: '1' }));
+    results.workloads.W1 = {
+      what: 'cold CLI process, one ~100-line patch', loadAverageAtStart: load, cold, limitColdBareParse: limit, checkpatch: cp ?? 'no kernel tree or linux-source found',
+      firstRunWritingTheCodeCache: firstEver, withoutCodeCache: uncached, withCodeCacheAlternatedWithout: cached2,
+    };
     const vsCheckpatch = cp
       ? `checkpatch --no-tree ${fmtMs(cp.wall.median)} wall / ${fmtMs(cp.cpu.median)} CPU (alternated): ${(cp.wall.median / cold.wall.median).toFixed(1)}× / ${(cp.cpu.median / cold.cpu.median).toFixed(1)}× faster`
       : 'checkpatch: no kernel tree or linux-source here';
-    row('W1 cold CLI, 124-line patch', cold, limit, 'cold node + bare parse', '≥ 2× faster than checkpatch', undefined, `${vsCheckpatch}; RSS ${cold.peakRssMB.toFixed(0)} MB`);
+    row('W1 cold CLI, 124-line patch', cold, limit, 'cold node + bare parse', '≥ 2× faster than checkpatch', undefined,
+      `${vsCheckpatch}; RSS ${cold.peakRssMB.toFixed(0)} MB; without the code cache ${fmtMs(uncached.wall.median)} / ${fmtMs(uncached.cpu.median)} CPU ` +
+      `(cached, alternated: ${fmtMs(cached2.wall.median)} / ${fmtMs(cached2.cpu.median)}); load ${load.toFixed(1)}`);
     if (cp) rows[rows.length - 1].met = cp.wall.median / cold.wall.median >= 2 ? 'yes' : cp.cpu.median / cold.cpu.median >= 2 ? 'cpu only' : 'NO';
     // The same command handed to a running `iommu-review --server` (b4 hooks, editors): the client's own cost.
     const served = await withServer(() => alternate(RUNS, () => timeNodeCli([cli, '--format', 'json', files.w1], serverEnv),
@@ -293,6 +310,7 @@ async function main() {
   }
 
   if (ONLY.includes('W2')) {
+    const load = os.loadavg()[0];
     const w2 = text(files.w2);
     // First analysis of new content: the facts memo is emptied before every run.
     const first = repeatInProcess(() => {
@@ -313,7 +331,7 @@ async function main() {
     const limit = repeatInProcess(() => bare.parsePatch(parser, w2), RUNS * 2);
     const diffOnly = repeatInProcess(() => bare.parseDiff(w2), RUNS * 2);
     results.workloads.W2 = { what: 'warm analyze(), 2,000-line patch', warm: first, afterOneLineEdit: edit, limitParse: limit, parseDiffOnly: diffOnly };
-    row('W2 warm analyze(), 2,000-line patch, new content', first, limit, `parse-diff ${fmtMs(diffOnly.wall.median)} + tree-sitter`, '< 15 ms', 15);
+    row('W2 warm analyze(), 2,000-line patch, new content', first, limit, `parse-diff ${fmtMs(diffOnly.wall.median)} + tree-sitter`, '< 15 ms', 15, `load ${load.toFixed(1)}`);
     row('W2 re-analysis after a one-line edit', edit, limit, 'as above (whole patch)', '< 15 ms', 15, 'facts of unchanged images come from the memo');
   }
 
@@ -388,6 +406,7 @@ async function main() {
     const spatch = spawnSync('spatch', ['--version'], { stdio: 'ignore' }).status === 0;
     if (!kernel) console.error('bench: W5 skipped: no unpacked kernel source (--kernel DIR)');
     else {
+      const load = os.loadavg()[0];
       const drivers = path.join(kernel, 'drivers');
       const ours = () => timeNodeCli([cli, '--format', 'json', drivers]);
       const coccinelle = () => timeCommand('spatch', ['--very-quiet', '-D', 'report', '--no-includes', '--sp-file', cocci, '-j', '2', '--dir', 'drivers'], kernel);
@@ -397,7 +416,7 @@ async function main() {
       const report = JSON.parse(spawnSync(process.execPath, [cli, '--format', 'json', drivers], { maxBuffer: 256 * 1024 * 1024 }).stdout.toString('utf8'));
       const spatchReports = sp ? sp.last.stdout.split('\n').filter((l) => l.trim()).length : undefined;
       results.workloads.W5 = {
-        what: `whole drivers/ of ${kernel}, default (prefiltered) scan`, scan, spatch: sp ?? 'not run', cocci,
+        what: `whole drivers/ of ${kernel}, default (prefiltered) scan`, loadAverageAtStart: load, scan, spatch: sp ?? 'not run', cocci,
         findings: report.findings.length, reviewed: report.stats.reviewed, spatchReportLines: spatchReports,
       };
       const ratio = sp ? `spatch -j 2 ${fmtMs(sp.wall.median)} wall / ${fmtMs(sp.cpu.median)} CPU, RSS ${sp.peakRssMB.toFixed(0)} MB (alternated): ` +
@@ -409,7 +428,7 @@ async function main() {
         limitWhat: 'Coccinelle with the ownership rule',
         goal: '≥ 3× faster than spatch, RSS < 300 MB',
         met: !sp ? '' : sp.wall.median / scan.wall.median >= 3 && scan.peakRssMB < 300 ? 'yes' : sp.cpu.median / scan.cpu.median >= 3 && scan.peakRssMB < 300 ? 'cpu only' : 'NO',
-        notes: `${ratio}; ours RSS ${scan.peakRssMB.toFixed(0)} MB, ${report.findings.length} findings`,
+        notes: `${ratio}; ours RSS ${scan.peakRssMB.toFixed(0)} MB, ${report.findings.length} findings; load ${load.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`,
       });
     }
   }

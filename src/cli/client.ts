@@ -3,18 +3,25 @@
  * listening (`iommu-review --server`, see server.ts), it hands the command line to it and prints its answer; the
  * server's parser and rules are already compiled and warm, so a b4 hook or an editor pays node's start-up and
  * little else. Otherwise (no server, another build, any error before an answer) it runs the whole CLI itself
- * (dist/cli-main.js), exactly as before.
+ * (dist/cli-main.js), exactly as before, compiled through a V8 code cache (compile-cache.ts).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { requireWithCompileCache } from './compile-cache';
+import { SMALL_RUN_V8_FLAGS, smallRun } from './run-size';
 import { buildId, privateDirectory, socketPath, type ServerReply, type ServerRequest } from './server-socket';
 
 const SERVER_OFF = new Set(['--server', '--help', '-h', '--version', '-V']);
 
 function runLocally(stdin?: Buffer): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('./cli-main.js') as { cliMain(stdin?: Buffer): void }).cliMain(stdin);
+  const argv = process.argv.slice(2);
+  // The flags a small run needs are set before the CLI is compiled: V8 only takes a code cache made under the same flags.
+  const small = smallRun(argv) && !argv.includes('--server');
+  if (small) v8.setFlagsFromString(SMALL_RUN_V8_FLAGS);
+  const cli = requireWithCompileCache(path.join(__dirname, 'cli-main.js'), small ? 'small' : 'full', argv, process.env);
+  (cli as { cliMain(stdin?: Buffer): void }).cliMain(stdin);
 }
 
 function readsStdin(argv: readonly string[]): boolean {

@@ -28,6 +28,7 @@ import { analyzeChunked, CHUNK_THRESHOLD } from './chunked';
 import { directoryScreen } from './prefilter';
 import { serve } from './server';
 import { socketPath } from './server-socket';
+import { SMALL_RUN_V8_FLAGS, smallRun } from './run-size';
 import type { Analyzer } from '../review/analyze';
 
 export interface CliIo {
@@ -587,27 +588,10 @@ function readProcessStdin(): Promise<Buffer> {
   });
 }
 
-/**
- * True when the run reviews little code: no directory and no big file among the inputs (unparsable arguments count as
- * small; run() reports them).
- */
-function smallRun(argv: readonly string[]): boolean {
-  try {
-    const options = parseArgs(argv, resolveRuleName);
-    return options.inputs.every((p) => {
-      if (p === '-') return true;
-      const stat = fs.statSync(p, { throwIfNoEntry: false });
-      return !stat || (!stat.isDirectory() && stat.size < WORKER_MIN_BYTES);
-    });
-  } catch {
-    return true;
-  }
-}
-
 /** The command: called by the thin client (dist/cli.js) when no review server answers; `stdin` is what it already read. */
 export function cliMain(stdin?: Buffer): void {
   // WHY: a short run otherwise waits ~0.5 s on V8 tiering the grammar wasm up; big scans (measured) gain from TurboFan.
-  if (smallRun(process.argv.slice(2)) && !process.argv.includes('--server')) v8.setFlagsFromString('--liftoff-only');
+  if (smallRun(process.argv.slice(2)) && !process.argv.includes('--server')) v8.setFlagsFromString(SMALL_RUN_V8_FLAGS);
   // A crash must still honour the contract: one line, status 2, no stack trace.
   const crash = (e: unknown) => {
     process.stderr.write(`iommu-review: internal error: ${(e instanceof Error ? e.message : String(e)).split(/\r?\n/)[0]}\n`);

@@ -22,8 +22,12 @@ export interface PoolOutcome {
  */
 export const RECYCLE_AFTER_BYTES = 1024 * 1024;
 
-/** V8 limits for each worker: its heap holds one input's analysis at a time (results are posted back). */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
+/**
+ * V8 limits for each worker: its heap holds one input's analysis at a time (results are posted back). A young
+ * generation of 8 MB instead of 16 keeps the replay's short-lived state keys from inflating each worker's RSS
+ * (6.12 drivers/ scan: 293 -> 273 MB peak, same CPU within noise).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 };
 
 export function workerScriptPath(): string | undefined {
   const candidate = path.join(__dirname, 'worker.js');
@@ -39,6 +43,9 @@ export async function analyzeInWorkers(
 ): Promise<PoolOutcome> {
   const results: AnalysisResult[] = new Array(inputs.length);
   const refused: string[] = [];
+  // Biggest first (longest-processing-time order, size as the estimate): a big file started last would leave the
+  // other workers idle while it finishes. Results still come back by index, in the inputs' order.
+  const order = inputs.map((_, i) => i).sort((a, b) => inputs[b].content.length - inputs[a].content.length);
   let next = 0;
   const workerCount = Math.max(1, Math.min(jobs, inputs.length));
   const running: Worker[] = [];
@@ -64,7 +71,7 @@ export async function analyzeInWorkers(
       };
       const send = () => {
         if (failed || next >= inputs.length) return finish();
-        current = next++;
+        current = order[next++];
         const input = inputs[current];
         const content = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
         worker.postMessage({ type: 'analyze', id: current, path: input.path, content } satisfies WorkerTask);

@@ -54,6 +54,34 @@ test('names count as whole identifiers found around a needle, not in unrelated w
   assert.ok(!namesVocabulary('struct iommu_domain *d;', v), 'iommu_domain alone');
 });
 
+test('creating and unregistering a device of its own is not enough to be parsed; an ownership call on it is', async () => {
+  const v = prefilterVocabulary('latest');
+  const lifecycle = [
+    'static struct platform_device *child;',
+    'static struct device *node;',
+    'static int foo_setup(struct device *parent)',
+    '{',
+    '\tchild = platform_device_register_simple("foo-child", -1, NULL, 0);',
+    '\tif (IS_ERR(child))',
+    '\t\treturn PTR_ERR(child);',
+    '\tnode = device_create(foo_class, parent, 0, NULL, "foo");',
+    '\treturn 0;',
+    '}',
+    '',
+    'static void foo_teardown(void)',
+    '{',
+    '\tdevice_unregister(node);',
+    '\tplatform_device_unregister(child);',
+    '}',
+    '',
+  ].join('\n');
+  assert.ok(!namesVocabulary(lifecycle, v), 'device creation alone');
+  const analyzer = await getAnalyzer();
+  assert.deepEqual(analyzer.analyze([{ path: 'drivers/x/foo.c', content: lifecycle }], { target: 'latest' }).findings, [], 'and it has no finding');
+  const attached = lifecycle.replace('\treturn 0;\n}', '\treturn iommu_attach_device(foo_domain, &child->dev);\n}');
+  assert.ok(namesVocabulary(attached, v), 'an attach to the created device keeps the file');
+});
+
 test('placeholder candidates: kept unless every probe certainly does other work', () => {
   const driver = (probeBody: string, extra = '') =>
     `${extra}\nstatic int foo_probe(struct platform_device *pdev)\n{\n${probeBody}\n}\n\nstatic struct platform_driver foo_driver = {\n\t.probe = foo_probe,\n};\n`;

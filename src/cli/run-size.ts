@@ -1,0 +1,31 @@
+/**
+ * Whether a command line reviews little code, decided before anything else is loaded: the CLI then keeps the
+ * grammar's WebAssembly on V8's baseline compiler (main.ts), and the compile cache (compile-cache.ts) must know
+ * that before it compiles the CLI, since V8 only accepts a code cache made under the same flags.
+ * Kept free of heavy imports: the thin client (dist/cli.js) bundles it.
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from './args';
+
+/** An input file at least this big is not a small run (main.ts uses workers from the same size on). */
+export const SMALL_RUN_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * True when the run reviews little code: no directory and no big file among the inputs (unparsable arguments count as
+ * small; run() reports them). Rule names are not checked here.
+ */
+export function smallRun(argv: readonly string[]): boolean {
+  try {
+    const options = parseArgs(argv, (name) => name);
+    return options.inputs.every((p) => {
+      if (p === '-') return true;
+      const stat = fs.statSync(p, { throwIfNoEntry: false });
+      return !stat || (!stat.isDirectory() && stat.size < SMALL_RUN_MAX_BYTES);
+    });
+  } catch {
+    return true;
+  }
+}
+
+/** What a small run changes in V8 (see main.ts): set once, before the CLI is compiled when the client loads it. */
+export const SMALL_RUN_V8_FLAGS = '--liftoff-only';
