@@ -28,6 +28,8 @@ export interface RuleMeta {
   category: RuleCategory;
   defaultSeverity: Severity;
   tier: 1 | 2 | 3;
+  /** 'syntactic': about spelling, judged without the replay (no simulated trace). Default 'semantic': a query of the replay. */
+  kind?: 'semantic' | 'syntactic';
   /** One sentence for --list-rules and the docs index. */
   description: string;
   /** messageId → template with {{placeholders}}. */
