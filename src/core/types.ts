@@ -406,7 +406,9 @@ export type ViolationKind =
   | 'pasid-leak' // pasid_array not empty after unbind
   | 'claim-failed' // a user-space / VFIO claim failed because of this driver
   | 'double-release'
-  | 'bad-detach';
+  | 'bad-detach'
+  | 'shared-attach-single-device' // series v2–v4: a driver-allocated domain attached with the _shared variant to one device only
+;
 
 export interface Violation {
   kind: ViolationKind;
@@ -428,6 +430,8 @@ export interface Violation {
   after?: string;
   /** The lifecycle phase the step ran in (bind, probe, probe-failure-cleanup, remove, unbind, …). */
   phase?: string;
+  /** For a refused user-space claim: what hands the device to user space ('vfio_register_group_dev() at main.c:40'). */
+  handoff?: string;
 }
 
 export interface ScenarioResult {
