@@ -548,10 +548,9 @@ export function unseenAfter(ctx: RuleContext, fn: FunctionFact | undefined, line
 export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: FunctionFact, scenario?: ScenarioResult): string | undefined {
   if (ctx.complete) return undefined;
   const own = call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
-  const at = scenario ? /\bat line (\d+)/.exec(scenario.name) : null;
-  if (own && at) {
-    const ret = Number(at[1]);
-    const label = scenario ? /\(goto (\w+)\)/.exec(scenario.name)?.[1] : undefined;
+  const ret = scenario?.exit?.returnLine;
+  if (own && ret !== undefined) {
+    const label = scenario?.exit?.lastGoto;
     const inOwn = ret >= own.span.line && ret <= own.span.endLine && ret >= call.span.line;
     if (inOwn) {
       let hidden = false;
@@ -590,10 +589,12 @@ export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): Fun
   return [...out.values()];
 }
 
-/** A scenario's name for a message: its image line numbers named with the file ("probe fails at main.c:57"). */
+/** A scenario's name for a message: its return line named with the file ("probe fails at main.c:57"), from `exit`. */
 export function scenarioLabel(ctx: RuleContext, s: ScenarioResult): string {
+  const line = s.exit?.returnLine;
+  if (line === undefined) return s.name;
   const base = ctx.facts.path.replace(/\\/g, '/').split('/').pop() ?? ctx.facts.path;
-  return s.name.replace(/\bat line (\d+)/g, (_, n: string) => `at ${base}:${n}`);
+  return s.name.split(`at line ${line}`).join(`at ${base}:${line}`);
 }
 
 /** The last call of `names` a scenario's trace went through (the acquisition its violation is about), else `fallback`. */
