@@ -6,18 +6,21 @@ import type {
   CallFact,
   CFacts,
   DriverStructFact,
-  Fix,
   FunctionFact,
   ImageSpan,
   KernelTarget,
   ScenarioResult,
-  TopologyKind,
-  TraceStep,
-  Violation,
   ViolationKind,
 } from '../core/types';
-import { lookupApi, simulateFunction } from '../core/sim';
+import { lookupApi } from '../core/sim';
+import { acquisitionOnPath, functionScenarios, scenarioLabel, traceOf } from './scenario-selection';
 import type { RuleContext } from './types';
+
+// Helpers that moved to modules named for what they hold; re-exported so rule files importing './util' keep working
+// (import from the modules directly in new code).
+export * from './driver-flag';
+export * from './fixes';
+export * from './scenario-selection';
 
 // ───────────────────────────── code classification ─────────────────────────────
 
@@ -210,88 +213,7 @@ export function apiReplacement(name: string, target: KernelTarget, arity?: numbe
   }
 }
 
-export const SERIES_TARGETS: readonly KernelTarget[] = ['series-v1', 'series-v2', 'series-v3', 'series-v4', 'series-v5'];
-
-export function isSeriesTarget(target: KernelTarget): boolean {
-  return SERIES_TARGETS.includes(target);
-}
-
-/** How the "this driver manages DMA itself" flag is spelt on a target, and whether it sits in `.driver = {}`. */
-export function managedDmaFlag(target: KernelTarget): { field: string; inDeviceDriver: boolean } {
-  switch (target) {
-    case 'series-v1':
-    case 'series-v4':
-      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: true };
-    case 'series-v2':
-    case 'series-v3':
-      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: false };
-    case 'series-v5':
-      return { field: 'no_kernel_api_dma', inDeviceDriver: false };
-    default:
-      return { field: 'driver_managed_dma', inDeviceDriver: false };
-  }
-}
-
-/** True when the driver struct sets the ownership flag to a true value. */
-export function hasManagedDma(driver: DriverStructFact): boolean {
-  const m = driver.managedDma;
-  return m.state === 'present' && !/^(false|0)$/.test((m.value ?? 'true').trim());
-}
-
 // ───────────────────────────── scenarios ─────────────────────────────
-
-export const DEFAULT_TOPOLOGIES: readonly TopologyKind[] = ['singleton', 'shared-dma-api', 'user-owned'];
-
-/** The first violation (of one of `kinds`, or any) across the scenarios, with its scenario. */
-export function firstViolation(
-  scenarios: readonly ScenarioResult[],
-  kinds?: readonly ViolationKind[],
-): { scenario: ScenarioResult; violation: Violation } | undefined {
-  for (const scenario of scenarios) {
-    for (const violation of scenario.violations) {
-      if (!kinds || kinds.includes(violation.kind)) return { scenario, violation };
-    }
-  }
-  return undefined;
-}
-
-/** Scenarios of a driver over several topologies, flattened (memoised by ctx.sim). */
-export function driverScenarios(ctx: RuleContext, driver: DriverStructFact, topologies: readonly TopologyKind[] = DEFAULT_TOPOLOGIES): ScenarioResult[] {
-  const out: ScenarioResult[] = [];
-  for (const t of topologies) {
-    try {
-      out.push(...ctx.sim.driverScenarios(driver, t));
-    } catch {
-      // A simulation failure must not take the other rules down; the rule simply gets no evidence.
-    }
-  }
-  return out;
-}
-
-/** Scenarios of one function replayed on its own. */
-export function functionScenarios(ctx: RuleContext, fn: FunctionFact, topologies: readonly TopologyKind[] = ['singleton']): ScenarioResult[] {
-  const out: ScenarioResult[] = [];
-  for (const t of topologies) {
-    try {
-      out.push(...ctx.sim.functionScenarios(fn, t));
-    } catch {
-      // see driverScenarios
-    }
-  }
-  return out;
-}
-
-/** The trace of a scenario, up to and including the step that shows its first violation (whole trace otherwise). */
-export function traceOf(scenario: ScenarioResult, violation?: Violation): TraceStep[] {
-  const v = violation ?? scenario.violations[0];
-  if (!v || v.stepIndex < 0 || v.stepIndex >= scenario.trace.length) return scenario.trace;
-  return scenario.trace.slice(0, v.stepIndex + 1);
-}
-
-/** The trace step that runs a call at this image position (to find "the claim in probe failed with -EPERM"). */
-export function stepAt(scenario: ScenarioResult, span: ImageSpan): TraceStep | undefined {
-  return scenario.trace.find((s) => s.at !== undefined && s.at.line === span.line);
-}
 
 // ───────────────────────────── VFIO-like drivers ─────────────────────────────
 
@@ -338,34 +260,6 @@ export function usesEmulatedIommu(ctx: RuleContext | { facts: CFacts }, driver: 
 }
 
 // ───────────────────────────── fixes ─────────────────────────────
-
-/** The fix "add .driver_managed_dma = true" (spelt as on the target) to a driver struct, if the struct's end is visible. */
-export function fixAddManagedDma(ctx: RuleContext, driver: DriverStructFact): Fix {
-  const flag = managedDmaFlag(ctx.target);
-  const line = flag.inDeviceDriver ? `.driver = { .${flag.field} = true },` : `.${flag.field} = true,`;
-  const title = `Add ${line.replace(/,$/, '')} to ${driver.name}`;
-  const at = driver.insertBefore;
-  if (!at) return { title, edits: [], suggestion: `add \`${line}\` to the initializer of ${driver.name}` };
-  return {
-    title,
-    edits: [{ path: ctx.facts.path, span: { line: at.line, column: 1, endLine: at.line, endColumn: 1 }, newText: `${at.indent}${line}\n` }],
-    suggestion: `add \`${line}\` to the initializer of ${driver.name}`,
-  };
-}
-
-/** A fix that inserts a line of code before image line `line` (e.g. a missing release call). */
-export function fixInsertLine(ctx: RuleContext, title: string, line: number, indent: string, code: string): Fix {
-  return {
-    title,
-    edits: [{ path: ctx.facts.path, span: { line, column: 1, endLine: line, endColumn: 1 }, newText: `${indent}${code}\n` }],
-    suggestion: code,
-  };
-}
-
-/** A fix that replaces the text of a span (e.g. a stale identifier). */
-export function fixReplace(ctx: RuleContext, title: string, span: ImageSpan, newText: string): Fix {
-  return { title, edits: [{ path: ctx.facts.path, span, newText }], suggestion: newText };
-}
 
 // ───────────────────────────── misc ─────────────────────────────
 
@@ -448,47 +342,6 @@ export function driverPrefix(driver: DriverStructFact): string {
   return m ? m[1] : '';
 }
 
-/** The call fact at a trace step (same image line; matching callee when given). */
-export function callAtStep(ctx: RuleContext, step: TraceStep | undefined, callee?: string | readonly string[]): CallFact | undefined {
-  if (!step?.at) return undefined;
-  const wanted = callee === undefined ? undefined : new Set(typeof callee === 'string' ? [callee] : callee);
-  for (const fn of ctx.facts.functions) {
-    for (const c of fn.calls) {
-      if (c.span.line !== step.at.line && c.calleeSpan.line !== step.at.line) continue;
-      if (!wanted || wanted.has(c.callee)) return c;
-    }
-  }
-  return undefined;
-}
-
-/** The violation's step of a scenario. */
-export function violationStep(scenario: ScenarioResult, violation: Violation): TraceStep | undefined {
-  return scenario.trace[violation.stepIndex];
-}
-
-/** Scenarios that mention one of the API names in any step (evidence the replay actually ran the calls). */
-export function scenariosMentioning(scenarios: readonly ScenarioResult[], names: readonly string[]): ScenarioResult[] {
-  return scenarios.filter((s) => s.trace.some((t) => names.some((n) => t.step.includes(n))));
-}
-
-/**
- * Replays a bus hook (dma_configure / dma_cleanup) with a bound driver whose flag is given.
- * Not memoised (bus files have one or two hooks).
- */
-export function hookScenarios(
-  ctx: RuleContext,
-  fn: FunctionFact,
-  role: 'dma_configure' | 'dma_cleanup',
-  driverManagedDma: boolean,
-  topology: TopologyKind = 'singleton',
-): ScenarioResult[] {
-  try {
-    return simulateFunction({ target: ctx.target, fn, facts: ctx.facts, topology, role: { kind: role, driverManagedDma } });
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Every visible piece of a function: the named one plus the unnamed fragments git's hunk heading places in it
  * (a function spanning two hunks shows its header in the first and the rest of its body, unnamed, in the next).
@@ -569,16 +422,6 @@ export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: Functi
   return undefined;
 }
 
-/**
- * The driver as the replay should see it when its flag is not visible: a driver that claims ownership itself is
- * assumed to set the flag (otherwise every claim fails with -EPERM, which is missing-driver-managed-dma's finding).
- */
-export function assumeFlagIfUnseen(ctx: RuleContext, driver: DriverStructFact): DriverStructFact {
-  if (driver.managedDma.state !== 'unknown') return driver;
-  const flag = managedDmaFlag(ctx.target);
-  return { ...driver, managedDma: { state: 'present', spelling: flag.field, value: 'true', inDeviceDriver: flag.inDeviceDriver } };
-}
-
 /** The functions that run at unbind: .remove, everything it reaches, and the devm actions registered anywhere. */
 export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): FunctionFact[] {
   const name = removeCallbackName(driver);
@@ -587,23 +430,6 @@ export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): Fun
   if (remove) for (const f of reachableFunctions(ctx, remove)) out.set(f.name, f);
   for (const f of callbackFunctions(ctx, driver).devmActions) for (const r of reachableFunctions(ctx, f)) out.set(r.name, r);
   return [...out.values()];
-}
-
-/** A scenario's name for a message: its return line named with the file ("probe fails at main.c:57"), from `exit`. */
-export function scenarioLabel(ctx: RuleContext, s: ScenarioResult): string {
-  const line = s.exit?.returnLine;
-  if (line === undefined) return s.name;
-  const base = ctx.facts.path.replace(/\\/g, '/').split('/').pop() ?? ctx.facts.path;
-  return s.name.split(`at line ${line}`).join(`at ${base}:${line}`);
-}
-
-/** The last call of `names` a scenario's trace went through (the acquisition its violation is about), else `fallback`. */
-export function acquisitionOnPath(ctx: RuleContext, s: ScenarioResult, names: readonly string[], fallback: CallFact): CallFact {
-  for (let i = s.trace.length - 1; i >= 0; i--) {
-    const c = callAtStep(ctx, s.trace[i], names);
-    if (c) return c;
-  }
-  return fallback;
 }
 
 /**

@@ -1,0 +1,44 @@
+/**
+ * The driver's ownership flag as a target spells and places it (driver_managed_dma, or the series postings' names),
+ * whether a driver struct sets it, and how a rule assumes it when the view does not show it.
+ */
+import type { DriverStructFact, KernelTarget } from '../core/types';
+import type { RuleContext } from './types';
+
+export const SERIES_TARGETS: readonly KernelTarget[] = ['series-v1', 'series-v2', 'series-v3', 'series-v4', 'series-v5'];
+
+export function isSeriesTarget(target: KernelTarget): boolean {
+  return SERIES_TARGETS.includes(target);
+}
+
+/** How the "this driver manages DMA itself" flag is spelt on a target, and whether it sits in `.driver = {}`. */
+export function managedDmaFlag(target: KernelTarget): { field: string; inDeviceDriver: boolean } {
+  switch (target) {
+    case 'series-v1':
+    case 'series-v4':
+      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: true };
+    case 'series-v2':
+    case 'series-v3':
+      return { field: 'suppress_auto_claim_dma_owner', inDeviceDriver: false };
+    case 'series-v5':
+      return { field: 'no_kernel_api_dma', inDeviceDriver: false };
+    default:
+      return { field: 'driver_managed_dma', inDeviceDriver: false };
+  }
+}
+
+/** True when the driver struct sets the ownership flag to a true value. */
+export function hasManagedDma(driver: DriverStructFact): boolean {
+  const m = driver.managedDma;
+  return m.state === 'present' && !/^(false|0)$/.test((m.value ?? 'true').trim());
+}
+
+/**
+ * The driver as the replay should see it when its flag is not visible: a driver that claims ownership itself is
+ * assumed to set the flag (otherwise every claim fails with -EPERM, which is missing-driver-managed-dma's finding).
+ */
+export function assumeFlagIfUnseen(ctx: RuleContext, driver: DriverStructFact): DriverStructFact {
+  if (driver.managedDma.state !== 'unknown') return driver;
+  const flag = managedDmaFlag(ctx.target);
+  return { ...driver, managedDma: { state: 'present', spelling: flag.field, value: 'true', inDeviceDriver: flag.inDeviceDriver } };
+}
