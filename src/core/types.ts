@@ -410,7 +410,9 @@ export type ViolationKind =
   | 'null-owner' // a DMA-ownership claim with a NULL owner cookie (6.2+: WARN and -EINVAL; 5.19: a claim never released)
   | 'dma-api-off-default-domain' // DMA-API use while the device's group is not on its default domain (nor on one the driver attached)
   | 'device-access-while-user-owned' // MMIO mapping or reset of a device whose group another owner (user space) holds
-  | 'unchecked-failure'; // a failing claim/attach whose result the path never tests before it is dropped or overwritten
+  | 'unchecked-failure' // a failing claim/attach whose result the path never tests before it is dropped or overwritten
+  | 'shared-attach-single-device' // series v2–v4: a driver-allocated domain attached with the _shared variant to one device only
+;
 
 export interface Violation {
   kind: ViolationKind;
@@ -434,6 +436,8 @@ export interface Violation {
   phase?: string;
   /** For 'unchecked-failure': how the result was lost (the variable, and the line that overwrote it). */
   unchecked?: { how: 'ignored' | 'void-cast' | 'overwritten' | 'never-tested'; variable?: string; line?: number; unseen?: string };
+  /** For a refused user-space claim: what hands the device to user space ('vfio_register_group_dev() at main.c:40'). */
+  handoff?: string;
 }
 
 export interface ScenarioResult {

@@ -3,24 +3,36 @@
  * attach a private domain to a single-device group (-EINVAL otherwise). fsl-mc objects always share the group of
  * their DPRC container, so there the call can never work.
  */
-import type { CallFact, DriverStructFact, FunctionFact } from '../core/types';
+import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callbackFunctions, callsIn, driverScenarios, firstViolation, functionScenarios, isDriverCode, keyOf, traceOf } from './util';
+import { callbackFunctions, callsIn, driverScenarios, functionScenarios, isDriverCode, keyOf, traceOf } from './util';
 
 const ATTACH = ['iommu_attach_device'];
 
-function report(ctx: RuleContext, call: CallFact, who: string, scenarios: ReturnType<typeof driverScenarios>): void {
-  const hit =
-    firstViolation(scenarios.filter((s) => s.trace.some((t) => t.step.includes('iommu_attach_device'))), ['error-return', 'warn']) ??
-    firstViolation(scenarios);
-  ctx.report({
-    messageId: 'fslMc',
-    data: { who, fn: call.inFunction ?? 'this code', errno: hit?.violation.errno ?? '-EINVAL' },
-    span: call.calleeSpan,
-    scenario: hit?.scenario ?? scenarios[0],
-    trace: hit ? traceOf(hit.scenario, hit.violation) : undefined,
-    key: keyOf('OWN012', call.inFunction, call.callee),
-  });
+/**
+ * A query of the replay in the topology fsl-mc objects always have (the DPRC container's group holds several
+ * devices): each attach the replay saw refused ('error-return' of iommu_attach_device, drivers/iommu/iommu.c @ v6.12
+ * iommu_attach_device: -EINVAL unless the group has one device) is reported on its call, with the kernel's errno.
+ */
+function reportRefused(ctx: RuleContext, calls: readonly CallFact[], who: string, scenarios: readonly ScenarioResult[], done: Set<string>): void {
+  for (const scenario of scenarios) {
+    for (const violation of scenario.violations) {
+      if (violation.kind !== 'error-return' || !ATTACH.includes(violation.api ?? '') || !violation.at) continue;
+      const call = calls.find((c) => c.calleeSpan.line === violation.at!.line || c.span.line === violation.at!.line);
+      if (!call) continue;
+      const where = `${call.span.line}:${call.span.column}`;
+      if (done.has(where)) continue;
+      done.add(where);
+      ctx.report({
+        messageId: 'fslMc',
+        data: { who, fn: call.inFunction ?? 'this code', errno: violation.errno ?? '' },
+        span: call.calleeSpan,
+        scenario,
+        trace: traceOf(scenario, violation),
+        key: keyOf('OWN012', call.inFunction, call.callee),
+      });
+    }
+  }
 }
 
 function isFslMcFunction(fn: FunctionFact): boolean {
@@ -46,19 +58,12 @@ export const attachDeviceInMultiDeviceGroup = createRule({
     for (const driver of ctx.facts.drivers.filter((d: DriverStructFact) => d.bus === 'fsl_mc')) {
       const calls = callsIn(callbackFunctions(ctx, driver).functions, ATTACH);
       if (calls.length === 0) continue;
-      const scenarios = driverScenarios(ctx, driver, ['shared-dma-api']);
-      for (const call of calls) {
-        done.add(`${call.span.line}:${call.span.column}`);
-        report(ctx, call, driver.name, scenarios);
-      }
+      reportRefused(ctx, calls, driver.name, driverScenarios(ctx, driver, ['shared-dma-api']), done);
     }
     // fsl-mc code outside a visible driver struct (helpers taking a struct fsl_mc_device *).
     for (const fn of ctx.facts.functions.filter(isFslMcFunction)) {
-      for (const call of callsIn([fn], ATTACH)) {
-        if (done.has(`${call.span.line}:${call.span.column}`)) continue;
-        done.add(`${call.span.line}:${call.span.column}`);
-        report(ctx, call, 'its struct fsl_mc_device argument', functionScenarios(ctx, fn, ['shared-dma-api']));
-      }
+      const calls = callsIn([fn], ATTACH);
+      if (calls.length > 0) reportRefused(ctx, calls, 'its struct fsl_mc_device argument', functionScenarios(ctx, fn, ['shared-dma-api']), done);
     }
   },
 });

@@ -1,30 +1,20 @@
 /**
  * OWN027 (series v2–v4 API): iommu_attach_device_shared() used by a driver that attaches its own, privately
- * allocated domain to one device. The _shared variant exists for drivers that deliberately put several of their
- * devices on one domain, and skips the single-device-group protections iommu_attach_device() has.
+ * allocated domain to one device. A query of the replay: while bound (or after a handler returns), the shared domain
+ * the driver allocated has a single attacher ('shared-attach-single-device' on the attach step). The _shared variant
+ * exists for drivers that put several of their devices on one domain, and skips iommu_attach_device()'s
+ * single-device-group check.
  */
-import type { CallFact } from '../core/types';
+import type { CallFact, ScenarioResult } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsTo, driversReaching, driverScenarios, fixReplace, functionScenarios, isDriverCode, keyOf } from './util';
+import { callsTo, driversReaching, driverScenarios, fixReplace, functionScenarios, isDriverCode, keyOf, traceOf } from './util';
 
-const ALLOCATORS = ['iommu_domain_alloc', 'iommu_paging_domain_alloc'];
-
-function norm(text: string): string {
-  return text.replace(/\s+/g, '');
-}
-
-/** Domain expressions assigned from a domain allocator somewhere in this file. */
-function privateDomains(ctx: RuleContext): Set<string> {
-  const out = new Set<string>();
-  for (const c of callsTo(ctx.facts, ALLOCATORS)) if (c.assignedTo) out.add(norm(c.assignedTo));
-  return out;
-}
-
-function scenarioFor(ctx: RuleContext, call: CallFact) {
+/** The scenarios that run `call`: its driver's lifecycle, else its function replayed alone. */
+function scenariosRunning(ctx: RuleContext, call: CallFact): ScenarioResult[] {
   const driver = call.inFunction ? driversReaching(ctx, call.inFunction)[0] : undefined;
-  if (driver) return driverScenarios(ctx, driver, ['singleton'])[0];
+  if (driver) return driverScenarios(ctx, driver, ['singleton']);
   const fn = call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
-  return fn ? functionScenarios(ctx, fn, ['singleton'])[0] : undefined;
+  return fn ? functionScenarios(ctx, fn, ['singleton']) : [];
 }
 
 export const attachSharedSingleDevice = createRule({
@@ -43,26 +33,21 @@ export const attachSharedSingleDevice = createRule({
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
-    const shared = callsTo(ctx.facts, ['iommu_attach_device_shared']);
-    if (shared.length === 0) return;
-    // Several distinct devices attached with _shared in this file: the sharing is deliberate.
-    const devices = new Set(shared.map((c) => norm(c.args[1]?.text ?? '')));
-    if (devices.size !== 1) return;
-    const own = privateDomains(ctx);
-    for (const call of shared) {
-      const domain = norm(call.args[0]?.text ?? '');
-      if (!own.has(domain)) continue; // a domain handed in from elsewhere may well be shared
-      // Attached more than once in one function (a loop over sub-devices) is sharing too.
-      if (shared.filter((c) => c.inFunction === call.inFunction).length > 1) continue;
-      const fixes = [fixReplace(ctx, 'Use iommu_attach_device()', call.calleeSpan, 'iommu_attach_device')];
-      ctx.report({
-        messageId: 'single',
-        data: { fn: call.inFunction ?? 'this code', domain: call.args[0]?.text ?? '?', dev: call.args[1]?.text ?? '?' },
-        span: call.calleeSpan,
-        scenario: scenarioFor(ctx, call),
-        fixes,
-        key: keyOf('OWN027', call.inFunction, domain),
-      });
+    for (const call of callsTo(ctx.facts, ['iommu_attach_device_shared'])) {
+      for (const scenario of scenariosRunning(ctx, call)) {
+        const violation = scenario.violations.find((v) => v.kind === 'shared-attach-single-device' && v.at?.line === call.calleeSpan.line);
+        if (!violation) continue;
+        ctx.report({
+          messageId: 'single',
+          data: { fn: call.inFunction ?? 'this code', domain: call.args[0]?.text ?? '?', dev: call.args[1]?.text ?? '?' },
+          span: call.calleeSpan,
+          scenario,
+          trace: traceOf(scenario, violation),
+          fixes: [fixReplace(ctx, 'Use iommu_attach_device()', call.calleeSpan, 'iommu_attach_device')],
+          key: keyOf('OWN027', call.inFunction, call.args[0]?.text.replace(/\s+/g, '')),
+        });
+        break;
+      }
     }
   },
 });

@@ -2,21 +2,15 @@
  * OWN009: a driver calling iommu_device_use_default_domain()/unuse. Those are the bus's job (dma_configure /
  * dma_cleanup); they are not exported, and a built-in driver calling them counts itself twice.
  */
-import type { CallFact, ScenarioResult } from '../core/types';
-import { createRule, type RuleContext } from './types';
-import { callsTo, driverScenarios, driversReaching, firstViolation, isDriverCode, keyOf, traceOf } from './util';
+import { createRule } from './types';
+import { callsTo, isDriverCode, keyOf } from './util';
 import { USE_UNUSE_CALLS } from '../core/sim/vocabulary';
 
+/**
+ * Syntactic: the two names are not exported (drivers/iommu/iommu.c @ v6.12 has no EXPORT_SYMBOL for them), so any
+ * driver call is wrong whatever path reaches it; no replay is needed to judge it, and none is shown.
+ */
 const USE_CALLS = USE_UNUSE_CALLS;
-
-function evidence(ctx: RuleContext, call: CallFact): { scenario?: ScenarioResult; trace?: ScenarioResult['trace'] } {
-  const driver = call.inFunction ? driversReaching(ctx, call.inFunction)[0] : undefined;
-  if (!driver) return {};
-  const scenarios = driverScenarios(ctx, driver, ['singleton']);
-  const hit = firstViolation(scenarios);
-  if (hit) return { scenario: hit.scenario, trace: traceOf(hit.scenario, hit.violation) };
-  return { scenario: scenarios.find((s) => s.trace.some((t) => t.step.includes(call.callee))) ?? scenarios[0] };
-}
 
 export const defaultDomainUseInDriver = createRule({
   meta: {
@@ -25,6 +19,7 @@ export const defaultDomainUseInDriver = createRule({
     category: 'default-domain',
     defaultSeverity: 'error',
     tier: 1,
+    kind: 'syntactic',
     description: 'Only bus code (dma_configure/dma_cleanup) may call iommu_device_use_default_domain()/unuse; a driver must not.',
     // The names exist on released kernels only; series-era spellings are stale-api-name's business.
     targets: ['5.19', '6.2', '6.14', '6.15', 'latest'],
@@ -44,13 +39,10 @@ export const defaultDomainUseInDriver = createRule({
       const base = keyOf('OWN009', fn, call.callee);
       const n = (seen.get(base) ?? 0) + 1;
       seen.set(base, n);
-      const ev = evidence(ctx, call);
       ctx.report({
         messageId: call.callee.includes('unuse') ? 'driverUnuses' : 'driverUses',
         data: { fn, callee: call.callee },
         span: call.calleeSpan,
-        scenario: ev.scenario,
-        trace: ev.trace,
         key: keyOf(base, n > 1 ? n : undefined),
       });
     }

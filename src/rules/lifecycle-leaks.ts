@@ -29,6 +29,8 @@ export function lifecycleLeaks(ctx: RuleContext, kinds: readonly ViolationKind[]
     if (own.length === 0) continue;
     const kind = result.partners.length ? 'partner' : 'none';
     if (kind === 'none' && result.releasedElsewhere) continue;
+    // Given back only by a devm action (after dma_cleanup, at unbind): pasid-attach-leak's onlyDevmDetach words it.
+    if (result.releasedOnlyByDevm) continue;
     for (const scenario of result.scenarios) {
       const violation = scenario.violations.find((v) => kinds.includes(v.kind));
       if (!violation) continue;

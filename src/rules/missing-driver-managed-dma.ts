@@ -1,34 +1,26 @@
 /**
  * OWN001: a driver that hands its device to user space (VFIO / iommufd, or claims DMA ownership itself) without
- * setting driver_managed_dma. Its bind already took a DMA-API count, so the later claim fails with -EPERM.
+ * setting driver_managed_dma. A query of the replay: bound without the flag, the driver's bind took a DMA-API count,
+ * so the replay's user-space claim while bound ('claim-failed') or the driver's own claim ('error-return') is refused
+ * with the kernel's errno. The rule only words that violation and proposes the flag.
  */
-import type { BusKind, DriverStructFact, ImageSpan, ScenarioResult, TraceStep } from '../core/types';
+import type { DriverStructFact, ImageSpan, ScenarioResult, Violation } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import {
-  callsTo,
-  driverScenarios,
-  firstViolation,
-  fixAddManagedDma,
-  isDriverCode,
-  keyOf,
-  traceOf,
-  vfioEvidence,
-} from './util';
-import { managedDmaFlag, OWNERSHIP_TAKING_CALLS, VFIO_DEVICE_REGISTRATIONS } from '../core/sim/vocabulary';
+import { OWNERSHIP_TAKING_CALLS } from '../core/sim/vocabulary';
+import { driverScenarios, fixAddManagedDma, isDriverCode, keyOf, managedDmaFlag, traceOf } from './util';
 
-/** Buses whose driver struct carries the flag (on the released kernels; series v1/v4 put it in device_driver). */
-const BUSES_WITH_FLAG: readonly BusKind[] = ['pci', 'platform', 'amba', 'fsl_mc', 'cdx'];
-
-/** Registration calls that only make sense in a VFIO driver's probe (for the struct-not-visible case). */
-const PROBE_REGISTRATIONS = VFIO_DEVICE_REGISTRATIONS;
-
-/** Calls by which a driver takes DMA ownership itself (its own claim can be the one that fails). */
+/** Claims a driver makes itself: refused in its probe, they are this rule's evidence too. */
 const OWN_CLAIMS = OWNERSHIP_TAKING_CALLS;
 
-function refusedClaim(scenarios: readonly ScenarioResult[]): { scenario: ScenarioResult; trace: TraceStep[]; errno: string } | undefined {
+interface Refusal { scenario: ScenarioResult; violation: Violation }
+
+/** The replay's refused claim: user space's while the driver is bound, or the driver's own in its probe. */
+function refusedClaim(scenarios: readonly ScenarioResult[]): Refusal | undefined {
   for (const scenario of scenarios) {
-    const i = scenario.trace.findIndex((t) => /claim_dma_owner/.test(t.step) && /^-E/.test(t.result.trim()));
-    if (i >= 0) return { scenario, trace: scenario.trace.slice(0, i + 1), errno: scenario.trace[i].result.trim() };
+    const violation = scenario.violations.find((v) =>
+      v.kind === 'claim-failed' && v.phase === 'user' && v.handoff !== undefined
+      || v.kind === 'error-return' && v.api !== undefined && OWN_CLAIMS.includes(v.api) && v.errno !== undefined);
+    if (violation) return { scenario, violation };
   }
   return undefined;
 }
@@ -40,44 +32,43 @@ function removedFlag(ctx: RuleContext, driver: DriverStructFact, field: string):
   return /^(true|1)$/.test((before.value ?? '').trim()) ? before.span : undefined;
 }
 
+/**
+ * The driver as the replay should judge it. A flag the view does not show may be set, and the replay then claims
+ * nothing; the question "would it be refused without the flag?" is asked of the replay with the flag absent, and a
+ * refusal is reported at info naming what is unseen.
+ */
+function withoutUnseenFlag(driver: DriverStructFact): DriverStructFact {
+  return driver.managedDma.state === 'unknown' ? { ...driver, managedDma: { state: 'absent' } } : driver;
+}
+
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
   const flag = managedDmaFlag(ctx.target);
   const m = driver.managedDma;
-  // The flag is read where the target's posting put it: `.driver = { }` on series v1/v4, the bus driver struct
-  // everywhere else. Set in the other place, the bus code never sees it (the replay treats it as unset too).
+  const flagUnseen = m.state === 'unknown' && !ctx.complete;
+  const refused = refusedClaim(driverScenarios(ctx, flagUnseen ? withoutUnseenFlag(driver) : driver, ['singleton']));
+  if (!refused) return;
+  const { scenario, violation } = refused;
+  // Wording only: the replay already decided that the flag, where it is written, is not honoured on this target.
   const misplaced = m.state === 'present' && m.spelling === flag.field && !!m.inDeviceDriver !== flag.inDeviceDriver;
-  if (m.state === 'present' && !misplaced) return; // set (a stale spelling is stale-api-name's business)
-  if (!flag.inDeviceDriver && !BUSES_WITH_FLAG.includes(driver.bus)) return;
-  const evidence = vfioEvidence(ctx, driver);
-  if (!evidence) return;
-  const scenarios = driverScenarios(ctx, driver, ['singleton']);
-  const hit = firstViolation(scenarios, ['claim-failed', 'error-return']);
-  // The replay tries a VFIO claim while the driver is bound; the step where it fails is the evidence.
-  const refused = hit ? undefined : refusedClaim(scenarios);
+  const ownClaim = violation.kind === 'error-return';
   const removed = m.state === 'present' ? undefined : removedFlag(ctx, driver, flag.field);
-  const unseen =
-    driver.managedDma.state === 'unknown' && !ctx.complete && !removed
-      ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}`
-      : undefined;
-  // Which claim fails: the driver's own (a step in its code, e.g. probe's claim) or user space's trial while bound.
-  const evidenceTrace = hit ? traceOf(hit.scenario, hit.violation) : refused?.trace;
-  const failing = evidenceTrace?.[evidenceTrace.length - 1];
-  const ownCall = failing?.at ? callsTo(ctx.facts, OWN_CLAIMS).find((c) => c.calleeSpan.line === failing.at?.line) : undefined;
+  const unseen = flagUnseen && !removed ? `the rest of ${driver.name}'s initializer, which may set .${flag.field}` : undefined;
+  const inFunction = ownClaim && violation.at ? ctx.facts.functions.find((f) => f.span.line <= violation.at!.line && violation.at!.line <= f.span.endLine) : undefined;
   ctx.report({
-    messageId: misplaced ? (flag.inDeviceDriver ? 'misplacedOutsideDriver' : 'misplaced') : ownCall ? 'missingOwnClaim' : 'missing',
+    messageId: misplaced ? (flag.inDeviceDriver ? 'misplacedOutsideDriver' : 'misplaced') : ownClaim ? 'missingOwnClaim' : 'missing',
     data: {
-      fn: ownCall?.inFunction || 'its probe',
-      callee: ownCall?.callee ?? '',
+      fn: inFunction?.name || 'its probe',
+      callee: violation.api ?? '',
       driver: driver.name,
-      evidence: evidence.isCall ? `${evidence.name}()` : evidence.name,
+      evidence: violation.handoff ?? `${violation.api}()`,
       flag: flag.field,
       target: ctx.target,
-      errno: hit?.violation.errno ?? refused?.errno ?? '-EPERM',
+      errno: violation.errno ?? '',
     },
     // A flag the patch deletes: the problem is the deleted line (the struct's name may not even be in the hunk).
     ...(removed ? { span: removed, image: 'pre' as const } : { span: misplaced && m.span ? m.span : driver.nameSpan }),
-    scenario: hit?.scenario ?? refused?.scenario ?? scenarios[0],
-    trace: evidenceTrace,
+    scenario,
+    trace: traceOf(scenario, violation),
     fixes: [
       misplaced && !flag.inDeviceDriver
         ? { ...fixAddManagedDma(ctx, driver), title: `Move .${flag.field} = true out of .driver into ${driver.name}`, suggestion: `move \`.${flag.field} = true,\` from \`.driver = { }\` to the initializer of ${driver.name}` }
@@ -100,31 +91,17 @@ export const missingDriverManagedDma = createRule({
     description: 'A driver that gives its device to user space (VFIO, iommufd) or claims DMA ownership must set driver_managed_dma.',
     messages: {
       missing:
-        '{{driver}} uses {{evidence}} but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
+        '{{driver}} hands its device to user space ({{evidence}}) but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so claiming the group for user space fails with {{errno}}',
       missingOwnClaim:
         '{{driver}} claims DMA ownership itself ({{callee}}() in {{fn}}()) but does not set .{{flag}} = true: binding it already counts a kernel DMA-API user, so that claim fails with {{errno}} and the device never probes',
       misplaced:
-        '{{driver}} uses {{evidence}} and sets .{{flag}} inside .driver = { }, but the flag belongs to the bus driver struct itself (struct device_driver has no such field): as written it does not build, and the group cannot be claimed ({{errno}})',
+        '{{driver}} hands its device to user space ({{evidence}}) and sets .{{flag}} inside .driver = { }, but the flag belongs to the bus driver struct itself (struct device_driver has no such field): as written it does not build, and the group cannot be claimed ({{errno}})',
       misplacedOutsideDriver:
-        '{{driver}} uses {{evidence}} and sets .{{flag}} in the bus driver struct, but on {{target}} the flag belongs inside .driver = { } (struct device_driver): the bus code does not see it, and the group cannot be claimed ({{errno}})',
-      missingStructUnseen:
-        '{{fn}}() registers a VFIO device with {{evidence}}; the driver struct that binds it must set .{{flag}} = true or the group cannot be claimed (-EPERM)',
+        '{{driver}} hands its device to user space ({{evidence}}) and sets .{{flag}} in the bus driver struct, but on {{target}} the flag belongs inside .driver = { } (struct device_driver): the bus code does not see it, and the group cannot be claimed ({{errno}})',
     },
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
     for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
-    // A patch that adds VFIO registration to a probe whose driver struct is outside the hunks.
-    if (ctx.facts.drivers.length > 0 || ctx.complete) return;
-    for (const call of callsTo(ctx.facts, PROBE_REGISTRATIONS)) {
-      if (!ctx.isAdded(call.span) || !call.inFunction || !/probe/.test(call.inFunction)) continue;
-      ctx.report({
-        messageId: 'missingStructUnseen',
-        data: { fn: call.inFunction, evidence: `${call.callee}()`, flag: managedDmaFlag(ctx.target).field },
-        span: call.calleeSpan,
-        unseen: `the driver struct that binds ${call.inFunction}() (does it set .${managedDmaFlag(ctx.target).field}?)`,
-        key: keyOf('OWN001', call.inFunction, call.callee),
-      });
-    }
   },
 });

@@ -3,6 +3,7 @@
  * dma_cleanup runs. unuse then WARNs and skips the decrement: the DMA-API count leaks for good (VFIO -EPERM, other
  * binds -EBUSY). devm actions run after dma_cleanup, so a devm detach is too late.
  */
+import { PASID_ATTACH_CALLS, PASID_DETACH_CALLS } from '../core/sim/vocabulary';
 import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
@@ -18,50 +19,49 @@ import {
   entryFunctions,
   isDriverCode,
   keyOf,
+  reachableFunctions,
   traceOf,
   unseenErrorPath,
   unseenLocalHelpers,
   unseenRemove,
   unbindFunctions,
 } from './util';
-import { PASID_ATTACH_CALLS, PASID_DETACH_CALLS } from '../core/sim/vocabulary';
 
+export { PASID_ATTACH_CALLS };
 const LEAK_KINDS: readonly ViolationKind[] = ['pasid-leak', 'leaked-owner-cnt'];
 
 function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | undefined {
   const cbs = callbackFunctions(ctx, driver);
-  const f = callsIn(cbs.devmActions, ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'])[0];
+  const f = callsIn(cbs.devmActions, PASID_DETACH_CALLS)[0];
   return f?.inFunction;
 }
 
-
-/** Functions registered as devm actions anywhere in the file: they run at driver unbind, after dma_cleanup. */
-function devmActionNames(ctx: RuleContext): Set<string> {
-  const out = new Set<string>();
-  for (const fn of ctx.facts.functions) for (const a of fn.devmActions) out.add(a.fn);
-  return out;
-}
-
 /**
- * A whole file whose only PASID detach is a devm action: the attachment outlives its user and the devm action runs
- * after dma_cleanup. (A detach nowhere at all, or missing from the partner, is the lifecycle replay's: checkLifecycle.)
+ * An entry point whose attachment only a devm action gives back (the lifecycle replay's `releasedOnlyByDevm`): the
+ * replay of the entry point leaves the PASID attached, and the devm action runs at unbind after dma_cleanup.
  */
 function checkOnlyDevmDetach(ctx: RuleContext, reportedAt: Set<number>): void {
-  if (!ctx.complete) return;
-  const devm = devmActionNames(ctx);
-  const plain = ctx.facts.functions.filter((f) => !devm.has(f.name));
-  if (callsIn(plain, PASID_DETACH_CALLS).length > 0) return;
-  const viaDevm = callsIn(ctx.facts.functions.filter((f) => devm.has(f.name)), PASID_DETACH_CALLS)[0];
-  if (!viaDevm) return;
-  for (const attach of callsIn(plain, PASID_ATTACH_CALLS)) {
-    if (reportedAt.has(attach.calleeSpan.line)) continue;
-    reportedAt.add(attach.calleeSpan.line);
-    ctx.report({
-      messageId: 'onlyDevmDetach',
-      data: { attach: attach.callee, fn: attach.inFunction ?? '(unnamed)', action: viaDevm.inFunction ?? '' },
-      span: attach.calleeSpan,
-      key: keyOf('OWN019', attach.inFunction ?? '?', attach.callee, 'never-detached'),
-    });
+  if (!ctx.complete || !ctx.sim.lifecycle) return;
+  for (const result of ctx.sim.lifecycle('singleton')) {
+    if (!result.releasedOnlyByDevm) continue;
+    const own = callsIn(reachableFunctions(ctx, result.acquire), PASID_ATTACH_CALLS);
+    if (own.length === 0) continue;
+    for (const scenario of result.scenarios) {
+      const violation = scenario.violations.find((v) => v.kind === 'pasid-leak');
+      if (!violation) continue;
+      const attach = acquisitionOnPath(ctx, scenario, PASID_ATTACH_CALLS, own[0]);
+      if (reportedAt.has(attach.calleeSpan.line)) break;
+      reportedAt.add(attach.calleeSpan.line);
+      ctx.report({
+        messageId: 'onlyDevmDetach',
+        data: { attach: attach.callee, fn: attach.inFunction ?? '(unnamed)', action: result.releasedOnlyByDevm },
+        span: attach.calleeSpan,
+        scenario,
+        trace: traceOf(scenario, violation),
+        key: keyOf('OWN019', attach.inFunction ?? '?', attach.callee, 'never-detached'),
+      });
+      break;
+    }
   }
 }
 

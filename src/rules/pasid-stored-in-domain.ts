@@ -1,6 +1,7 @@
 /**
  * OWN022 pasid-stored-in-domain: a new PASID-like member of struct iommu_domain. A domain can be attached to many
  * devices and PASIDs; the PASID belongs to each attachment (the attach call, later the attach handle).
+ * Syntactic: it judges a declaration, which has no behaviour to replay.
  */
 import type { ImageSpan, Patch } from '../core/types';
 import { createRule } from './types';
@@ -21,6 +22,7 @@ export const pasidStoredInDomain = createRule({
     category: 'pasid',
     defaultSeverity: 'warning',
     tier: 3,
+    kind: 'syntactic',
     description: 'Adds a PASID member to struct iommu_domain; the PASID belongs to the attachment, not to the domain.',
     messages: {
       field:
@@ -45,14 +47,6 @@ export const pasidStoredInDomain = createRule({
         data: { name: decl.name },
         span: decl.span,
         key: keyOf('OWN022', DOMAIN_STRUCT, decl.name),
-        trace: [
-          {
-            step: `struct ${DOMAIN_STRUCT}: new member ${decl.name}; one domain may be attached at several (device, PASID) pairs`,
-            result: 'ambiguous',
-            at: { file: ctx.facts.path, line: decl.span.line, column: decl.span.column },
-            phase: 'design',
-          },
-        ],
         fixes: [
           {
             title: 'Keep the PASID with the attachment',

@@ -28,6 +28,7 @@ export const removedGroupNotifier = createRule({
     category: 'api',
     defaultSeverity: 'error',
     tier: 2,
+    kind: 'syntactic',
     description: 'Uses the IOMMU group notifier API or vfio_group_viable(), removed in 5.19.',
     messages: {
       removed: '{{fn}}uses {{name}}, which was removed in 5.19 with the IOMMU group notifier: this does not build on {{target}}.',
@@ -64,14 +65,6 @@ export const removedGroupNotifier = createRule({
         data: { fn: u.inFunction ? `${u.inFunction}() ` : '', name: u.name, target: ctx.target },
         span: u.span,
         key: keyOf('OWN018', u.inFunction, u.name, n > 1 ? n : undefined),
-        trace: [
-          {
-            step: `build: ${u.name} is not declared on ${ctx.target} (removed by a5f1bd1afacd / 3b86f317c9c7 / 31076af0cb00, 5.19)`,
-            result: 'error: implicit declaration / undeclared identifier',
-            at: { file: ctx.facts.path, line: u.span.line, column: u.span.column },
-            phase: 'build',
-          },
-        ],
         fixes: [{ title: `Replace ${u.name}`, edits: [], suggestion: replacement }],
       });
     }

@@ -150,6 +150,7 @@ export const staleApiName = createRule({
     category: 'api',
     defaultSeverity: 'error',
     tier: 1,
+    kind: 'syntactic',
     description: 'Ownership API names from another era than the target (series postings vs released kernels) do not build.',
     messages: {
       stale: '{{name}}{{form}} is from {{history}} and does not exist on {{target}}; instead: {{replacement}}',

@@ -28,6 +28,8 @@ export interface RuleMeta {
   category: RuleCategory;
   defaultSeverity: Severity;
   tier: 1 | 2 | 3;
+  /** 'syntactic': about spelling, judged without the replay (no simulated trace). Default 'semantic': a query of the replay. */
+  kind?: 'semantic' | 'syntactic';
   /** One sentence for --list-rules and the docs index. */
   description: string;
   /** messageId → template with {{placeholders}}. */
@@ -36,8 +38,6 @@ export interface RuleMeta {
   targets?: readonly KernelTarget[];
   /** Set by createRule() from the name. */
   docsUrl: string;
-  /** 'syntactic': decided from spelling/shape (names, fields, paths), shows no simulated trace; default 'semantic'. */
-  kind?: 'semantic' | 'syntactic';
 }
 
 export interface Report {

@@ -3,11 +3,10 @@
  * iommu_device_use_default_domain() and dma_cleanup must drop it, gated by the same driver_managed_dma test, and a
  * failed use must fail the probe. On series-v5 the driver-visible iommu_device_use_dma_api()/unuse must balance too.
  */
-import type { BusTypeFact, CallFact, FunctionFact, KernelTarget, ScenarioResult, TraceStep } from '../core/types';
+import type { BusTypeFact, CallFact, FunctionFact, KernelTarget, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import {
   scenarioLabel,
-  callAtStep,
   callbackFunctions,
   callsIn,
   driverScenarios,
@@ -33,8 +32,13 @@ function pairFor(target: KernelTarget): UsePair {
     : { use: 'iommu_device_use_default_domain', unuse: 'iommu_device_unuse_default_domain' };
 }
 
-function stepRuns(step: TraceStep, api: string): boolean {
-  return new RegExp(`\\b${api}\\b`).test(step.step);
+/** The violation of `kinds` on `api` a hook's replay shows, with its scenario. */
+function hookViolation(scenarios: readonly ScenarioResult[], kinds: readonly ViolationKind[], api?: string): { scenario: ScenarioResult; violation: Violation } | undefined {
+  for (const scenario of scenarios) {
+    const violation = scenario.violations.find((v) => kinds.includes(v.kind) && (api === undefined || v.api === api));
+    if (violation) return { scenario, violation };
+  }
+  return undefined;
 }
 
 /** The cleanup hook paired with a configure hook: from the bus_type, else by name. */
@@ -71,34 +75,37 @@ function checkBusHooks(ctx: RuleContext): void {
       continue; // otherwise a configure hook that takes no count is bus-without-ownership-hooks' business
     }
 
+    // The replay of configure for a DMA-API driver, with nothing dropping the count after it, shows the count it leaves.
+    const leak = !cleanup.fn || reaches(ctx, cleanup.fn, [pair.unuse]).length === 0
+      ? hookViolation(hookScenarios(ctx, configure, 'dma_configure', false), ['leaked-owner-cnt'])
+      : undefined;
     if (!cleanup.fn) {
       // A cleanup named by the bus_type but defined elsewhere: nothing to judge.
-      if (!cleanup.name) {
+      if (!cleanup.name && leak) {
         const known = (bus !== undefined && bus.complete) || ctx.complete;
-        // The replay of configure with no cleanup after it shows the count left behind.
-        const leak = hookScenarios(ctx, configure, 'dma_configure', false).find((s) => s.violations.some((v) => v.kind === 'leaked-owner-cnt'));
-        if (leak || !known) {
-          ctx.report({
-            messageId: 'noCleanup',
-            data: { configure: name, use: pair.use, unuse: pair.unuse },
-            // The fix goes into the bus_type: the finding too, when it is seen.
-            span: bus ? bus.nameSpan : use.calleeSpan,
-            ...(leak ? { scenario: leak } : {}),
-            unseen: known ? undefined : `the dma_cleanup hook paired with ${name}()`,
-            key: keyOf('OWN010', name, 'no-cleanup'),
-          });
-        }
+        ctx.report({
+          messageId: 'noCleanup',
+          data: { configure: name, use: pair.use, unuse: pair.unuse },
+          // The fix goes into the bus_type: the finding too, when it is seen.
+          span: bus ? bus.nameSpan : use.calleeSpan,
+          scenario: leak.scenario,
+          trace: traceOf(leak.scenario, leak.violation),
+          unseen: known ? undefined : `the dma_cleanup hook paired with ${name}()`,
+          key: keyOf('OWN010', name, 'no-cleanup'),
+        });
       }
-    } else if (reaches(ctx, cleanup.fn, [pair.unuse]).length === 0) {
+    } else if (leak) {
       ctx.report({
         messageId: 'cleanupNoUnuse',
         data: { configure: name, cleanup: cleanup.fn.name, use: pair.use, unuse: pair.unuse },
         // The missing unuse belongs in the cleanup hook: point there.
         span: cleanup.fn.nameSpan,
+        scenario: leak.scenario,
+        trace: traceOf(leak.scenario, leak.violation),
         unseen: unseenBody(ctx, cleanup.fn),
         key: keyOf('OWN010', name, 'cleanup-no-unuse'),
       });
-    } else {
+    } else if (reaches(ctx, cleanup.fn, [pair.unuse]).length > 0) {
       checkGating(ctx, pair, configure, cleanup.fn, use);
     }
     checkSwallowed(ctx, pair, configure, use, named.name);
@@ -136,47 +143,51 @@ function checkCleanupWithoutUse(ctx: RuleContext, pair: UsePair, cleanup: Functi
   });
 }
 
-/** use and unuse must be skipped by the same driver_managed_dma test: replay both hooks with the flag set. */
+/**
+ * use and unuse must be skipped by the same driver_managed_dma test: both hooks replayed for a driver with the flag
+ * set. A configure that still takes the count leaves it ('leaked-owner-cnt'); a cleanup that still drops one drops a
+ * count never taken (a WARN of unuse at owner_cnt 0).
+ */
 function checkGating(ctx: RuleContext, pair: UsePair, configure: FunctionFact, cleanup: FunctionFact, use: CallFact): void {
-  const conf = hookScenarios(ctx, configure, 'dma_configure', true);
-  const clean = hookScenarios(ctx, cleanup, 'dma_cleanup', true);
-  if (conf.length === 0 || clean.length === 0) return;
-  const usesWithFlag = conf.find((s) => s.trace.some((t) => stepRuns(t, pair.use)));
-  const unusesWithFlag = clean.find((s) => s.trace.some((t) => stepRuns(t, pair.unuse)));
+  const usesWithFlag = hookViolation(hookScenarios(ctx, configure, 'dma_configure', true), ['leaked-owner-cnt']);
+  const unusesWithFlag = hookViolation(hookScenarios(ctx, cleanup, 'dma_cleanup', true), ['warn', 'double-release'], pair.unuse);
   if (usesWithFlag && !unusesWithFlag) {
     ctx.report({
       messageId: 'gatingMismatch',
       data: { hook: configure.name, api: pair.use, other: cleanup.name },
       span: use.calleeSpan,
-      scenario: usesWithFlag,
+      scenario: usesWithFlag.scenario,
+      trace: traceOf(usesWithFlag.scenario, usesWithFlag.violation),
       key: keyOf('OWN010', configure.name, 'gating'),
     });
   } else if (unusesWithFlag && !usesWithFlag) {
-    const step = unusesWithFlag.trace.find((t) => stepRuns(t, pair.unuse));
-    const unuse = callAtStep(ctx, step, pair.unuse) ?? reaches(ctx, cleanup, [pair.unuse])[0];
+    const line = unusesWithFlag.violation.at?.line;
+    const unuse = reaches(ctx, cleanup, [pair.unuse]).find((c) => c.calleeSpan.line === line || c.span.line === line);
     ctx.report({
       messageId: 'gatingMismatch',
       data: { hook: cleanup.name, api: pair.unuse, other: configure.name },
       span: unuse?.calleeSpan ?? cleanup.nameSpan,
-      scenario: unusesWithFlag,
+      scenario: unusesWithFlag.scenario,
+      trace: traceOf(unusesWithFlag.scenario, unusesWithFlag.violation),
       key: keyOf('OWN010', cleanup.name, 'gating'),
     });
   }
 }
 
-/** A failed use must fail dma_configure (and so the probe): replay it in a group user space already owns. */
+/**
+ * A failed use must fail dma_configure (and so the probe): configure replayed in a group user space already owns;
+ * the replay records a swallowed refusal as an 'error-return' of the use with the kernel's errno.
+ */
 function checkSwallowed(ctx: RuleContext, pair: UsePair, configure: FunctionFact, use: CallFact, hookName: string): void {
-  const scenarios = hookScenarios(ctx, configure, 'dma_configure', false, 'user-owned');
-  const swallowed = scenarios.find(
-    (s: ScenarioResult) => s.outcome === 'ok' && s.trace.some((t) => stepRuns(t, pair.use) && /^-E/.test(t.result.trim())),
-  );
+  const swallowed = hookViolation(
+    hookScenarios(ctx, configure, 'dma_configure', false, 'user-owned').filter((s) => s.outcome === 'ok'), ['error-return'], pair.use);
   if (!swallowed) return;
-  const failed = swallowed.trace.find((t) => stepRuns(t, pair.use) && /^-E/.test(t.result.trim()));
   ctx.report({
     messageId: 'swallowed',
-    data: { configure: hookName, use: pair.use, errno: failed?.result.trim() ?? '-EBUSY' },
+    data: { configure: hookName, use: pair.use, errno: swallowed.violation.errno ?? '' },
     span: use.calleeSpan,
-    scenario: swallowed,
+    scenario: swallowed.scenario,
+    trace: traceOf(swallowed.scenario, swallowed.violation),
     unseen: configure.name === hookName ? unseenBody(ctx, configure) : `only part of ${hookName}() is in the patch`,
     key: keyOf('OWN010', hookName, 'swallowed'),
   });

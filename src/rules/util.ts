@@ -6,20 +6,23 @@ import type {
   CallFact,
   CFacts,
   DriverStructFact,
-  Fix,
   FunctionFact,
   ImageSpan,
   KernelTarget,
   ScenarioResult,
-  TopologyKind,
-  TraceStep,
-  Violation,
   ViolationKind,
 } from '../core/types';
-import { lookupApi, simulateFunction } from '../core/sim';
+import { lookupApi } from '../core/sim';
 import { headingFunctionName, hunkAtLine, opensHunk } from '../core/c/hunk-headings';
-import { EMULATED_VFIO_CALLS, managedDmaFlag, USER_OWNERSHIP_CALLS, VFIO_PCI_CORE_FIELD, VFIO_PCI_CORE_PREFIX } from '../core/sim/vocabulary';
+import { EMULATED_VFIO_CALLS, USER_OWNERSHIP_CALLS, VFIO_PCI_CORE_FIELD, VFIO_PCI_CORE_PREFIX } from '../core/sim/vocabulary';
+import { acquisitionOnPath, functionScenarios, scenarioLabel, traceOf } from './scenario-selection';
 import type { RuleContext } from './types';
+
+// Helpers that moved to modules named for what they hold; re-exported so rule files importing './util' keep working
+// (import from the modules directly in new code).
+export * from './driver-flag';
+export * from './fixes';
+export * from './scenario-selection';
 
 // ───────────────────────────── code classification ─────────────────────────────
 
@@ -178,66 +181,7 @@ export function apiReplacement(name: string, target: KernelTarget, arity?: numbe
   }
 }
 
-export const SERIES_TARGETS: readonly KernelTarget[] = ['series-v1', 'series-v2', 'series-v3', 'series-v4', 'series-v5'];
-
-export function isSeriesTarget(target: KernelTarget): boolean {
-  return SERIES_TARGETS.includes(target);
-}
-
 // ───────────────────────────── scenarios ─────────────────────────────
-
-export const DEFAULT_TOPOLOGIES: readonly TopologyKind[] = ['singleton', 'shared-dma-api', 'user-owned'];
-
-/** The first violation (of one of `kinds`, or any) across the scenarios, with its scenario. */
-export function firstViolation(
-  scenarios: readonly ScenarioResult[],
-  kinds?: readonly ViolationKind[],
-): { scenario: ScenarioResult; violation: Violation } | undefined {
-  for (const scenario of scenarios) {
-    for (const violation of scenario.violations) {
-      if (!kinds || kinds.includes(violation.kind)) return { scenario, violation };
-    }
-  }
-  return undefined;
-}
-
-/** Scenarios of a driver over several topologies, flattened (memoised by ctx.sim). */
-export function driverScenarios(ctx: RuleContext, driver: DriverStructFact, topologies: readonly TopologyKind[] = DEFAULT_TOPOLOGIES): ScenarioResult[] {
-  const out: ScenarioResult[] = [];
-  for (const t of topologies) {
-    try {
-      out.push(...ctx.sim.driverScenarios(driver, t));
-    } catch {
-      // A simulation failure must not take the other rules down; the rule simply gets no evidence.
-    }
-  }
-  return out;
-}
-
-/** Scenarios of one function replayed on its own. */
-export function functionScenarios(ctx: RuleContext, fn: FunctionFact, topologies: readonly TopologyKind[] = ['singleton']): ScenarioResult[] {
-  const out: ScenarioResult[] = [];
-  for (const t of topologies) {
-    try {
-      out.push(...ctx.sim.functionScenarios(fn, t));
-    } catch {
-      // see driverScenarios
-    }
-  }
-  return out;
-}
-
-/** The trace of a scenario, up to and including the step that shows its first violation (whole trace otherwise). */
-export function traceOf(scenario: ScenarioResult, violation?: Violation): TraceStep[] {
-  const v = violation ?? scenario.violations[0];
-  if (!v || v.stepIndex < 0 || v.stepIndex >= scenario.trace.length) return scenario.trace;
-  return scenario.trace.slice(0, v.stepIndex + 1);
-}
-
-/** The trace step that runs a call at this image position (to find "the claim in probe failed with -EPERM"). */
-export function stepAt(scenario: ScenarioResult, span: ImageSpan): TraceStep | undefined {
-  return scenario.trace.find((s) => s.at !== undefined && s.at.line === span.line);
-}
 
 // ───────────────────────────── VFIO-like drivers ─────────────────────────────
 
@@ -270,34 +214,6 @@ export function usesEmulatedIommu(ctx: RuleContext | { facts: CFacts }, driver: 
 }
 
 // ───────────────────────────── fixes ─────────────────────────────
-
-/** The fix "add .driver_managed_dma = true" (spelt as on the target) to a driver struct, if the struct's end is visible. */
-export function fixAddManagedDma(ctx: RuleContext, driver: DriverStructFact): Fix {
-  const flag = managedDmaFlag(ctx.target);
-  const line = flag.inDeviceDriver ? `.driver = { .${flag.field} = true },` : `.${flag.field} = true,`;
-  const title = `Add ${line.replace(/,$/, '')} to ${driver.name}`;
-  const at = driver.insertBefore;
-  if (!at) return { title, edits: [], suggestion: `add \`${line}\` to the initializer of ${driver.name}` };
-  return {
-    title,
-    edits: [{ path: ctx.facts.path, span: { line: at.line, column: 1, endLine: at.line, endColumn: 1 }, newText: `${at.indent}${line}\n` }],
-    suggestion: `add \`${line}\` to the initializer of ${driver.name}`,
-  };
-}
-
-/** A fix that inserts a line of code before image line `line` (e.g. a missing release call). */
-export function fixInsertLine(ctx: RuleContext, title: string, line: number, indent: string, code: string): Fix {
-  return {
-    title,
-    edits: [{ path: ctx.facts.path, span: { line, column: 1, endLine: line, endColumn: 1 }, newText: `${indent}${code}\n` }],
-    suggestion: code,
-  };
-}
-
-/** A fix that replaces the text of a span (e.g. a stale identifier). */
-export function fixReplace(ctx: RuleContext, title: string, span: ImageSpan, newText: string): Fix {
-  return { title, edits: [{ path: ctx.facts.path, span, newText }], suggestion: newText };
-}
 
 // ───────────────────────────── misc ─────────────────────────────
 
@@ -380,47 +296,6 @@ export function driverPrefix(driver: DriverStructFact): string {
   return m ? m[1] : '';
 }
 
-/** The call fact at a trace step (same image line; matching callee when given). */
-export function callAtStep(ctx: RuleContext, step: TraceStep | undefined, callee?: string | readonly string[]): CallFact | undefined {
-  if (!step?.at) return undefined;
-  const wanted = callee === undefined ? undefined : new Set(typeof callee === 'string' ? [callee] : callee);
-  for (const fn of ctx.facts.functions) {
-    for (const c of fn.calls) {
-      if (c.span.line !== step.at.line && c.calleeSpan.line !== step.at.line) continue;
-      if (!wanted || wanted.has(c.callee)) return c;
-    }
-  }
-  return undefined;
-}
-
-/** The violation's step of a scenario. */
-export function violationStep(scenario: ScenarioResult, violation: Violation): TraceStep | undefined {
-  return scenario.trace[violation.stepIndex];
-}
-
-/** Scenarios that mention one of the API names in any step (evidence the replay actually ran the calls). */
-export function scenariosMentioning(scenarios: readonly ScenarioResult[], names: readonly string[]): ScenarioResult[] {
-  return scenarios.filter((s) => s.trace.some((t) => names.some((n) => t.step.includes(n))));
-}
-
-/**
- * Replays a bus hook (dma_configure / dma_cleanup) with a bound driver whose flag is given.
- * Not memoised (bus files have one or two hooks).
- */
-export function hookScenarios(
-  ctx: RuleContext,
-  fn: FunctionFact,
-  role: 'dma_configure' | 'dma_cleanup',
-  driverManagedDma: boolean,
-  topology: TopologyKind = 'singleton',
-): ScenarioResult[] {
-  try {
-    return simulateFunction({ target: ctx.target, fn, facts: ctx.facts, topology, role: { kind: role, driverManagedDma } });
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Every visible piece of a function: the named one plus the unnamed fragments git's hunk heading places in it
  * (a function spanning two hunks shows its header in the first and the rest of its body, unnamed, in the next).
@@ -478,10 +353,9 @@ export function unseenAfter(ctx: RuleContext, fn: FunctionFact | undefined, line
 export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: FunctionFact, scenario?: ScenarioResult): string | undefined {
   if (ctx.complete) return undefined;
   const own = call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
-  const at = scenario ? /\bat line (\d+)/.exec(scenario.name) : null;
-  if (own && at) {
-    const ret = Number(at[1]);
-    const label = scenario ? /\(goto (\w+)\)/.exec(scenario.name)?.[1] : undefined;
+  const ret = scenario?.exit?.returnLine;
+  if (own && ret !== undefined) {
+    const label = scenario?.exit?.lastGoto;
     const inOwn = ret >= own.span.line && ret <= own.span.endLine && ret >= call.span.line;
     if (inOwn) {
       let hidden = false;
@@ -500,16 +374,6 @@ export function unseenErrorPath(ctx: RuleContext, call: CallFact, probe?: Functi
   return undefined;
 }
 
-/**
- * The driver as the replay should see it when its flag is not visible: a driver that claims ownership itself is
- * assumed to set the flag (otherwise every claim fails with -EPERM, which is missing-driver-managed-dma's finding).
- */
-export function assumeFlagIfUnseen(ctx: RuleContext, driver: DriverStructFact): DriverStructFact {
-  if (driver.managedDma.state !== 'unknown') return driver;
-  const flag = managedDmaFlag(ctx.target);
-  return { ...driver, managedDma: { state: 'present', spelling: flag.field, value: 'true', inDeviceDriver: flag.inDeviceDriver } };
-}
-
 /** The functions that run at unbind: .remove, everything it reaches, and the devm actions registered anywhere. */
 export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): FunctionFact[] {
   const name = removeCallbackName(driver);
@@ -518,21 +382,6 @@ export function unbindFunctions(ctx: RuleContext, driver: DriverStructFact): Fun
   if (remove) for (const f of reachableFunctions(ctx, remove)) out.set(f.name, f);
   for (const f of callbackFunctions(ctx, driver).devmActions) for (const r of reachableFunctions(ctx, f)) out.set(r.name, r);
   return [...out.values()];
-}
-
-/** A scenario's name for a message: its image line numbers named with the file ("probe fails at main.c:57"). */
-export function scenarioLabel(ctx: RuleContext, s: ScenarioResult): string {
-  const base = ctx.facts.path.replace(/\\/g, '/').split('/').pop() ?? ctx.facts.path;
-  return s.name.replace(/\bat line (\d+)/g, (_, n: string) => `at ${base}:${n}`);
-}
-
-/** The last call of `names` a scenario's trace went through (the acquisition its violation is about), else `fallback`. */
-export function acquisitionOnPath(ctx: RuleContext, s: ScenarioResult, names: readonly string[], fallback: CallFact): CallFact {
-  for (let i = s.trace.length - 1; i >= 0; i--) {
-    const c = callAtStep(ctx, s.trace[i], names);
-    if (c) return c;
-  }
-  return fallback;
 }
 
 /**

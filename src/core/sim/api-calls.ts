@@ -96,6 +96,7 @@ function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
   if (live.length === 1) return live[0].id;
   // A domain made elsewhere (e.g. handed in by VFIO/iommufd): a placeholder keyed by its text.
   const placeholder = newDomain(p.k.state, 'paging', 'driver');
+  placeholder.placeholder = true;
   p.globals.set(n, known({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'domain', id: placeholder.id } } }));
   return placeholder.id;
 }

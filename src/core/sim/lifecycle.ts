@@ -41,6 +41,12 @@ export interface LifecycleResult {
   exported: boolean;
   /** Another function of the file (not A or what A calls) releases what A acquires. */
   releasedElsewhere: boolean;
+  /**
+   * When every such other release is a devm action: its name. It runs at unbind after dma_cleanup
+   * (drivers/base/dd.c __device_release_driver @ v6.12: dma_cleanup, then device_unbind_cleanup → devres_release_all),
+   * so what it gives back is still held when the bus drops the DMA-API count.
+   */
+  releasedOnlyByDevm?: string;
   /** What A's successful paths leave held (end-check kinds). */
   held: ViolationKind[];
   /** One scenario per successful path of A: A then its partners (or A alone when it has none). */
@@ -191,6 +197,7 @@ export function simulateLifecycle(input: LifecycleSimInput): LifecycleResult[] {
     for (const c of f.calls) called.add(c.callee);
     for (const a of f.devmActions) called.add(a.fn);
   }
+  const devmActions = new Set(facts.functions.flatMap((f) => f.devmActions.map((d) => d.fn)));
   const byShape = releaseShapes(facts.functions.filter((f) => f.name));
   const out: LifecycleResult[] = [];
   for (const a of fns) {
@@ -206,7 +213,9 @@ export function simulateLifecycle(input: LifecycleSimInput): LifecycleResult[] {
     // Releases in A itself or in the helpers through which A acquires are A's unwinds; any other is a release path.
     const releases = new Set(result.held.flatMap((k) => RELEASES_OF[k] ?? []));
     const acquiring = (f: FunctionFact) => f === a || (mine.has(f.name) && f.calls.some((c) => ACQUIRE_APIS.has(c.callee)));
-    result.releasedElsewhere = fns.some((f) => !acquiring(f) && f.calls.some((c) => releases.has(c.callee)));
+    const releasers = fns.filter((f) => !acquiring(f) && f.calls.some((c) => releases.has(c.callee)));
+    result.releasedElsewhere = releasers.length > 0;
+    if (releasers.length > 0 && releasers.every((f) => devmActions.has(f.name))) result.releasedOnlyByDevm = releasers[0].name;
     out.push(result);
   }
   return out;
@@ -215,6 +224,19 @@ export function simulateLifecycle(input: LifecycleSimInput): LifecycleResult[] {
 function dedupe(list: LifecyclePartner[]): LifecyclePartner[] {
   const seen = new Set<string>();
   return list.filter((p) => !seen.has(p.fn) && !!seen.add(p.fn));
+}
+
+/**
+ * devm actions registered on the way run only when the driver unbinds, after the bus's dma_cleanup
+ * (drivers/base/dd.c __device_release_driver @ v6.12: dma_cleanup, then device_unbind_cleanup → devres_release_all).
+ * A PASID still attached before them is still attached when iommu_device_unuse_default_domain() checks pasid_array
+ * (drivers/iommu/iommu.c @ v6.12: WARN_ON(... !xa_empty(&group->pasid_array)), count not dropped).
+ */
+function pasidsLeftForUnbind(q: Path, setup: TopologySetup, start: GroupSnapshot | undefined): void {
+  const now = snapshot(q.k, setup.group);
+  if (!now || now.pasids.size <= (start?.pasids.size ?? 0)) return;
+  q.t.verdict(q.k, setup.group, 'pasid-leak', 'at unbind',
+    `${setup.group} still has ${now.pasids.size} PASID attachment(s) when dma_cleanup runs; the devm action that would detach it runs after dma_cleanup`);
 }
 
 function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: LifecyclePartner[]): LifecycleResult {
@@ -268,6 +290,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const finals: Path[] = [];
     for (const q of ends) {
       setPhase(q, 'devres');
+      if (q.devres.length > 0) pasidsLeftForUnbind(q, setup, start);
       finals.push(...runDevres(q, ctx));
     }
     const when = partners.length ? `after ${a.name}() then ${names.map((n) => `${n}()`).join(', ')}` : `after ${a.name}() returns (no partner in this file)`;

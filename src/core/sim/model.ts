@@ -48,6 +48,8 @@ export interface SimDomain {
   freed: boolean;
   /** Who made it: the group's core domains, or driver code (the expression it was stored in). */
   origin: 'core' | 'driver';
+  /** Stands for a domain made outside the replayed code (handed in, keyed by its text): not known to be private. */
+  placeholder?: boolean;
 }
 
 export interface SimGroup {

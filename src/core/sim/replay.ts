@@ -271,6 +271,7 @@ function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, 
     p.t.verdict(p.k, setup.group, 'claim-failed', 'while bound',
       `user space cannot claim ${setup.group} (${name}() returns ${errno}): ${driver.name} hands the device to user space (${handoff}) but bound as a kernel DMA-API user (owner_cnt=${g?.ownerCnt ?? 0}) because it does not set the ownership flag`,
       name, errno);
+    p.t.violations[p.t.violations.length - 1].handoff = handoff;
   }
   // Second actor: a device hot-added to the group binds a DMA-API driver (spec §2.2, first column).
   const hot: Kernel = { ...p.k, state: cloneState(p.k.state) };
@@ -280,6 +281,24 @@ function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, 
   p.t.note(p.k, `while bound: a device hot-added to ${setup.group} binds a DMA-API driver → iommu_device_use_default_domain(hot0) (trial, state unchanged)${bind.note ? ` — ${bind.note}` : ''}`,
     valueText(bind.value), setup.group);
   setPhase(p, prev);
+}
+
+/**
+ * series v2–v4 iommu_attach_device_shared(): meant for several devices of a driver on one domain (drm/tegra's use;
+ * our reading of the postings, see model.ts). While bound, a domain the driver allocated itself that is shared by
+ * exactly one attacher, and no other shared attach anywhere, is the plain iommu_attach_device() case, which keeps the
+ * single-device-group check the _shared variant skips: a 'shared-attach-single-device' violation on the attach step.
+ */
+function sharedSingleAttach(p: Path): void {
+  const shared = [...p.k.state.groups.values()].filter((g) => g.sharedAttach);
+  if (shared.length !== 1 || shared[0].sharedAttach?.count !== 1) return;
+  const domain = p.k.state.domains.get(shared[0].sharedAttach.domain);
+  if (!domain || domain.origin !== 'driver' || domain.placeholder || domain.freed) return;
+  const attach = [...p.t.events].reverse().find((e) => e.api === 'iommu_attach_device_shared' && !e.warned);
+  if (!attach) return;
+  p.t.violate('shared-attach-single-device',
+    `${domainName(p.k.state, shared[0], domain.id)} is shared by one attacher only (${shared[0].id}): the _shared variant skips the single-device-group check of iommu_attach_device()`,
+    attach.index, 'iommu_attach_device_shared', undefined, shared[0].id);
 }
 
 /** A vfio_pci_core_* helper wired into the driver struct hands the device to user space even without a visible call. */
@@ -421,6 +440,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
     }
     // A flag the view does not show (a partial initializer) may be set: no violation is claimed then.
     const flagSeen = input.driver.managedDma.state !== 'unknown';
+    sharedSingleAttach(p);
     whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input) });
     let bound: Path[] = [p];
     if (input.testRemove) {
@@ -560,7 +580,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
           end.found = end.found.filter((x) => !(RELEASES_OF[x.kind] ?? []).some((api) => released.has(api)));
         }
         emitVerdicts(r.path, end, `after ${fn.name}() failed`);
-      }
+      } else sharedSingleAttach(r.path);
       out.push({
         name: `${topo}: ${fn.name}() ${r.failed ? 'fails' : 'returns'}${r.retLine ? ` at line ${r.retLine}` : ''}${r.lastGoto ? ` (goto ${r.lastGoto})` : ''}`,
         topology: topo, outcome: r.failed ? 'probe-failed' : 'ok', ...(r.failed ? { errno } : {}), trace: r.path.t.steps, violations: violationsOf(r.path),
