@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeInputs } from '../../src/core/analyze';
+import { analyzeInputs } from '../../src/review/analyze';
 import { RULES } from '../../src/rules';
 import type { Report, Rule } from '../../src/rules/types';
 import { FIXTURES, getAnalyzer, readTarget } from '../helpers';

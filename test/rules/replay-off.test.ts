@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeInputs } from '../../src/core/analyze';
+import { analyzeInputs } from '../../src/review/analyze';
 import { RULES } from '../../src/rules';
 import type { Rule } from '../../src/rules/types';
 import { FIXTURES, getAnalyzer, readTarget, REPO_ROOT } from '../helpers';
@@ -20,8 +20,9 @@ import { FIXTURES, getAnalyzer, readTarget, REPO_ROOT } from '../helpers';
 const NOT_YET_QUERIES: readonly string[] = [
   // queries-a
   'OWN014', 'OWN015', 'OWN016', 'OWN020', 'OWN021', 'OWN023', 'OWN024',
-  // queries-b
-  'OWN002', 'OWN003', 'OWN004', 'OWN006', 'OWN007', 'OWN008', 'OWN011', 'OWN025', 'OWN026',
+  // not yet converted: OWN006 (the lifecycle replay does not pair mq_take/mq_give_back), OWN025 (needs a fake-group
+  // topology), OWN004 (picks its trace by step text)
+  'OWN004', 'OWN006', 'OWN025',
 ];
 
 /**
