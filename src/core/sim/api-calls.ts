@@ -483,7 +483,8 @@ export function forksOnFailure(p: Path, ctx: RunContext, name: string, args: str
 
 /** Names the replay simulates (the model's API functions). */
 export function simulatedApiNames(): string[] {
-  return Object.keys(HANDLERS);
+  // Device lookups only resolve which device a call names: alone they make no file relevant (the scan prefilter's needles).
+  return Object.keys(HANDLERS).filter((name) => !(name in DEVICE_LOOKUPS));
 }
 
 /** Simulated on this target? Allocation/lookup helpers always are; others only when the name exists there. */
