@@ -412,7 +412,17 @@ export type ViolationKind =
   | 'device-access-while-user-owned' // MMIO mapping or reset of a device whose group another owner (user space) holds
   | 'unchecked-failure' // a failing claim/attach whose result the path never tests before it is dropped or overwritten
   | 'shared-attach-single-device' // series v2–v4: a driver-allocated domain attached with the _shared variant to one device only
-;
+  | 'detach-wrong-domain' // iommu_detach_device() names another domain than the private one attached: WARN, no-op
+  | 'detach-not-attached' // iommu_detach_device() of a domain whose attach failed on this path: WARN, no-op
+  | 'attach-while-attached' // an attach refused with -EBUSY: a private domain is already attached to the group
+  | 'pasid-detach-mismatch' // iommu_detach_device_pasid() names another domain than the PASID holds: entry erased anyway
+  | 'pasid-detach-not-attached' // iommu_detach_device_pasid() of a PASID whose attach failed on this path
+  | 'claim-with-pasid-attached' // a DMA-ownership claim refused with -EBUSY: PASIDs are attached to the group
+  | 'release-with-pasid-attached' // a DMA-ownership release while PASIDs are attached: WARN, ownership kept
+  | 'invalid-pasid' // iommu_attach_device_pasid() with a PASID value the core refuses (or that is the RID's own)
+  | 'probe-defer-lost' // -EPROBE_DEFER from iommu_device_use_default_domain() returned as success or as another errno
+  | 'dma-api-on-private-domain' // DMA-API mappings of a device whose group is (or is switched) on a private domain
+  | 'attach-group-unowned'; // iommu_attach_group() of an unowned group holding another driver's DMA-API device
 
 export interface Violation {
   kind: ViolationKind;
@@ -438,6 +448,8 @@ export interface Violation {
   unchecked?: { how: 'ignored' | 'void-cast' | 'overwritten' | 'never-tested'; variable?: string; line?: number; unseen?: string };
   /** For a refused user-space claim: what hands the device to user space ('vfio_register_group_dev() at main.c:40'). */
   handoff?: string;
+  /** Code the replay could not see ran between the step that set the state up and this one: what it was. */
+  unseen?: string;
 }
 
 export interface ScenarioResult {

@@ -4,7 +4,7 @@
  */
 import type { CFacts, DriverStructFact, FunctionFact, ImageSpan, KernelTarget, Patch, ScenarioResult, Severity, SeverityOverride, TopologyKind } from '../core/types';
 import { simulateDriver, simulateFunction, simulateLifecycle, type LifecycleResult } from '../core/sim';
-import type { Report, Rule, RuleContext, SimQueries } from './types';
+import type { FunctionReplayOptions, Report, Rule, RuleContext, SimQueries } from './types';
 
 /** Simulation answers memoised per (driver, topology) and (function, topology) for one file's facts. */
 export function createSimQueries(target: KernelTarget, facts: CFacts): SimQueries {
@@ -27,11 +27,11 @@ export function createSimQueries(target: KernelTarget, facts: CFacts): SimQuerie
       driverMemo.set(k, r);
       return r;
     },
-    functionScenarios(fn: FunctionFact, topology: TopologyKind): ScenarioResult[] {
-      const k = `${fn.name}\u0000${fn.nameSpan.line}\u0000${topology}`;
+    functionScenarios(fn: FunctionFact, topology: TopologyKind, options?: FunctionReplayOptions): ScenarioResult[] {
+      const k = `${fn.name}\u0000${fn.nameSpan.line}\u0000${topology}${options ? `\u0000${JSON.stringify(options)}` : ''}`;
       const hit = fnMemo.get(k);
       if (hit) return hit;
-      const r: ScenarioResult[] = simulateFunction({ target, fn, facts, topology });
+      const r: ScenarioResult[] = simulateFunction({ target, fn, facts, topology, ...options });
       fnMemo.set(k, r);
       return r;
     },

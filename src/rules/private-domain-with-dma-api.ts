@@ -1,15 +1,13 @@
 /**
- * OWN015 private-domain-with-dma-api: a driver attaches its own domain to a device and also maps/allocates through the
- * DMA API on that same device. The DMA API maps into the group's default domain, which is not live any more.
+ * OWN015 private-domain-with-dma-api: a device gets DMA-API mappings and is also attached to a private domain: the DMA
+ * API maps into the group's default domain, which the device no longer translates through. A query of the replay:
+ * it records where each device got DMA-API mappings (sim/api-calls.ts dmaApiUse) and flags the attach that strands
+ * them, or the mapping made while a private domain is attached.
  */
-import type { CallFact } from '../core/types';
-import { createdDeviceKey, createdDevices } from '../core/sim';
 import { createRule } from './types';
-import { callsTo, driverScenarios, isDriverCode, keyOf, scenariosMentioning } from './util';
-import { hasManagedDma, isDmaOnDevice, USER_OWNERSHIP_CALLS } from '../core/sim/vocabulary';
-import { argText, deviceKey, functionLabel, functionOf, stepFor } from './tier2b-util';
-
-/** DMA-API calls that create mappings in the device's current (default) domain; first argument is the device. */
+import { callsTo, hasManagedDma, isDriverCode, keyOf } from './util';
+import { USER_OWNERSHIP_CALLS } from '../core/sim/vocabulary';
+import { argOf, replayViolations } from './replay-violations';
 
 export const privateDomainWithDmaApi = createRule({
   meta: {
@@ -20,58 +18,33 @@ export const privateDomainWithDmaApi = createRule({
     tier: 2,
     description: 'A driver attaches a private IOMMU domain to a device and also uses the DMA API on that device.',
     messages: {
-      mixed:
-        '{{fn}}() attaches {{domain}} to {{device}}, which also gets DMA-API mappings ({{dmaCall}}() at line {{dmaLine}}): those go to the default domain, which is no longer the one the device uses.',
+      attachStrands:
+        '{{fn}}() attaches {{domain}} to {{device}}, which already has DMA-API mappings: those live in the default domain, which is no longer the one the device uses.',
+      mapsIntoDefault:
+        '{{fn}}() maps {{device}} through the DMA API ({{api}}()) while a private domain is attached to it: the IOVA is made in the default domain, which the device does not use.',
     },
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
-    const attaches = callsTo(ctx.facts, 'iommu_attach_device');
-    if (attaches.length === 0) return;
-    // Drivers that manage DMA themselves (the flag, or an ownership claim) are driver-managed-dma-with-dma-api's case.
+    // Drivers that manage DMA themselves (the flag, or a VFIO hand-off) are driver-managed-dma-with-dma-api's case.
     if (ctx.facts.drivers.some(hasManagedDma) || callsTo(ctx.facts, USER_OWNERSHIP_CALLS).length > 0) return;
-    const dmaCalls: CallFact[] = [];
-    for (const fn of ctx.facts.functions) for (const c of fn.calls) if (isDmaOnDevice(c.callee) && c.args.length > 0) dmaCalls.push(c);
-    if (dmaCalls.length === 0) return;
-    // A device the driver created (a firmware child, an auxiliary device) is another device with its own group: DMA-API
-    // use is charged to the device it names (ath10k/ath11k attach to a child `fw.dev`, map through the parent).
-    const created = createdDevices(ctx.facts);
-    const identity = (c: CallFact, i: number): string => {
-      const child = createdDeviceKey(created, functionOf(ctx, c), argText(c, i));
-      return child ? `created:${child}` : deviceKey(argText(c, i));
-    };
-    for (const attach of attaches) {
-      const dev = identity(attach, 1);
-      if (dev.startsWith('other:')) continue;
-      const sameDev = dmaCalls.filter((c) => identity(c, 0) === dev);
-      if (sameDev.length === 0) continue;
-      // In a patch, point at the line the patch adds: the attach, else the DMA-API use it adds.
-      const addedDma = sameDev.find((c) => c.added && ctx.isAdded(c.calleeSpan));
-      const at = ctx.isAdded(attach.calleeSpan) || !addedDma ? attach : addedDma;
-      const dma = at === attach ? sameDev[0] : addedDma!;
-      const label = functionLabel(ctx, functionOf(ctx, attach), attach);
-      const scenario = ctx.facts.drivers
-        .flatMap((d) => scenariosMentioning(driverScenarios(ctx, d, ['singleton']), ['iommu_attach_device']))
-        .find((s) => s.trace.some((t) => t.at?.line === attach.calleeSpan.line));
+    const found = replayViolations(ctx, {
+      kinds: ['dma-api-on-private-domain'],
+      aloneCallers: ['iommu_attach_device', 'iommu_attach_group'],
+      lifecycle: true,
+    });
+    for (const { scenario, violation, call, fn } of found) {
+      if (!call) continue;
+      const attach = call.callee.startsWith('iommu_attach');
+      const messageId = attach ? 'attachStrands' : 'mapsIntoDefault';
+      const label = fn?.name || call.inFunction || '';
       ctx.report({
-        messageId: 'mixed',
-        data: {
-          fn: label,
-          domain: argText(attach, 0) ?? '?',
-          device: argText(attach, 1) ?? '?',
-          dmaCall: dma.callee,
-          dmaLine: dma.calleeSpan.line,
-        },
-        span: at.calleeSpan,
-        key: keyOf('OWN015', label, dev),
-        ...(scenario
-          ? { scenario }
-          : {
-              trace: [
-                stepFor(ctx, attach, 'probe', '0', 'group now on the private domain'),
-                stepFor(ctx, dma, 'dma', 'IOVA in the default domain', 'not translated by the attached domain'),
-              ],
-            }),
+        messageId,
+        data: { fn: label, domain: argOf(call, 0), device: attach ? argOf(call, 1) : argOf(call, 0), api: call.callee },
+        span: call.calleeSpan,
+        key: keyOf('OWN015', label, messageId, call.callee),
+        scenario,
+        ...(violation.unseen ? { unseen: violation.unseen } : {}),
         fixes: [
           {
             title: 'Use one DMA model per device',

@@ -16,7 +16,7 @@ import type {
   TopologyKind,
   TraceStep,
 } from '../core/types';
-import type { LifecycleResult } from '../core/sim';
+import type { FunctionSimInput, LifecycleResult } from '../core/sim';
 
 export type RuleCategory = 'ownership' | 'default-domain' | 'bus' | 'attach' | 'api' | 'pasid';
 
@@ -65,12 +65,15 @@ export interface Report {
   key: string;
 }
 
+/** How a function replayed alone is run (sim FunctionSimInput: role, startHeld, defaultDomain). */
+export type FunctionReplayOptions = Pick<FunctionSimInput, 'role' | 'startHeld' | 'defaultDomain'>;
+
 /** What the simulation answers for a driver struct (memoised per analysis). */
 export interface SimQueries {
   /** Replays bind → probe → remove → unbind (and every probe-failure exit) in a topology. */
   driverScenarios(driver: DriverStructFact, topology: TopologyKind): ScenarioResult[];
   /** Replays one function on its own (non-driver code: ioctl/open/release handlers, bus hooks). */
-  functionScenarios(fn: FunctionFact, topology: TopologyKind): ScenarioResult[];
+  functionScenarios(fn: FunctionFact, topology: TopologyKind, options?: FunctionReplayOptions): ScenarioResult[];
   /** Each acquiring entry point of the file replayed with its release partners (sim/lifecycle.ts). */
   lifecycle?(topology: TopologyKind): LifecycleResult[];
 }

@@ -10,13 +10,15 @@ import {
   iommu_get_domain_for_dev, iommu_group_claim_dma_owner, iommu_group_dma_owner_claimed, iommu_group_dma_owner_unclaimed,
   iommu_group_get, iommu_group_put, iommu_group_release_dma_owner, iommu_group_set_dma_owner, iommu_paging_domain_alloc,
   iommu_sva_bind_device, iommu_sva_unbind_device, driver_created_device, driver_created_device_gone,
-  iommu_dev_enable_feature, iommu_dev_disable_feature,
+  iommu_dev_enable_feature, iommu_dev_disable_feature, IOMMU_PASID_CONSTANTS, MAX_PASIDS, looked_up_device, otherDriversDevice,
+  dmaMappedDevices, onPrivateDomain,
   type ApiOutcome, type Kernel,
 } from './model';
 import { lookupApi } from './profiles';
 import { DRIVER_ERRNO_CALLS } from './vocabulary';
 import { evalArg, isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
-import type { At } from './trace';
+import { placeText, type At } from './trace';
+import type { BusKind } from '../types';
 
 // ───────────── argument resolution ─────────────
 export function deviceGroup(p: Path, ctx: RunContext, dev: string = ctx.device): string | null {
@@ -113,6 +115,7 @@ function resolvePasid(p: Path, ctx: RunContext, text: string): string {
   if (/^\d+$/.test(n)) return String(Number(n));
   if (/^0x[0-9a-f]+$/i.test(n)) return String(parseInt(n, 16));
   if (n === 'IOMMU_NO_PASID') return '0';
+  if (n === 'IOMMU_PASID_INVALID') return String(IOMMU_PASID_CONSTANTS.IOMMU_PASID_INVALID);
   const v = lookupVar(p, ctx, n);
   if (v?.kind === 'known' && v.value.kind === 'int') return String(v.value.value);
   const g = groupOf(p.k, ctx.device);
@@ -200,7 +203,12 @@ function unknownDetach(p: Path, ctx: RunContext, arg: { unknown: string; bound: 
     return { out: { value: { kind: 'void' }, note: `${arg.unknown} is not assigned on this path: it may be ${name}, kept attached (not flagged)` }, group: g.id };
   }
   (p.unknownDetaches ??= []).push({ text: arg.unknown, domain, ...(where ? { at: where } : {}) });
-  return { out: { value: { kind: 'void' }, note: `${arg.unknown} is never assigned in this file: it cannot be ${name}, which stays attached` }, group: g.id };
+  // The lvalue still holds its initial NULL: WARN_ON(domain != group->domain) fires (6.12 iommu.c:2149).
+  return {
+    out: { value: { kind: 'void' }, note: `${arg.unknown} is never assigned in this file: it cannot be ${name}, which stays attached`,
+      warn: `detaching ${arg.unknown} (never assigned) but ${name} is attached`, violation: 'detach-wrong-domain' },
+    group: g.id,
+  };
 }
 
 /**
@@ -219,6 +227,11 @@ export const DEVICE_CREATORS = new Set([
   'platform_device_register_resndata', 'platform_device_alloc', 'of_platform_device_create', 'device_create',
   'device_create_with_groups', 'auxiliary_device_create',
 ]);
+/** Calls that return an existing device other than the bound one, and its bus (model.ts looked_up_device). */
+export const DEVICE_LOOKUPS: Record<string, BusKind> = {
+  of_find_device_by_node: 'platform', bus_find_device: 'other', bus_find_device_by_name: 'other', bus_find_device_by_of_node: 'other',
+  pci_get_device: 'pci', pci_get_slot: 'pci', pci_get_domain_bus_and_slot: 'pci',
+};
 /** Calls that take a created device away again (device_del → iommu_release_device). */
 export const DEVICE_DESTROYERS = new Set(['platform_device_unregister', 'platform_device_put', 'of_platform_device_destroy', 'device_unregister', 'auxiliary_device_destroy']);
 
@@ -257,6 +270,25 @@ function forcedAttachFailure(p: Path, fail: boolean, model: (k: Kernel) => ApiOu
   return isFailureValue(r.value) ? r : attachFails(true);
 }
 
+/** An indexed element (`domains[i]`) may name another object each time the code meets it: no identity across calls. */
+const indexed = (text: string | undefined): boolean => /\[/.test(text ?? '');
+
+/**
+ * Remembers a failed attach on the path, so a detach of it can be told from a detach of another domain. Only within the
+ * function that attached (its unwind): a callback run later may reasonably not know that its probe's attach failed.
+ */
+function noteFailedAttach(p: Path, r: ApiCall, key: string, domainText: string | undefined): ApiCall {
+  if (isFailureValue(r.out.value) && !indexed(domainText)) (p.failedAttaches ??= []).push(`${top(p).fn.name}|${key}`);
+  return r;
+}
+
+/** A detach the kernel refuses (nothing of it attached) of what failed to attach on this path: typed as such. */
+function detachOfFailed(p: Path, r: ApiCall, key: string, kind: 'detach-not-attached' | 'pasid-detach-not-attached', domainText: string | undefined): ApiCall {
+  if (r.out.violation || indexed(domainText) || !p.failedAttaches?.includes(`${top(p).fn.name}|${key}`)) return r;
+  if (kind === 'detach-not-attached' && !r.out.warn) return r;
+  return { ...r, out: { ...r.out, violation: kind, note: `${r.out.note ? `${r.out.note}; ` : ''}its attach failed on this path` } };
+}
+
 /**
  * The owner cookie is what tells an explicit owner from DMA-API users (counted with owner == NULL): a claim with a
  * NULL cookie is the 'null-owner' violation on every target — 6.2+ refuse it (iommu.c: WARN_ON(!owner), -EINVAL, in
@@ -267,7 +299,7 @@ function nullOwner(cookie: string | null, out: ApiOutcome): ApiOutcome {
 }
 
 /** Allocation APIs, device creation and attaches fork on failure. */
-export const CAN_FAIL = new Set(['iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature',
+export const CAN_FAIL = new Set([...Object.keys(DEVICE_LOOKUPS), 'iommu_alloc_global_pasid', 'iommu_domain_alloc', 'iommu_paging_domain_alloc', 'iommu_sva_bind_device', 'iommu_attach_device', 'iommu_attach_group', 'iommu_attach_device_pasid', 'iommu_dev_enable_feature',
   'iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner', ...DEVICE_CREATORS]);
 /** Deterministic failures of these, called from driver code, are 'error-return' violations. */
 export const OWNERSHIP_APIS = new Set(DRIVER_ERRNO_CALLS);
@@ -309,10 +341,11 @@ export const HANDLERS: Record<string, Handler> = {
     const names = a.length === 2 || (a.length === 3 && seriesOwnerType(a[1]) === 'user');
     return { out: names ? nullOwner(cookie, out) : out, group: g };
   },
-  iommu_attach_device: (p, c, a, fail) => onDevice(p, c, a[1], (d) => {
+  iommu_attach_device: (p, c, a, fail) => {
     const dom = resolveDomain(p, c, a[0] ?? '');
-    return forcedAttachFailure(p, fail, (k) => iommu_attach_device(k, dom, d)) ?? iommu_attach_device(p.k, dom, d);
-  }),
+    const r = onDevice(p, c, a[1], (d) => forcedAttachFailure(p, fail, (k) => iommu_attach_device(k, dom, d)) ?? iommu_attach_device(p.k, dom, d));
+    return privateAttachEffects(p, c, noteFailedAttach(p, r, `dom:${dom}`, a[0]), a[1], false);
+  },
   iommu_detach_device: (p, c, a, _fail, where) => {
     const dev = resolveDevice(p, c, a[1]);
     const d = domainOrUnknown(p, c, a[0] ?? '');
@@ -320,25 +353,47 @@ export const HANDLERS: Record<string, Handler> = {
       const r = unknownDetach(p, { ...c, device: dev }, d, where);
       if (r) return r;
     }
-    return { out: iommu_detach_device(p.k, 'unknown' in d ? resolveDomain(p, c, a[0] ?? '') : d.id, dev), group: deviceGroup(p, c, dev) };
+    const dom = 'unknown' in d ? resolveDomain(p, c, a[0] ?? '') : d.id;
+    return detachOfFailed(p, { out: iommu_detach_device(p.k, dom, dev), group: deviceGroup(p, c, dev) }, `dom:${dom}`, 'detach-not-attached', a[0]);
   },
   iommu_attach_device_shared: (p, c, a) => onDevice(p, c, a[1], (d) => iommu_attach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), d)),
   iommu_detach_device_shared: (p, c, a) => onDevice(p, c, a[1], (d) => iommu_detach_device_shared(p.k, resolveDomain(p, c, a[0] ?? ''), d)),
   iommu_attach_group: (p, c, a, fail) => {
     const dom = resolveDomain(p, c, a[0] ?? '');
-    return onGroup(p, c, 'iommu_attach_group', a[1] ?? '', (g) => forcedAttachFailure(p, fail, (k) => iommu_attach_group(k, dom, g)) ?? iommu_attach_group(p.k, dom, g));
+    const r = onGroup(p, c, 'iommu_attach_group', a[1] ?? '', (g) => forcedAttachFailure(p, fail, (k) => iommu_attach_group(k, dom, g)) ?? iommu_attach_group(p.k, dom, g));
+    return privateAttachEffects(p, c, r, undefined, true);
   },
   iommu_detach_group: (p, c, a) => {
     const g = resolveGroup(p, c, a[1] ?? '');
     return { out: iommu_detach_group(p.k, resolveDomain(p, c, a[0] ?? ''), g), group: g };
   },
-  iommu_attach_device_pasid: (p, c, a, fail) => onDevice(p, c, a[1], (d) => {
-    const dom = resolveDomain(p, c, a[0] ?? '');
-    const pasid = resolvePasid(p, { ...c, device: d }, a[2] ?? '');
-    return forcedAttachFailure(p, fail, (k) => iommu_attach_device_pasid(k, dom, d, pasid)) ?? iommu_attach_device_pasid(p.k, dom, d, pasid);
+  iommu_attach_device_pasid: (p, c, a, fail) => {
+    let key = '';
+    const r = onDevice(p, c, a[1], (d) => {
+      const dom = resolveDomain(p, c, a[0] ?? '');
+      const pasid = resolvePasid(p, { ...c, device: d }, a[2] ?? '');
+      key = `pasid:${d}:${pasid}:${dom}`;
+      return forcedAttachFailure(p, fail, (k) => iommu_attach_device_pasid(k, dom, d, pasid)) ?? iommu_attach_device_pasid(p.k, dom, d, pasid);
+    });
+    return noteFailedAttach(p, r, key, `${a[0] ?? ''}${a[2] ?? ''}`);
+  },
+  iommu_detach_device_pasid: (p, c, a) => {
+    let key = '';
+    const r = onDevice(p, c, a[1], (d) => {
+      const dom = resolveDomain(p, c, a[0] ?? '');
+      const pasid = resolvePasid(p, { ...c, device: d }, a[2] ?? '');
+      key = `pasid:${d}:${pasid}:${dom}`;
+      return iommu_detach_device_pasid(p.k, dom, d, pasid);
+    });
+    return detachOfFailed(p, r, key, 'pasid-detach-not-attached', `${a[0] ?? ''}${a[2] ?? ''}`);
+  },
+  // drivers/iommu/iommu.c iommu_alloc_global_pasid (6.6): a PASID from the global IDA, IOMMU_PASID_INVALID when none is left
+  iommu_alloc_global_pasid: (p, c, _a, fail) => ({
+    out: fail ? { value: { kind: 'int', value: IOMMU_PASID_CONSTANTS.IOMMU_PASID_INVALID }, note: 'no PASID left (IOMMU_PASID_INVALID)' }
+      : { value: { kind: 'int', value: 1 + (p.k.state.nextId++ % (MAX_PASIDS - 1)) } },
+    group: deviceGroup(p, c),
   }),
-  iommu_detach_device_pasid: (p, c, a) => onDevice(p, c, a[1], (d) =>
-    iommu_detach_device_pasid(p.k, resolveDomain(p, c, a[0] ?? ''), d, resolvePasid(p, { ...c, device: d }, a[2] ?? ''))),
+  iommu_free_global_pasid: (p, c) => ({ out: { value: { kind: 'void' } }, group: deviceGroup(p, c) }),
   iommu_sva_bind_device: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_sva_bind_device(p.k, d, normText(a[1] ?? 'mm'), fail)),
   iommu_sva_unbind_device: (p, c, a) => ({ out: iommu_sva_unbind_device(p.k, resolveSva(p, c, a[0] ?? '')), group: deviceGroup(p, c) }),
   iommu_domain_alloc: (p, c, _a, fail) => ({ out: iommu_domain_alloc(p.k, fail), group: deviceGroup(p, c) }),
@@ -360,6 +415,64 @@ export const HANDLERS: Record<string, Handler> = {
   iommu_dev_enable_feature: (p, c, a, fail) => onDevice(p, c, a[0], (d) => iommu_dev_enable_feature(p.k, d, normText(a[1] ?? 'feature'), fail)),
   iommu_dev_disable_feature: (p, c, a) => onDevice(p, c, a[0], (d) => iommu_dev_disable_feature(p.k, d, normText(a[1] ?? 'feature'))),
 };
+
+for (const [name, bus] of Object.entries(DEVICE_LOOKUPS)) {
+  HANDLERS[name] = (p, c, _a, fail) => ({ out: looked_up_device(p.k, bus, fail), group: deviceGroup(p, c) });
+}
+
+/**
+ * DMA-API calls that create mappings (or coherent buffers) for the device of their first argument, in the domain its
+ * group translates through (dma-iommu: the default DMA domain).
+ */
+export const DMA_API_MAPPINGS = /^(dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_create|dmam_pool_create)$/;
+
+/**
+ * The device a `struct device *` text surely names: a device the replay made or looked up, or the bound device when the
+ * text is the usual spelling of it (`dev`, `&pdev->dev`, `priv->dev`). Another member (`hc->ctx_dev`) may be any device.
+ */
+export function surelyNamedDevice(p: Path, ctx: RunContext, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const v = evalArg(p, ctx, text);
+  if (v.kind === 'known' && v.value.kind === 'ptr' && v.value.ptr.kind === 'valid' && v.value.ptr.ref.kind === 'device') return v.value.ptr.ref.id;
+  const parts = normText(text).replace(/^&/, '').split(/->|\./);
+  return parts[parts.length - 1] === 'dev' && parts.every((x) => /^\w+$/.test(x)) ? ctx.device : undefined;
+}
+
+/**
+ * A DMA-API mapping call met on the path: the device keeps DMA-API mappings from now on; made while its group is on a
+ * private domain, they go to an IOVA space the device does not translate through. Returns the violation text, if any.
+ */
+export function dmaApiUse(p: Path, ctx: RunContext, name: string, args: string[], where: At): string | undefined {
+  if (!p.k.iommuApi) return undefined;
+  const dev = surelyNamedDevice(p, ctx, args[0]);
+  const d = dev ? p.k.state.devices.get(dev) : undefined;
+  const g = d?.group ? p.k.state.groups.get(d.group) : undefined;
+  if (!d || !g) return undefined;
+  d.dmaApi ??= { api: name, at: placeText(where) };
+  if (!onPrivateDomain(g)) return undefined;
+  return `${name}(${dev}) maps through the DMA API while ${domainName(p.k.state, g, g.domain)} is attached to ${g.id}: the IOVA is made in the default domain, which ${dev} no longer translates through`;
+}
+
+/** After an attach to a private domain: the violations it causes (another driver's device moved, live DMA-API mappings). */
+function privateAttachEffects(p: Path, c: RunContext, r: ApiCall, devText: string | undefined, groupAttach: boolean): ApiCall {
+  const g = r.group ? p.k.state.groups.get(r.group) : undefined;
+  if (!g || isFailureValue(r.out.value) || !onPrivateDomain(g)) return r;
+  const dev = groupAttach ? c.device : surelyNamedDevice(p, c, devText);
+  if (groupAttach) {
+    const other = otherDriversDevice(p.k, g, c.device);
+    if (other) {
+      return { ...r, out: { ...r.out, violation: 'attach-group-unowned',
+        note: `${g.id} is not owned and holds ${other.id} (${other.driver?.name ?? 'another driver'}, DMA-API): it is moved to ${domainName(p.k.state, g, g.domain)} too` } };
+    }
+  }
+  const mapped = dev ? dmaMappedDevices(p.k, g).filter((d) => groupAttach || d.id === dev) : [];
+  if (mapped.length) {
+    const m = mapped[0];
+    return { ...r, out: { ...r.out, violation: 'dma-api-on-private-domain',
+      note: `${m.id} has DMA-API mappings (${m.dmaApi?.api}() at ${m.dmaApi?.at}) in the default domain: they stop translating` } };
+  }
+  return r;
+}
 
 for (const name of DEVICE_CREATORS) {
   HANDLERS[name] = (p, c, _a, fail) => ({ out: driver_created_device(p.k, name.startsWith('device_create') ? 'other' : 'platform', fail), group: deviceGroup(p, c) });
@@ -389,14 +502,17 @@ export function forksOnFailure(p: Path, ctx: RunContext, name: string, args: str
 
 /** Names the replay simulates (the model's API functions). */
 export function simulatedApiNames(): string[] {
-  return Object.keys(HANDLERS);
+  // Device lookups only resolve which device a call names: alone they make no file relevant (the scan prefilter's needles).
+  return Object.keys(HANDLERS).filter((name) => !(name in DEVICE_LOOKUPS));
 }
 
 /** Simulated on this target? Allocation/lookup helpers always are; others only when the name exists there. */
 export function simulatedOn(k: Kernel, name: string): boolean {
   if (/^iommu_(domain_alloc|paging_domain_alloc|domain_free|get_domain_for_dev|group_get|group_put)$/.test(name)) return true;
-  if (DEVICE_CREATORS.has(name) || DEVICE_DESTROYERS.has(name)) return true;
+  if (DEVICE_CREATORS.has(name) || DEVICE_DESTROYERS.has(name) || name in DEVICE_LOOKUPS) return true;
   // Per-device features (iommu.c; present in 6.1 and 6.12): replayed on every merged target.
   if (name === 'iommu_dev_enable_feature' || name === 'iommu_dev_disable_feature') return k.profile.series === 0;
+  // The global PASID allocator (iommu.c, 6.6): on the targets whose core refuses IOMMU_NO_PASID (6.12 has both).
+  if (name === 'iommu_alloc_global_pasid' || name === 'iommu_free_global_pasid') return k.profile.noPasidCheck;
   return lookupApi(name, k.profile.target)?.exists === true;
 }

@@ -79,6 +79,8 @@ export interface Path {
   maybeDetached?: Map<string, { text: string; at?: At }>;
   /** Detaches whose never-assigned lvalue cannot be the attached domain (nothing in the file assigns it). */
   unknownDetaches?: { text: string; domain: string; at?: At }[];
+  /** Attaches that failed on this path (`dom:<id>`, `pasid:<dev>:<pasid>:<domain>`): a later detach of them undoes nothing. */
+  failedAttaches?: string[];
   /** Decisions and pure results, keyed as described at Remembered. */
   memo: Map<string, Remembered>;
   /** Functions of the file this path has entered (a field only they write, and they did not, still holds its initial 0). */
@@ -96,6 +98,8 @@ export interface RunResult {
   failed: boolean;
   /** Where the outermost function returned, and the last goto label it took. */
   retLine?: number;
+  /** Column of that `return` (with retLine, where a verdict about the returned value points). */
+  retColumn?: number;
   lastGoto?: string;
 }
 
@@ -143,6 +147,7 @@ export function clonePath(p: Path): Path {
     ...(p.teardowns ? { teardowns: [...p.teardowns] } : {}),
     ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
     ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
+    ...(p.failedAttaches ? { failedAttaches: [...p.failedAttaches] } : {}),
   };
 }
 

@@ -34,6 +34,13 @@ export interface FunctionSimInput {
   iommuApi?: boolean;
   /** How to run it: a plain function (ioctl/open handler), or a bus hook with a bound driver whose flag is given. */
   role?: { kind: 'generic' } | { kind: 'dma_configure' | 'dma_cleanup'; driverManagedDma: boolean };
+  /**
+   * A generic function that gives back (releases ownership, detaches a PASID) starts from the state that presumes:
+   * its caller holds what it gives back (shown as `setup` steps). Default false: a fresh group.
+   */
+  startHeld?: boolean;
+  /** The default domain's kind in the group (DriverSimInput.defaultDomain); default DMA. */
+  defaultDomain?: 'dma' | 'identity' | 'none';
 }
 
 /** Information about one API name on a target (hover, stale-api-name, arity checks). */

@@ -7,7 +7,7 @@ import {
   ERRNO, assertNever, domainName, errnoText, groupOf, isFailureValue, parseErrno, restoreCoreDomain, valueText, type Kernel, type SimValue,
 } from './model';
 import { Tracer, placeText, type At } from './trace';
-import { HANDLERS, OWNERSHIP_APIS, deviceGroup, forksOnFailure, simulatedOn } from './api-calls';
+import { DMA_API_MAPPINGS, HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
 import {
   MAX_DEPTH, MAX_PATHS, MAX_STEPS, clonePath, evalArg, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
@@ -537,7 +537,11 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
     const instr = f.fn.program[f.pc];
     if (f.unchecked?.size) scanUnchecked(p, f, instr);
     switch (instr.op) {
-      case 'label': case 'gap':
+      case 'label':
+        f.pc++;
+        break;
+      case 'gap':
+        p.t.gap(`lines ${instr.span.line}–${instr.span.endLine} of ${f.fn.name || 'the patched function'}() are not in view`);
         f.pc++;
         break;
       case 'jump':
@@ -550,7 +554,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
       case 'return': {
         const v = instr.value ? evalValue(p, ctx, instr.value) : null;
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
-          const r = popFrame(p, base, v, instr.span.line);
+          const r = popFrame(p, base, v, instr.span.line, instr.span.column);
         if (r) return r;
         if (mergedOnReturn(p)) return null;
         break;
@@ -619,12 +623,12 @@ function gotoTarget(f: Frame, target: number): void {
 }
 
 /** Pops the top frame; returns the RunResult when that was the base frame, else delivers the value to the caller. */
-function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefined): RunResult | undefined {
+function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefined, column?: number): RunResult | undefined {
   const f = p.frames.pop() as Frame;
   if (p.steps <= MAX_STEPS) flushUnchecked(p, f);
   forgetLocals(p, f);
   if (p.frames.length === base) {
-    return { path: p, ret: v, failed: isFailure(p, v), retLine: line, lastGoto: f.lastGoto };
+    return { path: p, ret: v, failed: isFailure(p, v), retLine: line, ...(column !== undefined ? { retColumn: column } : {}), lastGoto: f.lastGoto };
   }
   const caller = top(p);
   const instr = caller.fn.program[caller.pc];
@@ -676,6 +680,15 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     p.t.note(p.k, `${name}(${args.join(', ')}) — ${fnName}() runs at devres release`, '0', deviceGroup(p, ctx), at(ctx, call.span));
     done(known({ kind: 'int', value: 0 }));
     return;
+  }
+
+  // DMA-API mappings change no ownership state and return what they did before; only where they land is recorded.
+  if (DMA_API_MAPPINGS.test(name)) {
+    const wrong = dmaApiUse(p, ctx, name, args, at(ctx, call.span));
+    if (wrong) {
+      const i = p.t.note(p.k, `${name}(${args.join(', ')}) — ${wrong}`, 'IOVA in the default domain', deviceGroup(p, ctx), at(ctx, call.span));
+      p.t.violate('dma-api-on-private-domain', wrong, i, name, undefined, deviceGroup(p, ctx));
+    }
   }
 
   const handler = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;

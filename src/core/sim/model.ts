@@ -4,7 +4,7 @@
  * every API cites its source and version in a one-line comment. Version switches come from the Profile.
  * Pure data: a KernelState is cloneable with structuredClone (the replay forks by cloning).
  */
-import type { BusKind } from '../types';
+import type { BusKind, ViolationKind } from '../types';
 import type { Profile } from './profiles';
 import { ERRNO, ERRNO_NAME } from '../errno';
 
@@ -29,11 +29,15 @@ export function domainTypeValue(kind: DomainKind): number {
   return KIND_TYPE[kind];
 }
 
-/** Parses "-EBUSY", "EBUSY", "-16", "0" and the IOMMU_DOMAIN_* type constants; undefined for anything else. */
+/** include/linux/iommu.h (6.12): IOMMU_NO_PASID (0U), IOMMU_PASID_INVALID (-1U, an ioasid_t: 2^32 - 1). */
+export const IOMMU_PASID_CONSTANTS: Record<string, number> = { IOMMU_NO_PASID: 0, IOMMU_PASID_INVALID: 0xffffffff };
+
+/** Parses "-EBUSY", "EBUSY", "-16", "0", the IOMMU_DOMAIN_* type and IOMMU_*PASID* constants; undefined for anything else. */
 export function parseErrno(text: string): number | undefined {
   const t = text.trim().replace(/^\((.*)\)$/, '$1').trim();
   if (/^-?\d+$/.test(t)) return Number(t);
   if (IOMMU_DOMAIN_TYPE[t] !== undefined) return IOMMU_DOMAIN_TYPE[t];
+  if (IOMMU_PASID_CONSTANTS[t] !== undefined) return IOMMU_PASID_CONSTANTS[t];
   const m = /^(-)?\s*(E[A-Z0-9_]+)$/.exec(t);
   if (m && ERRNO[m[2]] !== undefined) return m[1] ? -ERRNO[m[2]] : ERRNO[m[2]];
   return undefined;
@@ -77,6 +81,10 @@ export interface SimDevice {
   driver: { name: string; managedDma: boolean } | null;
   /** A device the driver under review created (platform_device_register_full & co.), not the one it is bound to. */
   createdByDriver?: boolean;
+  /** An existing device the driver looked up (of_find_device_by_node & co.): bound to another driver, its own group. */
+  lookedUp?: boolean;
+  /** Where the device first got DMA-API mappings on this path: they live in the domain its group was on then. */
+  dmaApi?: { api: string; at?: string };
   /** IOMMU features enabled on it (IOMMU_DEV_FEAT_SVA / _IOPF), by name. */
   features?: string[];
 }
@@ -148,6 +156,8 @@ export interface ApiOutcome {
   note?: string;
   /** A claim made with a NULL owner cookie (the replay's 'null-owner' violation; set by the call's dispatcher). */
   nullOwner?: boolean;
+  /** What the kernel's answer means for the caller, as a typed violation (the tracer records it at the call's step). */
+  violation?: ViolationKind;
 }
 
 /** Exhaustiveness guard for switches over discriminated unions. */
@@ -270,7 +280,8 @@ function ensureBlocking(k: Kernel, g: SimGroup): string {
 /** Claim check shared by group and device claims (__iommu_take_dma_ownership). */
 function takeOwnership(k: Kernel, g: SimGroup, owner: string): ApiOutcome | undefined {
   if (isPrivateDomain(g)) return fail('EBUSY', 'a private domain is attached');
-  if (k.profile.pasid && g.pasids.size > 0) return fail('EBUSY', 'PASIDs are attached');
+  // 6.12 __iommu_take_dma_ownership: !xa_empty(&group->pasid_array) → -EBUSY
+  if (k.profile.pasid && g.pasids.size > 0) return { ...fail('EBUSY', 'PASIDs are attached'), violation: 'claim-with-pasid-attached' };
   g.domain = ensureBlocking(k, g);
   g.owner = owner;
   g.ownerCnt = 1;
@@ -350,7 +361,8 @@ export function iommu_group_release_dma_owner(k: Kernel, group: string | null): 
   const g = group ? k.state.groups.get(group) : undefined;
   if (!g) return nullGroupOops('iommu_group_release_dma_owner');
   if (g.ownerCnt === 0 || g.owner === null) return done('nothing released', 'group is not owned');
-  if (k.profile.pasid && g.pasids.size > 0) return done('nothing released', `${g.pasids.size} PASID(s) still attached`);
+  // 6.12 __iommu_release_dma_ownership: WARN_ON(!xa_empty(&group->pasid_array)), ownership kept
+  if (k.profile.pasid && g.pasids.size > 0) return { ...done('nothing released', `${g.pasids.size} PASID(s) still attached`), violation: 'release-with-pasid-attached' };
   dropOwnership(k, g);
   return done();
 }
@@ -439,7 +451,7 @@ export function iommu_group_put(): ApiOutcome {
 
 // drivers/iommu/iommu.c __iommu_attach_group: only from NULL/default/blocking; no owner check
 function attachGroupDomain(k: Kernel, g: SimGroup, domain: string): ApiOutcome {
-  if (isPrivateDomain(g)) return fail('EBUSY', `group already on ${domainName(k.state, g, g.domain)}`);
+  if (isPrivateDomain(g)) return { ...fail('EBUSY', `group already on ${domainName(k.state, g, g.domain)}`), violation: 'attach-while-attached' };
   g.domain = domain;
   return ok();
 }
@@ -460,7 +472,11 @@ export function iommu_detach_device(k: Kernel, domain: string | null, dev: strin
   if (!k.iommuApi) return done('!CONFIG_IOMMU_API stub');
   const g = groupOf(k, dev);
   if (!g) return done('device has no IOMMU group');
-  if (domain === null || domain !== g.domain) return done('domain stays attached', `detaching ${domain ?? 'NULL'} but ${domainName(k.state, g, g.domain)} is attached`);
+  if (domain === null || domain !== g.domain) {
+    const out = done('domain stays attached', `detaching ${domain ?? 'NULL'} but ${domainName(k.state, g, g.domain)} is attached`);
+    // WARN_ON(domain != group->domain) while a private domain is attached: that one stays (6.12 iommu.c:2149).
+    return isPrivateDomain(g) ? { ...out, violation: 'detach-wrong-domain' } : out;
+  }
   if (g.devices.length !== 1) return done('domain stays attached', `group has ${g.devices.length} devices`);
   const uaf = checkDomain(k, domain);
   setCoreDomain(k, g);
@@ -501,11 +517,14 @@ export function iommu_attach_device_pasid(k: Kernel, domain: string | null, dev:
   const g = groupOf(k, dev);
   if (!g) return fail('ENODEV', 'device has no IOMMU group');
   const n = pasidNumber(pasid);
-  if (n !== undefined && k.profile.noPasidCheck && n === 0) return fail('EINVAL', 'IOMMU_NO_PASID');
-  if (n !== undefined && n >= MAX_PASIDS) return fail('EINVAL', 'pasid >= max_pasids');
+  // 6.12 iommu.c:3406 pasid == IOMMU_NO_PASID → -EINVAL; :3417 pasid >= max_pasids → -EINVAL (IOMMU_PASID_INVALID too)
+  if (n !== undefined && k.profile.noPasidCheck && n === 0) return { ...fail('EINVAL', 'IOMMU_NO_PASID'), violation: 'invalid-pasid' };
+  if (n !== undefined && n >= MAX_PASIDS) return { ...fail('EINVAL', n === IOMMU_PASID_CONSTANTS.IOMMU_PASID_INVALID ? 'IOMMU_PASID_INVALID >= max_pasids' : 'pasid >= max_pasids'), violation: 'invalid-pasid' };
   if (g.pasids.has(pasid)) return fail('EBUSY', `pasid ${pasid} already attached`);
   const uaf = checkDomain(k, domain);
   g.pasids.set(pasid, domain);
+  // Before the IOMMU_NO_PASID check the core passes PASID 0 on: the RID's own entry is programmed as a PASID.
+  if (n === 0) return { ...ok('PASID 0 is the RID itself (IOMMU_NO_PASID); this target does not refuse it'), useAfterFree: uaf, violation: 'invalid-pasid' };
   return { ...ok(), useAfterFree: uaf };
 }
 
@@ -519,7 +538,9 @@ export function iommu_detach_device_pasid(k: Kernel, domain: string | null, dev:
   if (held !== domain) {
     const what = `pasid ${pasid} held ${held ?? 'nothing'}, not ${domain ?? 'NULL'}`;
     // 6.2 WARNed; 6.12's iommu_detach_device_pasid erases the entry and runs remove_dev_pasid with the caller's domain.
-    return k.profile.detachPasidWarn ? done('entry erased anyway', what) : done(`entry erased anyway, no WARN on ${k.profile.target} (${what})`);
+    const out = k.profile.detachPasidWarn ? done('entry erased anyway', what) : done(`entry erased anyway, no WARN on ${k.profile.target} (${what})`);
+    // Another domain's attachment is torn down through the wrong domain's ops (6.12 iommu.c:3456 __iommu_remove_group_pasid).
+    return held !== undefined ? { ...out, violation: 'pasid-detach-mismatch' } : out;
   }
   return done();
 }
@@ -681,6 +702,48 @@ export function driver_created_device_gone(k: Kernel, dev: string | null): ApiOu
   }
   k.state.devices.delete(d.id);
   return done(`${d.id} removed${g ? ` from ${g.id}` : ''}`);
+}
+
+// drivers/base/core.c bus_find_device / drivers/of/platform.c of_find_device_by_node / drivers/pci/search.c pci_get_*:
+// an EXISTING device, bound (as far as the replay knows) to another driver that uses the DMA API, in a group of its
+// own (the IOMMU probe ran when it was added). NULL when nothing matches.
+export function looked_up_device(k: Kernel, bus: BusKind, fail?: boolean): ApiOutcome {
+  if (fail) return { value: { kind: 'ptr', ptr: { kind: 'null' } }, note: 'no such device' };
+  const s = k.state;
+  const id = `peer${s.nextId++}`;
+  const group = k.iommuApi ? addGroup(s, `grp-${id}`).id : null;
+  const d = addDevice(s, id, bus, group);
+  d.lookedUp = true;
+  d.driver = { name: `${id}'s driver`, managedDma: false };
+  if (group) iommu_device_use_default_domain(k, id);
+  return { value: { kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'device', id } } }, note: group ? `${id}, bound to its own DMA-API driver, in ${group}` : `${id}, no IOMMU` };
+}
+
+/**
+ * Buses whose IOMMU groups hold devices bound to different drivers: PCI (functions behind one non-ACS bridge or a
+ * multi-function device), fsl-mc (one DPRC container's objects), CDX. A SoC IOMMU (platform, amba, host1x) groups
+ * the masters of one IP block by their stream / swgroup IDs, which one driver drives (tegra drm, host1x, tegra-vde).
+ */
+const GROUPS_SPAN_DRIVERS: ReadonlySet<BusKind> = new Set<BusKind>(['pci', 'fsl_mc', 'cdx']);
+
+/**
+ * Another driver's DMA-API device in the group `dev` is attached through: a group attach without ownership moves it to
+ * the caller's domain (iommu_attach_group checks no owner), and while that stays, its bind fails -EBUSY.
+ */
+export function otherDriversDevice(k: Kernel, g: SimGroup, dev: string): SimDevice | undefined {
+  if (g.owner !== null) return undefined;
+  return g.devices.map((id) => k.state.devices.get(id)).find((d): d is SimDevice => !!d && d.id !== dev && !!d.driver
+    && !d.driver.managedDma && (d.lookedUp === true || GROUPS_SPAN_DRIVERS.has(d.bus)));
+}
+
+/** Devices of the group with DMA-API mappings made while it was on its default domain. */
+export function dmaMappedDevices(k: Kernel, g: SimGroup): SimDevice[] {
+  return g.devices.map((id) => k.state.devices.get(id)).filter((d): d is SimDevice => !!d?.dmaApi);
+}
+
+/** True when the group translates through a domain the driver attached (not its default or blocking domain). */
+export function onPrivateDomain(g: SimGroup): boolean {
+  return isPrivateDomain(g);
 }
 
 // ───────────── per-device IOMMU features ─────────────

@@ -67,7 +67,7 @@ import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
-import { deviceGroup } from './api-calls';
+import { HANDLERS, deviceGroup, simulatedOn } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases } from './teardown';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 import { driverAccessPolicy } from './device-access';
@@ -548,17 +548,67 @@ function testRemovePaths(p: Path, ctx: RunContext, input: DriverSimInput, bus: B
 }
 
 // ───────────── functions alone ─────────────
+
+/**
+ * A dma_configure that got -EPROBE_DEFER from iommu_device_use_default_domain() (a group without a default domain yet,
+ * 6.12 iommu.c:3121) must return it: really_probe() retries a deferred probe, any other errno fails it for good and 0
+ * binds the driver without the DMA-API count. The verdict points at the `return` that lost it.
+ */
+function probeDeferLost(p: Path, ctx: RunContext, fnName: string, r: RunResult): void {
+  if (!p.useErrors.includes('-EPROBE_DEFER')) return;
+  const ret = r.ret?.kind === 'known' ? valueText(r.ret.value) : r.failed ? undefined : '0';
+  if (ret === undefined || ret === '-EPROBE_DEFER') return;
+  const where = r.retLine !== undefined ? at(ctx, { line: r.retLine, column: r.retColumn ?? 1 }) : undefined;
+  const message = `${fnName}() returns ${ret} although iommu_device_use_default_domain() returned -EPROBE_DEFER: ${ret === '0' ? 'the bind goes on without the DMA-API count' : 'the probe is not retried'}`;
+  const i = p.t.note(p.k, `✗ ${message}`, 'probe-defer-lost', deviceGroup(p, ctx), where);
+  p.t.violate('probe-defer-lost', message, i, 'iommu_device_use_default_domain', ret);
+}
+
+/** What a call gives back, and how the caller would have taken it (the same arguments, a caller's cookie). */
+const TAKEN_BY: Record<string, { api: string; args: (a: string[]) => string[] }> = {
+  iommu_device_release_dma_owner: { api: 'iommu_device_claim_dma_owner', args: (a) => [a[0] ?? 'dev', 'caller'] },
+  iommu_group_release_dma_owner: { api: 'iommu_group_claim_dma_owner', args: (a) => [a[0] ?? 'group', 'caller'] },
+  iommu_detach_device_pasid: { api: 'iommu_attach_device_pasid', args: (a) => [a[0] ?? 'domain', a[1] ?? 'dev', a[2] ?? 'pasid'] },
+};
+
+const TAKING = new Set(['iommu_device_claim_dma_owner', 'iommu_group_claim_dma_owner', 'iommu_attach_device_pasid', 'iommu_sva_bind_device',
+  'iommu_attach_device', 'iommu_attach_group']);
+
+/**
+ * FunctionSimInput.startHeld: what `fn` gives back is taken first, through the model, with `fn`'s own argument texts
+ * (so the replay resolves them to the same domain and PASID): ownership claims before PASID attaches, the order the
+ * kernel accepts (a claim with PASIDs attached is refused).
+ */
+function presumeHeld(p: Path, ctx: RunContext, fn: FunctionSimInput['fn']): void {
+  // Only a function that gives back without taking (an unbind/release half): one that takes too starts fresh.
+  if (fn.calls.some((c) => TAKING.has(c.callee))) return;
+  const gives = fn.calls.filter((c) => TAKEN_BY[c.callee] && simulatedOn(p.k, c.callee))
+    .sort((a, b) => Number(a.callee.includes('pasid')) - Number(b.callee.includes('pasid')));
+  if (!gives.length) return;
+  setPhase(p, 'setup');
+  p.frames.push({ fn, pc: 0, vars: new Map(fn.params.filter((x) => x.name).map((x) => [x.name, unknown(/\*/.test(x.type) ? 'ptr' : 'int', x.name)])), calls: new Map(), backEdges: new Map() });
+  for (const c of gives) {
+    const taken = TAKEN_BY[c.callee];
+    const args = taken.args(c.args.map((a) => a.text));
+    p.t.api(p.k, taken.api, `presumed held by the caller of ${fn.name}(): ${taken.api}(${args.join(', ')})`, undefined, () => {
+      const r = HANDLERS[taken.api](p, ctx, args, false);
+      return { ...r.out, group: r.group };
+    });
+  }
+  p.frames.pop();
+}
 export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
   const k = makeKernel(input.target, input.iommuApi);
   const role = input.role ?? { kind: 'generic' as const };
   const bus: BusKind = 'other';
-  const setup = buildTopology(k, input.topology, bus);
+  const setup = buildTopology(k, input.topology, bus, input.defaultDomain ?? 'dma');
   const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
   const topo = input.topology;
-  const start = snapshot(k, setup.group);
   const dev = k.state.devices.get(setup.device);
   const p0 = newPath(k);
   const fn = input.fn;
+  if (input.startHeld && role.kind === 'generic') presumeHeld(p0, ctx, fn);
+  const start = snapshot(k, setup.group);
   const args = fn.params.map((param) => unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
 
   if (role.kind === 'generic') {
@@ -597,6 +647,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
     setPhase(p0, 'dma_configure');
     for (const r of runFunction(p0, ctx, fn, [known({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'device', id: setup.device } } })])) {
       const p = r.path;
+      probeDeferLost(p, ctx, fn.name, r);
       if (r.failed) {
         endChecks(p, setup, start, `after ${fn.name}() failed (really_probe calls no dma_cleanup)`);
         out.push({ name: `${topo}: ${fn.name}() fails${r.retLine ? ` at line ${r.retLine}` : ''}`, topology: topo, outcome: 'bind-failed',

@@ -3,7 +3,7 @@
  * the return code or WARN, and the lifecycle phase; WARNs and use-after-free become Violations on the spot.
  */
 import type { TraceStep, Violation, ViolationKind } from '../types';
-import { groupText, isFailureValue, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
+import { errnoText, groupText, isFailureValue, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
 
 export type Phase = 'setup' | 'hotplug' | 'bind' | 'probe' | 'probe-failure-cleanup' | 'remove' | 'unbind' | 'devres' | 'user'
   | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup' | 'acquire' | 'release';
@@ -49,6 +49,25 @@ export class Tracer {
   phase: Phase = 'setup';
   /** APIs that already completed without a WARN (to tell a double release from a release without claim). */
   private completed = new Set<string>();
+  /** Unseen code the path ran through (a `gap` of a partial view), with the number of steps recorded before it. */
+  private gaps: { before: number; what: string }[] = [];
+
+  /** The path ran through code the view does not show. */
+  gap(what: string): void {
+    this.gaps.push({ before: this.steps.length, what });
+  }
+
+  /**
+   * Unseen code between the last API step that changed `group` before `stepIndex` (what set the state up) and that
+   * step: a verdict resting on it may be undone there.
+   */
+  private unseenSince(stepIndex: number, group: string | null | undefined): string | undefined {
+    if (!this.gaps.length || !group) return undefined;
+    const cause = [...this.events].reverse().find((e) => e.index < stepIndex && e.group === group && e.before && e.after
+      && JSON.stringify(e.before) !== JSON.stringify(e.after));
+    if (!cause) return undefined;
+    return this.gaps.find((g) => g.before > cause.index && g.before <= stepIndex)?.what;
+  }
 
   clone(): Tracer {
     const t = new Tracer();
@@ -57,6 +76,7 @@ export class Tracer {
     t.events = this.events.map((e) => ({ ...e }));
     t.phase = this.phase;
     t.completed = new Set(this.completed);
+    t.gaps = [...this.gaps];
     return t;
   }
 
@@ -93,6 +113,10 @@ export class Tracer {
       const ret = valueText(out.value);
       this.violate('null-owner', `${api}() with a NULL owner cookie returns ${ret}${out.warn ? ' (WARN)' : ''}`, index, api, isFailureValue(out.value) ? ret : undefined, shown);
     }
+    if (out.violation) {
+      const errno = out.value.kind === 'int' && out.value.value < 0 ? errnoText(out.value.value) : undefined;
+      this.violate(out.violation, `${api}: ${out.warn ? `WARN — ${out.warn}` : (out.note ?? result)}`, index, api, errno, shown);
+    }
     if (!out.warn) this.completed.add(api);
     return out;
   }
@@ -110,11 +134,12 @@ export class Tracer {
   /** Records a violation with the step's place, state and phase as fields, so rules never read them out of text. */
   violate(kind: ViolationKind, message: string, stepIndex: number, api?: string, errno?: string, group?: string | null): void {
     const step = this.steps[stepIndex];
+    const unseen = this.unseenSince(stepIndex, group);
     this.violations.push({
       kind, message, stepIndex, ...(api ? { api } : {}), ...(errno ? { errno } : {}), ...(group ? { group } : {}),
       ...(step?.warn ? { warn: step.warn } : {}), ...(step?.at ? { at: step.at } : {}),
       ...(step?.before !== undefined ? { before: step.before } : {}), ...(step?.after !== undefined ? { after: step.after } : {}),
-      ...(step?.phase ? { phase: step.phase } : {}),
+      ...(step?.phase ? { phase: step.phase } : {}), ...(unseen ? { unseen } : {}),
     });
   }
 
