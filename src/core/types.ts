@@ -517,6 +517,8 @@ export interface AnalyzeOptions {
   limits?: { maxBytes?: number; parseTimeoutMs?: number; maxHunksPerFile?: number };
   /** Treat a C file as a bus/core file (otherwise inferred from its path). */
   includeTraces?: boolean;
+  /** false: no driver verdicts in `inputs[].drivers` (a host that prints none: the CLI's streamed large inputs). */
+  verdicts?: boolean;
 }
 
 export interface AnalysisResult {
