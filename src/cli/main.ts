@@ -25,7 +25,7 @@ import { createProgress, progressEnabled, type ProgressStream } from './progress
 import { analyzeInWorkers, workerScriptPath } from './pool';
 import { createNodeAnalyzer } from './analyzer';
 import { analyzeChunked, analyzeChunkedInWorkers, CHUNK_THRESHOLD } from './chunked';
-import { directoryScreen } from './prefilter';
+import { directoryScreen, mayYieldFindings, prefilterVocabulary } from './prefilter';
 import { serve } from './server';
 import { socketPath } from './server-socket';
 import type { Analyzer } from '../core/analyze';
@@ -369,14 +369,18 @@ async function analyzeGathered(
       const a = await analyzer();
       return (inputs: AnalyzeInput[], o: AnalyzeOptions) => a.analyze(inputs, o);
     };
+    // The directory scan's prefilter, on each C image of the archive: a file that names nothing the rules use is
+    // counted, not parsed (most of a thread archive; same findings, see test/unit/hostile-huge.test.ts).
+    const vocabulary = options.prefilter ? prefilterVocabulary(options.target) : undefined;
+    const chunkOptions: AnalyzeOptions = vocabulary ? { ...analyzeOptions, screen: (text) => mayYieldFindings(text, vocabulary) } : analyzeOptions;
     let summary: AnalysisResult;
     if (jobs > 1 && script !== undefined) {
-      const setup = { options: { target: options.target, rules: options.rules }, treeDir: tree?.root, repoDir: repo };
-      const outcome = await analyzeChunkedInWorkers(local, input, analyzeOptions, { script, setup, jobs }, emit);
+      const setup = { options: { target: options.target, rules: options.rules }, treeDir: tree?.root, repoDir: repo, screen: options.prefilter };
+      const outcome = await analyzeChunkedInWorkers(local, input, chunkOptions, { script, setup, jobs }, emit);
       summary = outcome.result;
       for (const r of outcome.refused) out.refused.push(r);
       out.workersUsed = Math.max(out.workersUsed, outcome.workers);
-    } else summary = analyzeChunked(await local(), input, analyzeOptions, undefined, emit);
+    } else summary = analyzeChunked(await local(), input, chunkOptions, undefined, emit);
     order.put(i, { ...summary, findings: [], problems: [], inputs: [] });
     progress.tick(input.path);
   }

@@ -7,12 +7,15 @@ import type { AnalysisResult, AnalyzeOptions } from '../core/types';
 import { createNodeAnalyzer } from './analyzer';
 import { createTreeReader } from './tree';
 import { createBlobReader } from './git';
+import { mayYieldFindings, prefilterVocabulary } from './prefilter';
 
 export interface WorkerSetup {
   options: Omit<AnalyzeOptions, 'readFile'>;
   treeDir?: string;
   /** The reviewer's repository (patch context from blobs), as the main thread has it. */
   repoDir?: string;
+  /** Screen C images with the prefilter (AnalyzeOptions.screen), as the main thread does for huge inputs. */
+  screen?: boolean;
 }
 
 /** slim: a chunk of a large mbox whose findings are streamed (src/cli/chunked.ts): no driver verdicts. */
@@ -31,7 +34,13 @@ async function main(): Promise<void> {
     const analyzer = await createNodeAnalyzer();
     const tree = setup.treeDir !== undefined ? createTreeReader(setup.treeDir) : undefined;
     const blobs = setup.repoDir !== undefined ? createBlobReader(setup.repoDir) : undefined;
-    const options: AnalyzeOptions = { ...setup.options, readFile: tree?.readFile, readBlob: blobs?.readBlob };
+    const vocabulary = setup.screen ? prefilterVocabulary(setup.options.target ?? 'latest') : undefined;
+    const options: AnalyzeOptions = {
+      ...setup.options,
+      readFile: tree?.readFile,
+      readBlob: blobs?.readBlob,
+      ...(vocabulary ? { screen: (text: string) => mayYieldFindings(text, vocabulary) } : {}),
+    };
     port.on('message', (task: WorkerTask) => {
       try {
         const before = tree?.refused.length ?? 0;

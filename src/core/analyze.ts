@@ -524,6 +524,12 @@ class InputAnalysis {
           if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, { context: 'hunks only' });
           if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? { text: views.post.text, context } : { context: 'hunks only' });
           if (file.status === 'deleted') continue;
+          // Only whole images are screened: on hunks alone, rules reason about the unseen rest of the file.
+          const screen = this.withRules && views.post?.complete !== false && views.pre?.complete !== false ? this.options.screen : undefined;
+          if (screen && !(views.post && screen(views.post.text)) && !(views.pre && screen(views.pre.text))) {
+            pr.files.push({ treePath, context, fileDiff: file, isCoreOrBus: false, reports: [], postKeys: new Set(), preKeys: new Set() });
+            continue;
+          }
           // The same patch on the same base was reviewed before (review-memo.ts): only its place in the input differs.
           const key = this.withRules ? reviewKey(this.memoScope, patch, patch.files.indexOf(file), base.text) : undefined;
           const known = key !== undefined ? this.memo.get(key) : undefined;

@@ -519,6 +519,11 @@ export interface AnalyzeOptions {
   includeTraces?: boolean;
   /** false: no driver verdicts in `inputs[].drivers` (a host that prints none: the CLI's streamed large inputs). */
   verdicts?: boolean;
+  /**
+   * false for a C image that certainly gives no rule anything to report (the CLI's byte prefilter, for huge inputs):
+   * a file diff whose images are whole (new file, or base known) and both say false is counted as reviewed, not parsed.
+   */
+  screen?: (imageText: string) => boolean;
 }
 
 export interface AnalysisResult {

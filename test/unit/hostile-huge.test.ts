@@ -99,3 +99,41 @@ test('the review memo keys on content: the same patch on another base is reviewe
   assert.deepEqual(run(released), onReleased);
   assert.deepEqual(run(leaky), onLeaky);
 });
+
+test('the prefilter screen on patches (huge inputs): the same findings on every patch and mail of the corpus', async () => {
+  const { mayYieldFindings, prefilterVocabulary } = await import('../../src/cli/prefilter');
+  const { REPO_ROOT } = await import('../helpers');
+  const fs = await import('node:fs');
+  const analyzer = await getAnalyzer();
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(patch|mbox|eml|diff|mail|c)$/.test(e.name)) files.push(p);
+    }
+  };
+  walk(path.join(REPO_ROOT, 'examples'));
+  walk(path.join(REPO_ROOT, 'test/fixtures'));
+  assert.ok(files.length > 30, `${files.length} patch fixtures`);
+  let screenedOut = 0;
+  for (const target of ['latest', '6.2'] as const) {
+    const vocabulary = prefilterVocabulary(target);
+    const screen = (text: string): boolean => {
+      const keep = mayYieldFindings(text, vocabulary);
+      if (!keep) screenedOut++;
+      return keep;
+    };
+    for (const file of files) {
+      // A C fixture arrives as a new file in a patch: whole images, which are what the screen judges.
+      const rel = path.relative(REPO_ROOT, file);
+      const content = file.endsWith('.c') ? patchMail(`[PATCH] add ${path.basename(file)}`, newFileDiff(`drivers/fixture/${path.basename(file)}`, fs.readFileSync(file, 'utf8'))) : fs.readFileSync(file);
+      const input = [{ path: rel, content }];
+      const plain = analyzer.analyze(input, { target });
+      const screened = analyzer.analyze(input, { target, screen });
+      assert.deepEqual(screened.findings, plain.findings, `${file} (${target})`);
+      assert.deepEqual({ ...screened.stats, ms: 0 }, { ...plain.stats, ms: 0 }, `${file} (${target})`);
+    }
+  }
+  assert.ok(screenedOut > 10, `the screen passed over ${screenedOut} images: the comparison means something`);
+});
