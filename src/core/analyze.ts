@@ -508,7 +508,9 @@ class InputAnalysis {
     for (const { patch, member } of patches) {
       if (patch.isCover) continue;
       const pr: PatchRun = { patch, member, files: [] };
+      let fileIndex = -1;
       for (const file of patch.files) {
+        fileIndex++;
         const treePath = file.newPath ?? file.oldPath ?? '';
         if (!isCPath(treePath)) continue;
         if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
@@ -531,7 +533,7 @@ class InputAnalysis {
             continue;
           }
           // The same patch on the same base was reviewed before (review-memo.ts): only its place in the input differs.
-          const key = this.withRules ? reviewKey(this.memoScope, patch, patch.files.indexOf(file), base.text) : undefined;
+          const key = this.withRules ? reviewKey(this.memoScope, patch, fileIndex, base.text) : undefined;
           const known = key !== undefined ? this.memo.get(key) : undefined;
           const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: known ? known.post! : this.facts(views.post) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: known ? known.pre! : this.facts(views.pre) } : undefined;

@@ -9,7 +9,7 @@
 import type { Patch } from './types';
 
 /** Entries hold parsed facts and replay memos (about 50× the file's text): few, recent ones. */
-const CAPACITY = 64;
+const CAPACITY = 16;
 /** Files bigger than this are not kept (a whole-tree file's facts would crowd out everything else). */
 const MAX_TEXT = 256 * 1024;
 
@@ -31,9 +31,19 @@ function patchSignature(patch: Patch): string {
   return parts.join('\n');
 }
 
+/** Each patch's id, worked out once: a patch of 93k files would otherwise sign its whole diff once per file. */
+const idOfPatch = new WeakMap<Patch, number>();
+
 /** A small number naming the patch's content (the same for an identical patch anywhere in the input). */
 function patchId(patch: Patch): number {
-  const sig = patchSignature(patch);
+  const known = idOfPatch.get(patch);
+  if (known !== undefined) return known;
+  const id = internedPatchId(patchSignature(patch));
+  idOfPatch.set(patch, id);
+  return id;
+}
+
+function internedPatchId(sig: string): number {
   let id = patchIds.get(sig);
   if (id === undefined) {
     id = nextPatchId++;
