@@ -5,7 +5,9 @@
  * CHUNK_BYTES — never inside a numbered series when a series start is near — each chunk is analysed on its own,
  * and the results are merged back into one input with line numbers and patch indices of the whole file.
  */
-import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, Finding, UserLocation } from '../core/types';
+import { Worker } from 'node:worker_threads';
+import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, DriverVerdict, Finding, UserLocation } from '../core/types';
+import type { WorkerReply, WorkerSetup, WorkerTask } from './worker';
 
 export const CHUNK_THRESHOLD = 16 * 1024 * 1024;
 export const CHUNK_BYTES = 2 * 1024 * 1024;
@@ -127,6 +129,72 @@ function shiftResult(r: AnalysisResult, path: string, lines: number, patchesBefo
 }
 
 /**
+ * Folds the chunks' results, in input order, into one result for the whole input (see analyzeChunked); with `emit`,
+ * findings and problems go out as each chunk arrives and only the counts are kept.
+ */
+class ChunkMerger {
+  readonly merged: AnalysisResult;
+  private reviewed = false;
+  private failed = false;
+  private patches = 0;
+  private findings = 0;
+  constructor(
+    private readonly path: string,
+    private readonly emit?: (part: Pick<AnalysisResult, 'findings' | 'problems'>) => void,
+  ) {
+    this.merged = {
+      findings: [],
+      problems: [],
+      inputs: [{ path, kind: 'mbox', patches: [], drivers: [] }],
+      stats: { inputs: 1, reviewed: 0, skipped: 0, failed: 0, findings: 0, ms: 0 },
+    };
+  }
+  add(raw: AnalysisResult, chunk: Chunk): void {
+    const merged = this.merged;
+    const r = shiftResult(raw, this.path, chunk.linesBefore, this.patches);
+    this.findings += r.findings.length;
+    if (this.emit) this.emit(r);
+    else {
+      for (const f of r.findings) merged.findings.push(f);
+      for (const p of r.problems) merged.problems.push(p);
+    }
+    for (const i of r.inputs) {
+      this.patches += i.patches.length;
+      if (this.emit) continue;
+      for (const p of i.patches) merged.inputs[0].patches.push(p);
+      // Verdicts without their traces: an archive holds thousands of drivers, no output format prints these traces,
+      // and kept whole they were the largest part of the retained results (100 MB archive: peak RSS 938 MB).
+      for (const d of i.drivers) merged.inputs[0].drivers.push(withoutTraces(d));
+    }
+    this.reviewed ||= r.stats.reviewed > 0;
+    this.failed ||= r.stats.failed > 0;
+    if (r.stats.context) {
+      const c = (merged.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
+      c.fullFile += r.stats.context.fullFile;
+      c.tree += r.stats.context.tree;
+      c.hunksOnly += r.stats.context.hunksOnly;
+    }
+  }
+  finish(started: number): AnalysisResult {
+    const merged = this.merged;
+    if (this.reviewed) merged.stats.reviewed = 1;
+    else if (this.failed) merged.stats.failed = 1;
+    else merged.stats.skipped = 1;
+    merged.stats.findings = this.findings;
+    merged.stats.ms = Date.now() - started;
+    return merged;
+  }
+}
+
+function withoutTraces(d: DriverVerdict): DriverVerdict {
+  return { ...d, scenarios: d.scenarios.map((sc) => ({ ...sc, trace: [] })) };
+}
+
+function inputBytes(input: AnalyzeInput): Uint8Array {
+  return typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
+}
+
+/**
  * analyze() for one input, chunked when it is large. The merged result counts one input: reviewed when any chunk
  * was reviewed, else failed when any failed, else skipped. With `emit`, each chunk's findings and problems go to
  * `emit` as soon as the chunk is done (in input order) and the returned result carries only the counts, so
@@ -139,7 +207,7 @@ export function analyzeChunked(
   sizes: { chunkBytes: number; threshold: number } = { chunkBytes: CHUNK_BYTES, threshold: CHUNK_THRESHOLD },
   emit?: (part: Pick<AnalysisResult, 'findings' | 'problems'>) => void,
 ): AnalysisResult {
-  const bytes = typeof input.content === 'string' ? new TextEncoder().encode(input.content) : input.content;
+  const bytes = inputBytes(input);
   const chunks = mboxChunks(bytes, sizes.chunkBytes, sizes.threshold);
   if (chunks.length <= 1) {
     const r = analyze([input], options);
@@ -148,46 +216,113 @@ export function analyzeChunked(
     return { ...r, findings: [], problems: [], inputs: [] };
   }
   const started = Date.now();
-  const merged: AnalysisResult = {
-    findings: [],
-    problems: [],
-    inputs: [{ path: input.path, kind: 'mbox', patches: [], drivers: [] }],
-    stats: { inputs: 1, reviewed: 0, skipped: 0, failed: 0, findings: 0, ms: 0 },
-  };
-  let reviewed = false;
-  let failed = false;
-  let patches = 0;
-  let findings = 0;
+  const merger = new ChunkMerger(input.path, emit);
+  // Streamed, the chunks' driver verdicts are dropped unread: not computing them saves a tenth of the time.
+  const chunkOptions = emit ? { ...options, verdicts: false } : options;
   for (const chunk of chunks) {
-    const raw = analyze([{ path: input.path, content: bytes.subarray(chunk.start, chunk.end) }], options);
-    const r = shiftResult(raw, input.path, chunk.linesBefore, patches);
-    findings += r.findings.length;
-    if (emit) emit(r);
-    else {
-      for (const f of r.findings) merged.findings.push(f);
-      for (const p of r.problems) merged.problems.push(p);
+    merger.add(analyze([{ path: input.path, content: bytes.subarray(chunk.start, chunk.end) }], chunkOptions), chunk);
+  }
+  return merger.finish(started);
+}
+
+/**
+ * V8 limits of a chunk worker: one 2 MB chunk's analysis at a time. The old generation is capped well below V8's
+ * default because V8 grows a heap lazily towards its limit (200 MB archive: 1.6 GB peak RSS with 768 MB per worker,
+ * 1.2 GB with 320 MB);
+ * a chunk that needs more ends its worker, and the rest is reviewed on the main thread.
+ */
+const CHUNK_WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 };
+
+export interface ChunkWorkers {
+  /** dist/worker.js (the directory scan's worker: one analyze() per message). */
+  script: string;
+  setup: WorkerSetup;
+  jobs: number;
+}
+
+/**
+ * analyzeChunked() with the chunks spread over worker threads. The result and the order of `emit` calls are those of
+ * analyzeChunked() on one thread (each chunk is one analyze() call either way; results are put back in input order);
+ * at most a few finished chunks wait for an earlier one, so memory stays bounded. When a worker cannot run (no
+ * threads in a sandbox, resource limits), the chunks not yet out are analysed here with `analyze`.
+ */
+export async function analyzeChunkedInWorkers(
+  analyze: () => Promise<(inputs: AnalyzeInput[], options: AnalyzeOptions) => AnalysisResult>,
+  input: AnalyzeInput,
+  options: AnalyzeOptions,
+  workers: ChunkWorkers,
+  emit?: (part: Pick<AnalysisResult, 'findings' | 'problems'>) => void,
+  sizes: { chunkBytes: number; threshold: number } = { chunkBytes: CHUNK_BYTES, threshold: CHUNK_THRESHOLD },
+): Promise<{ result: AnalysisResult; refused: string[]; workers: number }> {
+  const bytes = inputBytes(input);
+  const chunks = mboxChunks(bytes, sizes.chunkBytes, sizes.threshold);
+  const count = Math.min(workers.jobs, chunks.length);
+  if (chunks.length <= 1 || count < 2) {
+    return { result: analyzeChunked(await analyze(), input, options, sizes, emit), refused: [], workers: 0 };
+  }
+  const started = Date.now();
+  const merger = new ChunkMerger(input.path, emit);
+  const done: (AnalysisResult | undefined)[] = new Array(chunks.length);
+  const refused: string[] = [];
+  let nextOut = 0;
+  let nextIn = 0;
+  // How far ahead of the oldest missing chunk the workers may run: their finished results wait here.
+  const ahead = 2 * count;
+  const drain = (): void => {
+    while (nextOut < chunks.length && done[nextOut]) {
+      const r = done[nextOut]!;
+      done[nextOut] = undefined;
+      merger.add(r, chunks[nextOut]);
+      nextOut++;
     }
-    for (const i of r.inputs) {
-      patches += i.patches.length;
-      if (emit) continue;
-      for (const p of i.patches) merged.inputs[0].patches.push(p);
-      // Verdicts without their traces: an archive holds thousands of drivers, no output format prints these traces,
-      // and kept whole they were the largest part of the retained results (100 MB archive: peak RSS 938 MB).
-      for (const d of i.drivers) merged.inputs[0].drivers.push({ ...d, scenarios: d.scenarios.map((sc) => ({ ...sc, trace: [] })) });
+  };
+  const threads: Worker[] = [];
+  const idle: Worker[] = [];
+  let broken = false;
+  await new Promise<void>((resolve) => {
+    const dispatch = (): void => {
+      while (!broken && idle.length > 0 && nextIn < chunks.length && nextIn < nextOut + ahead) {
+        const c = chunks[nextIn];
+        idle.pop()!.postMessage({ type: 'analyze', id: nextIn++, path: input.path, content: bytes.slice(c.start, c.end), slim: emit !== undefined } satisfies WorkerTask);
+      }
+    };
+    const fail = (): void => {
+      if (broken) return;
+      broken = true;
+      resolve();
+    };
+    for (let k = 0; k < count; k++) {
+      const w = new Worker(workers.script, { workerData: workers.setup, resourceLimits: CHUNK_WORKER_LIMITS });
+      threads.push(w);
+      w.on('message', (reply: WorkerReply) => {
+        if (broken) return;
+          if (reply.type === 'init-failed') return fail();
+        if (reply.type === 'error') return fail(); // the same chunk analysed here throws the same way: one behaviour
+        if (reply.type === 'result') {
+          done[reply.id] = reply.result;
+          for (const r of reply.refused) refused.push(r);
+          drain();
+          if (nextOut >= chunks.length) return resolve();
+        }
+        idle.push(w);
+        dispatch();
+      });
+      w.on('error', fail);
+      w.on('exit', () => {
+        if (nextOut < chunks.length) fail();
+      });
     }
-    reviewed ||= r.stats.reviewed > 0;
-    failed ||= r.stats.failed > 0;
-    if (r.stats.context) {
-      const c = (merged.stats.context ??= { fullFile: 0, tree: 0, hunksOnly: 0 });
-      c.fullFile += r.stats.context.fullFile;
-      c.tree += r.stats.context.tree;
-      c.hunksOnly += r.stats.context.hunksOnly;
+  });
+  for (const t of threads) void t.terminate();
+  if (nextOut < chunks.length) {
+    // Workers failed: what is not out yet is reviewed here, results already back included in their place.
+    const local = await analyze();
+    for (; nextOut < chunks.length; nextOut++) {
+      const c = chunks[nextOut];
+      const r = done[nextOut] ?? local([{ path: input.path, content: bytes.subarray(c.start, c.end) }], emit ? { ...options, verdicts: false } : options);
+      done[nextOut] = undefined;
+      merger.add(r, c);
     }
   }
-  if (reviewed) merged.stats.reviewed = 1;
-  else if (failed) merged.stats.failed = 1;
-  else merged.stats.skipped = 1;
-  merged.stats.findings = findings;
-  merged.stats.ms = Date.now() - started;
-  return merged;
+  return { result: merger.finish(started), refused, workers: count };
 }

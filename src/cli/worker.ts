@@ -6,13 +6,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { AnalysisResult, AnalyzeOptions } from '../core/types';
 import { createNodeAnalyzer } from './analyzer';
 import { createTreeReader } from './tree';
+import { createBlobReader } from './git';
+import { mayYieldFindings, prefilterVocabulary } from './prefilter';
 
 export interface WorkerSetup {
   options: Omit<AnalyzeOptions, 'readFile'>;
   treeDir?: string;
+  /** The reviewer's repository (patch context from blobs), as the main thread has it. */
+  repoDir?: string;
+  /** Screen C images with the prefilter (AnalyzeOptions.screen), as the main thread does for huge inputs. */
+  screen?: boolean;
 }
 
-export type WorkerTask = { type: 'analyze'; id: number; path: string; content: Uint8Array };
+/** slim: a chunk of a large mbox whose findings are streamed (src/cli/chunked.ts): no driver verdicts. */
+export type WorkerTask = { type: 'analyze'; id: number; path: string; content: Uint8Array; slim?: boolean };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'init-failed'; message: string }
@@ -26,11 +33,18 @@ async function main(): Promise<void> {
   try {
     const analyzer = await createNodeAnalyzer();
     const tree = setup.treeDir !== undefined ? createTreeReader(setup.treeDir) : undefined;
-    const options: AnalyzeOptions = { ...setup.options, readFile: tree?.readFile };
+    const blobs = setup.repoDir !== undefined ? createBlobReader(setup.repoDir) : undefined;
+    const vocabulary = setup.screen ? prefilterVocabulary(setup.options.target ?? 'latest') : undefined;
+    const options: AnalyzeOptions = {
+      ...setup.options,
+      readFile: tree?.readFile,
+      readBlob: blobs?.readBlob,
+      ...(vocabulary ? { screen: (text: string) => mayYieldFindings(text, vocabulary) } : {}),
+    };
     port.on('message', (task: WorkerTask) => {
       try {
         const before = tree?.refused.length ?? 0;
-        const result = analyzer.analyze([{ path: task.path, content: task.content }], options);
+        const result = analyzer.analyze([{ path: task.path, content: task.content }], task.slim ? { ...options, verdicts: false } : options);
         const reply: WorkerReply = { type: 'result', id: task.id, result, refused: tree ? tree.refused.slice(before) : [] };
         port.postMessage(reply);
       } catch (e) {

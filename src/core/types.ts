@@ -539,6 +539,13 @@ export interface AnalyzeOptions {
   limits?: { maxBytes?: number; parseTimeoutMs?: number; maxHunksPerFile?: number };
   /** Treat a C file as a bus/core file (otherwise inferred from its path). */
   includeTraces?: boolean;
+  /** false: no driver verdicts in `inputs[].drivers` (a host that prints none: the CLI's streamed large inputs). */
+  verdicts?: boolean;
+  /**
+   * false for a C image that certainly gives no rule anything to report (the CLI's byte prefilter, for huge inputs):
+   * a file diff whose images are whole (new file, or base known) and both say false is counted as reviewed, not parsed.
+   */
+  screen?: (imageText: string) => boolean;
 }
 
 export interface AnalysisResult {

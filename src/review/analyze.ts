@@ -35,6 +35,7 @@ import { patchEvidence } from '../core/patch-evidence';
 import { RULES } from '../rules';
 import { createSimQueries, resolveSeverity, runRules, type RuleReport } from '../rules/engine';
 import { formatMessage, type Report, type Rule, type SimQueries } from '../rules/types';
+import { reviewKey, reviewMemo } from './review-memo';
 
 export interface DumpedFacts {
   path: string;
@@ -224,8 +225,21 @@ function mapTrace(steps: readonly TraceStep[], inputPath: string, treePath: stri
 
 // ───────────────────────────── the analysis ─────────────────────────────
 
+/** One file's review as review-memo.ts keeps it (image coordinates only). */
+interface MemoisedReview {
+  post?: CFacts;
+  pre?: CFacts;
+  sim?: SimQueries;
+  reports: RuleReport[];
+  postKeys: Set<string>;
+  preKeys: Set<string>;
+  problems: Pick<InputProblem, 'kind' | 'message'>[];
+}
+
 class InputAnalysis {
   readonly runs: PatchRun[] = [];
+  private readonly memo: ReturnType<typeof reviewMemo<MemoisedReview>>;
+  private readonly memoScope: string;
 
   constructor(
     /** One input, or the separate files of one numbered series in series order (reviewed as one series). */
@@ -235,7 +249,10 @@ class InputAnalysis {
     private readonly target: KernelTarget,
     /** false for --dump-facts: facts only. */
     private readonly withRules: boolean,
-  ) {}
+  ) {
+    this.memo = reviewMemo<MemoisedReview>(rules);
+    this.memoScope = `${target}\u0000${options.limits?.parseTimeoutMs ?? ''}`;
+  }
 
   private pathOf(member: number): string {
     return this.members[member].input.path;
@@ -307,14 +324,22 @@ class InputAnalysis {
     }
   }
 
-  /** The series' `base-commit:` trailer (git format-patch --base, b4), from any member. */
+  /** The series' `base-commit:` trailer (git format-patch --base, b4), from any member (searched once: per file it
+   * was a scan of the whole input per file, 5 % of a large archive's time). */
+  private baseCommitFound?: { commit: string | undefined };
   private baseCommit(): string | undefined {
+    if (this.baseCommitFound) return this.baseCommitFound.commit;
+    let commit: string | undefined;
     for (const m of this.members) {
       const text = m.parsed?.text;
       const hit = text ? /^base-commit: ([0-9a-f]{7,64})\s*$/m.exec(text) : null;
-      if (hit) return hit[1];
+      if (hit) {
+        commit = hit[1];
+        break;
+      }
     }
-    return undefined;
+    this.baseCommitFound = { commit };
+    return commit;
   }
 
   /**
@@ -357,7 +382,9 @@ class InputAnalysis {
     for (const { patch, member } of patches) {
       if (patch.isCover) continue;
       const pr: PatchRun = { patch, member, files: [] };
+      let fileIndex = -1;
       for (const file of patch.files) {
+        fileIndex++;
         const treePath = file.newPath ?? file.oldPath ?? '';
         if (!isCPath(treePath)) continue;
         if (file.status === 'binary' || file.status === 'combined' || file.status === 'mode-only') continue;
@@ -373,10 +400,19 @@ class InputAnalysis {
           if (file.oldPath !== null && file.oldPath !== file.newPath) current.set(file.oldPath, { context: 'hunks only' });
           if (file.newPath !== null) current.set(file.newPath, views.post?.complete ? { text: views.post.text, context } : { context: 'hunks only' });
           if (file.status === 'deleted') continue;
-          const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: this.facts(views.post) } : undefined;
-          const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: this.facts(views.pre) } : undefined;
-          if (post && !post.view.complete) nameFromHeadings(post.facts, file, 'post');
-          if (pre && !pre.view.complete) nameFromHeadings(pre.facts, file, 'pre');
+          // Only whole images are screened: on hunks alone, rules reason about the unseen rest of the file.
+          const screen = this.withRules && views.post?.complete !== false && views.pre?.complete !== false ? this.options.screen : undefined;
+          if (screen && !(views.post && screen(views.post.text)) && !(views.pre && screen(views.pre.text))) {
+            pr.files.push({ treePath, context, fileDiff: file, isCoreOrBus: false, reports: [], postKeys: new Set(), preKeys: new Set() });
+            continue;
+          }
+          // The same patch on the same base was reviewed before (review-memo.ts): only its place in the input differs.
+          const key = this.withRules ? reviewKey(this.memoScope, patch, fileIndex, base.text) : undefined;
+          const known = key !== undefined ? this.memo.get(key) : undefined;
+          const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: known ? known.post! : this.facts(views.post) } : undefined;
+          const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: known ? known.pre! : this.facts(views.pre) } : undefined;
+          if (post && !post.view.complete && !known) nameFromHeadings(post.facts, file, 'post');
+          if (pre && !pre.view.complete && !known) nameFromHeadings(pre.facts, file, 'pre');
           const fr: FileRun = {
             treePath,
             context,
@@ -388,7 +424,21 @@ class InputAnalysis {
             postKeys: new Set(),
             preKeys: new Set(),
           };
-          if (this.withRules) this.review(fr, patch, member);
+          if (known) {
+            fr.sim = known.sim;
+            fr.reports = known.reports.map((r) => ({ ...r }));
+            fr.postKeys = new Set(known.postKeys);
+            fr.preKeys = new Set(known.preKeys);
+            for (const p of known.problems) this.members[member].problems.push({ ...p, path: this.pathOf(member), line: file.inputLine });
+          } else if (this.withRules) {
+            const before = this.members[member].problems.length;
+            this.review(fr, patch, member);
+            const timedOut = post?.facts.parse.timedOut || pre?.facts.parse.timedOut; // depends on the machine, not the text
+            if (key !== undefined && !timedOut) {
+              const problems = this.members[member].problems.slice(before).map((p) => ({ kind: p.kind, message: p.message }));
+              this.memo.set(key, { post: post?.facts, pre: pre?.facts, sim: fr.sim, reports: fr.reports.map((r) => ({ ...r })), postKeys: fr.postKeys, preKeys: fr.preKeys, problems });
+            }
+          }
           pr.files.push(fr);
         } catch (e) {
           this.fail(member, `${treePath}${patch.subject ? ` (${patch.subject})` : ''}: analysis failed: ${reason(e)}`, file.inputLine);
@@ -662,7 +712,7 @@ export function analyzeInputs(inputs: AnalyzeInput[], options: AnalyzeOptions, r
     try {
       a.run();
       findings = a.findings();
-      drivers = a.verdicts();
+      if (options.verdicts !== false) drivers = a.verdicts();
     } catch (e) {
       for (const i of group) members[i].problems.push({ path: inputs[i].path, message: `analysis failed: ${reason(e)}`, kind: 'failed' });
     }

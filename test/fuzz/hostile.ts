@@ -141,6 +141,17 @@ export const HOSTILE_CASES: HostileCase[] = [
     },
   },
   {
+    name: 'findings-dense mbox of one patch repeated (SARIF)',
+    file: 'dense-repeated.mbox',
+    issue: 'the cheapest hostile archive: one leaking driver mailed again and again',
+    full: 30,
+    small: 0.05,
+    make: (mb) => {
+      const mail = patchMail('[PATCH] hostile: the same driver again', newFileDiff('drivers/hostile/same.c', leakyDriver('same')));
+      return mail.repeat(Math.max(1, Math.ceil((mb * 1024 * 1024) / mail.length)));
+    },
+  },
+  {
     name: 'lvalue with * into a rule regex',
     file: 'star-lvalue.c',
     issue: 'rule crash: Invalid regular expression /\\b*ret\\b/',
