@@ -505,6 +505,16 @@ function forgetLocals(p: Path, f: Frame): void {
   for (const [key, m] of p.memo) if (m.operands.some(local)) p.memo.delete(key);
 }
 
+/**
+ * Back from a helper, the caller's next instruction is a meeting point too — unless it is a join point, where the
+ * loop's own check runs next: checking twice would find the path's own key and drop it (every helper call right
+ * before an error label would end its path there).
+ */
+function backFromHelper(p: Path): boolean {
+  const f = top(p);
+  return !joinPoints(f.fn).has(f.pc);
+}
+
 /** Records that a budget cut this run short (the first place it happened); scenarios of the run carry it. */
 function budgetHit(p: Path, ctx: RunContext, what: string): void {
   ctx.budget.hit ??= `${what} in ${top(p).fn.name}()`;
@@ -523,7 +533,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
-      if (merged(p, ctx, base, seen)) return null;
+      if (backFromHelper(p) && merged(p, ctx, base, seen)) return null;
       continue;
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
@@ -544,7 +554,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
           const r = popFrame(p, base, v, instr.span.line);
         if (r) return r;
-        if (merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
+        if (backFromHelper(p) && merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
         break;
       }
       case 'branch': {
