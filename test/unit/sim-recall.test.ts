@@ -134,3 +134,97 @@ test('near miss: the detach is missing from the unwind, and the path through the
   assert.ok(bad.length > 0, list.map((s) => s.name).join('\n'));
   assert.ok(bad.every((s) => s.outcome === 'probe-failed'));
 });
+
+// ───────────── helpers run as memoised summaries ─────────────
+// Six hardware flags are decided in probe and tested again in remove, so 64 distinct states reach each later step;
+// the clock helper, called twice, forks four ways on each. Its ends are made once and reused (a summary), and ends
+// that only differ in their trace lead to one path: the run stays within its budget.
+const FLAGS = ['a', 'b', 'c', 'd', 'e', 'f'];
+const QUIRKY = (unwind: string) => `
+struct lamp { struct device *dev; struct iommu_domain *dom; int ${FLAGS.map((f) => `quirk_${f}`).join(', ')}; };
+
+static int lamp_clocks_on(struct lamp *l)
+{
+	int ret;
+
+	ret = lamp_clk_enable(l->dev, 0);
+	if (ret)
+		return ret;
+	ret = lamp_clk_enable(l->dev, 1);
+	if (ret)
+		goto off0;
+	ret = lamp_clk_enable(l->dev, 2);
+	if (ret)
+		goto off1;
+	return 0;
+off1:
+	lamp_clk_disable(l->dev, 1);
+off0:
+	lamp_clk_disable(l->dev, 0);
+	return ret;
+}
+
+static int lamp_probe(struct platform_device *pdev)
+{
+	struct lamp *l = devm_kzalloc(&pdev->dev, sizeof(*l), GFP_KERNEL);
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	l->dev = &pdev->dev;
+	platform_set_drvdata(pdev, l);
+${FLAGS.map((f) => `\tif (lamp_has_${f}(pdev))\n\t\tl->quirk_${f} = 1;`).join('\n')}
+	l->dom = iommu_paging_domain_alloc(l->dev);
+	if (IS_ERR(l->dom))
+		return PTR_ERR(l->dom);
+	ret = iommu_attach_device(l->dom, l->dev);
+	if (ret)
+		goto free_dom;
+	ret = lamp_clocks_on(l);
+	if (ret)
+		goto detach;
+	ret = lamp_clocks_on(l);
+	if (ret)
+		goto detach;
+	return 0;
+detach:
+${unwind}
+free_dom:
+	iommu_domain_free(l->dom);
+	return ret;
+}
+
+static void lamp_remove(struct platform_device *pdev)
+{
+	struct lamp *l = platform_get_drvdata(pdev);
+
+${FLAGS.map((f) => `\tif (l->quirk_${f})\n\t\tlamp_fix_${f}(l);`).join('\n')}
+	iommu_detach_device(l->dom, l->dev);
+	iommu_domain_free(l->dom);
+}
+
+static struct platform_driver lamp_driver = {
+	.probe = lamp_probe,
+	.remove_new = lamp_remove,
+	.driver = { .name = "lamp" },
+};
+`;
+
+test('a forking helper called on 64 distinct states is replayed from its summary: no budget hit, no violation', () => {
+  const list = runDriver(QUIRKY('\tiommu_detach_device(l->dom, l->dev);'));
+  assert.deepEqual(kinds(list), []);
+  assert.ok(list.every((s) => s.budget === undefined), list.find((s) => s.budget)?.budget);
+  assert.ok(list.some((s) => s.outcome === 'ok') && list.some((s) => s.outcome === 'probe-failed'));
+});
+
+test('near miss: the unwind after a failing clock helper frees the attached domain, on its replayed ends too', () => {
+  const list = runDriver(QUIRKY(''));
+  const bad = list.filter((s) => s.violations.some((v) => v.kind === 'use-after-free'));
+  assert.ok(bad.length > 0);
+  assert.ok(list.every((s) => s.budget === undefined));
+  // The freed domain's step shows the group state of the path it was replayed on (the child-free singleton group).
+  for (const s of bad) {
+    const uaf = s.violations.find((v) => v.kind === 'use-after-free');
+    assert.match(s.trace[uaf?.stepIndex ?? 0]?.step ?? '', /iommu_domain_free/);
+  }
+});

@@ -10,6 +10,11 @@ import type { At, Tracer } from './trace';
  * this bounds distinct behaviours, not error exits; when it is still hit, the run records it (RunContext.budget.hit).
  */
 export const MAX_PATHS = 256;
+/**
+ * Forks a run may take in all, merged ones included: a path merged into an earlier one gives its fork back to
+ * MAX_PATHS (it is no distinct behaviour), so this second bound keeps the work of a run finite and small.
+ */
+export const MAX_FORKS_TAKEN = 4 * MAX_PATHS;
 export const MAX_STEPS = 20000;
 export const MAX_DEPTH = 4;
 
@@ -43,7 +48,12 @@ export interface RunContext {
   file: string;
   device: string;
   /** Forks left; `hit` names the first function where a fork (or the step limit) was refused for lack of budget. */
-  budget: { forks: number; hit?: string };
+  budget: { forks: number; hit?: string; taken?: number };
+  /**
+   * Functions of the file that may run after this run's entry point returns (the driver's remove, a lifecycle
+   * partner); undefined: any function of the file. Path merging only keeps state they (or the rest) can read.
+   */
+  later?: readonly string[];
 }
 
 /**
@@ -76,6 +86,8 @@ export interface Path {
   memo: Map<string, Remembered>;
   /** Functions of the file this path has entered (a field only they write, and they did not, still holds its initial 0). */
   ran: Set<string>;
+  /** While a helper's summary is being made: the names written on this path since the helper was entered. */
+  writes?: string[];
 }
 
 export interface RunResult {
@@ -125,6 +137,7 @@ export function clonePath(p: Path): Path {
     useErrors: [...p.useErrors],
     memo: new Map(p.memo),
     ran: new Set(p.ran),
+    ...(p.writes ? { writes: [...p.writes] } : {}),
     ...(p.handoff ? { handoff: p.handoff } : {}),
     ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
     ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
@@ -160,8 +173,10 @@ export function overlaps(a: string, b: string): boolean {
 
 /** A write to `name` (an assignment, a call's result, `&name` handed to a call): forgets what depended on it. */
 export function written(p: Path, name: string): void {
-  if (!p.memo.size) return;
+  if (!p.memo.size && !p.writes) return;
   const n = normText(name).replace(/^[&*]+/, '');
+  p.writes?.push(n);
+  if (!p.memo.size) return;
   for (const [key, m] of p.memo) if (m.operands.some((o) => overlaps(o, n))) p.memo.delete(key);
 }
 

@@ -222,7 +222,7 @@ function dedupe(list: LifecyclePartner[]): LifecyclePartner[] {
 function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: LifecyclePartner[]): LifecycleResult {
   const k = makeKernel(input.target, input.iommuApi);
   const setup = buildTopology(k, input.topology, 'other');
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later: partners.map((x) => x.fn) };
   const start = snapshot(k, setup.group);
   const dev = k.state.devices.get(setup.device);
   // As for a function replayed alone: the caller acts for a driver that manages DMA itself.

@@ -5,10 +5,14 @@
  * - Paths: a pc-based interpreter; an unknown branch condition FORKS, and each side REFINES the tested variable
  *   (failing side: -EIO / NULL / ERR_PTR(-ENOMEM); other side: 0 / a valid pointer). Allocation APIs
  *   (iommu_domain_alloc, iommu_paging_domain_alloc, iommu_sva_bind_device) also fork on allocation failure.
- *   At most MAX_PATHS forks per scenario run (after that the fall-through side is taken) and MAX_STEPS per path;
- *   hitting either is recorded on every scenario of the run (ScenarioResult.budget), never silent. A path that reaches
+ *   At most MAX_PATHS live forks per scenario run (a merged path gives its fork back; MAX_FORKS_TAKEN bounds all
+ *   forks taken, merged ones included; after either the fall-through side is taken) and MAX_STEPS per path;
+ *   hitting any is recorded on every scenario of the run (ScenarioResult.budget), never silent. A path that reaches
  *   a join point (label, jump target) in the same state as an earlier one (kernel model, variables the rest of the
  *   function reads, fields, memory below, devres, violations so far) is dropped: its future is the earlier path's.
+ *   Fields count only when what can still run reads them: the rest of the running functions and what they call, the
+ *   devres actions, and the functions that run after the entry point (remove, a lifecycle partner) unless the entry
+ *   point can only fail from there. Arguments of calls the replay does not interpret are not reads.
  * - Path memory (env.ts Remembered): a condition over operands not written since the path decided it is not forked
  *   again — text conditions (`container->noiommu != ...`), compares with named constants (`x == A` true makes
  *   `x == B` false for another constant B), and pure predicates (test_bit, list_empty, capable, is_* / *_enabled /
@@ -41,7 +45,10 @@
  *   registered directly) runs with `data` at devres release, LIFO, AFTER dma_cleanup (dd.c order, spec §1.3).
  * - Helpers of the same file are executed with their arguments on the caller's path (depth ≤ 4, no recursion), so
  *   what they claim, attach, release or detach, error unwinds included, counts for the caller; a backward goto is
- *   taken at most twice.
+ *   taken at most twice. Each helper call is a nested run whose ends are memoised (summaries.ts) under what it can
+ *   read (arguments, the fields and decisions it or its callees read, the model state unless it neither calls a
+ *   modelled API nor reads the model): the same call in the same situation reuses them without forking again, and
+ *   ends that differ only in their trace continue as one.
  * - Violations: every WARN (double-release / bad-detach when that is what it is), use-after-free, deterministic errors
  *   of ownership/attach APIs called by driver code ('error-return'), and after unbind or a failed probe/call: the group
  *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
@@ -384,7 +391,10 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
   const k = makeKernel(input.target, input.iommuApi);
   const bus: BusKind = input.driver.bus;
   const setup = buildTopology(k, input.topology, bus, defaultKind);
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
+  const cbs = input.driver.callbacks;
+  // After probe only remove (and, with test_remove, probe again) runs driver code; devres actions are on the path.
+  const later = [cbs.remove, cbs.remove_new, ...(input.testRemove ? [cbs.probe] : [])].filter((n): n is string => !!n);
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later };
   const topo = input.topology;
   const flag = driverFlag(input);
   const start = snapshot(k, setup.group);
@@ -531,7 +541,10 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
   const role = input.role ?? { kind: 'generic' as const };
   const bus: BusKind = 'other';
   const setup = buildTopology(k, input.topology, bus);
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
+  const cleanupOf = input.facts.busTypes.find((b) => b.dmaConfigure === input.fn.name)?.dmaCleanup;
+  // Only a bus's dma_cleanup runs file code after the function replayed alone (devres actions are on the path).
+  const later = role.kind === 'dma_configure' && cleanupOf ? [cleanupOf] : [];
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later };
   const topo = input.topology;
   const start = snapshot(k, setup.group);
   const dev = k.state.devices.get(setup.device);
