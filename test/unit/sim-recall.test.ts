@@ -228,3 +228,97 @@ test('near miss: the unwind after a failing clock helper frees the attached doma
     assert.match(s.trace[uaf?.stepIndex ?? 0]?.step ?? '', /iommu_domain_free/);
   }
 });
+
+// ───────────── DMA mask setters fail only for masks narrower than 32 bits ─────────────
+// dma_coerce_mask_and_coherent() after the attach can only fail when dma_supported() refuses the mask; dma-direct
+// and dma-iommu accept every mask of 32 bits or more. The mask comes from per-SoC match data in the file.
+const SOC_TABLE = (widths: number[], narrowFallback: string) => `
+struct kiln_soc { u64 dma_mask; bool wide; };
+${widths.map((w, i) => `static const struct kiln_soc kiln${i}_soc = { .dma_mask = DMA_BIT_MASK(${w}), .wide = ${i % 2 ? 'true' : 'false'} };`).join('\n')}
+struct kiln { struct device *dev; const struct kiln_soc *soc; struct iommu_group *grp; struct iommu_domain *dom; };
+
+static int kiln_iommu_init(struct kiln *k)
+{
+	u64 mask = k->soc->dma_mask;
+	int err;
+
+	k->grp = iommu_group_get(k->dev);
+	if (!k->grp)
+		return 0;
+	k->dom = iommu_paging_domain_alloc(k->dev);
+	if (IS_ERR(k->dom))
+		return PTR_ERR(k->dom);
+	err = iommu_attach_group(k->dom, k->grp);
+	if (err) {
+		iommu_domain_free(k->dom);
+		return err;
+	}
+	if (!k->soc->wide)
+		mask = ${narrowFallback};
+	err = dma_coerce_mask_and_coherent(k->dev, mask);
+	if (err < 0)
+		return err;
+	return 0;
+}
+
+static void kiln_iommu_exit(struct kiln *k)
+{
+	if (k->dom) {
+		iommu_detach_group(k->dom, k->grp);
+		iommu_domain_free(k->dom);
+	}
+}
+
+static int kiln_probe(struct platform_device *pdev)
+{
+	struct kiln *k = devm_kzalloc(&pdev->dev, sizeof(*k), GFP_KERNEL);
+	int err;
+
+	if (!k)
+		return -ENOMEM;
+	k->dev = &pdev->dev;
+	k->soc = of_device_get_match_data(&pdev->dev);
+	platform_set_drvdata(pdev, k);
+	err = kiln_iommu_init(k);
+	if (err < 0)
+		return err;
+	err = kiln_start(k);
+	if (err)
+		goto exit_iommu;
+	return 0;
+exit_iommu:
+	kiln_iommu_exit(k);
+	return err;
+}
+
+static void kiln_remove(struct platform_device *pdev)
+{
+	kiln_iommu_exit(platform_get_drvdata(pdev));
+}
+
+static struct platform_driver kiln_driver = {
+	.probe = kiln_probe,
+	.remove_new = kiln_remove,
+	.driver = { .name = "kiln" },
+};
+`;
+
+const leftAttached = (list: ScenarioResult[]) => list.filter((s) => s.outcome === 'probe-failed' && s.violations.some((v) => v.kind === 'left-private-domain'));
+
+test('a DMA mask of 32 bits or more from the file\'s match data cannot fail: no leak on the exit that skips the detach', () => {
+  assert.deepEqual(leftAttached(runDriver(SOC_TABLE([32, 34, 40], 'DMA_BIT_MASK(32)'))).map((s) => s.name), []);
+});
+
+test('near miss: one SoC has a 24-bit mask, which dma-direct may refuse: the exit that skips the detach leaks', () => {
+  assert.ok(leftAttached(runDriver(SOC_TABLE([32, 24, 40], 'DMA_BIT_MASK(32)'))).length > 0);
+});
+
+test('near miss: the fallback mask is narrower than 32 bits: the exit that skips the detach leaks', () => {
+  assert.ok(leftAttached(runDriver(SOC_TABLE([32, 34, 40], 'DMA_BIT_MASK(30)'))).length > 0);
+});
+
+test('the C facts keep every value the file\'s static initializers give a field', () => {
+  const facts = cFacts(SOC_TABLE([32, 24, 40], 'DMA_BIT_MASK(32)'));
+  assert.deepEqual(facts.staticFields?.dma_mask, ['DMA_BIT_MASK(32)', 'DMA_BIT_MASK(24)', 'DMA_BIT_MASK(40)']);
+  assert.deepEqual(facts.staticFields?.wide, ['false', 'true', 'false']);
+});

@@ -14,6 +14,7 @@ import {
 } from './env';
 import { looksLikeErrno } from '../errno';
 import { applyOutcome, captureOutcome, distinctOutcomes, type Outcome } from './summaries';
+import { maskSetterCannotFail } from './dma-mask';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
 export const USER_HANDOFF_CALLS = new Set(['vfio_register_group_dev', 'vfio_pci_core_register_device', 'iommufd_device_bind']);
@@ -717,6 +718,10 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   }
 
   const callee = fnByName(ctx, name);
+  if (!callee && maskSetterCannotFail(ctx.facts, f.fn, f.pc)) {
+    done(known({ kind: 'int', value: 0 })); // a mask at least 32 bits wide (dma-mask.ts)
+    return 'done';
+  }
   const depth = p.frames.length;
   if (callee && depth <= MAX_DEPTH && !p.frames.some((fr) => fr.fn.name === name)) {
     return runHelper(p, ctx, callee, args.map((a) => evalArg(p, ctx, a)), memo, work);

@@ -39,6 +39,8 @@
  *   text (`NULL`/`0` → NULL). Symbolic pasids are keyed by text and matched by last field name.
  * - Names that do not exist on the target (stale series names) have no effect; an existing name called with another
  *   arity is still simulated (the arity itself is a rule's business).
+ * - DMA mask setters (dma_set_mask & co.) whose mask is provably at least 32 bits wide return 0: dma-direct and
+ *   dma-iommu accept every such mask (dma-mask.ts; only arch ops with their own .dma_supported could refuse one).
  * - Unknown callees and `gap` instructions have no effect; unknown call results are typed by a name heuristic
  *   (`ret`/`rc`/`err` → int; *alloc/_get/_create/ioremap → pointer; else int).
  * - `devm_add_action[_or_reset](dev, fn, data)` always succeeds (0); fn (a function of the file, or a kernel API
