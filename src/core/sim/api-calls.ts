@@ -76,6 +76,17 @@ function domainFromVal(v: EnvVal | undefined): string | null | undefined {
   return v.value.ptr.ref.kind === 'domain' ? v.value.ptr.ref.id : undefined;
 }
 
+/**
+ * Domains stored under the same last field name (`priv->dom` for `ctx->dom`). A plain local is its own name, not a
+ * field: `tegra->domain` is not the local `domain` that holds the device's current domain.
+ */
+function sameFieldDomains(p: Path, n: string): string[] {
+  const isField = (t: string) => /->|\./.test(t);
+  return [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
+    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && (isField(key) || !isField(n)) && domainFromVal(val))
+    .map(([, val]) => domainFromVal(val) as string);
+}
+
 function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
   let n = normText(text);
   const v = lookupVar(p, ctx, n);
@@ -87,9 +98,7 @@ function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
     const g = groupOf(p.k, ctx.device);
     return g?.domain ?? null;
   }
-  const byField = [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
-    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && domainFromVal(val))
-    .map(([, val]) => domainFromVal(val) as string);
+  const byField = sameFieldDomains(p, n);
   if (new Set(byField).size === 1) return byField[0];
   const live = [...p.k.state.domains.values()].filter((d) => d.origin === 'driver' && !d.freed && d.kind === 'paging');
   if (live.length === 1) return live[0].id;
@@ -145,9 +154,7 @@ function domainOrUnknown(p: Path, ctx: RunContext, text: string): DomainArg {
   if (direct !== undefined) return { id: direct };
   if (v?.kind === 'unknown' && v.text) n = v.text;
   if (isNullText(n) || /^iommu_get_domain_for_dev\(/.test(n)) return { id: resolveDomain(p, ctx, n) };
-  const byField = [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
-    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && domainFromVal(val))
-    .map(([, val]) => domainFromVal(val) as string);
+  const byField = sameFieldDomains(p, n);
   if (new Set(byField).size === 1) return { id: byField[0] };
   return { unknown: n, bound: v !== undefined };
 }

@@ -371,7 +371,7 @@ function violationsOf(p: Path): Violation[] {
 }
 
 /** Default-domain kinds to replay: DMA always; IDENTITY and none too when the driver decides on its current domain. */
-function defaultDomainKinds(input: DriverSimInput): DefaultDomainKind[] {
+export function defaultDomainKinds(input: Pick<DriverSimInput, 'defaultDomain' | 'topology' | 'facts' | 'target'>): DefaultDomainKind[] {
   if (input.defaultDomain) return [input.defaultDomain];
   if (input.topology === 'user-owned' || input.topology === 'no-iommu') return ['dma'];
   const looks = input.facts.functions.some((f) => f.calls.some((c) => c.callee === 'iommu_get_domain_for_dev'));
