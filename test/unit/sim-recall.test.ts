@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractFacts, initC } from '../../src/core/c';
 import { loadWasmForNode } from '../../src/core/c/node-wasm';
-import { simulateDriver } from '../../src/core/sim';
+import { simulateDriver, simulateLifecycle } from '../../src/core/sim';
 import type { CFacts, ScenarioResult } from '../../src/core/types';
 
 before(async () => {
@@ -321,4 +321,61 @@ test('the C facts keep every value the file\'s static initializers give a field'
   const facts = cFacts(SOC_TABLE([32, 24, 40], 'DMA_BIT_MASK(32)'));
   assert.deepEqual(facts.staticFields?.dma_mask, ['DMA_BIT_MASK(32)', 'DMA_BIT_MASK(24)', 'DMA_BIT_MASK(40)']);
   assert.deepEqual(facts.staticFields?.wide, ['false', 'true', 'false']);
+});
+
+// ───────────── attach only when the default domain is IDENTITY ─────────────
+// A shared-domain client attaches its group only when the device is not already DMA-API translated (its current
+// domain is IDENTITY); its exported detach partner must undo that. Replayed on a DMA default domain only, the attach
+// never happens.
+const SHARED_CLIENT = (detach: string) => `
+struct easel { struct iommu_domain *domain; };
+struct easel_client { struct device *dev; struct easel *owner; struct iommu_group *group; };
+
+int easel_client_iommu_attach(struct easel_client *c)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(c->dev);
+	struct easel *e = c->owner;
+	struct iommu_group *group = NULL;
+	int err;
+
+	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
+		return 0;
+	if (e->domain) {
+		group = iommu_group_get(c->dev);
+		if (!group)
+			return -ENODEV;
+		err = iommu_attach_group(e->domain, group);
+		if (err < 0) {
+			iommu_group_put(group);
+			return err;
+		}
+	}
+	c->group = group;
+	return 0;
+}
+
+void easel_client_iommu_detach(struct easel_client *c)
+{
+	struct easel *e = c->owner;
+
+	if (c->group) {
+${detach}
+		iommu_group_put(c->group);
+		c->group = NULL;
+	}
+}
+`;
+
+function lifecycleKinds(text: string): string[] {
+  const facts = cFacts(text);
+  return simulateLifecycle({ target: 'latest', facts, topology: 'singleton' })
+    .flatMap((r) => r.scenarios.flatMap((s) => s.violations.map((v) => `${s.name.includes('IDENTITY') ? 'identity' : 'dma'}:${v.kind}`)));
+}
+
+test('an attach made only on an IDENTITY default domain, undone by its detach partner: no violation', () => {
+  assert.deepEqual(lifecycleKinds(SHARED_CLIENT('\t\tiommu_detach_group(e->domain, c->group);')), []);
+});
+
+test('near miss: the detach partner forgets the detach: found on the IDENTITY default domain', () => {
+  assert.deepEqual(lifecycleKinds(SHARED_CLIENT('')), ['identity:left-private-domain']);
 });
