@@ -379,3 +379,58 @@ test('an attach made only on an IDENTITY default domain, undone by its detach pa
 test('near miss: the detach partner forgets the detach: found on the IDENTITY default domain', () => {
   assert.deepEqual(lifecycleKinds(SHARED_CLIENT('')), ['identity:left-private-domain']);
 });
+
+// ───────────── a destroy callback reached through code outside the file ─────────────
+// bind claims and unbind tears the object down through a call the replay cannot follow; the object type's destroy
+// op (registered in another file) is given the benefit of the doubt — but bind's own error unwind is not a destroy op.
+const OBJECT_BIND = (destroyBody: string) => `
+struct knob { struct device *dev; struct iommufd_ctx *ictx; struct knob_obj obj; };
+
+void knob_destroy(struct knob_obj *obj)
+{
+	struct knob *k = container_of(obj, struct knob, obj);
+
+${destroyBody}
+	knob_put_ctx(k);
+}
+
+struct knob *knob_bind(struct device *dev, void *owner)
+{
+	struct knob *k;
+	int rc;
+
+	k = knob_alloc(dev);
+	if (IS_ERR(k))
+		return k;
+	rc = iommu_device_claim_dma_owner(dev, owner);
+	if (rc)
+		goto out_free;
+	rc = knob_register(k);
+	if (rc)
+		goto out_release;
+	k->dev = dev;
+	return k;
+out_release:
+	iommu_device_release_dma_owner(dev);
+out_free:
+	knob_free(k);
+	return ERR_PTR(rc);
+}
+
+void knob_unbind(struct knob *k)
+{
+	iommufd_object_destroy_user(k->ictx, &k->obj);
+}
+`;
+
+function lifecycleViolations(text: string): string[] {
+  return simulateLifecycle({ target: 'latest', facts: cFacts(text), topology: 'singleton' }).flatMap((r) => r.scenarios.flatMap((s) => s.violations.map((v) => v.kind)));
+}
+
+test('a destroy op that releases the claim, reached through an opaque teardown: no violation', () => {
+  assert.deepEqual(lifecycleViolations(OBJECT_BIND('\tiommu_device_release_dma_owner(k->dev);')), []);
+});
+
+test('near miss: the destroy op forgets the release; bind\'s own unwind release does not stand in for it', () => {
+  assert.deepEqual([...new Set(lifecycleViolations(OBJECT_BIND('')))], ['left-owned']);
+});

@@ -256,7 +256,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const fn = fnNamed(input.facts, partner.fn);
     if (fn) for (const c of reachableCallees(input.facts, fn)) partnerReleases.add(c);
   }
-  for (const callee of destructorCallbackReleases(input.facts, partners.map((p) => p.fn))) partnerReleases.add(callee);
+  for (const callee of destructorCallbackReleases(input.facts, partners.map((p) => p.fn), false, reachable(input.facts, a))) partnerReleases.add(callee);
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);

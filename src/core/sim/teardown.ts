@@ -52,8 +52,10 @@ export function reachableCallees(facts: CFacts, from: FunctionFact): Set<string>
  * The calls of the file's callback functions when one of `from` (or a helper of the file they call) tears an object
  * down through code outside the file; empty otherwise. `registeredOnly`: only callbacks the file registers in an ops
  * table or object type (`.release = foo_release`), not any function nothing in the file calls (an exported one).
+ * `exclude`: functions that cannot be the destructor (the acquiring entry point and what it reaches: its own error
+ * unwind releases nothing its success left held).
  */
-export function destructorCallbackReleases(facts: CFacts, from: readonly string[], registeredOnly = false): Set<string> {
+export function destructorCallbackReleases(facts: CFacts, from: readonly string[], registeredOnly = false, exclude?: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   const defined = new Set(facts.functions.filter((f) => f.program.length > 0).map((f) => f.name));
   const opaque = from.some((name) => {
@@ -66,7 +68,7 @@ export function destructorCallbackReleases(facts: CFacts, from: readonly string[
   const own = new Set(from);
   const registered = new Set((facts.opsStructs ?? []).flatMap((t) => Object.values(t.callbacks)));
   for (const f of facts.functions) {
-    if (called.has(f.name) || own.has(f.name) || f.program.length === 0) continue;
+    if (called.has(f.name) || own.has(f.name) || exclude?.has(f.name) || f.program.length === 0) continue;
     if (registeredOnly && !registered.has(f.name)) continue;
     for (const c of reachableCallees(facts, f)) out.add(c);
   }
