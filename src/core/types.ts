@@ -334,6 +334,11 @@ export interface CFacts {
   busTypes: BusTypeFact[];
   /** Other function-pointer initializers at file scope (absent in facts built before they existed). */
   opsStructs?: OpsStructFact[];
+  /**
+   * Every value a designated field is given in the file's struct initializers at file scope, by the field's last
+   * name (`.dma_mask = DMA_BIT_MASK(34)` → dma_mask: ['DMA_BIT_MASK(34)']); absent in facts built before it existed.
+   */
+  staticFields?: Record<string, string[]>;
   functions: FunctionFact[];
   dmaApi: DmaApiUse[];
   mmio: MmioUse[];

@@ -12,7 +12,7 @@ import { declaredName, isStatementType, namedChildren, withoutNodes } from './sy
 import { parseWithTimeout } from './runtime';
 import { DMA_API_CALL, MMIO_CALL } from './call-names';
 import {
-  busDriverTypes, busTypeFact, idTableMatches, driverFact, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
+  busDriverTypes, busTypeFact, idTableMatches, driverFact, initializerFields, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
 } from './structs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -200,6 +200,12 @@ class TopLevel {
   }
 
   private structDefinition(definition: StructDefinition): boolean {
+    // Static tables (match data, per-SoC info) give fields their only values: the replay may ask what they can be.
+    const fields = (this.facts.staticFields ??= {});
+    for (const f of initializerFields(definition)) {
+      const last = f.name.split('.').pop() ?? f.name;
+      (fields[last] ??= []).push(f.value);
+    }
     if (definition.structType === 'bus_type') {
       this.facts.busTypes.push(busTypeFact(definition, this.lines));
       return true;

@@ -134,6 +134,11 @@ export function opsStructFact(definition: StructDefinition, lines: LineInfo): Op
   };
 }
 
+/** The designated fields of any struct initializer, nested ones flattened ('a.b'). */
+export function initializerFields(definition: StructDefinition): FieldInit[] {
+  return flattenFields(definition.pairs, '');
+}
+
 export function busTypeFact(definition: StructDefinition, lines: LineInfo): BusTypeFact {
   const fields = flattenFields(definition.pairs, '');
   const span = definition.extent ?? spanOf(definition.whole);

@@ -79,6 +79,17 @@ function domainFromVal(v: EnvVal | undefined): string | null | undefined {
   return v.value.ptr.ref.kind === 'domain' ? v.value.ptr.ref.id : undefined;
 }
 
+/**
+ * Domains stored under the same last field name (`priv->dom` for `ctx->dom`). A plain local is its own name, not a
+ * field: `tegra->domain` is not the local `domain` that holds the device's current domain.
+ */
+function sameFieldDomains(p: Path, n: string): string[] {
+  const isField = (t: string) => /->|\./.test(t);
+  return [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
+    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && (isField(key) || !isField(n)) && domainFromVal(val))
+    .map(([, val]) => domainFromVal(val) as string);
+}
+
 function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
   let n = normText(text);
   const v = lookupVar(p, ctx, n);
@@ -90,9 +101,7 @@ function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
     const g = groupOf(p.k, ctx.device);
     return g?.domain ?? null;
   }
-  const byField = [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
-    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && domainFromVal(val))
-    .map(([, val]) => domainFromVal(val) as string);
+  const byField = sameFieldDomains(p, n);
   if (new Set(byField).size === 1) return byField[0];
   const live = [...p.k.state.domains.values()].filter((d) => d.origin === 'driver' && !d.freed && d.kind === 'paging');
   if (live.length === 1) return live[0].id;
@@ -150,9 +159,7 @@ function domainOrUnknown(p: Path, ctx: RunContext, text: string): DomainArg {
   if (direct !== undefined) return { id: direct };
   if (v?.kind === 'unknown' && v.text) n = v.text;
   if (isNullText(n) || /^iommu_get_domain_for_dev\(/.test(n)) return { id: resolveDomain(p, ctx, n) };
-  const byField = [...p.globals.entries(), ...(p.frames.length ? [...top(p).vars.entries()] : [])]
-    .filter(([key, val]) => lastComponent(key) === lastComponent(n) && domainFromVal(val))
-    .map(([, val]) => domainFromVal(val) as string);
+  const byField = sameFieldDomains(p, n);
   if (new Set(byField).size === 1) return { id: byField[0] };
   return { unknown: n, bound: v !== undefined };
 }
@@ -419,12 +426,6 @@ export const HANDLERS: Record<string, Handler> = {
 for (const [name, bus] of Object.entries(DEVICE_LOOKUPS)) {
   HANDLERS[name] = (p, c, _a, fail) => ({ out: looked_up_device(p.k, bus, fail), group: deviceGroup(p, c) });
 }
-
-/**
- * DMA-API calls that create mappings (or coherent buffers) for the device of their first argument, in the domain its
- * group translates through (dma-iommu: the default DMA domain).
- */
-export const DMA_API_MAPPINGS = /^(dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_create|dmam_pool_create)$/;
 
 /**
  * The device a `struct device *` text surely names: a device the replay made or looked up, or the bound device when the

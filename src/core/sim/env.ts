@@ -11,6 +11,11 @@ import type { AccessPolicy } from './device-access';
  * this bounds distinct behaviours, not error exits; when it is still hit, the run records it (RunContext.budget.hit).
  */
 export const MAX_PATHS = 256;
+/**
+ * Forks a run may take in all, merged ones included: a path merged into an earlier one gives its fork back to
+ * MAX_PATHS (it is no distinct behaviour), so this second bound keeps the work of a run finite and small.
+ */
+export const MAX_FORKS_TAKEN = 4 * MAX_PATHS;
 export const MAX_STEPS = 20000;
 export const MAX_DEPTH = 4;
 
@@ -48,9 +53,14 @@ export interface RunContext {
   file: string;
   device: string;
   /** Forks left; `hit` names the first function where a fork (or the step limit) was refused for lack of budget. */
-  budget: { forks: number; hit?: string };
+  budget: { forks: number; hit?: string; taken?: number };
   /** In a driver replay: which DMA-API / MMIO calls are checked against the group (device-access.ts). */
   access?: AccessPolicy;
+  /**
+   * Functions of the file that may run after this run's entry point returns (the driver's remove, a lifecycle
+   * partner); undefined: any function of the file. Path merging only keeps state they (or the rest) can read.
+   */
+  later?: readonly string[];
 }
 
 /**
@@ -90,6 +100,8 @@ export interface Path {
    * function itself or through its teardown helpers: only these paths may have run a callback of the file.
    */
   teardowns?: string[];
+  /** While a helper's summary is being made: the names written on this path since the helper was entered. */
+  writes?: string[];
 }
 
 export interface RunResult {
@@ -143,6 +155,7 @@ export function clonePath(p: Path): Path {
     useErrors: [...p.useErrors],
     memo: new Map(p.memo),
     ran: new Set(p.ran),
+    ...(p.writes ? { writes: [...p.writes] } : {}),
     ...(p.handoff ? { handoff: p.handoff } : {}),
     ...(p.teardowns ? { teardowns: [...p.teardowns] } : {}),
     ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
@@ -180,8 +193,10 @@ export function overlaps(a: string, b: string): boolean {
 
 /** A write to `name` (an assignment, a call's result, `&name` handed to a call): forgets what depended on it. */
 export function written(p: Path, name: string): void {
-  if (!p.memo.size) return;
+  if (!p.memo.size && !p.writes) return;
   const n = normText(name).replace(/^[&*]+/, '');
+  p.writes?.push(n);
+  if (!p.memo.size) return;
   for (const [key, m] of p.memo) if (m.operands.some((o) => overlaps(o, n))) p.memo.delete(key);
 }
 

@@ -7,16 +7,18 @@ import {
   ERRNO, assertNever, domainName, errnoText, groupOf, isFailureValue, parseErrno, restoreCoreDomain, valueText, type Kernel, type SimValue,
 } from './model';
 import { Tracer, placeText, type At } from './trace';
-import { DMA_API_MAPPINGS, HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
+import { HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
 import {
-  MAX_DEPTH, MAX_PATHS, MAX_STEPS, clonePath, evalArg, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
+  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
-import { USER_HANDOFF_CALLS } from './vocabulary';
+import { USER_HANDOFF_CALLS, isDmaOnDevice, isDmaUse, isMmioUse } from './vocabulary';
 import { isOpaqueTeardown, isTeardownHelper } from './teardown';
 import { checkDeviceAccess, checksAccess } from './device-access';
 import { flushUnchecked, scanUnchecked, watchResult } from './unchecked';
+import { applyOutcome, captureOutcome, distinctOutcomes, type Outcome } from './summaries';
+import { maskSetterCannotFail } from './dma-mask';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
 const USER_HANDOFF = new Set(USER_HANDOFF_CALLS);
@@ -473,16 +475,16 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
-export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]): RunResult[] {
+export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], helper = false): RunResult[] {
   const base = path.frames.length;
   pushFrame(path, fn, args);
   const work: Path[] = [path];
   const results: RunResult[] = [];
   const seen = new Set<string>();
-  const forksAtStart = ctx.budget.forks;
+  const forksAtStart = ctx.budget.taken ?? 0;
   while (work.length) {
     const p = work.pop() as Path;
-    const r = execute(p, ctx, base, work, seen, forksAtStart);
+    const r = execute(p, ctx, base, work, seen, forksAtStart, helper);
     if (r) results.push(r);
   }
   return results;
@@ -491,6 +493,8 @@ export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args:
 /** True when an earlier path reached this point in the same state (this one is then dropped); else remembers it. */
 function mergedWith(p: Path, ctx: RunContext, base: number, seen: Set<string>): boolean {
   const key = stateKey(p, ctx, base);
+  // A merged path is no distinct behaviour: its fork goes back to the path budget (MAX_FORKS_TAKEN still bounds the work).
+  if (seen.has(key)) ctx.budget.forks++;
   if (seen.has(key)) return true;
   seen.add(key);
   return false;
@@ -509,6 +513,30 @@ function forgetLocals(p: Path, f: Frame): void {
   for (const [key, m] of p.memo) if (m.operands.some(local)) p.memo.delete(key);
 }
 
+/**
+ * Back from a helper, the caller's next instruction is a meeting point too — unless it is a join point, where the
+ * loop's own check runs next: checking twice would find the path's own key and drop it (every helper call right
+ * before an error label would end its path there).
+ */
+function backFromHelper(p: Path): boolean {
+  const f = top(p);
+  return !joinPoints(f.fn).has(f.pc);
+}
+
+/** Takes `n` forks from the run's budgets; false (and the budget recorded as hit) when either has no room left. */
+function takeForks(p: Path, ctx: RunContext, n: number): boolean {
+  if (n <= 0) return true;
+  const taken = ctx.budget.taken ?? 0;
+  if (ctx.budget.forks < n) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
+  else if (taken + n > MAX_FORKS_TAKEN) budgetHit(p, ctx, `the work budget (${MAX_FORKS_TAKEN} forks per scenario run, merged ones included)`);
+  else {
+    ctx.budget.forks -= n;
+    ctx.budget.taken = taken + n;
+    return true;
+  }
+  return false;
+}
+
 /** Records that a budget cut this run short (the first place it happened); scenarios of the run carry it. */
 function budgetHit(p: Path, ctx: RunContext, what: string): void {
   ctx.budget.hit ??= `${what} in ${top(p).fn.name}()`;
@@ -518,19 +546,16 @@ function budgetHit(p: Path, ctx: RunContext, what: string): void {
  * Executes one path until its base frame returns; forks are pushed onto `work`. At a join point (a label or a jump
  * target) a path whose state equals one an earlier path had there is dropped (null): its future is that path's.
  */
-function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number): RunResult | null {
+function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set<string>, forksAtStart: number, helper: boolean): RunResult | null {
   // Until this run forks there is one path: nothing to merge with, no state key worth computing.
-  const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => ctx.budget.forks !== forksAtStart && mergedWith(q, c, b, s);
-  // Back from a helper, paths meet too; where the caller resumes at a join point the loop's own check does it (checking
-  // twice would find the path's own key and drop it: every exit through `helper(); label:` would vanish).
-  const mergedOnReturn = (q: Path) => !joinPoints(top(q).fn).has(top(q).pc) && merged(q, ctx, base, seen);
+  const merged = (q: Path, c: RunContext, b: number, s: Set<string>) => (ctx.budget.taken ?? 0) !== forksAtStart && mergedWith(q, c, b, s);
   for (;;) {
     const f = top(p);
     if (++p.steps > MAX_STEPS || f.pc >= f.fn.program.length) {
       if (p.steps > MAX_STEPS) budgetHit(p, ctx, `the step limit (${MAX_STEPS} steps per path)`);
       const r = popFrame(p, base, null, undefined);
       if (r) return r;
-      if (mergedOnReturn(p)) return null;
+      if (backFromHelper(p) && merged(p, ctx, base, seen)) return null;
       continue;
     }
     if (joinPoints(f.fn).has(f.pc) && merged(p, ctx, base, seen)) return null;
@@ -553,10 +578,10 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         break;
       case 'return': {
         const v = instr.value ? evalValue(p, ctx, instr.value) : null;
-        if (instr.value && p.frames.length - 1 === base) returnStep(p, ctx, instr.value, v, instr.span);
+        if (instr.value && p.frames.length - 1 === base && !helper) returnStep(p, ctx, instr.value, v, instr.span);
           const r = popFrame(p, base, v, instr.span.line, instr.span.column);
         if (r) return r;
-        if (mergedOnReturn(p)) return null;
+        if (backFromHelper(p) && merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
         break;
       }
       case 'branch': {
@@ -570,9 +595,7 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
           else f.pc++;
           break;
         }
-        if (ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
-        else {
-          ctx.budget.forks--;
+        if (takeForks(p, ctx, 1)) {
           const q = clonePath(p);
           const seenTaken: Assumption[] = [];
           if (refine(q, ctx, instr.cond, true, seenTaken)) q.failureSinceSuccess = true;
@@ -586,9 +609,12 @@ function execute(p: Path, ctx: RunContext, base: number, work: Path[], seen: Set
         f.pc++;
         break;
       }
-      case 'call':
-        executeCall(p, ctx, instr, work);
+      case 'call': {
+        const how = executeCall(p, ctx, instr, work);
+        if (how === 'gone') return null;
+        if (how === 'helper' && backFromHelper(p) && merged(p, ctx, base, seen)) return null; // back from a helper: paths meet here too
         break;
+      }
       default: assertNever(instr);
     }
   }
@@ -645,7 +671,10 @@ function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefi
   return undefined;
 }
 
-function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call' }>, work: Path[]): void {
+/** How a call left its path: done here, run through a helper of the file (a meeting point follows), or merged away. */
+type CallEnd = 'done' | 'helper' | 'gone';
+
+function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call' }>, work: Path[]): CallEnd {
   const f = top(p);
   const call = instr.call;
   const name = call.callee;
@@ -667,7 +696,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     const hit = p.memo.get(memo.key);
     if (hit) {
       done(hit.value);
-      return;
+      return 'done';
     }
   } else {
     // `&x` handed to a call may be written through: what the path decided about x no longer holds.
@@ -679,11 +708,11 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
     p.devres.push({ fn: fnName, data: evalArg(p, ctx, args[2] ?? 'NULL'), dataText: args[2] ?? 'NULL', at: at(ctx, call.span) });
     p.t.note(p.k, `${name}(${args.join(', ')}) — ${fnName}() runs at devres release`, '0', deviceGroup(p, ctx), at(ctx, call.span));
     done(known({ kind: 'int', value: 0 }));
-    return;
+    return 'done';
   }
 
   // DMA-API mappings change no ownership state and return what they did before; only where they land is recorded.
-  if (DMA_API_MAPPINGS.test(name)) {
+  if (isDmaOnDevice(name)) { // a mapping or coherent buffer in the domain the device's group translates through
     const wrong = dmaApiUse(p, ctx, name, args, at(ctx, call.span));
     if (wrong) {
       const i = p.t.note(p.k, `${name}(${args.join(', ')}) — ${wrong}`, 'IOVA in the default domain', deviceGroup(p, ctx), at(ctx, call.span));
@@ -694,27 +723,28 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   const handler = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (handler && simulatedOn(p.k, name)) {
     const mayFail = p.k.iommuApi && forksOnFailure(p, ctx, name, args);
-    if (mayFail && ctx.budget.forks <= 0) budgetHit(p, ctx, `the path budget (${MAX_PATHS} forks per scenario run)`);
-    else if (mayFail) {
-      ctx.budget.forks--;
+    if (mayFail && takeForks(p, ctx, 1)) {
       const q = clonePath(p);
       invoke(q, ctx, name, args, call.span, true, target, call);
       work.push(q);
     }
     invoke(p, ctx, name, args, call.span, false, target, call);
-    return;
+    return 'done';
   }
   if (handler) {
     p.t.note(p.k, `${name}(${args.join(', ')}) — not available on ${p.k.profile.target}, no effect`, 'n/a', deviceGroup(p, ctx), at(ctx, call.span));
     done(unknown(hintFor(name, target), name));
-    return;
+    return 'done';
   }
 
   const callee = fnByName(ctx, name);
+  if (!callee && maskSetterCannotFail(ctx.facts, f.fn, f.pc)) {
+    done(known({ kind: 'int', value: 0 })); // a mask at least 32 bits wide (dma-mask.ts)
+    return 'done';
+  }
   const depth = p.frames.length;
   if (callee && depth <= MAX_DEPTH && !p.frames.some((fr) => fr.fn.name === name)) {
-    pushFrame(p, callee, args.map((a) => evalArg(p, ctx, a)), memo);
-    return; // popFrame delivers the result and advances the caller
+    return runHelper(p, ctx, callee, args.map((a) => evalArg(p, ctx, a)), memo, work);
   }
   if (!callee && isOpaqueTeardown(name, (n) => !!fnByName(ctx, n)) && p.frames.slice(1).every((fr) => isTeardownHelper(fr.fn.name))) {
     (p.teardowns ??= []).push(name);
@@ -723,6 +753,111 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   const v = unknown(hint, name);
   if (memo) remember(p, memo.key, v, memo.operands);
   done(v);
+  return 'done';
+}
+
+// ───────────── helpers of the file: nested runs, memoised ─────────────
+const summaryCache = new WeakMap<object, Map<string, Outcome[]>>();
+
+/** A helper's value handed to its caller (the call instruction the caller stands on), as a returning frame would. */
+function deliver(p: Path, ret: EnvVal | null, failureAtEntry: boolean, memo: Frame['memoKey']): void {
+  const caller = top(p);
+  const instr = caller.fn.program[caller.pc];
+  const value = ret ?? known({ kind: 'void' });
+  // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
+  if (value.kind === 'known') p.failureSinceSuccess = failureAtEntry || isFailureValue(value.value);
+  if (memo) remember(p, memo.key, value, memo.operands);
+  caller.calls.set(caller.pc, value);
+  if (instr?.op === 'call') {
+    const target = assignTarget(instr);
+    if (target) setVar(p, target, value);
+  }
+  caller.pc++;
+}
+
+/**
+ * Runs a helper of the file on the caller's path as a nested replay; its ends continue the caller (the first one on
+ * `p` itself, the others through `work`). The ends are kept as a summary under what the helper can read
+ * (summaryKey): a later call in the same situation applies them instead of running the helper again.
+ */
+function runHelper(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], memo: Frame['memoKey'], work: Path[]): CallEnd {
+  const failureAtEntry = p.failureSinceSuccess;
+  const { key, stateFree } = summaryKey(p, ctx, fn, args);
+  let cache = summaryCache.get(ctx.facts);
+  if (!cache) summaryCache.set(ctx.facts, (cache = new Map()));
+  const cached = cache.get(key);
+  if (cached) {
+    // Each end past the first is a fork of the caller's path: the path budget counts it as one.
+    const outs = takeForks(p, ctx, cached.length - 1) ? cached : cached.slice(-1);
+    outs.forEach((o, i) => {
+      const q = i === outs.length - 1 ? p : clonePath(p);
+      applyOutcome(q, o);
+      deliver(q, o.ret, failureAtEntry, memo);
+      if (q !== p) work.push(q);
+    });
+    return 'helper';
+  }
+  const entry = clonePath(p);
+  const outerWrites = p.writes;
+  p.writes = [];
+  const hitBefore = ctx.budget.hit;
+  const results = runFunction(p, ctx, fn, args, true);
+  if (ctx.budget.hit === hitBefore) cache.set(key, distinctOutcomes(results.map((r) => captureOutcome(entry, r.path, r.ret, stateFree))));
+  let alive = false;
+  for (const r of results) {
+    const q = r.path;
+    if (outerWrites) q.writes = [...outerWrites, ...(q.writes ?? [])];
+    else delete q.writes;
+    deliver(q, r.ret, failureAtEntry, memo);
+    if (q === p) alive = true;
+    else work.push(q);
+  }
+  if (!alive && results.length) {
+    // `p` itself was merged into another end inside the helper: it continues as the last end instead.
+    const last = work.pop() as Path;
+    Object.assign(p, last);
+    alive = true;
+  }
+  return alive ? 'helper' : 'gone';
+}
+
+/** Operand names whose reading consults the model state (lookupVar: the bound driver, a device's group, a domain's type). */
+const MODEL_READS = ['R:driver', 'R:driver_managed_dma', 'R:suppress_auto_claim_dma_owner', 'R:no_kernel_api_dma', 'R:iommu_group', 'R:type'];
+
+/**
+ * What a helper's run can depend on: its name and argument values, the stored fields, decisions and initial-0
+ * fields it (or what it calls) can read, the path's failure state, the detaches in doubt, the tracer's phase and
+ * completed APIs, the call stack (depth limit, recursion), and the model state unless it calls no modelled API and
+ * reads nothing of the model (stateFree).
+ */
+function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]): { key: string; stateFree: boolean } {
+  const c = closureOf(ctx, fn.name);
+  const stateFree = !touchesModel(ctx, fn.name) && !MODEL_READS.some((r) => c.has(r));
+  const globals = [...p.globals].filter(([k]) => c.has(`R:${lastComponent(k)}`));
+  const memo = [...p.memo].filter(([k]) => c.has(`K:${k}`));
+  const zero = [...fieldWriters(ctx)].filter(([f, ws]) => c.has(`C:${f}`) && [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
+  const t = p.t as unknown as { phase: string; completed: Set<string> };
+  const key = stable([
+    fn.name, args, stateFree ? null : p.k.state, p.k.iommuApi, p.k.profile.target, ctx.device, ctx.later ?? null, globals, memo, zero,
+    p.failureSinceSuccess, !!p.handoff, p.maybeDetached ?? null, p.unknownDetaches ?? null, t.phase, t.completed,
+    p.frames.map((f) => f.fn.name),
+  ], true);
+  return { key, stateFree };
+}
+
+const touchCache = new WeakMap<object, Map<string, boolean>>();
+
+/** `name` or a function of the file it reaches calls a modelled kernel API. */
+function touchesModel(ctx: RunContext, name: string): boolean {
+  let byName = touchCache.get(ctx.facts);
+  if (!byName) touchCache.set(ctx.facts, (byName = new Map()));
+  const hit = byName.get(name);
+  if (hit !== undefined) return hit;
+  const c = closureOf(ctx, name);
+  // Model handlers, and DMA-API / MMIO calls (checked against the group's state and recorded on the device).
+  const out = [...c].some((r) => r.startsWith('F:') && (Object.prototype.hasOwnProperty.call(HANDLERS, r.slice(2)) || isDmaUse(r.slice(2)) || isMmioUse(r.slice(2))));
+  byName.set(name, out);
+  return out;
 }
 
 const inertCache = new WeakMap<FunctionFact, Map<number, boolean>>();
@@ -739,7 +874,7 @@ function inertLoop(ctx: RunContext, fn: FunctionFact, pc: number): boolean {
   const hit = byPc.get(pc);
   if (hit !== undefined) return hit;
   const end = instr.target;
-  const after = laterReads(fn, end);
+  const after = laterReads(ctx, fn, end);
   let inert = end > pc;
   for (let i = pc + 1; inert && i < end; i++) {
     const b = fn.program[i];
@@ -781,8 +916,13 @@ function joinPoints(fn: FunctionFact): Set<number> {
 
 const readsCache = new WeakMap<FunctionFact, Map<number, Set<string>>>();
 
+/** Calls whose arguments the replay evaluates: kernel APIs it models, functions of the file, devm actions. */
+function interpreted(ctx: RunContext, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(HANDLERS, name) || /^devm_add_action/.test(name) || !!fnByName(ctx, name);
+}
+
 /** Last components of the names the rest of `fn` (from `pc`) mentions: a variable outside them cannot change its future. */
-function laterReads(fn: FunctionFact, pc: number): Set<string> {
+function laterReads(ctx: RunContext, fn: FunctionFact, pc: number): Set<string> {
   let byPc = readsCache.get(fn);
   if (!byPc) readsCache.set(fn, (byPc = new Map()));
   const hit = byPc.get(pc);
@@ -838,7 +978,8 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
     if (instr.op === 'assign') { addValue(instr.value); addTarget(instr.target); }
     if (instr.op === 'return' && instr.value) addValue(instr.value);
     if (instr.op === 'call') {
-      for (const a of instr.call.args) addText(a.text);
+      // An unknown callee has no effect and its result does not depend on its arguments: they are not read.
+      if (interpreted(ctx, instr.call.callee)) for (const a of instr.call.args) addText(a.text);
       const t = assignTarget(instr);
       if (t) addTarget(t);
       out.add(pureKey(instr.call.callee, instr.call.args.map((a) => a.text)).key.replace(/^/, 'K:'));
@@ -853,7 +994,7 @@ function laterReads(fn: FunctionFact, pc: number): Set<string> {
  * Stable text of a value: Maps and Sets sorted, so equal states give equal keys. An unknown value's text only names
  * where it came from (trace explanations): two paths that differ only there behave alike.
  */
-function stable(x: unknown): string {
+function stable(x: unknown, withText = false): string {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (v === null || v === undefined) { out.push('~'); return; }
@@ -878,7 +1019,7 @@ function stable(x: unknown): string {
       return;
     }
     const o = v as Record<string, unknown>;
-    const unknownVal = o.kind === 'unknown' && 'hint' in o;
+    const unknownVal = !withText && o.kind === 'unknown' && 'hint' in o;
     out.push('(');
     for (const k in o) {
       if (o[k] === undefined || (unknownVal && k === 'text')) continue;
@@ -900,9 +1041,127 @@ function fileReadNames(ctx: RunContext): Set<string> {
   let out = fileReadsCache.get(ctx.facts);
   if (!out) {
     out = new Set<string>();
-    for (const fn of ctx.facts.functions) for (const r of laterReads(fn, 0)) if (r.startsWith('R:') || r.startsWith('C:')) out.add(r);
+    for (const fn of ctx.facts.functions) for (const r of laterReads(ctx, fn, 0)) if (r.startsWith('R:') || r.startsWith('C:')) out.add(r);
     fileReadsCache.set(ctx.facts, out);
   }
+  return out;
+}
+
+const closureCache = new WeakMap<object, Map<string, Set<string>>>();
+
+/** laterReads of `name` (a function of the file) from its start, and of every function of the file it reaches through calls. */
+function closureOf(ctx: RunContext, name: string): Set<string> {
+  let byName = closureCache.get(ctx.facts);
+  if (!byName) closureCache.set(ctx.facts, (byName = new Map()));
+  const hit = byName.get(name);
+  if (hit) return hit;
+  const out = new Set<string>();
+  const seenFns = new Set<string>([name]);
+  const todo = [name];
+  while (todo.length) {
+    const fn = fnByName(ctx, todo.pop() as string);
+    if (!fn) continue;
+    for (const r of laterReads(ctx, fn, 0)) {
+      out.add(r);
+      const callee = r.startsWith('F:') ? r.slice(2) : '';
+      if (callee && !seenFns.has(callee) && fnByName(ctx, callee)) {
+        seenFns.add(callee);
+        todo.push(callee);
+      }
+    }
+  }
+  byName.set(name, out);
+  return out;
+}
+
+const futureCache = new WeakMap<RunContext, Map<string, Set<string>>>();
+
+interface Exits { values: (ValueExpr | undefined)[]; written: Set<string> }
+const exitsCache = new WeakMap<FunctionFact, Map<number, Exits>>();
+
+/** The values `fn` can return from `pc` on (undefined: falls off the end or returns nothing) and what it writes there. */
+function exitsFrom(fn: FunctionFact, pc: number): Exits {
+  let byPc = exitsCache.get(fn);
+  if (!byPc) exitsCache.set(fn, (byPc = new Map()));
+  const hit = byPc.get(pc);
+  if (hit) return hit;
+  const out: Exits = { values: [], written: new Set() };
+  const seenPc = new Set<number>();
+  const work = [pc];
+  while (work.length) {
+    const at = work.pop() as number;
+    if (seenPc.has(at)) continue;
+    seenPc.add(at);
+    const instr = fn.program[at];
+    if (!instr) { out.values.push(undefined); continue; }
+    switch (instr.op) {
+      case 'return': out.values.push(instr.value ?? undefined); continue;
+      case 'jump': work.push(instr.target); continue;
+      case 'branch': work.push(instr.target, at + 1); continue;
+      case 'assign': out.written.add(normText(instr.target)); break;
+      case 'call': {
+        const t = assignTarget(instr);
+        if (t) out.written.add(normText(t));
+        for (const a of instr.call.args) if (/^\s*&/.test(a.text)) out.written.add(normText(a.text).replace(/^&/, ''));
+        break;
+      }
+      case 'gap': out.values.push(undefined); continue; // unseen code may return anything
+      default: break;
+    }
+    work.push(at + 1);
+  }
+  byPc.set(pc, out);
+  return out;
+}
+
+/** The run's entry function (frame `base`) returns a failure on every way out from where it stands now. */
+function entryFails(p: Path, base: number): boolean {
+  const f = p.frames[base];
+  if (!f) return false;
+  const ex = exitsFrom(f.fn, f.pc);
+  const failing = (v: ValueExpr | undefined): boolean => {
+    if (!v) return false;
+    switch (v.kind) {
+      case 'int': return v.value < 0;
+      case 'errno': return true;
+      case 'errPtr': return true;
+      case 'var': {
+        const n = normText(v.name);
+        if (ex.written.has(n)) return false;
+        const val = f.vars.get(n) ?? p.globals.get(n);
+        return val?.kind === 'known' && isFailureValue(val.value);
+      }
+      default: return false;
+    }
+  };
+  return ex.values.length > 0 && ex.values.every(failing);
+}
+
+/**
+ * `R:<field>` the path's future can read: the rest of every running frame and what it calls, the functions that run
+ * after this run (RunContext.later: remove, partners; every function of the file when not said) and the devres
+ * actions the path registered. A stored field none of them reads cannot change the future.
+ */
+function futureReads(p: Path, ctx: RunContext, base: number): Set<string> {
+  if (!ctx.later) return fileReadNames(ctx);
+  let byKey = futureCache.get(ctx);
+  if (!byKey) futureCache.set(ctx, (byKey = new Map()));
+  // An entry point that can only fail from here is followed by no other function of the file (no remove, no partner).
+  const later = base === 0 && entryFails(p, base) ? [] : ctx.later;
+  const key = `${p.frames.map((f) => `${f.fn.name}@${f.pc}`).join('/')}|${p.devres.map((d) => d.fn).join('/')}|${later.length}`;
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const out = new Set<string>();
+  const addAll = (xs: Set<string>) => { for (const x of xs) out.add(x); };
+  for (const f of p.frames) {
+    for (const r of laterReads(ctx, f.fn, f.pc)) {
+      if (r.startsWith('R:')) out.add(r);
+      else if (r.startsWith('F:') && fnByName(ctx, r.slice(2))) addAll(closureOf(ctx, r.slice(2)));
+    }
+  }
+  for (const name of later) addAll(closureOf(ctx, name));
+  for (const d of p.devres) addAll(closureOf(ctx, d.fn));
+  byKey.set(key, out);
   return out;
 }
 
@@ -913,11 +1172,11 @@ function fileReadNames(ctx: RunContext): Set<string> {
 function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => boolean {
   let byFn = fileKeysCache.get(ctx.facts);
   if (!byFn) {
-    byFn = new Map(ctx.facts.functions.map((fn) => [fn.name, laterReads(fn, 0)]));
+    byFn = new Map(ctx.facts.functions.map((fn) => [fn.name, laterReads(ctx, fn, 0)]));
     fileKeysCache.set(ctx.facts, byFn);
   }
   const running = new Set(p.frames.map((f) => f.fn.name));
-  const later = p.frames.slice(base).map((f) => laterReads(f.fn, f.pc));
+  const later = p.frames.slice(base).map((f) => laterReads(ctx, f.fn, f.pc));
   const calledAgain = [...running].filter((n) => later.some((r) => r.has(`F:${n}`)));
   const keys = (k: string) => `K:${k}`;
   return (key) => {
@@ -931,7 +1190,7 @@ function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => 
 /** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
 function stateKey(p: Path, ctx: RunContext, base: number): string {
   const frames = p.frames.slice(base).map((f) => {
-    const reads = laterReads(f.fn, f.pc);
+    const reads = laterReads(ctx, f.fn, f.pc);
     // Which errno a variable holds only matters where the rest compares it with one; otherwise "an error" is enough.
     const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)))
       .map(([n, v]) => [n, !reads.has(`E:${lastComponent(n)}`) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0 ? 'error' : v]);
@@ -940,6 +1199,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   });
   const relevant = memoRelevant(p, ctx, base);
   const fileReads = fileReadNames(ctx);
+  const future = futureReads(p, ctx, base);
   const memo = [...p.memo].filter(([k]) => relevant(k));
   // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
   const zeroFields = [...fieldWriters(ctx)].filter(([f, ws]) => fileReads.has(`C:${f}`) && [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
@@ -947,7 +1207,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   return stable([
     // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
     // A stored field nothing in the file reads cannot change the future either.
-    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && k.split(/->|\./).some((part) => fileReads.has(`R:${part}`))), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
+    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && future.has(`R:${lastComponent(k)}`)), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
     p.handoff ?? '', p.teardowns ?? null, p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
     t.violations.map((x) => [x.kind, x.message]), t.completed,
   ]);

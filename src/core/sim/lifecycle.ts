@@ -16,8 +16,8 @@
  *   releases what A acquires (then the pairing is merely not recognised, and nothing is claimed).
  */
 import type { CFacts, FunctionFact, KernelTarget, OpsStructFact, ScenarioResult, TopologyKind, ViolationKind } from '../types';
-import { type GroupSnapshot, emitVerdicts, endFindings, finishScenarios, makeKernel, setPhase, snapshot, withBudget } from './replay';
-import { buildTopology, type TopologySetup } from './topology';
+import { type GroupSnapshot, defaultDomainKinds, emitVerdicts, endFindings, finishScenarios, makeKernel, setPhase, snapshot, withBudget } from './replay';
+import { buildTopology, type DefaultDomainKind, type TopologySetup } from './topology';
 import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup } from './api-calls';
@@ -208,7 +208,7 @@ export function simulateLifecycle(input: LifecycleSimInput): LifecycleResult[] {
       .filter((p) => !mine.has(p.fn));
     // A helper with no partner of its own is judged through its caller.
     if (partners.length === 0 && called.has(a.name)) continue;
-    const result = replayPair(input, a, partners);
+    const result = replayKinds(input, a, partners);
     if (!result.held.length) continue;
     // Releases in A itself or in the helpers through which A acquires are A's unwinds; any other is a release path.
     const releases = new Set(result.held.flatMap((k) => RELEASES_OF[k] ?? []));
@@ -239,10 +239,27 @@ function pasidsLeftForUnbind(q: Path, setup: TopologySetup, start: GroupSnapshot
     `${setup.group} still has ${now.pasids.size} PASID attachment(s) when dma_cleanup runs; the devm action that would detach it runs after dma_cleanup`);
 }
 
-function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: LifecyclePartner[]): LifecycleResult {
+/**
+ * A's replay on each default-domain kind it can tell apart (as the driver replay: DMA always; IDENTITY and none too
+ * when the file looks at the current domain, which is how code attaches only on an IDENTITY or absent default domain).
+ */
+function replayKinds(input: LifecycleSimInput, a: FunctionFact, partners: LifecyclePartner[]): LifecycleResult {
+  const kinds = defaultDomainKinds({ target: input.target, topology: input.topology, facts: input.facts });
+  const label: Record<DefaultDomainKind, string> = { dma: '', identity: ' (IDENTITY default domain)', none: ' (no default domain)' };
+  const runs = kinds.map((kind) => ({ kind, r: replayPair(input, a, partners, kind) }));
+  const first = runs[0].r;
+  if (runs.length === 1) return first;
+  return {
+    ...first,
+    held: [...new Set(runs.flatMap((x) => x.r.held))],
+    scenarios: finishScenarios(runs.flatMap((x) => x.r.scenarios.map((sc) => (x.kind === 'dma' ? sc : { ...sc, name: sc.name.replace(/^([\w-]+):/, `$1${label[x.kind]}:`) })))),
+  };
+}
+
+function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: LifecyclePartner[], defaultKind: DefaultDomainKind = 'dma'): LifecycleResult {
   const k = makeKernel(input.target, input.iommuApi);
-  const setup = buildTopology(k, input.topology, 'other');
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
+  const setup = buildTopology(k, input.topology, 'other', defaultKind);
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later: partners.map((x) => x.fn) };
   const start = snapshot(k, setup.group);
   const dev = k.state.devices.get(setup.device);
   // As for a function replayed alone: the caller acts for a driver that manages DMA itself.
@@ -259,8 +276,9 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     const fn = fnNamed(input.facts, partner.fn);
     if (fn) for (const c of reachableCallees(input.facts, fn)) partnerReleases.add(c);
   }
-  // What a teardown through code outside the file may run: counted on the partner paths that made one.
-  const destructorReleases = destructorCallbackReleases(input.facts, partners.map((p) => p.fn));
+  // What a teardown through code outside the file may run: counted on the partner paths that made one (not A's own
+  // error unwind: what A reaches releases nothing its success left held).
+  const destructorReleases = destructorCallbackReleases(input.facts, partners.map((p) => p.fn), false, reachable(input.facts, a));
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);

@@ -5,10 +5,14 @@
  * - Paths: a pc-based interpreter; an unknown branch condition FORKS, and each side REFINES the tested variable
  *   (failing side: -EIO / NULL / ERR_PTR(-ENOMEM); other side: 0 / a valid pointer). Allocation APIs
  *   (iommu_domain_alloc, iommu_paging_domain_alloc, iommu_sva_bind_device) also fork on allocation failure.
- *   At most MAX_PATHS forks per scenario run (after that the fall-through side is taken) and MAX_STEPS per path;
- *   hitting either is recorded on every scenario of the run (ScenarioResult.budget), never silent. A path that reaches
+ *   At most MAX_PATHS live forks per scenario run (a merged path gives its fork back; MAX_FORKS_TAKEN bounds all
+ *   forks taken, merged ones included; after either the fall-through side is taken) and MAX_STEPS per path;
+ *   hitting any is recorded on every scenario of the run (ScenarioResult.budget), never silent. A path that reaches
  *   a join point (label, jump target) in the same state as an earlier one (kernel model, variables the rest of the
  *   function reads, fields, memory below, devres, violations so far) is dropped: its future is the earlier path's.
+ *   Fields count only when what can still run reads them: the rest of the running functions and what they call, the
+ *   devres actions, and the functions that run after the entry point (remove, a lifecycle partner) unless the entry
+ *   point can only fail from there. Arguments of calls the replay does not interpret are not reads.
  * - Path memory (env.ts Remembered): a condition over operands not written since the path decided it is not forked
  *   again — text conditions (`container->noiommu != ...`), compares with named constants (`x == A` true makes
  *   `x == B` false for another constant B), and pure predicates (test_bit, list_empty, capable, is_* / *_enabled /
@@ -35,13 +39,18 @@
  *   text (`NULL`/`0` → NULL). Symbolic pasids are keyed by text and matched by last field name.
  * - Names that do not exist on the target (stale series names) have no effect; an existing name called with another
  *   arity is still simulated (the arity itself is a rule's business).
+ * - DMA mask setters (dma_set_mask & co.) whose mask is provably at least 32 bits wide return 0: dma-direct and
+ *   dma-iommu accept every such mask (dma-mask.ts; only arch ops with their own .dma_supported could refuse one).
  * - Unknown callees and `gap` instructions have no effect; unknown call results are typed by a name heuristic
  *   (`ret`/`rc`/`err` → int; *alloc/_get/_create/ioremap → pointer; else int).
  * - `devm_add_action[_or_reset](dev, fn, data)` always succeeds (0); fn (a function of the file, or a kernel API
  *   registered directly) runs with `data` at devres release, LIFO, AFTER dma_cleanup (dd.c order, spec §1.3).
  * - Helpers of the same file are executed with their arguments on the caller's path (depth ≤ 4, no recursion), so
  *   what they claim, attach, release or detach, error unwinds included, counts for the caller; a backward goto is
- *   taken at most twice.
+ *   taken at most twice. Each helper call is a nested run whose ends are memoised (summaries.ts) under what it can
+ *   read (arguments, the fields and decisions it or its callees read, the model state unless it neither calls a
+ *   modelled API nor reads the model): the same call in the same situation reuses them without forking again, and
+ *   ends that differ only in their trace continue as one.
  * - Violations: every WARN (double-release / bad-detach when that is what it is), use-after-free, deterministic errors
  *   of ownership/attach APIs called by driver code ('error-return'), and after unbind or a failed probe/call: the group
  *   compared with how the scenario found it (left-owned, leaked-owner-cnt, left-private-domain, pasid-leak), then a
@@ -381,7 +390,7 @@ function violationsOf(p: Path): Violation[] {
 }
 
 /** Default-domain kinds to replay: DMA always; IDENTITY and none too when the driver decides on its current domain. */
-function defaultDomainKinds(input: DriverSimInput): DefaultDomainKind[] {
+export function defaultDomainKinds(input: Pick<DriverSimInput, 'defaultDomain' | 'topology' | 'facts' | 'target'>): DefaultDomainKind[] {
   if (input.defaultDomain) return [input.defaultDomain];
   if (input.topology === 'user-owned' || input.topology === 'no-iommu') return ['dma'];
   const looks = input.facts.functions.some((f) => f.calls.some((c) => c.callee === 'iommu_get_domain_for_dev'));
@@ -403,8 +412,11 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
   const k = makeKernel(input.target, input.iommuApi);
   const bus: BusKind = input.driver.bus;
   const setup = buildTopology(k, input.topology, bus, defaultKind);
+  const cbs = input.driver.callbacks;
+  // After probe only remove (and, with test_remove, probe again) runs driver code; devres actions are on the path.
+  const later = [cbs.remove, cbs.remove_new, ...(input.testRemove ? [cbs.probe] : [])].filter((n): n is string => !!n);
   const ctx: RunContext = {
-    facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, access: driverAccessPolicy(input.driver, input.facts),
+    facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, access: driverAccessPolicy(input.driver, input.facts), later,
   };
   const topo = input.topology;
   const flag = driverFlag(input);
@@ -602,7 +614,10 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
   const role = input.role ?? { kind: 'generic' as const };
   const bus: BusKind = 'other';
   const setup = buildTopology(k, input.topology, bus, input.defaultDomain ?? 'dma');
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 } };
+  const cleanupOf = input.facts.busTypes.find((b) => b.dmaConfigure === input.fn.name)?.dmaCleanup;
+  // Only a bus's dma_cleanup runs file code after the function replayed alone (devres actions are on the path).
+  const later = role.kind === 'dma_configure' && cleanupOf ? [cleanupOf] : [];
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later };
   const topo = input.topology;
   const dev = k.state.devices.get(setup.device);
   const p0 = newPath(k);

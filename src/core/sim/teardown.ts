@@ -69,8 +69,10 @@ export function reachableCallees(facts: CFacts, from: FunctionFact): Set<string>
  * an ops table or object type under a teardown field (`.release = foo_release`), or named as one
  * (`foo_obj_destroy`, used by another file's type table). `registeredOnly`: the registered ones only.
  * An uncalled function that is no teardown (an exported `foo_attach_group()`) is not run by a put.
+ * `exclude`: functions that cannot be the destructor (the acquiring entry point and what it reaches: its own error
+ * unwind releases nothing its success left held).
  */
-export function destructorCallbackReleases(facts: CFacts, from: readonly string[], registeredOnly = false): Set<string> {
+export function destructorCallbackReleases(facts: CFacts, from: readonly string[], registeredOnly = false, exclude?: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   const opaque = from.some((name) => {
     const fn = fnNamed(facts, name);
@@ -84,7 +86,7 @@ export function destructorCallbackReleases(facts: CFacts, from: readonly string[
     for (const [field, fn] of Object.entries(t.callbacks)) if (TEARDOWN_FIELD.test(field) || isTeardownHelper(fn)) registered.add(fn);
   }
   for (const f of facts.functions) {
-    if (called.has(f.name) || own.has(f.name) || f.program.length === 0) continue;
+    if (called.has(f.name) || own.has(f.name) || exclude?.has(f.name) || f.program.length === 0) continue;
     if (!registered.has(f.name) && (registeredOnly || !isTeardownHelper(f.name))) continue;
     for (const c of reachableCallees(facts, f)) out.add(c);
   }
