@@ -67,7 +67,7 @@ export function reportLifecycleLeaks(
       scenario: leak.scenario,
       trace: traceOf(leak.scenario, leak.violation),
       // An exported entry point may be paired with a release in another file: said, not claimed.
-      unseen: exported ? `the caller of ${a.name}() (exported) in another file, which may release it` : undefined,
+      unseen: leak.violation.unseen ?? (exported ? `the caller of ${a.name}() (exported) in another file, which may release it` : undefined),
       key: keyOf(code, a.name, leak.acquire.callee, leak.kind === 'partner' ? 'partner' : ids.noneKey),
     });
   }

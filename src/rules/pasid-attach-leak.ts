@@ -78,7 +78,9 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
   const reported = new Set<string>();
   const scenarios = driverScenarios(ctx, driver, ['singleton']);
   if (!scenarios.some((s) => s.violations.length)) reportBudget(ctx, scenarios, 'OWN019', cbs.byField.probe?.name ?? driver.name, attaches[0]); // 'replayBudget'
-  for (const s of scenarios) {
+  // A leak the replay claims outright goes before one resting on unseen code (the key is reported once).
+  const restsOnUnseen = (x: (typeof scenarios)[number]) => (x.violations.find((w) => LEAK_KINDS.includes(w.kind))?.unseen ? 1 : 0);
+  for (const s of [...scenarios].sort((a, b) => restsOnUnseen(a) - restsOnUnseen(b))) {
     const v = s.violations.find((x) => LEAK_KINDS.includes(x.kind)) ?? s.violations.find((x) => x.kind === 'warn' && /unuse|release/.test(x.api ?? ''));
     if (!v) continue;
     const attach = acquisitionOnPath(ctx, s, PASID_ATTACH_CALLS, attaches[0]);
@@ -88,8 +90,9 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
     reported.add(key);
     reportedAt.add(attach.calleeSpan.line);
     const devm = inProbe ? undefined : isDevmDetach(ctx, driver);
-    let unseen: string | undefined;
-    if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
+    // The replay's own note first: the leak rests on a call it could not see (Violation.unseen).
+    let unseen: string | undefined = v.unseen;
+    if (unseen) { /* said by the replay */ } else if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else if (!devm) {
       unseen = unseenRemove(ctx, driver);
       const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx, driver), driverPrefix(driver));

@@ -42,6 +42,8 @@ export interface Outcome {
   /** Opaque teardowns the helper made (teardown.ts) and attaches that failed in it: path facts later checks read. */
   teardowns: string[];
   failedAttaches: string[];
+  /** Unseen code the helper's path ran through (Tracer.gaps), step indexes relative to the steps at entry. */
+  gaps: { before: number; what: string }[];
   stepsTaken: number;
 }
 
@@ -86,6 +88,7 @@ export function captureOutcome(entry: Path, end: Path, ret: EnvVal | null, state
     ...(end.unknownDetaches ? { unknownDetaches: end.unknownDetaches.map((u) => ({ ...u })) } : {}),
     teardowns: (end.teardowns ?? []).slice(entry.teardowns?.length ?? 0),
     failedAttaches: (end.failedAttaches ?? []).slice(entry.failedAttaches?.length ?? 0),
+    gaps: end.t.gaps.slice(entry.t.gaps.length).map((g) => ({ before: g.before - base, what: g.what })),
     stepsTaken: end.steps - entry.steps,
   };
 }
@@ -118,6 +121,7 @@ export function applyOutcome(p: Path, o: Outcome): void {
   else delete p.unknownDetaches;
   if (o.teardowns.length) (p.teardowns ??= []).push(...o.teardowns);
   if (o.failedAttaches.length) (p.failedAttaches ??= []).push(...o.failedAttaches);
+  for (const g of o.gaps) p.t.gaps.push({ before: g.before + base, what: g.what });
   p.steps += o.stepsTaken;
 }
 
@@ -129,7 +133,7 @@ function effectKey(o: Outcome): string {
     o.state ? [[...o.state.devices], [...o.state.domains], [...o.state.sva].map(([k, h]) => [k, h]), o.state.nextId] : null,
     o.globals, o.writes, o.memoRemoved, o.memoSet, o.ran, o.devres.map((d) => [d.fn, d.data, d.dataText]),
     o.violations.map((v) => [v.kind, v.message]), o.completed, failure, o.useErrors, o.handoff ?? null,
-    o.maybeDetached ? [...o.maybeDetached] : null, o.unknownDetaches ?? null, o.teardowns, o.failedAttaches]);
+    o.maybeDetached ? [...o.maybeDetached] : null, o.unknownDetaches ?? null, o.teardowns, o.failedAttaches, o.gaps.map((g) => g.what)]);
 }
 
 /**

@@ -50,7 +50,7 @@ export class Tracer {
   /** APIs that already completed without a WARN (to tell a double release from a release without claim). */
   private completed = new Set<string>();
   /** Unseen code the path ran through (a `gap` of a partial view), with the number of steps recorded before it. */
-  private gaps: { before: number; what: string }[] = [];
+  gaps: { before: number; what: string }[] = [];
 
   /** The path ran through code the view does not show. */
   gap(what: string): void {
