@@ -6,7 +6,7 @@
  */
 import type { DriverStructFact, ImageSpan, ScenarioResult, Violation } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { OWNERSHIP_TAKING_CALLS } from '../core/sim/vocabulary';
+import { OWNERSHIP_TAKING_CALLS, USER_HANDOFF_CALLS } from '../core/sim/vocabulary';
 import { driverScenarios, fixAddManagedDma, isDriverCode, keyOf, managedDmaFlag, traceOf } from './util';
 
 /** Claims a driver makes itself: refused in its probe, they are this rule's evidence too. */
@@ -98,10 +98,41 @@ export const missingDriverManagedDma = createRule({
         '{{driver}} hands its device to user space ({{evidence}}) and sets .{{flag}} inside .driver = { }, but the flag belongs to the bus driver struct itself (struct device_driver has no such field): as written it does not build, and the group cannot be claimed ({{errno}})',
       misplacedOutsideDriver:
         '{{driver}} hands its device to user space ({{evidence}}) and sets .{{flag}} in the bus driver struct, but on {{target}} the flag belongs inside .driver = { } (struct device_driver): the bus code does not see it, and the group cannot be claimed ({{errno}})',
+      missingStructUnseen:
+        '{{fn}}() hands its device to user space ({{evidence}}); the driver struct that binds it must set .{{flag}} = true, or claiming the group for user space fails with {{errno}}',
     },
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
     for (const driver of ctx.facts.drivers) checkDriver(ctx, driver);
+    if (ctx.facts.drivers.length === 0 && !ctx.complete) checkUnseenStruct(ctx);
   },
 });
+
+/**
+ * A patch that adds a user-space hand-off to a probe whose driver struct is outside the hunks: the replay binds that
+ * probe as a driver of the bus its argument names, with the flag absent, and a refused claim is reported at info,
+ * naming the struct it could not see (it decides whether the flag is set).
+ */
+function checkUnseenStruct(ctx: RuleContext): void {
+  for (const fn of ctx.facts.functions) {
+    if (!/probe/.test(fn.name) || !fn.calls.some((c) => USER_HANDOFF_CALLS.includes(c.callee) && ctx.isAdded(c.span))) continue;
+    const bus = /\bstruct\s+pci_dev\b/.test(fn.params[0]?.type ?? '') ? 'pci' : 'platform';
+    const stand: DriverStructFact = {
+      name: `the ${bus}_driver that binds ${fn.name}()`, structType: `${bus}_driver`, bus, nameSpan: fn.nameSpan, span: fn.span, insertBefore: null,
+      fields: [], complete: false, managedDma: { state: 'absent' }, callbacks: { probe: fn.name }, addedLines: [],
+    };
+    const refused = refusedClaim(driverScenarios(ctx, stand, ['singleton']));
+    if (!refused) continue;
+    const flag = managedDmaFlag(ctx.target).field;
+    ctx.report({
+      messageId: 'missingStructUnseen',
+      data: { fn: fn.name, evidence: refused.violation.handoff ?? `${refused.violation.api}()`, flag, errno: refused.violation.errno ?? '' },
+      span: fn.nameSpan,
+      scenario: refused.scenario,
+      trace: traceOf(refused.scenario, refused.violation),
+      unseen: `the driver struct that binds ${fn.name}() (does it set .${flag}?)`,
+      key: keyOf('OWN001', fn.name),
+    });
+  }
+}
