@@ -312,16 +312,19 @@ async function main() {
   if (ONLY.includes('W2')) {
     const load = os.loadavg()[0];
     const w2 = text(files.w2);
-    // First analysis of new content: the facts memo is emptied before every run.
-    const first = repeatInProcess(() => {
-      core.clearFactsCache();
-      analyzeFile(files.w2)();
-    }, RUNS * 2);
-    // The editor's case: the same patch again with one added line edited (a new comment each run), so only the
-    // edited file's post-image is new text.
     const w2Lines = w2.split('\n');
     const editAt = w2Lines.findLastIndex((l) => /^\+[^+].*;$/.test(l));
     let revision = 0;
+    // First analysis of new content: the facts memo is emptied before every run, and one added line carries a new
+    // comment each run, so the per-file review memo (keyed by the patch's content) cannot answer either.
+    const first = repeatInProcess(() => {
+      core.clearFactsCache();
+      const lines = [...w2Lines];
+      lines[editAt] = `${lines[editAt]} /* new ${++revision} */`;
+      analyzer.analyze([{ path: files.w2, content: lines.join('\n') }], { target: 'latest' });
+    }, RUNS * 2);
+    // The editor's case: the same patch again with one added line edited (a new comment each run), so only the
+    // edited file's post-image is new text.
     const reanalyze = () => {
       const lines = [...w2Lines];
       lines[editAt] = `${lines[editAt]} /* edit ${++revision} */`;
