@@ -633,12 +633,16 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
   const cleanupOf = input.facts.busTypes.find((b) => b.dmaConfigure === input.fn.name)?.dmaCleanup;
   // Only a bus's dma_cleanup runs file code after the function replayed alone (devres actions are on the path).
   const later = role.kind === 'dma_configure' && cleanupOf ? [cleanupOf] : [];
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later };
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later,
+    ...(input.fakeGroup ? { fakeGroup: true } : {}) };
   const topo = input.topology;
   const dev = k.state.devices.get(setup.device);
   const p0 = newPath(k);
   const fn = input.fn;
   if (input.startHeld && role.kind === 'generic') presumeHeld(p0, ctx, fn);
+  if (input.fakeGroup) {
+    p0.t.note(k, `${setup.group ?? 'the group'} is a VFIO no-IOMMU (fake) group: a real iommu_group, but ${setup.device} has no IOMMU behind it (dev->iommu is NULL)`, 'setup', setup.group);
+  }
   const start = snapshot(k, setup.group);
   const args = fn.params.map((param) => unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
 
