@@ -71,13 +71,13 @@ import {
   iommu_group_set_dma_owner, iommu_probe_device, type ApiOutcome, type Kernel,
 } from './model';
 import { getProfile } from './profiles';
-import { isDmaUse, isMmioUse, setsManagedDma, VFIO_PCI_CORE_FIELD } from './vocabulary';
+import { PARKING_CALL, setsManagedDma, VFIO_PCI_CORE_FIELD } from './vocabulary';
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { HANDLERS, deviceGroup, simulatedOn } from './api-calls';
-import { RELEASES_OF, destructorCallbackReleases } from './teardown';
+import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 import { driverAccessPolicy } from './device-access';
 
@@ -323,13 +323,24 @@ function staticHandoff(input: DriverSimInput): string | undefined {
 }
 
 /**
- * The whole file is visible and nothing in it maps DMA or touches registers: a count its bind takes serves no kernel
+ * The whole file is visible and does nothing but log and keep driver data (no DMA, no MMIO, no IOMMU API): a count its bind takes serves no kernel
  * DMA of this driver (a partial view may hide the DMA, so it is never idle).
  */
 function doesNoDeviceWork(input: DriverSimInput): boolean {
   const f = input.facts;
   if (!f.complete || f.dmaApi.length > 0 || f.mmio.length > 0) return false;
-  return !f.functions.some((fn) => fn.calls.some((c) => isDmaUse(c.callee) || isMmioUse(c.callee)));
+  // Every call is to the file's own functions or logging / driver-data bookkeeping: a call outside the file (a
+  // library, the IOMMU API) may do DMA the replay cannot see, so the driver is not known to be idle.
+  // Without its probe in view, what the driver does when bound is unseen.
+  if (!f.functions.some((x) => x.name === input.driver.callbacks.probe && x.program.length > 0)) return false;
+  const local = new Set(f.functions.map((fn) => fn.name));
+  const names = new Set<string>();
+  for (const cb of Object.values(input.driver.callbacks)) {
+    const fn = f.functions.find((x) => x.name === cb && x.program.length > 0);
+    if (fn) for (const n of reachable(f, fn)) names.add(n);
+  }
+  const code = f.functions.filter((fn) => names.has(fn.name));
+  return code.every((fn) => fn.complete && fn.calls.every((c) => local.has(c.callee) || PARKING_CALL.test(c.callee)));
 }
 
 function driverFlag(input: DriverSimInput): boolean {

@@ -159,6 +159,9 @@ const MMIO_USE = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\
  */
 export const FAKE_GROUP_TEXT = /no_?iommu|NO_IOMMU|NOIOMMU|EMULATED_IOMMU|fake_?group/i;
 
+/** Calls a parking probe may make: logging and driver-data bookkeeping. Anything else is real work. */
+export const PARKING_CALL = /^(?:(?:dev|pci|pr|netdev|platform)_(?:info|dbg|debug|notice|warn|err|emerg|crit|alert)(?:_once|_ratelimited)?|printk|(?:dev|pci|platform|amba|fsl_mc|cdx)_(?:set|get)_drvdata|dev_name|pci_name)$/;
+
 export function isDmaUse(callee: string): boolean {
   return DMA_USE.test(callee);
 }
