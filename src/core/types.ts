@@ -427,7 +427,9 @@ export type ViolationKind =
   | 'invalid-pasid' // iommu_attach_device_pasid() with a PASID value the core refuses (or that is the RID's own)
   | 'probe-defer-lost' // -EPROBE_DEFER from iommu_device_use_default_domain() returned as success or as another errno
   | 'dma-api-on-private-domain' // DMA-API mappings of a device whose group is (or is switched) on a private domain
-  | 'attach-group-unowned'; // iommu_attach_group() of an unowned group holding another driver's DMA-API device
+  | 'attach-group-unowned' // iommu_attach_group() of an unowned group holding another driver's DMA-API device
+  | 'idle-driver-blocks-claim' // while bound, a driver whose file does no DMA and no MMIO holds a DMA-API count: user claims of its group are refused
+  | 'ownership-on-fake-group'; // a DMA-ownership claim/release on a VFIO no-IOMMU (fake) group: 6.12 oopses in dev_iommu_ops (NULL dev->iommu)
 
 export interface Violation {
   kind: ViolationKind;

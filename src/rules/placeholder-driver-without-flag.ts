@@ -1,12 +1,13 @@
 /**
  * OWN004: a stub driver (probe only parks the device; the file does no DMA and no MMIO) that does not set
- * driver_managed_dma. Its bind takes a DMA-API count, so no other device of its group can be claimed.
- * Info only, and only when the whole file is visible: "does no DMA" must be a fact, not a guess.
+ * driver_managed_dma. A query of the replay: bound, the driver holds a DMA-API count it never uses, and the replay's
+ * trial user-space claim of its singleton group is refused ('idle-driver-blocks-claim', decided in sim/replay.ts on
+ * a whole-file view). The rule narrows that to drivers whose callbacks only log and keep driver data (a placeholder),
+ * words it and proposes the flag. Info only.
  */
-import type { BusKind, DriverStructFact, KernelTarget, ScenarioResult, TraceStep } from '../core/types';
-import { isDmaApiUse, isMmioUse } from '../core/sim';
+import type { BusKind, DriverStructFact, KernelTarget, ScenarioResult, Violation } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, isVfioLikeDriver, keyOf } from './util';
+import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, keyOf, traceOf } from './util';
 import { managedDmaFlag } from '../core/sim/vocabulary';
 
 /** Driver-struct fields that name data, not code (a missing definition for them hides nothing). */
@@ -17,16 +18,18 @@ function missingCallbacks(ctx: RuleContext, driver: DriverStructFact): { field: 
   return callbackFunctions(ctx, driver).missing.filter((m) => !DATA_FIELD.test(m.field) && m.fn !== 'NULL');
 }
 
-/** The trace of a scenario up to and including the first step matching `pred` (undefined when none matches). */
-function traceUpTo(scenario: ScenarioResult, pred: (step: TraceStep) => boolean): TraceStep[] | undefined {
-  const i = scenario.trace.findIndex(pred);
-  return i < 0 ? undefined : scenario.trace.slice(0, i + 1);
+/** The replay's refused user-space claim while this driver is bound and idle. */
+function blockedClaim(scenarios: readonly ScenarioResult[]): { scenario: ScenarioResult; violation: Violation } | undefined {
+  for (const scenario of scenarios) {
+    const violation = scenario.violations.find((v) => v.kind === 'idle-driver-blocks-claim');
+    if (violation) return { scenario, violation };
+  }
+  return undefined;
 }
 
 const CODE = 'OWN004';
 
-/** Calls a parking probe may make: logging and driver-data bookkeeping. Anything else is real work. */
-export const PARKING_CALL = /^(?:(?:dev|pci|pr|netdev|platform)_(?:info|dbg|debug|notice|warn|err|emerg|crit|alert)(?:_once|_ratelimited)?|printk|(?:dev|pci|platform|amba|fsl_mc|cdx)_(?:set|get)_drvdata|dev_name|pci_name)$/;
+export { PARKING_CALL } from '../core/sim/vocabulary';
 
 function busHasFlag(bus: BusKind, target: KernelTarget): boolean {
   switch (bus) {
@@ -53,16 +56,12 @@ export const placeholderDriverWithoutFlag = createRule({
     description: 'A stub driver that only parks its device (no DMA, no MMIO) should set driver_managed_dma so the rest of its IOMMU group stays assignable.',
     messages: {
       placeholder:
-        '{{driver}} looks like a placeholder ({{probe}}() only parks the device and the file does no DMA or MMIO) but does not set {{flag}}: binding it takes a DMA-API count, so every claim of its IOMMU group fails with -EPERM.',
+        '{{driver}} looks like a placeholder ({{probe}}() only parks the device and the file does no DMA or MMIO) but does not set {{flag}}: binding it takes a DMA-API count, so every claim of its IOMMU group fails with {{errno}}.',
     },
     targets: ['5.19', '6.2', '6.14', '6.15', 'latest'],
   },
   check(ctx) {
     if (ctx.isCoreOrBusCode || isSeriesTarget(ctx.target)) return;
-    if (!ctx.complete) return;
-    const allCalls = ctx.facts.functions.flatMap((f) => f.calls);
-    if (ctx.facts.dmaApi.length > 0 || ctx.facts.mmio.length > 0) return;
-    if (allCalls.some((c) => isDmaApiUse(c.callee) || isMmioUse(c.callee))) return;
     const flag = managedDmaFlag(ctx.target).field;
     for (const driver of ctx.facts.drivers) {
       if (driver.managedDma.state !== 'absent' || !driver.complete) continue;
@@ -70,22 +69,13 @@ export const placeholderDriverWithoutFlag = createRule({
       const cbs = callbackFunctions(ctx, driver);
       const probe = cbs.byField.probe;
       if (!probe || !probe.complete || missingCallbacks(ctx, driver).length > 0 || cbs.incomplete.length > 0) continue;
-      if (isVfioLikeDriver(ctx, driver)) continue;
-      // A probe that never succeeds holds no count (dma_cleanup runs on probe failure): nothing is parked.
-      if (!probe.program.some((i) => i.op === 'return' && (i.value === null || (i.value.kind === 'int' && i.value.value === 0)))) continue;
-      const local = new Set(ctx.facts.functions.map((f) => f.name));
-      const work = cbs.functions.flatMap((f) => f.calls).filter((c) => !local.has(c.callee) && !PARKING_CALL.test(c.callee));
-      if (work.length > 0) continue;
-      // The replay shows the bind taking a count and a user-space claim of the group being refused.
-      let trace;
-      for (const sc of driverScenarios(ctx, driver, ['singleton'])) {
-        trace = traceUpTo(sc, (t) => t.phase === 'user' && /claim/.test(t.step) && /^-E/.test(t.result));
-        if (trace) break;
-      }
+      const blocked = blockedClaim(driverScenarios(ctx, driver, ['singleton']));
+      if (!blocked) continue;
       ctx.report({
         messageId: 'placeholder',
-        trace,
-        data: { driver: driver.name, probe: probe.name, flag: `.${flag} = true` },
+        scenario: blocked.scenario,
+        trace: traceOf(blocked.scenario, blocked.violation),
+        data: { driver: driver.name, probe: probe.name, flag: `.${flag} = true`, errno: blocked.violation.errno ?? '' },
         span: driver.nameSpan,
         key: keyOf(CODE, driver.name),
         fixes: [fixAddManagedDma(ctx, driver)],

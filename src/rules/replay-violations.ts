@@ -86,3 +86,21 @@ export function replayViolations(ctx: RuleContext, q: ReplayQuery): ReplayViolat
 export function argOf(call: CallFact | undefined, i: number): string {
   return call?.args[i]?.text.replace(/\s+/g, ' ') ?? '?';
 }
+
+/** The violations of `kinds` in replays of `fns` run alone with `options` (one per kind and place). */
+export function replayViolationsOf(ctx: RuleContext, fns: readonly FunctionFact[], topology: TopologyKind, options: FunctionReplayOptions, kinds: readonly ViolationKind[]): ReplayViolation[] {
+  const seen = new Set<string>();
+  const out: ReplayViolation[] = [];
+  for (const fn of fns) {
+    for (const scenario of safely(() => ctx.sim.functionScenarios(fn, topology, options))) {
+      for (const violation of scenario.violations) {
+        if (!kinds.includes(violation.kind)) continue;
+        const key = `${violation.kind}\u0000${violation.at?.line ?? ''}\u0000${violation.at?.column ?? ''}\u0000${violation.at ? '' : violation.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ scenario, violation, ...callAt(ctx, violation) });
+      }
+    }
+  }
+  return out;
+}

@@ -66,7 +66,7 @@ export interface Report {
 }
 
 /** How a function replayed alone is run (sim FunctionSimInput: role, startHeld, defaultDomain). */
-export type FunctionReplayOptions = Pick<FunctionSimInput, 'role' | 'startHeld' | 'defaultDomain'>;
+export type FunctionReplayOptions = Pick<FunctionSimInput, 'role' | 'startHeld' | 'defaultDomain' | 'fakeGroup'>;
 
 /** What the simulation answers for a driver struct (memoised per analysis). */
 export interface SimQueries {

@@ -61,6 +61,8 @@ export interface RunContext {
    * partner); undefined: any function of the file. Path merging only keeps state they (or the rest) can read.
    */
   later?: readonly string[];
+  /** The group is a VFIO no-IOMMU (fake) group (FunctionSimInput.fakeGroup). */
+  fakeGroup?: boolean;
 }
 
 /**

@@ -41,6 +41,11 @@ export interface FunctionSimInput {
   startHeld?: boolean;
   /** The default domain's kind in the group (DriverSimInput.defaultDomain); default DMA. */
   defaultDomain?: 'dma' | 'identity' | 'none';
+  /**
+   * The group is a VFIO no-IOMMU (fake) group: every test of fakeness on the path holds (named by FAKE_GROUP_TEXT),
+   * and a DMA-ownership claim or release reached is 'ownership-on-fake-group'. Default false.
+   */
+  fakeGroup?: boolean;
 }
 
 /** Information about one API name on a target (hover, stale-api-name, arity checks). */

@@ -13,7 +13,7 @@ import {
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
-import { USER_HANDOFF_CALLS, isDmaOnDevice, isDmaUse, isMmioUse } from './vocabulary';
+import { CLAIM_CALLS_ANY_ERA, FAKE_GROUP_TEXT, RELEASE_CALLS, USER_HANDOFF_CALLS, isDmaOnDevice, isDmaUse, isMmioUse } from './vocabulary';
 import { RELEASES_OF, isOpaqueTeardown, isTeardownHelper, reachableCallees } from './teardown';
 import { checkDeviceAccess, checksAccess } from './device-access';
 import { flushUnchecked, scanUnchecked, watchResult } from './unchecked';
@@ -190,7 +190,56 @@ function compare(a: number, op: string, b: number): boolean {
   }
 }
 
+const FAKE_CONSTANT = (t: string): boolean => isConstantName(t) && FAKE_GROUP_TEXT.test(t);
+
+/**
+ * Lvalues the file compares with a fake-group constant (`group->type == VFIO_NO_IOMMU`): on a fake group such a value
+ * is that constant, so it differs from every other named constant (`group->type == VFIO_IOMMU` is false).
+ */
+const fakeSubjectsCache = new WeakMap<object, Set<string>>();
+function fakeSubjects(ctx: RunContext): Set<string> {
+  const hit = fakeSubjectsCache.get(ctx.facts);
+  if (hit) return hit;
+  const out = new Set<string>();
+  const visit = (c: Cond): void => {
+    if (c.kind === 'not') visit(c.cond);
+    else if (c.kind === 'and' || c.kind === 'or') { visit(c.left); visit(c.right); }
+    else if (c.kind === 'cmp' && c.subject.kind === 'var' && (c.op === '==' || c.op === '!=') && typeof c.rhs === 'string' && FAKE_CONSTANT(normText(c.rhs))) out.add(normText(c.subject.name));
+    else if (c.kind === 'unknown') {
+      for (const m of c.text.replace(/\s+/g, '').matchAll(/([\w>.-]+)[!=]=(\w+)/g)) if (FAKE_CONSTANT(m[2])) out.add(normText(m[1].replace(/^\(+/, '')));
+    }
+  };
+  for (const fn of ctx.facts.functions) for (const i of fn.program) if (i.op === 'branch') visit(i.cond);
+  fakeSubjectsCache.set(ctx.facts, out);
+  return out;
+}
+
+/** On a fake group (ctx.fakeGroup): what a test of fakeness says; undefined for conditions about anything else. */
+function fakeGroupCond(ctx: RunContext, c: Cond): boolean | undefined {
+  if (c.kind === 'truthy' && c.subject.kind === 'var') return FAKE_GROUP_TEXT.test(c.subject.name) ? true : undefined;
+  if (c.kind === 'cmp' && c.subject.kind === 'var' && typeof c.rhs === 'string' && (c.op === '==' || c.op === '!=')) {
+    const subject = normText(c.subject.name);
+    const rhs = normText(c.rhs);
+    const zero = /^(0|false|NULL)$/.test(rhs);
+    let equal: boolean | undefined;
+    if (FAKE_CONSTANT(rhs)) equal = true;
+    else if (fakeSubjects(ctx).has(subject) && isConstantName(rhs)) equal = false;
+    else if (FAKE_GROUP_TEXT.test(subject) && zero) equal = false;
+    return equal === undefined ? undefined : equal === (c.op === '==');
+  }
+  if (c.kind === 'unknown' && FAKE_GROUP_TEXT.test(c.text)) {
+    const t = c.text.replace(/\s+/g, '');
+    if (/!=\w*(NO_?IOMMU|EMULATED_IOMMU)/i.test(t) || /^!\w*(\.|->)?\w*no_?iommu/i.test(t)) return false;
+    if (/==\w*(NO_?IOMMU|EMULATED_IOMMU)/i.test(t)) return true;
+  }
+  return undefined;
+}
+
 function evalCond(p: Path, ctx: RunContext, c: Cond): boolean | undefined {
+  if (ctx.fakeGroup) {
+    const fake = fakeGroupCond(ctx, c);
+    if (fake !== undefined) return fake;
+  }
   switch (c.kind) {
     case 'const': return c.value;
     case 'unknown': return decided(p, `cond:${normText(c.text)}`);
@@ -711,6 +760,42 @@ function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefi
   return undefined;
 }
 
+const fakeRunKeys = new WeakMap<object, object>();
+function fakeRunKey(facts: object): object {
+  let k = fakeRunKeys.get(facts);
+  if (!k) fakeRunKeys.set(facts, (k = {}));
+  return k;
+}
+
+const FAKE_OWNERSHIP = new Set([...CLAIM_CALLS_ANY_ERA, ...RELEASE_CALLS]);
+
+/**
+ * On a fake group: a predicate named for fakeness (vfio_device_is_noiommu()) answers true; a DMA-ownership claim or
+ * release is a violation. 6.12: the claim reaches __iommu_group_domain_alloc() → dev_iommu_ops() on a NULL
+ * dev->iommu (an oops, no errno; docs/kernel-model-notes.md row 16); a release has nothing claimed to give back.
+ * The path continues as if the call were not made (the task is gone; nothing after it is evidence).
+ */
+function fakeGroupCall(p: Path, ctx: RunContext, name: string, call: CallFact, done: (v: EnvVal) => void): boolean {
+  if (FAKE_OWNERSHIP.has(name)) {
+    const claim = CLAIM_CALLS_ANY_ERA.includes(name);
+    const where = at(ctx, call.span);
+    const i = p.t.note(p.k, `${name}(${call.args.map((a) => a.text).join(', ')})`,
+      claim ? 'oops: NULL dev->iommu in dev_iommu_ops()' : 'WARN: nothing claimed on a fake group', null, where);
+    p.t.violate('ownership-on-fake-group', claim
+      ? `${name}() on a VFIO no-IOMMU (fake) group: the claim allocates a blocking domain through dev_iommu_ops() of a device with no IOMMU (NULL dev->iommu)`
+      : `${name}() on a VFIO no-IOMMU (fake) group: nothing was claimed for it`, i, name);
+    const gap = p.t.gapBefore(i);
+    if (gap) p.t.violations[p.t.violations.length - 1].unseen = gap;
+    done(known({ kind: 'int', value: 0 }));
+    return true;
+  }
+  if (FAKE_GROUP_TEXT.test(name) && !Object.prototype.hasOwnProperty.call(HANDLERS, name)) {
+    done(known({ kind: 'int', value: 1 }));
+    return true;
+  }
+  return false;
+}
+
 /** How a call left its path: done here, run through a helper of the file (a meeting point follows), or merged away. */
 type CallEnd = 'done' | 'helper' | 'gone';
 
@@ -728,6 +813,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   if (USER_HANDOFF.has(name) && !p.handoff) p.handoff = `${name}() at ${placeText(at(ctx, call.span))}`;
   if (ctx.access) checkDeviceAccess(p, ctx, name, args, at(ctx, call.span));
+  if (ctx.fakeGroup && fakeGroupCall(p, ctx, name, call, done)) return 'done';
 
   // A pure predicate answers once per path until what it reads is written; it never fails with an errno.
   const pure = isPurePredicate(ctx, name);
@@ -823,8 +909,10 @@ function deliver(p: Path, ret: EnvVal | null, failureAtEntry: boolean, memo: Fra
 function runHelper(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], memo: Frame['memoKey'], work: Path[]): CallEnd {
   const failureAtEntry = p.failureSinceSuccess;
   const { key, stateFree } = summaryKey(p, ctx, fn, args);
-  let cache = summaryCache.get(ctx.facts);
-  if (!cache) summaryCache.set(ctx.facts, (cache = new Map()));
+  // A fake-group run answers fakeness tests and ownership calls otherwise: its helper summaries are its own.
+  const cacheOwner = ctx.fakeGroup ? fakeRunKey(ctx.facts) : ctx.facts;
+  let cache = summaryCache.get(cacheOwner);
+  if (!cache) summaryCache.set(cacheOwner, (cache = new Map()));
   const cached = cache.get(key);
   if (cached) {
     // Each end past the first is a fork of the caller's path: the path budget counts it as one.

@@ -71,13 +71,13 @@ import {
   iommu_group_set_dma_owner, iommu_probe_device, type ApiOutcome, type Kernel,
 } from './model';
 import { getProfile } from './profiles';
-import { setsManagedDma, VFIO_PCI_CORE_FIELD } from './vocabulary';
+import { PARKING_CALL, setsManagedDma, VFIO_PCI_CORE_FIELD } from './vocabulary';
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { HANDLERS, deviceGroup, simulatedOn } from './api-calls';
-import { RELEASES_OF, destructorCallbackReleases } from './teardown';
+import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 import { driverAccessPolicy } from './device-access';
 
@@ -264,7 +264,7 @@ function userChecks(p: Path, topology: TopologyKind, setup: TopologySetup, end: 
  * It is a 'claim-failed' violation only where user space is meant to claim: a singleton group whose driver hands
  * the device to user space (`handoff`) yet bound as a kernel DMA-API user (no honoured ownership flag).
  */
-function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, driver?: { name: string; flag: boolean; handoff?: string }): void {
+function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, driver?: { name: string; flag: boolean; handoff?: string; idle?: boolean }): void {
   if (!setup.group || !p.k.iommuApi || topology === 'user-owned') return;
   const trial: Kernel = { ...p.k, state: cloneState(p.k.state) };
   const g = p.k.state.groups.get(setup.group);
@@ -281,6 +281,12 @@ function whileBoundCheck(p: Path, topology: TopologyKind, setup: TopologySetup, 
       `user space cannot claim ${setup.group} (${name}() returns ${errno}): ${driver.name} hands the device to user space (${handoff}) but bound as a kernel DMA-API user (owner_cnt=${g?.ownerCnt ?? 0}) because it does not set the ownership flag`,
       name, errno);
     p.t.violations[p.t.violations.length - 1].handoff = handoff;
+  } else if (driver?.idle && !driver.flag && !handoff && topology === 'singleton' && dmaApiBound && isFailureValue(out.value) && out.value.kind === 'int') {
+    // A driver that never does DMA holds its count for nothing: the refusal is the cost of the missing flag.
+    const errno = errnoText(out.value.value);
+    p.t.verdict(p.k, setup.group, 'idle-driver-blocks-claim', 'while bound',
+      `user space cannot claim ${setup.group} (${name}() returns ${errno}): ${driver.name} does no DMA and no MMIO, yet bound as a kernel DMA-API user (owner_cnt=${g?.ownerCnt ?? 0}) because it does not set the ownership flag`,
+      name, errno);
   }
   // Second actor: a device hot-added to the group binds a DMA-API driver (spec §2.2, first column).
   const hot: Kernel = { ...p.k, state: cloneState(p.k.state) };
@@ -314,6 +320,27 @@ function sharedSingleAttach(p: Path): void {
 function staticHandoff(input: DriverSimInput): string | undefined {
   const field = input.driver.fields.find((f) => VFIO_PCI_CORE_FIELD.test(f.value.trim()));
   return field ? `.${field.name} = ${field.value.trim()}` : undefined;
+}
+
+/**
+ * The whole file is visible and does nothing but log and keep driver data (no DMA, no MMIO, no IOMMU API): a count its bind takes serves no kernel
+ * DMA of this driver (a partial view may hide the DMA, so it is never idle).
+ */
+function doesNoDeviceWork(input: DriverSimInput): boolean {
+  const f = input.facts;
+  if (!f.complete || f.dmaApi.length > 0 || f.mmio.length > 0) return false;
+  // Every call is to the file's own functions or logging / driver-data bookkeeping: a call outside the file (a
+  // library, the IOMMU API) may do DMA the replay cannot see, so the driver is not known to be idle.
+  // Without its probe in view, what the driver does when bound is unseen.
+  if (!f.functions.some((x) => x.name === input.driver.callbacks.probe && x.program.length > 0)) return false;
+  const local = new Set(f.functions.map((fn) => fn.name));
+  const names = new Set<string>();
+  for (const cb of Object.values(input.driver.callbacks)) {
+    const fn = f.functions.find((x) => x.name === cb && x.program.length > 0);
+    if (fn) for (const n of reachable(f, fn)) names.add(n);
+  }
+  const code = f.functions.filter((fn) => names.has(fn.name));
+  return code.every((fn) => fn.complete && fn.calls.every((c) => local.has(c.callee) || PARKING_CALL.test(c.callee)));
 }
 
 function driverFlag(input: DriverSimInput): boolean {
@@ -453,7 +480,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
     // A flag the view does not show (a partial initializer) may be set: no violation is claimed then.
     const flagSeen = input.driver.managedDma.state !== 'unknown';
     sharedSingleAttach(p);
-    whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input) });
+    whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input), idle: doesNoDeviceWork(input) });
     let bound: Path[] = [p];
     if (input.testRemove) {
       const t = testRemovePaths(p, ctx, input, bus, setup, start);
@@ -617,12 +644,16 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
   const cleanupOf = input.facts.busTypes.find((b) => b.dmaConfigure === input.fn.name)?.dmaCleanup;
   // Only a bus's dma_cleanup runs file code after the function replayed alone (devres actions are on the path).
   const later = role.kind === 'dma_configure' && cleanupOf ? [cleanupOf] : [];
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later };
+  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later,
+    ...(input.fakeGroup ? { fakeGroup: true } : {}) };
   const topo = input.topology;
   const dev = k.state.devices.get(setup.device);
   const p0 = newPath(k);
   const fn = input.fn;
   if (input.startHeld && role.kind === 'generic') presumeHeld(p0, ctx, fn);
+  if (input.fakeGroup) {
+    p0.t.note(k, `${setup.group ?? 'the group'} is a VFIO no-IOMMU (fake) group: a real iommu_group, but ${setup.device} has no IOMMU behind it (dev->iommu is NULL)`, 'setup', setup.group);
+  }
   const start = snapshot(k, setup.group);
   const args = fn.params.map((param) => unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
 

@@ -69,6 +69,11 @@ export class Tracer {
     return this.gaps.find((g) => g.before > cause.index && g.before <= stepIndex)?.what;
   }
 
+  /** The first unseen code the path ran before step `stepIndex` (a test there may have decided otherwise). */
+  gapBefore(stepIndex: number): string | undefined {
+    return this.gaps.find((g) => g.before <= stepIndex)?.what;
+  }
+
   clone(): Tracer {
     const t = new Tracer();
     t.steps = this.steps.map((s) => ({ ...s }));

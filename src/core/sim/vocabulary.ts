@@ -153,6 +153,15 @@ const DMA_ON_DEVICE = /^(?:dma_map_\w+|dma_alloc_\w+|dmam_alloc_\w+|dma_pool_cre
 /** Calls that map device registers or reset the function (the portdrv criteria for the flag). */
 const MMIO_USE = /^(?:ioremap\w*|devm_ioremap\w*|devm_platform_ioremap_resource\w*|devm_platform_get_and_ioremap_resource|pci_iomap(?:_range|_wc|_wc_range)?|pcim_iomap(?:_regions|_region|_range)?|pci_ioremap_bar|pci_ioremap_wc_bar|of_iomap|pci_reset_function(?:_locked)?|pci_try_reset_function|__pci_reset_function_locked)$/;
 
+/**
+ * Names that say "a VFIO no-IOMMU (fake) group": VFIO_NO_IOMMU, vfio_device_is_noiommu(), ->noiommu, fake_group.
+ * A fake group is a real iommu_group with no IOMMU behind its device (drivers/vfio/group.c vfio_noiommu_group_alloc).
+ */
+export const FAKE_GROUP_TEXT = /no_?iommu|NO_IOMMU|NOIOMMU|EMULATED_IOMMU|fake_?group/i;
+
+/** Calls a parking probe may make: logging and driver-data bookkeeping. Anything else is real work. */
+export const PARKING_CALL = /^(?:(?:dev|pci|pr|netdev|platform)_(?:info|dbg|debug|notice|warn|err|emerg|crit|alert)(?:_once|_ratelimited)?|printk|(?:dev|pci|platform|amba|fsl_mc|cdx)_(?:set|get)_drvdata|dev_name|pci_name)$/;
+
 export function isDmaUse(callee: string): boolean {
   return DMA_USE.test(callee);
 }
