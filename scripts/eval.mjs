@@ -313,12 +313,18 @@ async function wholeFileRecall(o, tmp, built) {
     // move) is a new problem the key alone hides (e.g. a second OWN010 on the same use_default_domain call).
     const beforeMsg = new Set(origKeys.get(m.file).map(messageId));
     const freshMsg = all.filter((k) => !beforeMsg.has(messageId(k)) && SEVERE.has(k.severity));
-    // Severe: an error or warning on a key the original has no error or warning on (an info the original already had
-    // on that key — a budget note, an unseen-code note — does not hide a new error there).
-    const beforeSevere = new Set(origKeys.get(m.file).filter((k) => SEVERE.has(k.severity)).map((k) => k.key));
-    m.whole = { any: fresh, severe: all.filter((k) => SEVERE.has(k.severity) && !beforeSevere.has(k.key)), severeByMessage: freshMsg, all };
+    m.whole = { any: fresh, severe: newSevere(all, origKeys.get(m.file)), severeByMessage: freshMsg, all };
   }
   return { ms: run.ms, origKeys, problems: run.problems };
+}
+
+/**
+ * A mutant's errors and warnings on keys the original has no error or warning on (an info the original already had on
+ * that key — a budget note, an unseen-code note — does not hide a new error there).
+ */
+function newSevere(found, original) {
+  const before = new Set(original.filter((k) => SEVERE.has(k.severity)).map((k) => k.key));
+  return found.filter((k) => SEVERE.has(k.severity) && !before.has(k.key));
 }
 
 // ───────────────────────────── (c) patch mode ─────────────────────────────
@@ -372,8 +378,7 @@ async function patchRecall(o, tmp, built, features, whole) {
         return { key: findingKey(f.code, m.file, line, idx), severity: f.severity, code: f.code, line, message: f.message };
       });
       const fresh = got.filter((k) => !before.has(k.key));
-      const beforeSevere = new Set(whole.origKeys.get(m.file).filter((k) => SEVERE.has(k.severity)).map((k) => k.key));
-      m[field] = { any: fresh, severe: got.filter((k) => SEVERE.has(k.severity) && !beforeSevere.has(k.key)), all: got };
+      m[field] = { any: fresh, severe: newSevere(got, whole.origKeys.get(m.file)), all: got };
       const noise = per.get(m.controlPatch) ?? [];
       m[`${field}-control`] = { any: noise.length, severe: noise.filter((f) => SEVERE.has(f.severity)).length };
     }

@@ -19,8 +19,6 @@ import { CLAIM_CALLS_ANY_ERA, VFIO_PCI_CORE_FIELD, isDmaUse, isMmioUse, isVfioDe
 import type { Path, RunContext } from './env';
 
 
-/** The call classes come from the one vocabulary; re-exported under the names the rules use. */
-export { isDmaUse as isDmaApiUse, isMmioUse };
 
 /** Which device accesses a driver replay charges to the bound device (RunContext.access). */
 export interface AccessPolicy {

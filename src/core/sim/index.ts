@@ -74,4 +74,3 @@ export { createdDevices, createdDeviceKey, type CreatedDevices } from './device-
 export type { CFacts, DriverStructFact, FunctionFact, KernelTarget, ScenarioResult, TopologyKind, TraceStep };
 export { simulateLifecycle } from './lifecycle';
 export type { LifecycleResult, LifecyclePartner, LifecycleSimInput, PairingKind } from './lifecycle';
-export { isDmaApiUse, isMmioUse } from './device-access';

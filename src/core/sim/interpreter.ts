@@ -14,7 +14,7 @@ import {
 } from './env';
 import { looksLikeErrno } from '../errno';
 import { CLAIM_CALLS_ANY_ERA, FAKE_GROUP_TEXT, RELEASE_CALLS, USER_HANDOFF_CALLS, isDmaOnDevice, isDmaUse, isMmioUse } from './vocabulary';
-import { RELEASES_OF, isOpaqueTeardown, isTeardownHelper, reachableCallees } from './teardown';
+import { RELEASE_APIS, isOpaqueTeardown, isTeardownHelper, reachableCallees } from './teardown';
 import { checkDeviceAccess, checksAccess } from './device-access';
 import { flushUnchecked, scanUnchecked, watchResult } from './unchecked';
 import { applyOutcome, captureOutcome, distinctOutcomes, type Outcome } from './summaries';
@@ -421,21 +421,28 @@ function forkStep(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'branch'
  * very flag it tests). A leak resting on it is named as resting on unseen code (Violation.unseen), not claimed.
  */
 function unseenGuardOfRelease(ctx: RunContext, fn: FunctionFact, pc: number, instr: Extract<Instr, { op: 'branch' }>): string | undefined {
-  if (instr.target <= pc + 1) return undefined;
-  const unseen = condCallees(instr.cond, fn).find((name) => !fnByName(ctx, name) && !Object.prototype.hasOwnProperty.call(HANDLERS, name));
-  if (!unseen) return undefined;
-  const releases = new Set(Object.values(RELEASES_OF).flat());
-  for (let i = pc + 1; i < instr.target && i < fn.program.length; i++) {
+  // It depends on the function's text only (a FunctionFact belongs to one file's facts): once per branch, not per fork.
+  let byPc = unseenGuardCache.get(fn);
+  if (!byPc) unseenGuardCache.set(fn, (byPc = new Map()));
+  if (byPc.has(pc)) return byPc.get(pc) ?? undefined;
+  let out: string | null = null;
+  const unseen = instr.target > pc + 1
+    ? condCallees(instr.cond, fn).find((name) => !fnByName(ctx, name) && !Object.prototype.hasOwnProperty.call(HANDLERS, name))
+    : undefined;
+  for (let i = pc + 1; unseen && out === null && i < instr.target && i < fn.program.length; i++) {
     const ins = fn.program[i];
     if (ins.op !== 'call') continue;
     const callee = ins.call.callee;
     const helper = fnByName(ctx, callee);
-    if (releases.has(callee) || (helper && [...reachableCallees(ctx.facts, helper)].some((c) => releases.has(c)))) {
-      return `${unseen}() (not in this file) decides whether ${callee}() runs`;
+    if (RELEASE_APIS.has(callee) || (helper && [...reachableCallees(ctx.facts, helper)].some((c) => RELEASE_APIS.has(c)))) {
+      out = `${unseen}() (not in this file) decides whether ${callee}() runs`;
     }
   }
-  return undefined;
+  byPc.set(pc, out);
+  return out ?? undefined;
 }
+
+const unseenGuardCache = new WeakMap<FunctionFact, Map<number, string | null>>();
 
 /** The callees of the calls a condition tests. */
 function condCallees(c: Cond, fn: FunctionFact): string[] {

@@ -19,6 +19,9 @@ export const RELEASES_OF: Record<string, readonly string[]> = {
   'pasid-leak': PASID_DETACH_CALLS,
 };
 
+/** Every API that releases something a leak check counts (the union of RELEASES_OF). */
+export const RELEASE_APIS: ReadonlySet<string> = new Set(Object.values(RELEASES_OF).flat());
+
 /** Calls outside the file that tear an object down and run its type's callbacks (put_device → .release, ...). */
 const OPAQUE_DESTRUCTOR = /(?:^|_)(?:destroy|put|release|free|remove|unregister|unbind|close)(?:_|$)/;
 
