@@ -404,11 +404,23 @@ function writeDumpFacts(facts: unknown[], target: string, io: CliIo): void {
   }
 }
 
+interface ReviewContext {
+  /** The callbacks analyze() takes; undefined when there is nothing to read from. */
+  readFile?: (relativePath: string) => string | undefined;
+  readBlob?: (spec: string) => string | undefined;
+  /** The tree and the repository, looked up now if that has not happened yet (worker threads need their paths). */
+  resolve(): { tree?: TreeReader; blobs?: BlobReader };
+  /** Those known so far: a look-up that never ran was never needed, so nothing was read or refused through it. */
+  known(): { tree?: TreeReader; blobs?: BlobReader };
+}
+
 /**
  * The context a patch is reviewed with: `--tree DIR`, else (unless --no-tree) the kernel tree the command runs in;
- * blobs from `--repo DIR`, else (unless --no-tree) the working directory's repository.
+ * blobs from `--repo DIR`, else (unless --no-tree) the working directory's repository. The implicit look-up (two
+ * `git rev-parse` children, ~10 ms of a cold review) runs on the analysis's first read: a patch that only adds
+ * files, or a bare C file, never reads either, and its review is the same without them.
  */
-function reviewContext(options: CliOptions, io: CliIo): { tree?: TreeReader; blobs?: BlobReader } {
+function reviewContext(options: CliOptions, io: CliIo): ReviewContext {
   let tree: TreeReader | undefined;
   let blobs: BlobReader | undefined;
   if (options.tree !== undefined) {
@@ -422,19 +434,31 @@ function reviewContext(options: CliOptions, io: CliIo): { tree?: TreeReader; blo
     blobs = createBlobReader(path.resolve(io.cwd, options.repo));
     if (!blobs) throw new UsageError(`--repo ${options.repo}: not a git repository`);
   }
-  if (options.noTree) return { tree, blobs };
-  const top = gitTopLevel(io.cwd);
-  if (!tree) {
-    const kernel = findKernelTree([top, io.cwd]);
-    if (kernel) tree = createTreeReader(kernel);
-  }
-  if (!blobs && top) blobs = createBlobReader(top);
-  return { tree, blobs };
+  const given = { tree, blobs };
+  if (options.noTree) return { readFile: tree?.readFile, readBlob: blobs?.readBlob, resolve: () => given, known: () => given };
+  let found: { tree?: TreeReader; blobs?: BlobReader } | undefined;
+  const resolve = (): { tree?: TreeReader; blobs?: BlobReader } => {
+    if (found) return found;
+    const top = gitTopLevel(io.cwd);
+    let kernelTree = tree;
+    if (!kernelTree) {
+      const kernel = findKernelTree([top, io.cwd]);
+      if (kernel) kernelTree = createTreeReader(kernel);
+    }
+    found = { tree: kernelTree, blobs: blobs ?? (top ? createBlobReader(top) : undefined) };
+    return found;
+  };
+  return {
+    readFile: tree ? tree.readFile : (p) => resolve().tree?.readFile(p),
+    readBlob: blobs ? blobs.readBlob : (spec) => resolve().blobs?.readBlob(spec),
+    resolve,
+    known: () => found ?? given,
+  };
 }
 
 async function review(options: CliOptions, io: CliIo): Promise<number> {
-  const { tree, blobs } = reviewContext(options, io);
-  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: tree?.readFile, readBlob: blobs?.readBlob };
+  const context = reviewContext(options, io);
+  const analyzeOptions: AnalyzeOptions = { target: options.target, rules: options.rules, readFile: context.readFile, readBlob: context.readBlob };
   const meta = reportMeta(options);
 
   if (options.b4Check || options.b4Review) {
@@ -446,6 +470,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     }
     const analyzer = await createNodeAnalyzer();
     const result = analyzer.analyze([{ path: STDIN_PATH, content: read.content }], analyzeOptions);
+    const { tree } = context.known();
     for (const p of treeProblems(tree, tree?.refused ?? [], options.tree ?? tree?.root, options.tree !== undefined)) result.problems.push(p);
     if (result.stats.reviewed === 0 && result.stats.failed > 0) {
       io.stderr.write(`${singleProblemLine(result.problems)}\n`);
@@ -479,6 +504,9 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     for (const p of r.problems) totals.problems.push(p);
     addInputStats(totals.stats, r.stats);
   };
+  // Worker threads (directory scans, very large inputs) are handed the tree's and the repository's paths up front.
+  const upfront = gathered.inputs.some((g) => g.fromDirectory || g.input.content.length > CHUNK_THRESHOLD);
+  const { tree, blobs } = upfront ? context.resolve() : context.known();
   let analysed: Analysed;
   try {
     analysed = await analyzeGathered(gathered, options, analyzeOptions, tree, io, sink, blobs?.repo);
@@ -487,7 +515,10 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
     throw e;
   }
   totals.stats.ms = Date.now() - started;
-  for (const p of treeProblems(tree, [...(tree?.refused ?? []), ...analysed.refused], options.tree ?? tree?.root, options.tree !== undefined)) totals.problems.push(p);
+  const reviewedIn = context.known().tree;
+  for (const p of treeProblems(reviewedIn, [...(reviewedIn?.refused ?? []), ...analysed.refused], options.tree ?? reviewedIn?.root, options.tree !== undefined)) {
+    totals.problems.push(p);
+  }
   report?.end({ problems: totals.problems, stats: totals.stats }, { workers: analysed.workersUsed });
   stdout.flush();
 

@@ -82,6 +82,32 @@ test('inside the repository the blobs are found without options; --no-tree opts 
   assert.deepEqual(optedOut.report.findings.map((f) => `${f.code}:${f.severity}`), ['OWN001:info']);
 });
 
+test('the repository is looked up only when the review reads from it: a patch adding files runs no git, the same report', () => {
+  // A `git` first on PATH that logs its arguments, then runs the real one.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-gitlog-'));
+  const log = path.join(bin, 'calls.log');
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  const logged = (args: string[], cwd: string) => {
+    fs.rmSync(log, { force: true });
+    const r = spawnSync(process.execPath, [CLI, '--format', 'json', ...args], {
+      cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', IOMMU_REVIEW_NO_SERVER: '1', PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+    });
+    return { status: r.status, stdout: r.stdout.replace(/"ms": \d+/g, '"ms": 0'), calls: fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '' };
+  };
+  try {
+    const added = path.join(ROOT, 'examples/0002-vfio-zeta-add-a-VFIO-PCI-variant-driver-for-Zeta-off.patch');
+    const inRepo = logged([added], fixture.repo);
+    assert.equal(inRepo.calls, '', 'no C file of the patch has a pre-image to read');
+    assert.deepEqual(inRepo, logged(['--no-tree', added], fixture.repo));
+    const modified = logged([fixture.patches[0]], fixture.repo);
+    assert.match(modified.calls, /rev-parse --show-toplevel/);
+    assert.deepEqual(JSON.parse(modified.stdout).findings.map((f: Finding) => `${f.code}:${f.severity}`), ['OWN001:error']);
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+});
+
 test('a series applies patch by patch: the problem stays on patch 1, fixed by [PATCH 2/2]', () => {
   const r = cli(['--repo', fixture.repo, ...fixture.patches], fixture.outside);
   assert.deepEqual(r.report.findings.map((f) => `${f.code}:${f.severity}`), ['OWN001:error']);
