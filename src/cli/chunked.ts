@@ -5,7 +5,7 @@
  * CHUNK_BYTES — never inside a numbered series when a series start is near — each chunk is analysed on its own,
  * and the results are merged back into one input with line numbers and patch indices of the whole file.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AnalysisResult, AnalyzeInput, AnalyzeOptions, DriverVerdict, Finding, UserLocation } from '../core/types';
 import type { WorkerReply, WorkerSetup, WorkerTask } from './worker';
 
@@ -291,8 +291,11 @@ export async function analyzeChunkedInWorkers(
       broken = true;
       resolve();
     };
+    // Loaded here, not at start-up: a review that uses no worker does not pay for node:worker_threads.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
     for (let k = 0; k < count; k++) {
-      const w = new Worker(workers.script, { workerData: workers.setup, resourceLimits: CHUNK_WORKER_LIMITS });
+      const w = new WorkerThread(workers.script, { workerData: workers.setup, resourceLimits: CHUNK_WORKER_LIMITS });
       threads.push(w);
       w.on('message', (reply: WorkerReply) => {
         if (broken) return;

@@ -6,7 +6,7 @@
  * (dist/cli-main.js), exactly as before, compiled through a V8 code cache (compile-cache.ts).
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as netModule from 'node:net';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { requireWithCompileCache } from './compile-cache';
@@ -46,6 +46,9 @@ function tryServer(argv: string[], fallback: (stdin?: Buffer) => void): void {
   const request: ServerRequest = { build: buildId(__dirname), argv, cwd: process.cwd(), env: { ...process.env }, stdin };
   let answered = false;
   const chunks: Buffer[] = [];
+  // Required only now: without a server's directory there is nothing to connect to, and node:net costs start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof netModule;
   const conn = net.createConnection(socket);
   const giveUp = () => {
     if (answered) return;

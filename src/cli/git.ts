@@ -1,5 +1,12 @@
 /** `--git RANGE`: the patches of a revision range, exactly as `git format-patch --stdout` mails them. */
-import { execFile, spawnSync } from 'node:child_process';
+import type * as childProcess from 'node:child_process';
+
+let childProcessModule: typeof childProcess | undefined;
+/** node:child_process, loaded when git first runs: most one-patch reviews never start it (main.ts reviewContext). */
+function processes(): typeof childProcess {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (childProcessModule ??= require('node:child_process') as typeof childProcess);
+}
 
 export type GitResult = { ok: true; text: Buffer } | { ok: false; message: string };
 
@@ -8,7 +15,7 @@ export type GitResult = { ok: true; text: Buffer } | { ok: false; message: strin
  */
 export function gitFormatPatch(range: string, cwd: string): Promise<GitResult> {
   return new Promise((resolve) => {
-    execFile(
+    processes().execFile(
       'git',
       ['format-patch', '--stdout', '--no-color', '--end-of-options', range],
       { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, windowsHide: true },
@@ -41,7 +48,7 @@ function quietGitEnv(): NodeJS.ProcessEnv {
 
 /** The top level of the git work tree that contains `dir`, or undefined (not a repository, or no git). */
 export function gitTopLevel(dir: string): string | undefined {
-  const r = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8', windowsHide: true, env: quietGitEnv(), timeout: 10_000 });
+  const r = processes().spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8', windowsHide: true, env: quietGitEnv(), timeout: 10_000 });
   if (r.error || r.status !== 0) return undefined;
   const top = r.stdout.trim();
   return top === '' ? undefined : top;
@@ -49,7 +56,7 @@ export function gitTopLevel(dir: string): string | undefined {
 
 /** The git directory of `dir` (a bare repository has no top level but can still supply blobs). */
 function gitDirOf(dir: string): string | undefined {
-  const r = spawnSync('git', ['rev-parse', '--absolute-git-dir'], { cwd: dir, encoding: 'utf8', windowsHide: true, env: quietGitEnv(), timeout: 10_000 });
+  const r = processes().spawnSync('git', ['rev-parse', '--absolute-git-dir'], { cwd: dir, encoding: 'utf8', windowsHide: true, env: quietGitEnv(), timeout: 10_000 });
   if (r.error || r.status !== 0) return undefined;
   return r.stdout.trim() || undefined;
 }
@@ -73,7 +80,7 @@ export function createBlobReader(dir: string): BlobReader | undefined {
     if (spec === '' || /[\n\r\0]/.test(spec) || spec.length > 4096) return undefined;
     // Settings that could name a program to run are neutralised (the repository may be someone else's clone).
     const safe = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'diff.external=', '-c', 'core.pager=cat'];
-    const r = spawnSync('git', [...safe, '--git-dir', gitDir, 'cat-file', '--batch'], {
+    const r = processes().spawnSync('git', [...safe, '--git-dir', gitDir, 'cat-file', '--batch'], {
       input: `${spec}\n`,
       maxBuffer: 64 * 1024 * 1024,
       windowsHide: true,

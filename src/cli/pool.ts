@@ -1,7 +1,7 @@
 /** Spreads independent inputs (C files of a directory scan) over worker threads, each with its own analyzer. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AnalysisResult, AnalyzeInput } from '../core/types';
 import type { WorkerReply, WorkerSetup, WorkerTask } from './worker';
 
@@ -54,7 +54,10 @@ export async function analyzeInWorkers(
 
   const runWorker = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(script, { workerData: setup, resourceLimits: WORKER_LIMITS });
+      // Loaded here, not at start-up: a review that uses no worker does not pay for node:worker_threads.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+      const worker = new WorkerThread(script, { workerData: setup, resourceLimits: WORKER_LIMITS });
       running.push(worker);
       let current = -1;
       let settled = false;

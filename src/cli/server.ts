@@ -7,7 +7,7 @@
  * IDLE_MS without a request, on SIGINT/SIGTERM, or when its socket is taken over.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as netModule from 'node:net';
 import * as path from 'node:path';
 import { buildId, privateDirectory, type ServerReply, type ServerRequest } from './server-socket';
 import { createNodeAnalyzer } from './analyzer';
@@ -65,6 +65,9 @@ export async function serve(socket: string, run: RunCli, log: { write(text: stri
     }
   };
 
+  // Required here, not at start-up: every command bundles this module, only a server needs node:net.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof netModule;
   // Half-open: the client ends its side after the request and still reads the answer.
   const server = net.createServer({ allowHalfOpen: true }, (conn) => {
     const chunks: Buffer[] = [];
