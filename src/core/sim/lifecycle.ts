@@ -24,6 +24,7 @@ import { deviceGroup } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachable, reachableCallees } from './teardown';
 import { ATTACH_CALLS, CLAIM_CALLS, PASID_ATTACH_CALLS, SET_OWNER_CALLS, USE_CALLS_ANY_ERA } from './vocabulary';
 import { CODE_VIOLATIONS } from './trace';
+import { coOwnerClaims, coOwnerReleases } from './co-owner';
 
 export type PairingKind = 'ops' | 'name' | 'registered';
 
@@ -288,6 +289,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     for (const x of kinds) held.add(x);
     // Only the partners' teardowns count for them (A's own are A's business).
     delete r.path.teardowns;
+    if (input.topology === 'co-owned') coOwnerClaims(r.path, setup);
     let ends: Path[] = [r.path];
     for (const partner of partners) {
       const fn = fnNamed(input.facts, partner.fn);
@@ -309,7 +311,10 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     for (const q of ends) {
       setPhase(q, 'devres');
       if (q.devres.length > 0) pasidsLeftForUnbind(q, setup, start);
-      finals.push(...runDevres(q, ctx));
+      for (const f of runDevres(q, ctx)) {
+        coOwnerReleases(f, setup);
+        finals.push(f);
+      }
     }
     const when = partners.length ? `after ${a.name}() then ${names.map((n) => `${n}()`).join(', ')}` : `after ${a.name}() returns (no partner in this file)`;
     // A partner that calls a release of the kind left behind on some path the replay did not take (list walks,

@@ -80,6 +80,7 @@ import { HANDLERS, deviceGroup, simulatedOn } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 import { driverAccessPolicy } from './device-access';
+import { coOwnerClaims, coOwnerReleases } from './co-owner';
 
 // ───────────── lifecycle ─────────────
 export interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
@@ -481,6 +482,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
     const flagSeen = input.driver.managedDma.state !== 'unknown';
     sharedSingleAttach(p);
     whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input), idle: doesNoDeviceWork(input) });
+    if (topo === 'co-owned') coOwnerClaims(p, setup);
     let bound: Path[] = [p];
     if (input.testRemove) {
       const t = testRemovePaths(p, ctx, input, bus, setup, start);
@@ -499,6 +501,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
         for (const q of runDevres(r.path, ctx)) {
           const d = q.k.state.devices.get(setup.device);
           if (d) d.driver = null;
+          coOwnerReleases(q, setup);
           setPhase(q, 'unbind');
           const end = endFindings(q, setup, start);
           userChecks(q, topo, setup, end);

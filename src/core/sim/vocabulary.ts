@@ -65,9 +65,15 @@ export const OWNERSHIP_API_NAMES: readonly string[] = Object.keys(OWNERSHIP_API)
 
 // ───────────────────────────── pairs ─────────────────────────────
 
+/** Exclusive ownership of a whole group for one owner (5.19; VFIO's legacy group path). */
+export const GROUP_CLAIM = 'iommu_group_claim_dma_owner';
+export const GROUP_RELEASE = 'iommu_group_release_dma_owner';
+/** Ownership per device, counted for one owner across the devices of a group (6.2, 89395ccedbc1). */
+export const DEVICE_CLAIM = 'iommu_device_claim_dma_owner';
+export const DEVICE_RELEASE = 'iommu_device_release_dma_owner';
 /** Exclusive ownership on merged kernels: group form (5.19) and device form (6.2). */
-export const CLAIM_CALLS: readonly string[] = ['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner'];
-export const RELEASE_CALLS: readonly string[] = ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'];
+export const CLAIM_CALLS: readonly string[] = [GROUP_CLAIM, DEVICE_CLAIM];
+export const RELEASE_CALLS: readonly string[] = [GROUP_RELEASE, DEVICE_RELEASE];
 /**
  * Claims whose name alone says so in any era: the merged two and the series' iommu_group_set_dma_owner.
  * (The series' iommu_device_set_dma_owner claims only for a user owner type: its role is 'set-owner'.)
