@@ -11,8 +11,10 @@ import type { CallFact, ScenarioResult, Violation } from '../core/types';
 import { DEVICE_CLAIM, DEVICE_RELEASE, GROUP_RELEASE } from '../core/sim/vocabulary';
 import { createRule, type RuleContext } from './types';
 import { replayViolations } from './replay-violations';
-import { callAtStep, fixReplace, keyOf, traceOf } from './util';
-import { fnNameOf } from './ownership-calls';
+import { callAtStep, traceOf } from './scenario-selection';
+import { fixReplace } from './fixes';
+import { keyOf } from './reports';
+import { functionNameOf } from '../core/c/call-graph';
 
 const CODE = 'OWN006';
 
@@ -51,8 +53,8 @@ export const mixedClaimGranularity = createRule({
       if (release?.callee !== GROUP_RELEASE) continue;
       const claim = claimBefore(ctx, scenario, violation.stepIndex);
       if (!claim) continue; // the claim was made by code the file does not show: another file's pairing
-      const releaseFn = fnNameOf(ctx, release);
-      const claimFn = fnNameOf(ctx, claim);
+      const releaseFn = functionNameOf(ctx.facts, release);
+      const claimFn = functionNameOf(ctx.facts, claim);
       const key = keyOf(CODE, releaseFn, release.callee);
       if (reported.has(key)) continue;
       reported.add(key);

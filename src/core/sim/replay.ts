@@ -77,7 +77,8 @@ import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup 
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { HANDLERS, deviceGroup, simulatedOn } from './api-calls';
-import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
+import { RELEASES_OF, destructorCallbackReleases } from './teardown';
+import { functionsWithBodyReached } from '../c/call-graph';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 import { driverAccessPolicy } from './device-access';
 import { coOwnerClaims, coOwnerReleases } from './co-owner';
@@ -338,7 +339,7 @@ function doesNoDeviceWork(input: DriverSimInput): boolean {
   const names = new Set<string>();
   for (const cb of Object.values(input.driver.callbacks)) {
     const fn = f.functions.find((x) => x.name === cb && x.program.length > 0);
-    if (fn) for (const n of reachable(f, fn)) names.add(n);
+    if (fn) for (const n of functionsWithBodyReached(f, fn)) names.add(n);
   }
   const code = f.functions.filter((fn) => names.has(fn.name));
   return code.every((fn) => fn.complete && fn.calls.every((c) => local.has(c.callee) || PARKING_CALL.test(c.callee)));
