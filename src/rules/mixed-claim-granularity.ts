@@ -14,7 +14,8 @@ import { replayViolations } from './replay-violations';
 import { callAtStep, traceOf } from './scenario-selection';
 import { fixReplace } from './fixes';
 import { keyOf } from './reports';
-import { functionNameOf } from '../core/c/call-graph';
+import { callsTo, functionNameOf } from '../core/c/call-graph';
+import { existsOn } from './api-on-target';
 
 const CODE = 'OWN006';
 
@@ -47,6 +48,9 @@ export const mixedClaimGranularity = createRule({
     },
   },
   check(ctx) {
+    // Only a file that spells both calls can pair them; the co-owned replay of every other driver would cost a full
+    // replay for nothing. Targets without the device claim (5.19, the postings) give it no effect anyway.
+    if (!existsOn(ctx, DEVICE_CLAIM) || callsTo(ctx.facts, DEVICE_CLAIM).length === 0 || callsTo(ctx.facts, GROUP_RELEASE).length === 0) return;
     const found = replayViolations(ctx, { kinds: ['dropped-co-owner-claims'], topologies: ['co-owned'], lifecycle: true });
     const reported = new Set<string>();
     for (const { scenario, violation, call: release } of found) {
