@@ -383,7 +383,8 @@ export const KERNEL_TARGETS: readonly KernelTarget[] = [
 ];
 
 /** Scenario topologies (issue 3 §4). */
-export type TopologyKind = 'singleton' | 'shared-dma-api' | 'user-owned' | 'no-iommu';
+export type TopologyKind = 'singleton' | 'shared-dma-api' | 'user-owned' | 'no-iommu'
+  | 'co-owned'; // dev0 and dev1 in one group; once dev0 is claimed per device, its owner claims dev1 too (co-owner.ts)
 
 /** One step of a simulated trace: serialisable, and what the JSON contract prints. */
 export interface TraceStep {
@@ -429,7 +430,8 @@ export type ViolationKind =
   | 'dma-api-on-private-domain' // DMA-API mappings of a device whose group is (or is switched) on a private domain
   | 'attach-group-unowned' // iommu_attach_group() of an unowned group holding another driver's DMA-API device
   | 'idle-driver-blocks-claim' // while bound, a driver whose file does no DMA and no MMIO holds a DMA-API count: user claims of its group are refused
-  | 'ownership-on-fake-group'; // a DMA-ownership claim/release on a VFIO no-IOMMU (fake) group: 6.12 oopses in dev_iommu_ops (NULL dev->iommu)
+  | 'ownership-on-fake-group' // a DMA-ownership claim/release on a VFIO no-IOMMU (fake) group: 6.12 oopses in dev_iommu_ops (NULL dev->iommu)
+  | 'dropped-co-owner-claims'; // iommu_group_release_dma_owner() with owner_cnt > 1: zeroes it, dropping the other device claims of the same owner
 
 export interface Violation {
   kind: ViolationKind;

@@ -12,6 +12,7 @@ const TOPOLOGY_LABELS: Record<TopologyKind, string> = {
   'shared-dma-api': 'shared with DMA-API device',
   'user-owned': 'user-owned group',
   'no-iommu': 'no IOMMU',
+  'co-owned': 'group co-owned per device',
 };
 
 export function modeLensTitle(mode: DriverVerdict['mode']): string {
@@ -57,6 +58,7 @@ const TOPOLOGY_SHORT: Record<TopologyKind, string> = {
   'shared-dma-api': 'shared group',
   'user-owned': 'user-owned group',
   'no-iommu': 'no IOMMU',
+  'co-owned': 'group co-owned per device',
 };
 
 type Scenario = DriverVerdict['scenarios'][number];

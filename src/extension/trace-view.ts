@@ -21,6 +21,7 @@ const TOPOLOGY_HEADINGS: Record<string, string> = {
   'shared-dma-api': 'Sharing the group with a DMA-API device',
   'user-owned': 'Binding into a group user space owns',
   'no-iommu': 'No IOMMU',
+  'co-owned': 'The same owner also claims another device of the group',
 };
 
 export class TraceView implements vscode.Disposable {

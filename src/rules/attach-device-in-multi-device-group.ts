@@ -5,9 +5,13 @@
  */
 import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callbackFunctions, callsIn, driverScenarios, functionScenarios, isDriverCode, keyOf, traceOf } from './util';
+import { ATTACH_DEVICE } from '../core/sim/vocabulary';
+import { callbackFunctions, callsIn } from '../core/c/call-graph';
+import { driverScenarios, functionScenarios, traceOf } from './scenario-selection';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
-const ATTACH = ['iommu_attach_device'];
+const ATTACH = [ATTACH_DEVICE];
 
 /**
  * A query of the replay in the topology fsl-mc objects always have (the DPRC container's group holds several
@@ -56,7 +60,7 @@ export const attachDeviceInMultiDeviceGroup = createRule({
     if (!isDriverCode(ctx)) return;
     const done = new Set<string>();
     for (const driver of ctx.facts.drivers.filter((d: DriverStructFact) => d.bus === 'fsl_mc')) {
-      const calls = callsIn(callbackFunctions(ctx, driver).functions, ATTACH);
+      const calls = callsIn(callbackFunctions(ctx.facts, driver).functions, ATTACH);
       if (calls.length === 0) continue;
       reportRefused(ctx, calls, driver.name, driverScenarios(ctx, driver, ['shared-dma-api']), done);
     }

@@ -6,8 +6,10 @@
  * masters, which one driver attaches to one domain (drm/tegra, host1x, tegra-vde: upstream's model, not a bug).
  */
 import { createRule } from './types';
-import { isDriverCode, keyOf } from './util';
+import { ATTACH_GROUP } from '../core/sim/vocabulary';
 import { argOf, replayViolations } from './replay-violations';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 export const attachGroupWithoutOwnership = createRule({
   meta: {
@@ -27,7 +29,7 @@ export const attachGroupWithoutOwnership = createRule({
     const found = replayViolations(ctx, {
       kinds: ['attach-group-unowned'],
       topologies: ['singleton', 'shared-dma-api'],
-      aloneCallers: ['iommu_attach_group'],
+      aloneCallers: [ATTACH_GROUP],
       lifecycle: true,
     });
     for (const { scenario, violation, call, fn } of found) {

@@ -7,11 +7,16 @@
  */
 import type { CallFact, ScenarioResult } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callsTo, driversReaching, driverScenarios, fixReplace, functionScenarios, isDriverCode, keyOf, traceOf } from './util';
+import { ATTACH_DEVICE, ATTACH_DEVICE_SHARED } from '../core/sim/vocabulary';
+import { callsTo, driversReaching } from '../core/c/call-graph';
+import { driverScenarios, functionScenarios, traceOf } from './scenario-selection';
+import { fixReplace } from './fixes';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 /** The scenarios that run `call`: its driver's lifecycle, else its function replayed alone. */
 function scenariosRunning(ctx: RuleContext, call: CallFact): ScenarioResult[] {
-  const driver = call.inFunction ? driversReaching(ctx, call.inFunction)[0] : undefined;
+  const driver = call.inFunction ? driversReaching(ctx.facts, call.inFunction)[0] : undefined;
   if (driver) return driverScenarios(ctx, driver, ['singleton']);
   const fn = call.inFunction ? ctx.functionByName(call.inFunction) : undefined;
   return fn ? functionScenarios(ctx, fn, ['singleton']) : [];
@@ -33,7 +38,7 @@ export const attachSharedSingleDevice = createRule({
   },
   check(ctx) {
     if (!isDriverCode(ctx)) return;
-    for (const call of callsTo(ctx.facts, ['iommu_attach_device_shared'])) {
+    for (const call of callsTo(ctx.facts, [ATTACH_DEVICE_SHARED])) {
       for (const scenario of scenariosRunning(ctx, call)) {
         const violation = scenario.violations.find((v) => v.kind === 'shared-attach-single-device' && v.at?.line === call.calleeSpan.line);
         if (!violation) continue;
@@ -43,7 +48,7 @@ export const attachSharedSingleDevice = createRule({
           span: call.calleeSpan,
           scenario,
           trace: traceOf(scenario, violation),
-          fixes: [fixReplace(ctx, 'Use iommu_attach_device()', call.calleeSpan, 'iommu_attach_device')],
+          fixes: [fixReplace(ctx, `Use ${ATTACH_DEVICE}()`, call.calleeSpan, ATTACH_DEVICE)],
           key: keyOf('OWN027', call.inFunction, call.args[0]?.text.replace(/\s+/g, '')),
         });
         break;

@@ -7,31 +7,17 @@
 import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
-import {
-  acquisitionOnPath,
-  reportBudget,
-  reportErrorExitLeak,
-  scenarioLabel,
-  callbackFunctions,
-  callsIn,
-  driverPrefix,
-  driverScenarios,
-  entryFunctions,
-  isDriverCode,
-  keyOf,
-  removedCalls,
-  traceOf,
-  unseenErrorPath,
-  unseenLocalHelpers,
-  unseenRemove,
-  unbindFunctions,
-} from './util';
 import { ATTACH_CALLS, DETACH_CALLS } from '../core/sim/vocabulary';
+import { acquisitionOnPath, scenarioLabel, driverScenarios, traceOf } from './scenario-selection';
+import { reportBudget, reportErrorExitLeak, keyOf } from './reports';
+import { callbackFunctions, callsIn, entryFunctions, unbindFunctions } from '../core/c/call-graph';
+import { driverPrefix, unseenErrorPath, unseenLocalHelpers, unseenRemove } from './unseen-code';
+import { isDriverCode, removedCalls } from './analysed-file';
 
 const LEFT_KINDS: readonly ViolationKind[] = ['left-private-domain', 'use-after-free'];
 
 function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set<number>): void {
-  const cbs = callbackFunctions(ctx, driver);
+  const cbs = callbackFunctions(ctx.facts, driver);
   const attaches = callsIn(cbs.functions, ATTACH_CALLS);
   if (attaches.length === 0) return;
   const reported = new Set<string>();
@@ -49,14 +35,14 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
     reportedAt.add(attach.calleeSpan.line);
     // A detach the patch deletes is the cause: the finding goes on the deleted line.
     const probe = cbs.byField.probe;
-    const removed = removedCalls(ctx, inProbe ? (probe ? [probe.name] : []) : unbindFunctions(ctx, driver).map((f) => f.name), DETACH_CALLS)[0];
+    const removed = removedCalls(ctx, inProbe ? (probe ? [probe.name] : []) : unbindFunctions(ctx.facts, driver).map((f) => f.name), DETACH_CALLS)[0];
     let unseen: string | undefined = v.unseen;
     if (removed) unseen = undefined;
     else if (unseen) { /* the replay's own note: the leak rests on a call it could not see */ }
     else if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else {
       unseen = unseenRemove(ctx, driver);
-      const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx, driver), driverPrefix(driver));
+      const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx.facts, driver), driverPrefix(driver));
       if (!unseen && helpers.length > 0) unseen = `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may detach it`;
     }
     ctx.report({
@@ -103,7 +89,7 @@ export const attachWithoutDetach = createRule({
     const reportedAt = new Set<number>();
     for (const driver of ctx.facts.drivers) checkDriver(ctx, driver, reportedAt);
     // open/ioctl-style functions: the attach is meant to outlive a successful call; only failing exits must undo it.
-    for (const fn of entryFunctions(ctx)) {
+    for (const fn of entryFunctions(ctx.facts)) {
       const reported = reportErrorExitLeak(ctx, fn, 'OWN013', 'leakOnErrorFn', ATTACH_CALLS, LEFT_KINDS);
       if (reported) reportedAt.add(reported.calleeSpan.line);
     }

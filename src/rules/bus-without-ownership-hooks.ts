@@ -6,28 +6,14 @@
  * use call appears nowhere — not about paths or state. Whether the hook takes the count on every path, swallows
  * its error or is undone in .dma_cleanup are replay questions, asked by OWN009/OWN010 of the bus-hook replay.
  */
-import type { BusTypeFact, FunctionFact, ImageSpan, Instr, KernelTarget } from '../core/types';
+import type { BusTypeFact, FunctionFact, ImageSpan, KernelTarget } from '../core/types';
 import { FLAG_DRIVER_TYPES } from '../core/c/structs';
 import { createRule, type RuleContext } from './types';
-import { callsIn, functionPieces, keyOf, reachableFunctions } from './util';
-import { managedDmaFlag } from '../core/sim/vocabulary';
-
-/** A word-boundary test for a C identifier inside some text. */
-function mentionsName(text: string, name: string): boolean {
-  return new RegExp(`(^|[^A-Za-z0-9_])${name}($|[^A-Za-z0-9_])`).test(text);
-}
-
-/** The source texts an instruction spells out (its raw text, never its meaning): where the flag's name may appear. */
-function spelledTexts(instr: Instr): string[] {
-  const raw = (x: unknown): string => JSON.stringify(x);
-  switch (instr.op) {
-    case 'branch': return [raw(instr.cond)];
-    case 'call': return instr.call.args.map((a) => a.text);
-    case 'assign': return [instr.target, raw(instr.value)];
-    case 'return': return instr.value ? [raw(instr.value)] : [];
-    default: return [];
-  }
-}
+import { managedDmaFlag, DEVICE_SET_OWNER, USE_DMA_API, USE_DEFAULT_DOMAIN } from '../core/sim/vocabulary';
+import { callsIn, reachableFunctions } from '../core/c/call-graph';
+import { functionPieces } from '../core/c/function-pieces';
+import { functionSpells, mentionsIdentifier } from '../core/c/spelled-names';
+import { keyOf } from './reports';
 
 /** Image lines of the patch for files other than the analysed one (added+context for post, removed+context for pre). */
 function otherFilesLines(ctx: RuleContext): string[] {
@@ -52,19 +38,19 @@ function useCall(target: KernelTarget): string | undefined {
       return undefined;
     case 'series-v2':
     case 'series-v3':
-      return 'iommu_device_set_dma_owner';
+      return DEVICE_SET_OWNER;
     case 'series-v5':
-      return 'iommu_device_use_dma_api';
+      return USE_DMA_API;
     default:
-      return 'iommu_device_use_default_domain';
+      return USE_DEFAULT_DOMAIN;
   }
 }
 
 /** Whether the flag appears anywhere this file (or, in a patch, a sibling file of the same image) shows. */
 function flagEvidence(ctx: RuleContext, flag: string): boolean {
   if (ctx.facts.identifiers.some((i) => i.name === flag && (i.role === 'field-declaration' || i.role === 'field-access'))) return true;
-  if (ctx.facts.functions.some((fn) => readsName(fn, flag))) return true;
-  return otherFilesLines(ctx).some((l) => mentionsName(l, flag) && !/^\s*(\/\/|\/?\*)/.test(l));
+  if (ctx.facts.functions.some((fn) => functionSpells(fn, flag))) return true;
+  return otherFilesLines(ctx).some((l) => mentionsIdentifier(l, flag) && !/^\s*(\/\/|\/?\*)/.test(l));
 }
 
 /** Structs this view declares with the flag field (`struct gizmo_driver { ... bool driver_managed_dma; }`). */
@@ -89,13 +75,8 @@ function busCarriesFlag(ctx: RuleContext, bus: BusTypeFact, flag: string): boole
   if ([...declaring].some((t) => !claimed.has(t))) return true;
   // The bus's own callbacks (match/probe/dma_configure) read the flag: it is this bus's.
   const own = bus.fields.map((f) => ctx.functionByName(f.value.replace(/^&/, ''))).filter((f): f is FunctionFact => !!f);
-  if (own.some((f) => reachableFunctions(ctx, f).some((r) => readsName(r, flag)))) return true;
+  if (own.some((f) => reachableFunctions(ctx.facts, f).some((r) => functionSpells(r, flag)))) return true;
   return !others.some((b) => (b.driverTypes ?? []).some(carries));
-}
-
-/** Does the function's text spell `name` (in a condition, argument, assignment or return)? */
-function readsName(fn: FunctionFact, name: string): boolean {
-  return fn.program.some((instr) => spelledTexts(instr).some((t) => mentionsName(t, name)));
 }
 
 /** Functions implementing a dma_configure hook: named by a bus_type, or spelt like one when the struct is not shown. */
@@ -161,7 +142,7 @@ export const busWithoutOwnershipHooks = createRule({
         });
         continue;
       }
-      const reached = functionPieces(ctx, fn).flatMap((f) => reachableFunctions(ctx, f));
+      const reached = functionPieces(ctx.facts, ctx.patch, fn).flatMap((f) => reachableFunctions(ctx.facts, f));
       if (callsIn(reached, [use]).length > 0) continue;
       // Delegating to another bus's configure (defined elsewhere) hands the count to that bus.
       const local = new Set(ctx.facts.functions.map((f) => f.name));

@@ -5,10 +5,10 @@
  * without a default domain, and the replay says what it returned (sim/replay.ts probeDeferLost).
  */
 import { createRule } from './types';
-import { keyOf } from './util';
+import { USE_DEFAULT_DOMAIN } from '../core/sim/vocabulary';
 import { replayViolations } from './replay-violations';
+import { keyOf } from './reports';
 
-const USE = 'iommu_device_use_default_domain';
 
 export const defaultDomainProbeDefer = createRule({
   meta: {
@@ -29,7 +29,7 @@ export const defaultDomainProbeDefer = createRule({
     const found = replayViolations(ctx, {
       kinds: ['probe-defer-lost'],
       topologies: ['singleton'],
-      aloneCallers: [USE],
+      aloneCallers: [USE_DEFAULT_DOMAIN],
       alone: { role: { kind: 'dma_configure', driverManagedDma: false }, defaultDomain: 'none' },
     });
     for (const { scenario, violation } of found) {
@@ -40,7 +40,7 @@ export const defaultDomainProbeDefer = createRule({
       const { line, column } = violation.at;
       ctx.report({
         messageId,
-        data: { fn: label, api: USE, errno: violation.errno ?? '?' },
+        data: { fn: label, api: USE_DEFAULT_DOMAIN, errno: violation.errno ?? '?' },
         span: { line, column, endLine: line, endColumn: column + 'return'.length },
         key: keyOf('OWN024', label, messageId),
         scenario,

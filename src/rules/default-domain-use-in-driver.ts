@@ -3,8 +3,10 @@
  * dma_cleanup); they are not exported, and a built-in driver calling them counts itself twice.
  */
 import { createRule } from './types';
-import { callsTo, isDriverCode, keyOf } from './util';
 import { USE_UNUSE_CALLS } from '../core/sim/vocabulary';
+import { callsTo } from '../core/c/call-graph';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 /**
  * Syntactic: the two names are not exported (drivers/iommu/iommu.c @ v6.12 has no EXPORT_SYMBOL for them), so any

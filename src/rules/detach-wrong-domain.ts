@@ -4,8 +4,10 @@
  * A query of the replay: the kernel model decides each (sim/model.ts iommu_detach_device, __iommu_attach_group).
  */
 import { createRule } from './types';
-import { isDriverCode, keyOf } from './util';
+import { ATTACH_DEVICE, ATTACH_GROUP, DETACH_DEVICE } from '../core/sim/vocabulary';
 import { argOf, replayViolations } from './replay-violations';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 const MESSAGE_OF = {
   'detach-wrong-domain': 'wrongDomain',
@@ -34,7 +36,7 @@ export const detachWrongDomain = createRule({
     if (!isDriverCode(ctx)) return;
     const found = replayViolations(ctx, {
       kinds: Object.keys(MESSAGE_OF) as (keyof typeof MESSAGE_OF)[],
-      aloneCallers: ['iommu_attach_device', 'iommu_attach_group', 'iommu_detach_device'],
+      aloneCallers: [ATTACH_DEVICE, ATTACH_GROUP, DETACH_DEVICE],
       lifecycle: true,
     });
     for (const { scenario, violation, call, fn } of found) {

@@ -3,6 +3,7 @@
  * whether a driver struct sets it, and how a rule assumes it when the view does not show it.
  */
 import type { DriverStructFact, KernelTarget } from '../core/types';
+import { managedDmaFlag } from '../core/sim/vocabulary';
 import type { RuleContext } from './types';
 
 export const SERIES_TARGETS: readonly KernelTarget[] = ['series-v1', 'series-v2', 'series-v3', 'series-v4', 'series-v5'];
@@ -11,9 +12,6 @@ export function isSeriesTarget(target: KernelTarget): boolean {
   return SERIES_TARGETS.includes(target);
 }
 
-/** The flag's spelling per target and "is it set" belong to the one vocabulary; re-exported for the rules. */
-import { managedDmaFlag } from '../core/sim/vocabulary';
-export { hasManagedDma, managedDmaFlag } from '../core/sim/vocabulary';
 
 /**
  * The driver as the replay should see it when its flag is not visible: a driver that claims ownership itself is

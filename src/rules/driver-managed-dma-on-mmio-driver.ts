@@ -6,9 +6,11 @@
  * hand the device to user space or claim the group themselves do it for the owner: the replay charges them nothing.
  */
 import { createRule } from './types';
-import { driverScenarios, isUnder, keyOf } from './util';
 import { managedDmaFlag } from '../core/sim/vocabulary';
 import { hitsOf, traceTo } from './violation-sites';
+import { driverScenarios } from './scenario-selection';
+import { isUnder } from './analysed-file';
+import { keyOf } from './reports';
 
 const CODE = 'OWN003';
 

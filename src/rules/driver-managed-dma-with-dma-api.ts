@@ -9,9 +9,11 @@
  */
 import type { DriverStructFact, Fix } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { driverScenarios, isUnder, keyOf } from './util';
 import { managedDmaFlag } from '../core/sim/vocabulary';
 import { hitsOf, traceTo } from './violation-sites';
+import { driverScenarios } from './scenario-selection';
+import { isUnder } from './analysed-file';
+import { keyOf } from './reports';
 
 const CODE = 'OWN002';
 

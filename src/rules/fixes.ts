@@ -1,7 +1,7 @@
 /** Quick-fix builders: the text edits a finding proposes (add the flag, insert a line, replace a span). */
 import type { DriverStructFact, Fix, ImageSpan } from '../core/types';
 import type { RuleContext } from './types';
-import { managedDmaFlag } from './driver-flag';
+import { managedDmaFlag } from '../core/sim/vocabulary';
 
 /** The fix "add .driver_managed_dma = true" (spelt as on the target) to a driver struct, if the struct's end is visible. */
 export function fixAddManagedDma(ctx: RuleContext, driver: DriverStructFact): Fix {

@@ -5,12 +5,13 @@
  * which file calls it is a question of API policy, not of replayed state; no simulated trace.
  */
 import { createRule } from './types';
-import { callsTo, isUnder, keyOf } from './util';
-import { existsOn, fnNameOf } from './ownership-calls';
+import { GROUP_CLAIM, DEVICE_CLAIM } from '../core/sim/vocabulary';
+import { callsTo, functionNameOf } from '../core/c/call-graph';
+import { isUnder } from './analysed-file';
+import { keyOf } from './reports';
+import { existsOn } from './api-on-target';
 
 const CODE = 'OWN007';
-const GROUP_CLAIM = 'iommu_group_claim_dma_owner';
-const DEVICE_CLAIM = 'iommu_device_claim_dma_owner';
 
 export const groupClaimOutsideVfio = createRule({
   meta: {
@@ -35,7 +36,7 @@ export const groupClaimOutsideVfio = createRule({
       ? 'Claim the device with iommu_device_claim_dma_owner(dev, owner) and release it with iommu_device_release_dma_owner(dev).'
       : 'This kernel has no device-level claim; reconsider owning the group at all.';
     for (const call of callsTo(ctx.facts, GROUP_CLAIM)) {
-      const fn = fnNameOf(ctx, call);
+      const fn = functionNameOf(ctx.facts, call);
       ctx.report({
         messageId: 'groupClaim',
         data: { function: fn, advice },

@@ -4,9 +4,10 @@
  * replay (sim/model.ts iommu_attach_device_pasid; iommu_alloc_global_pasid forks on exhaustion).
  */
 import { createRule } from './types';
+import { PASID_ATTACH } from '../core/sim/vocabulary';
 import { lookupApi } from '../core/sim';
-import { keyOf } from './util';
 import { argOf, replayViolations } from './replay-violations';
+import { keyOf } from './reports';
 
 export const invalidPasid = createRule({
   meta: {
@@ -26,8 +27,8 @@ export const invalidPasid = createRule({
     },
   },
   check(ctx) {
-    if (!lookupApi('iommu_attach_device_pasid', ctx.target)?.exists) return;
-    const found = replayViolations(ctx, { kinds: ['invalid-pasid'], aloneCallers: ['iommu_attach_device_pasid'], lifecycle: true });
+    if (!lookupApi(PASID_ATTACH, ctx.target)?.exists) return;
+    const found = replayViolations(ctx, { kinds: ['invalid-pasid'], aloneCallers: [PASID_ATTACH], lifecycle: true });
     for (const { scenario, violation, call, fn } of found) {
       if (!call) continue;
       // The model refuses PASID 0 with -EINVAL where the core checks it; before that the attach succeeds on the RID.

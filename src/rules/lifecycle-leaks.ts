@@ -7,7 +7,9 @@
 import type { CallFact, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import type { LifecycleResult } from '../core/sim';
 import type { RuleContext } from './types';
-import { acquisitionOnPath, callsIn, keyOf, reachableFunctions, traceOf } from './util';
+import { acquisitionOnPath, traceOf } from './scenario-selection';
+import { callsIn, reachableFunctions } from '../core/c/call-graph';
+import { keyOf } from './reports';
 
 export interface LifecycleLeak {
   result: LifecycleResult;
@@ -25,7 +27,7 @@ export function lifecycleLeaks(ctx: RuleContext, kinds: readonly ViolationKind[]
   if (!ctx.complete || !ctx.sim.lifecycle) return [];
   const out: LifecycleLeak[] = [];
   for (const result of ctx.sim.lifecycle('singleton')) {
-    const own = callsIn(reachableFunctions(ctx, result.acquire), acquireApis);
+    const own = callsIn(reachableFunctions(ctx.facts, result.acquire), acquireApis);
     if (own.length === 0) continue;
     const kind = result.partners.length ? 'partner' : 'none';
     if (kind === 'none' && result.releasedElsewhere) continue;

@@ -6,8 +6,11 @@
  */
 import type { DriverStructFact, ImageSpan, ScenarioResult, Violation } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { OWNERSHIP_TAKING_CALLS, USER_HANDOFF_CALLS } from '../core/sim/vocabulary';
-import { driverScenarios, fixAddManagedDma, isDriverCode, keyOf, managedDmaFlag, traceOf } from './util';
+import { OWNERSHIP_TAKING_CALLS, USER_HANDOFF_CALLS, managedDmaFlag } from '../core/sim/vocabulary';
+import { driverScenarios, traceOf } from './scenario-selection';
+import { fixAddManagedDma } from './fixes';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 /** Claims a driver makes itself: refused in its probe, they are this rule's evidence too. */
 const OWN_CLAIMS = OWNERSHIP_TAKING_CALLS;

@@ -6,9 +6,15 @@
  */
 import type { ArgFact, CallFact } from '../core/types';
 import { createRule } from './types';
-import { functionScenarios, isNullArg, keyOf } from './util';
 import { CLAIM_CALLS, SET_OWNER_CALLS } from '../core/sim/vocabulary';
 import { functionsCalling, hitsOf, traceTo } from './violation-sites';
+import { functionScenarios } from './scenario-selection';
+import { keyOf } from './reports';
+
+/** True when an argument is a NULL / 0 literal (the message then says so instead of naming a variable). */
+export function isNullArg(text: string | undefined): boolean {
+  return text !== undefined && /^\(?\s*(NULL|0|\(void\s*\*\)\s*0|0UL|0L)\s*\)?$/.test(text.trim());
+}
 
 const CODE = 'OWN008';
 
@@ -19,7 +25,7 @@ const CLAIMS_WITH_COOKIE: readonly string[] = [...CLAIM_CALLS, ...SET_OWNER_CALL
  * iommu_group_set_dma_owner(group, owner) too; the v1–v4 set-owner calls take (target, type, cookie).
  */
 function cookieArg(call: CallFact): ArgFact | undefined {
-  if (call.callee === 'iommu_group_set_dma_owner' || call.callee === 'iommu_device_set_dma_owner') return call.args[call.args.length === 2 ? 1 : 2];
+  if (SET_OWNER_CALLS.includes(call.callee)) return call.args[call.args.length === 2 ? 1 : 2];
   return call.args[1];
 }
 

@@ -5,12 +5,13 @@
  * groups, its outermost functions that reach a claim/release are replayed on a fake group (FunctionSimInput.fakeGroup:
  * every test of fakeness holds), and each 'ownership-on-fake-group' violation is reported at its call.
  */
-import type { FunctionFact } from '../core/types';
-import { FAKE_GROUP_TEXT } from '../core/sim/vocabulary';
+import { FAKE_GROUP_TEXT, CLAIM_CALLS, RELEASE_CALLS } from '../core/sim/vocabulary';
 import { createRule, type RuleContext } from './types';
-import { keyOf, reachableFunctions, traceOf } from './util';
-import { CLAIM_CALLS, RELEASE_CALLS, existsOn } from './ownership-calls';
 import { replayViolationsOf } from './replay-violations';
+import { keyOf } from './reports';
+import { uncalledFunctionsReaching } from '../core/c/call-graph';
+import { traceOf } from './scenario-selection';
+import { existsOn } from './api-on-target';
 
 const CODE = 'OWN025';
 
@@ -18,13 +19,6 @@ const CODE = 'OWN025';
 function fakeGroupsInFile(ctx: RuleContext): boolean {
   if (ctx.facts.identifiers.some((i) => FAKE_GROUP_TEXT.test(i.name))) return true;
   return ctx.facts.functions.some((fn) => fn.calls.some((c) => FAKE_GROUP_TEXT.test(c.callee) || c.args.some((a) => FAKE_GROUP_TEXT.test(a.text))));
-}
-
-/** Functions of the file no other function of it calls, that reach a call of `names`: the entry points to replay. */
-function entriesReaching(ctx: RuleContext, names: readonly string[]): FunctionFact[] {
-  const called = new Set(ctx.facts.functions.flatMap((f) => f.calls.map((c) => c.callee)));
-  return ctx.facts.functions.filter((fn) => fn.program.length > 0 && !called.has(fn.name)
-    && reachableFunctions(ctx, fn).some((r) => r.calls.some((c) => names.includes(c.callee))));
 }
 
 export const ownershipOnFakeGroup = createRule({
@@ -45,7 +39,7 @@ export const ownershipOnFakeGroup = createRule({
   check(ctx) {
     if (!fakeGroupsInFile(ctx)) return;
     const names = [...CLAIM_CALLS, ...RELEASE_CALLS].filter((n) => existsOn(ctx, n));
-    const entries = entriesReaching(ctx, names);
+    const entries = uncalledFunctionsReaching(ctx.facts, names);
     for (const hit of replayViolationsOf(ctx, entries, 'singleton', { fakeGroup: true }, ['ownership-on-fake-group'])) {
       const { call, fn, violation, scenario } = hit;
       if (!call || !fn || !names.includes(call.callee)) continue;

@@ -7,31 +7,17 @@ import { PASID_ATTACH_CALLS, PASID_DETACH_CALLS } from '../core/sim/vocabulary';
 import type { DriverStructFact, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
-import {
-  acquisitionOnPath,
-  reportBudget,
-  reportErrorExitLeak,
-  scenarioLabel,
-  callbackFunctions,
-  callsIn,
-  driverPrefix,
-  driverScenarios,
-  entryFunctions,
-  isDriverCode,
-  keyOf,
-  reachableFunctions,
-  traceOf,
-  unseenErrorPath,
-  unseenLocalHelpers,
-  unseenRemove,
-  unbindFunctions,
-} from './util';
+import { acquisitionOnPath, scenarioLabel, driverScenarios, traceOf } from './scenario-selection';
+import { reportBudget, reportErrorExitLeak, keyOf } from './reports';
+import { callbackFunctions, callsIn, entryFunctions, reachableFunctions, unbindFunctions } from '../core/c/call-graph';
+import { driverPrefix, unseenErrorPath, unseenLocalHelpers, unseenRemove } from './unseen-code';
+import { isDriverCode } from './analysed-file';
 
 export { PASID_ATTACH_CALLS };
 const LEAK_KINDS: readonly ViolationKind[] = ['pasid-leak', 'leaked-owner-cnt'];
 
 function isDevmDetach(ctx: RuleContext, driver: DriverStructFact): string | undefined {
-  const cbs = callbackFunctions(ctx, driver);
+  const cbs = callbackFunctions(ctx.facts, driver);
   const f = callsIn(cbs.devmActions, PASID_DETACH_CALLS)[0];
   return f?.inFunction;
 }
@@ -44,7 +30,7 @@ function checkOnlyDevmDetach(ctx: RuleContext, reportedAt: Set<number>): void {
   if (!ctx.complete || !ctx.sim.lifecycle) return;
   for (const result of ctx.sim.lifecycle('singleton')) {
     if (!result.releasedOnlyByDevm) continue;
-    const own = callsIn(reachableFunctions(ctx, result.acquire), PASID_ATTACH_CALLS);
+    const own = callsIn(reachableFunctions(ctx.facts, result.acquire), PASID_ATTACH_CALLS);
     if (own.length === 0) continue;
     for (const scenario of result.scenarios) {
       const violation = scenario.violations.find((v) => v.kind === 'pasid-leak');
@@ -72,7 +58,7 @@ function checkLifecycle(ctx: RuleContext, reportedAt: Set<number>): void {
 }
 
 function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set<number>): void {
-  const cbs = callbackFunctions(ctx, driver);
+  const cbs = callbackFunctions(ctx.facts, driver);
   const attaches = callsIn(cbs.functions.filter((f) => !cbs.devmActions.includes(f)), PASID_ATTACH_CALLS);
   if (attaches.length === 0) return;
   const reported = new Set<string>();
@@ -95,7 +81,7 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact, reportedAt: Set
     if (unseen) { /* said by the replay */ } else if (inProbe) unseen = unseenErrorPath(ctx, attach, cbs.byField.probe, s);
     else if (!devm) {
       unseen = unseenRemove(ctx, driver);
-      const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx, driver), driverPrefix(driver));
+      const helpers = unseenLocalHelpers(ctx, unbindFunctions(ctx.facts, driver), driverPrefix(driver));
       if (!unseen && helpers.length > 0) unseen = `${helpers.map((h) => `${h}()`).join(', ')} (defined elsewhere) may detach it`;
     }
     ctx.report({
@@ -141,7 +127,7 @@ export const pasidAttachLeak = createRule({
     if (!ctx.facts.functions.some((f) => f.calls.some((c) => PASID_ATTACH_CALLS.includes(c.callee)))) return;
     const reportedAt = new Set<number>();
     for (const driver of ctx.facts.drivers) checkDriver(ctx, driver, reportedAt);
-    for (const fn of entryFunctions(ctx)) {
+    for (const fn of entryFunctions(ctx.facts)) {
       const reported = reportErrorExitLeak(ctx, fn, 'OWN019', 'leakOnErrorFn', PASID_ATTACH_CALLS, LEAK_KINDS);
       if (reported) reportedAt.add(reported.calleeSpan.line);
     }

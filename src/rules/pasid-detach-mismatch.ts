@@ -4,8 +4,11 @@
  * had it attached. A query of the replay (sim/model.ts iommu_detach_device_pasid).
  */
 import { createRule } from './types';
-import { apiExists, isDriverCode, keyOf } from './util';
+import { PASID_ATTACH, PASID_DETACH } from '../core/sim/vocabulary';
 import { argOf, replayViolations } from './replay-violations';
+import { apiExists } from './api-on-target';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 const MESSAGE_OF = {
   'pasid-detach-mismatch': 'wrongDomain',
@@ -28,10 +31,10 @@ export const pasidDetachMismatch = createRule({
     },
   },
   check(ctx) {
-    if (!isDriverCode(ctx) || apiExists('iommu_detach_device_pasid', ctx.target) === false) return;
+    if (!isDriverCode(ctx) || apiExists(PASID_DETACH, ctx.target) === false) return;
     const found = replayViolations(ctx, {
       kinds: Object.keys(MESSAGE_OF) as (keyof typeof MESSAGE_OF)[],
-      aloneCallers: ['iommu_attach_device_pasid', 'iommu_detach_device_pasid'],
+      aloneCallers: [PASID_ATTACH, PASID_DETACH],
       lifecycle: true,
     });
     for (const { scenario, violation, call, fn } of found) {

@@ -4,8 +4,11 @@
  * (6.12 __iommu_take_dma_ownership / __iommu_release_dma_ownership). A query of the replay.
  */
 import { createRule } from './types';
-import { apiExists, isDriverCode, keyOf } from './util';
+import { PASID_ATTACH, SVA_BIND, PASID_DETACH } from '../core/sim/vocabulary';
 import { replayViolations } from './replay-violations';
+import { apiExists } from './api-on-target';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 const MESSAGE_OF = {
   'claim-with-pasid-attached': 'claimAfterAttach',
@@ -27,10 +30,10 @@ export const pasidOwnershipOrder = createRule({
     },
   },
   check(ctx) {
-    if (!isDriverCode(ctx) || apiExists('iommu_detach_device_pasid', ctx.target) === false) return;
+    if (!isDriverCode(ctx) || apiExists(PASID_DETACH, ctx.target) === false) return;
     const found = replayViolations(ctx, {
       kinds: Object.keys(MESSAGE_OF) as (keyof typeof MESSAGE_OF)[],
-      aloneCallers: ['iommu_attach_device_pasid', 'iommu_sva_bind_device', 'iommu_detach_device_pasid'],
+      aloneCallers: [PASID_ATTACH, SVA_BIND, PASID_DETACH],
       lifecycle: true,
       alone: { startHeld: true },
     });

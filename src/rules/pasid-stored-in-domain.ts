@@ -5,7 +5,7 @@
  */
 import type { ImageSpan, Patch } from '../core/types';
 import { createRule } from './types';
-import { keyOf } from './util';
+import { keyOf } from './reports';
 
 const DOMAIN_STRUCT = 'iommu_domain';
 const PASIDISH = /pasid/i;

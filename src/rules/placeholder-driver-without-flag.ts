@@ -7,15 +7,19 @@
  */
 import type { BusKind, DriverStructFact, KernelTarget, ScenarioResult, Violation } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { callbackFunctions, driverScenarios, fixAddManagedDma, isSeriesTarget, keyOf, traceOf } from './util';
 import { managedDmaFlag } from '../core/sim/vocabulary';
+import { callbackFunctions } from '../core/c/call-graph';
+import { driverScenarios, traceOf } from './scenario-selection';
+import { fixAddManagedDma } from './fixes';
+import { isSeriesTarget } from './driver-flag';
+import { keyOf } from './reports';
 
 /** Driver-struct fields that name data, not code (a missing definition for them hides nothing). */
 const DATA_FIELD = /(^|\.)(id_table|\w*match_table|name|owner|pm|groups|dev_groups|err_handler|bus|mod_name|probe_type|suppress_bind_attrs)$/;
 
 /** Callbacks wired up whose code is not in this file's facts (data fields such as id_table do not count). */
 function missingCallbacks(ctx: RuleContext, driver: DriverStructFact): { field: string; fn: string }[] {
-  return callbackFunctions(ctx, driver).missing.filter((m) => !DATA_FIELD.test(m.field) && m.fn !== 'NULL');
+  return callbackFunctions(ctx.facts, driver).missing.filter((m) => !DATA_FIELD.test(m.field) && m.fn !== 'NULL');
 }
 
 /** The replay's refused user-space claim while this driver is bound and idle. */
@@ -66,7 +70,7 @@ export const placeholderDriverWithoutFlag = createRule({
     for (const driver of ctx.facts.drivers) {
       if (driver.managedDma.state !== 'absent' || !driver.complete) continue;
       if (!busHasFlag(driver.bus, ctx.target)) continue;
-      const cbs = callbackFunctions(ctx, driver);
+      const cbs = callbackFunctions(ctx.facts, driver);
       const probe = cbs.byField.probe;
       if (!probe || !probe.complete || missingCallbacks(ctx, driver).length > 0 || cbs.incomplete.length > 0) continue;
       const blocked = blockedClaim(driverScenarios(ctx, driver, ['singleton']));

@@ -5,9 +5,11 @@
  * them, or the mapping made while a private domain is attached.
  */
 import { createRule } from './types';
-import { callsTo, hasManagedDma, isDriverCode, keyOf } from './util';
-import { USER_OWNERSHIP_CALLS } from '../core/sim/vocabulary';
+import { USER_OWNERSHIP_CALLS, hasManagedDma, ATTACH_CALLS } from '../core/sim/vocabulary';
 import { argOf, replayViolations } from './replay-violations';
+import { callsTo } from '../core/c/call-graph';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
 
 export const privateDomainWithDmaApi = createRule({
   meta: {
@@ -30,12 +32,12 @@ export const privateDomainWithDmaApi = createRule({
     if (ctx.facts.drivers.some(hasManagedDma) || callsTo(ctx.facts, USER_OWNERSHIP_CALLS).length > 0) return;
     const found = replayViolations(ctx, {
       kinds: ['dma-api-on-private-domain'],
-      aloneCallers: ['iommu_attach_device', 'iommu_attach_group'],
+      aloneCallers: ATTACH_CALLS,
       lifecycle: true,
     });
     for (const { scenario, violation, call, fn } of found) {
       if (!call) continue;
-      const attach = call.callee.startsWith('iommu_attach');
+      const attach = ATTACH_CALLS.includes(call.callee);
       const messageId = attach ? 'attachStrands' : 'mapsIntoDefault';
       const label = fn?.name || call.inFunction || '';
       ctx.report({

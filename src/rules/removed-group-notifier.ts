@@ -4,8 +4,9 @@
  */
 import type { ImageSpan } from '../core/types';
 import { createRule } from './types';
-import { apiExists, apiReplacement, keyOf } from './util';
 import { REMOVED_NOTIFIER_NAMES } from '../core/sim/vocabulary';
+import { apiExists, apiReplacement } from './api-on-target';
+import { keyOf } from './reports';
 
 
 const HOW_TO_REPLACE: Record<string, string> = {

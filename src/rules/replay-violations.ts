@@ -5,7 +5,7 @@
  */
 import type { CallFact, FunctionFact, ScenarioResult, TopologyKind, Violation, ViolationKind } from '../core/types';
 import type { FunctionReplayOptions, RuleContext } from './types';
-import { driversReaching } from './util';
+import { driversReaching } from '../core/c/call-graph';
 
 export interface ReplayViolation {
   scenario: ScenarioResult;
@@ -48,7 +48,7 @@ function scenariosFor(ctx: RuleContext, q: ReplayQuery): ScenarioResult[] {
   if (q.aloneCallers?.length) {
     const apis = new Set(q.aloneCallers);
     for (const fn of ctx.facts.functions) {
-      if (!fn.calls.some((c) => apis.has(c.callee)) || driversReaching(ctx, fn.name).length > 0) continue;
+      if (!fn.calls.some((c) => apis.has(c.callee)) || driversReaching(ctx.facts, fn.name).length > 0) continue;
       for (const t of topologies) out.push(...safely(() => ctx.sim.functionScenarios(fn, t, q.alone)));
     }
   }

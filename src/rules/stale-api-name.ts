@@ -5,7 +5,9 @@
  */
 import type { CallFact, IdentifierFact, ImageSpan, KernelTarget } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import { apiReplacement, fixReplace, keyOf } from './util';
+import { apiReplacement } from './api-on-target';
+import { fixReplace } from './fixes';
+import { keyOf } from './reports';
 
 type Era = 'v1' | 'v2' | 'v3' | 'v4' | 'v5' | 'rel' | 'rel62';
 

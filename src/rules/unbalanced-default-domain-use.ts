@@ -5,21 +5,13 @@
  */
 import type { BusTypeFact, CallFact, FunctionFact, KernelTarget, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
-import {
-  scenarioLabel,
-  callbackFunctions,
-  callsIn,
-  driverScenarios,
-  hookScenarios,
-  isDriverCode,
-  keyOf,
-  reaches,
-  functionPieces,
-  traceOf,
-  unseenBody,
-  unseenRemove,
-} from './util';
-import { managedDmaFlag } from '../core/sim/vocabulary';
+import { managedDmaFlag, USE_DMA_API, UNUSE_DMA_API, USE_DEFAULT_DOMAIN, UNUSE_DEFAULT_DOMAIN } from '../core/sim/vocabulary';
+import { scenarioLabel, driverScenarios, hookScenarios, traceOf } from './scenario-selection';
+import { callbackFunctions, callsIn, reaches } from '../core/c/call-graph';
+import { isDriverCode } from './analysed-file';
+import { keyOf } from './reports';
+import { functionPieces } from '../core/c/function-pieces';
+import { unseenBody, unseenRemove } from './unseen-code';
 
 interface UsePair {
   use: string;
@@ -28,8 +20,8 @@ interface UsePair {
 
 function pairFor(target: KernelTarget): UsePair {
   return target === 'series-v5'
-    ? { use: 'iommu_device_use_dma_api', unuse: 'iommu_device_unuse_dma_api' }
-    : { use: 'iommu_device_use_default_domain', unuse: 'iommu_device_unuse_default_domain' };
+    ? { use: USE_DMA_API, unuse: UNUSE_DMA_API }
+    : { use: USE_DEFAULT_DOMAIN, unuse: UNUSE_DEFAULT_DOMAIN };
 }
 
 /** The violation of `kinds` on `api` a hook's replay shows, with its scenario. */
@@ -66,8 +58,8 @@ function checkBusHooks(ctx: RuleContext): void {
     const named = ctx.functionByName(name);
     if (!named) continue;
     // A hook spanning two hunks: the piece that takes the count is the one replayed.
-    const configure = functionPieces(ctx, named).find((f) => reaches(ctx, f, [pair.use]).length > 0) ?? named;
-    const use = reaches(ctx, configure, [pair.use])[0];
+    const configure = functionPieces(ctx.facts, ctx.patch, named).find((f) => reaches(ctx.facts, f, [pair.use]).length > 0) ?? named;
+    const use = reaches(ctx.facts, configure, [pair.use])[0];
     const cleanup = cleanupFor(ctx, named, bus);
     if (cleanup.fn) judgedCleanups.add(cleanup.fn.name);
     if (!use) {
@@ -76,7 +68,7 @@ function checkBusHooks(ctx: RuleContext): void {
     }
 
     // The replay of configure for a DMA-API driver, with nothing dropping the count after it, shows the count it leaves.
-    const leak = !cleanup.fn || reaches(ctx, cleanup.fn, [pair.unuse]).length === 0
+    const leak = !cleanup.fn || reaches(ctx.facts, cleanup.fn, [pair.unuse]).length === 0
       ? hookViolation(hookScenarios(ctx, configure, 'dma_configure', false), ['leaked-owner-cnt'])
       : undefined;
     if (!cleanup.fn) {
@@ -105,7 +97,7 @@ function checkBusHooks(ctx: RuleContext): void {
         unseen: unseenBody(ctx, cleanup.fn),
         key: keyOf('OWN010', name, 'cleanup-no-unuse'),
       });
-    } else if (reaches(ctx, cleanup.fn, [pair.unuse]).length > 0) {
+    } else if (reaches(ctx.facts, cleanup.fn, [pair.unuse]).length > 0) {
       checkGating(ctx, pair, configure, cleanup.fn, use);
     }
     checkSwallowed(ctx, pair, configure, use, named.name);
@@ -124,7 +116,7 @@ function checkBusHooks(ctx: RuleContext): void {
  * device's count in a shared group). Only judged when the patch adds that unuse.
  */
 function checkCleanupWithoutUse(ctx: RuleContext, pair: UsePair, cleanup: FunctionFact, configure: FunctionFact | undefined): void {
-  const unuse = reaches(ctx, cleanup, [pair.unuse])[0];
+  const unuse = reaches(ctx.facts, cleanup, [pair.unuse])[0];
   if (!unuse || !ctx.isAdded(unuse.calleeSpan)) return;
   // Only on a bus whose drivers can opt out: the patch (either image) shows the flag.
   const flag = managedDmaFlag(ctx.target).field;
@@ -162,7 +154,7 @@ function checkGating(ctx: RuleContext, pair: UsePair, configure: FunctionFact, c
     });
   } else if (unusesWithFlag && !usesWithFlag) {
     const line = unusesWithFlag.violation.at?.line;
-    const unuse = reaches(ctx, cleanup, [pair.unuse]).find((c) => c.calleeSpan.line === line || c.span.line === line);
+    const unuse = reaches(ctx.facts, cleanup, [pair.unuse]).find((c) => c.calleeSpan.line === line || c.span.line === line);
     ctx.report({
       messageId: 'gatingMismatch',
       data: { hook: cleanup.name, api: pair.unuse, other: configure.name },
@@ -197,7 +189,7 @@ function checkSwallowed(ctx: RuleContext, pair: UsePair, configure: FunctionFact
 function checkSeriesDrivers(ctx: RuleContext): void {
   const pair = pairFor(ctx.target);
   for (const driver of ctx.facts.drivers) {
-    const cbs = callbackFunctions(ctx, driver);
+    const cbs = callbackFunctions(ctx.facts, driver);
     const uses = callsIn(cbs.functions, [pair.use]);
     if (uses.length === 0) continue;
     const scenarios = driverScenarios(ctx, driver, ['singleton']);

@@ -5,31 +5,14 @@
 import type { CallFact, DriverStructFact, FunctionFact, ScenarioResult, Violation, ViolationKind } from '../core/types';
 import { createRule, type RuleContext } from './types';
 import { lifecycleLeaks, reportLifecycleLeaks } from './lifecycle-leaks';
-import {
-  scenarioLabel,
-  apiExists,
-  assumeFlagIfUnseen,
-  callAtStep,
-  callbackFunctions,
-  callsIn,
-  driverPrefix,
-  driverScenarios,
-  reportBudget,
-  functionScenarios,
-  isDriverCode,
-  reachableFunctions,
-  keyOf,
-  entryFunctions,
-  removedCalls,
-  traceOf,
-  unseenBody,
-  unseenErrorPath,
-  unseenLocalHelpers,
-  unseenRemove,
-  unbindFunctions,
-  violationStep,
-} from './util';
 import { CLAIM_CALLS_ANY_ERA, RELEASE_CALLS } from '../core/sim/vocabulary';
+import { scenarioLabel, callAtStep, driverScenarios, functionScenarios, traceOf, violationStep } from './scenario-selection';
+import { apiExists } from './api-on-target';
+import { assumeFlagIfUnseen } from './driver-flag';
+import { callbackFunctions, callsIn, reachableFunctions, entryFunctions, unbindFunctions } from '../core/c/call-graph';
+import { driverPrefix, unseenBody, unseenErrorPath, unseenLocalHelpers, unseenRemove } from './unseen-code';
+import { reportBudget, keyOf } from './reports';
+import { isDriverCode, removedCalls } from './analysed-file';
 
 /** Claims on released kernels and their series-era spellings. */
 const CLAIM_CALLS = CLAIM_CALLS_ANY_ERA;
@@ -42,7 +25,7 @@ const LEAK_KINDS: readonly ViolationKind[] = ['left-owned', 'leaked-owner-cnt'];
  * release partner (sim/lifecycle.ts): the partner must release it; with no partner, something in the file must.
  */
 function checkLifecycle(ctx: RuleContext, reportedAt: Set<number>): void {
-  const leaks = lifecycleLeaks(ctx, LEAK_KINDS, CLAIM_CALLS).filter((l) => !usesOtherEra(ctx, callsIn(reachableFunctions(ctx, l.result.acquire), OWNER_API)));
+  const leaks = lifecycleLeaks(ctx, LEAK_KINDS, CLAIM_CALLS).filter((l) => !usesOtherEra(ctx, callsIn(reachableFunctions(ctx.facts, l.result.acquire), OWNER_API)));
   reportLifecycleLeaks(ctx, 'OWN005', leaks, reportedAt, { partner: 'partnerLeak', none: 'neverReleased', noneKey: 'never-released' });
 }
 
@@ -66,7 +49,7 @@ function usesOtherEra(ctx: RuleContext, calls: readonly CallFact[]): boolean {
 }
 
 function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
-  const cbs = callbackFunctions(ctx, driver);
+  const cbs = callbackFunctions(ctx.facts, driver);
   const claims = callsIn(cbs.functions, CLAIM_CALLS);
   const releases = callsIn(cbs.functions, RELEASE_CALLS);
   if (claims.length === 0 && releases.length === 0) return;
@@ -86,10 +69,10 @@ function checkDriver(ctx: RuleContext, driver: DriverStructFact): void {
         reported.add(key);
         const probe = cbs.byField.probe;
         // A release the patch deletes is the cause: the finding goes on the deleted line.
-        const removed = removedCalls(ctx, failsInProbe(s) ? (probe ? [probe.name] : []) : unbindFunctions(ctx, driver).map((f) => f.name), RELEASE_CALLS)[0];
+        const removed = removedCalls(ctx, failsInProbe(s) ? (probe ? [probe.name] : []) : unbindFunctions(ctx.facts, driver).map((f) => f.name), RELEASE_CALLS)[0];
         const unseen = removed ? undefined : failsInProbe(s)
           ? unseenErrorPath(ctx, claim, probe, s)
-          : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, unbindFunctions(ctx, driver));
+          : unseenRemove(ctx, driver) ?? helpersUnseen(ctx, driver, unbindFunctions(ctx.facts, driver));
         ctx.report({
           messageId: removed ? 'leakRemovedRelease' : failsInProbe(s) ? 'leakOnError' : 'leakOnUnbind',
           data: {
@@ -194,7 +177,7 @@ export const unbalancedDmaOwnerClaim = createRule({
       report: { value: (r: Parameters<RuleContext['report']>[0]) => { reportedAt.add(r.span.line); ctx.report(r); } },
     });
     for (const driver of ctx.facts.drivers) checkDriver(tracking, driver);
-    for (const fn of entryFunctions(ctx)) checkEntryPoint(tracking, fn);
+    for (const fn of entryFunctions(ctx.facts)) checkEntryPoint(tracking, fn);
     checkLifecycle(ctx, reportedAt);
   },
 });

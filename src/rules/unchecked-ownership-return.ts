@@ -7,22 +7,15 @@
  */
 import type { Violation } from '../core/types';
 import { createRule } from './types';
-import { functionScenarios, keyOf } from './util';
+import { DRIVER_ERRNO_CALLS } from '../core/sim/vocabulary';
 import { functionsCalling, hitsOf, traceTo } from './violation-sites';
+import { functionScenarios } from './scenario-selection';
+import { keyOf } from './reports';
 
 const CODE = 'OWN026';
 
 /** The calls whose results the replay follows (sim api-calls OWNERSHIP_APIS); the series names exist only there. */
-const CHECKED_CALLS: readonly string[] = [
-  'iommu_group_claim_dma_owner',
-  'iommu_device_claim_dma_owner',
-  'iommu_attach_device',
-  'iommu_attach_group',
-  'iommu_attach_device_pasid',
-  'iommu_device_set_dma_owner',
-  'iommu_group_set_dma_owner',
-  'iommu_attach_device_shared',
-];
+const CHECKED_CALLS = DRIVER_ERRNO_CALLS;
 
 const MESSAGE_OF: Record<NonNullable<Violation['unchecked']>['how'], string> = {
   ignored: 'ignored',

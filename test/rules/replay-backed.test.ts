@@ -1,5 +1,5 @@
 /**
- * Issue 11 §5b for queries-c's rules: every finding of these rules on their fixtures carries the message id the
+ * Issue 11 §5b for queries-c's rules (and OWN006): every finding of these rules on their fixtures carries the message id the
  * fixture names inline (`expect: OWN005 msg: leakOnError`; one `msg:` per finding on the line), and each finding of a semantic rule is backed by a
  * replay violation: its report names a scenario, and its trace is that scenario's trace cut at one of its violations.
  * A syntactic rule shows no simulated trace.
@@ -13,7 +13,7 @@ import { RULES } from '../../src/rules';
 import type { Report, Rule } from '../../src/rules/types';
 import { FIXTURES, getAnalyzer, readTarget } from '../helpers';
 
-const MINE = ['OWN001', 'OWN005', 'OWN009', 'OWN010', 'OWN012', 'OWN013', 'OWN017', 'OWN018', 'OWN019', 'OWN022', 'OWN027'];
+const MINE = ['OWN001', 'OWN005', 'OWN006', 'OWN009', 'OWN010', 'OWN012', 'OWN013', 'OWN017', 'OWN018', 'OWN019', 'OWN022', 'OWN027'];
 
 /** `expect: OWN005 msg: leakOnError` → line → the message ids expected there (for `code`). */
 function expectedIds(text: string, code: string): Map<number, string[]> {

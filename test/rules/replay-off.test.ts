@@ -14,15 +14,6 @@ import type { Rule } from '../../src/rules/types';
 import { FIXTURES, getAnalyzer, readTarget, REPO_ROOT } from '../helpers';
 
 /**
- * Rules that still decide without the replay on this branch (issue 11: the other query helpers, queries-a and
- * queries-b, and what queries-c left). The lead empties it as branches merge; a listed rule that no longer fires fails.
- */
-const NOT_YET_QUERIES: readonly string[] = [
-  // not yet converted: OWN006 (the lifecycle replay does not pair mq_take/mq_give_back)
-  'OWN006',
-];
-
-/**
  * The simulation switched off at its entry points (the replay of a driver, of a function, of a file's lifecycle):
  * every caller (the rules' ctx.sim, the hunk-only evidence in src/core/patch-evidence.ts) gets no scenario. The
  * compiled modules export them as plain properties read at each call, so replacing them reaches every caller.
@@ -100,10 +91,8 @@ test('replay off: semantic rules report nothing on every fixture and the corpus'
   }
   // The figure the issue measured (137 of 171 unchanged on main); printed so a run shows where it stands.
   console.log(`replay off: ${unchanged} of ${on} findings unchanged; semantic rules still firing: ${[...firing.keys()].sort().join(' ') || 'none'}`);
-  const offenders = [...firing.keys()].filter((c) => !NOT_YET_QUERIES.includes(c)).sort();
+  const offenders = [...firing.keys()].sort();
   assert.deepEqual(offenders, [], offenders.map((c) => `${c} fires without the replay: ${firing.get(c)!.slice(0, 5).join(', ')}`).join('\n'));
-  const stale = NOT_YET_QUERIES.filter((c) => !firing.has(c));
-  assert.deepEqual(stale, [], `NOT_YET_QUERIES lists rules that no longer fire without the replay: ${stale.join(' ')}`);
 });
 
 test('replay off: syntactic rules still report (the switch does not silence everything)', async () => {

@@ -1,14 +1,10 @@
-/** The shared rule helpers (src/rules/util.ts) on hand-built facts. */
+/** The helpers the rules share (the call graph of the C facts, finding keys, NULL cookies) on hand-built facts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CFacts, DriverStructFact, FunctionFact } from '../../src/core/types';
-import {
-  callbackFunctions,
-  isNullArg,
-  isVfioLikeDriver,
-  keyOf,
-  reachableFunctions,
-} from '../../src/rules/util';
+import { callbackFunctions, reachableFunctions } from '../../src/core/c/call-graph';
+import { keyOf } from '../../src/rules/reports';
+import { isNullArg } from '../../src/rules/null-dma-owner-cookie';
 import { isCoreOrBusCode } from '../../src/core/sim/file-role';
 import { managedDmaFlag } from '../../src/core/sim/vocabulary';
 
@@ -103,29 +99,18 @@ test('reachableFunctions follows direct calls and devm actions, not unknown call
     fn('foo_probe', ['foo_setup'], { devmActions: [] }),
     fn('foo_unused', []),
   ]);
-  assert.deepEqual(reachableFunctions({ facts: f }, 'foo_remove').map((x) => x.name), ['foo_remove', 'foo_teardown']);
-  assert.deepEqual(reachableFunctions({ facts: f }, 'nope'), []);
+  assert.deepEqual(reachableFunctions(f, 'foo_remove').map((x) => x.name), ['foo_remove', 'foo_teardown']);
+  assert.deepEqual(reachableFunctions(f, 'nope'), []);
 });
 
 test('callbackFunctions lists what the callbacks reach, their devm actions, and callbacks not in view', () => {
   const probe = fn('foo_probe', ['devm_add_action_or_reset']);
   probe.devmActions = [{ fn: 'foo_release', call: probe.calls[0] }];
   const f = facts('a.c', [probe, fn('foo_release', ['iommu_detach_device_pasid'])]);
-  const cbs = callbackFunctions({ facts: f }, driver({ probe: 'foo_probe', remove: 'foo_remove' }));
+  const cbs = callbackFunctions(f, driver({ probe: 'foo_probe', remove: 'foo_remove' }));
   assert.deepEqual(cbs.functions.map((x) => x.name).sort(), ['foo_probe', 'foo_release']);
   assert.deepEqual(cbs.devmActions.map((x) => x.name), ['foo_release']);
   assert.deepEqual(cbs.missing, [{ field: 'remove', fn: 'foo_remove' }]);
-});
-
-test('isVfioLikeDriver: VFIO registration, core helpers or claims count; an emulated-IOMMU mdev does not', () => {
-  const vfio = facts('a.c', [fn('foo_probe', ['vfio_pci_core_register_device'])]);
-  assert.equal(isVfioLikeDriver({ facts: vfio }, driver({ probe: 'foo_probe' })), true);
-  const mdev = facts('a.c', [fn('foo_probe', ['vfio_register_emulated_iommu_dev'])]);
-  assert.equal(isVfioLikeDriver({ facts: mdev }, driver({ probe: 'foo_probe' })), false);
-  const viaField = driver({}, [{ name: 'err_handler', value: '&vfio_pci_core_err_handlers', span: span(53) }]);
-  assert.equal(isVfioLikeDriver({ facts: facts('a.c', []) }, viaField), true);
-  const claimer = facts('a.c', [fn('foo_probe', ['foo_helper']), fn('foo_helper', ['iommu_device_claim_dma_owner'])]);
-  assert.equal(isVfioLikeDriver({ facts: claimer }, driver({ probe: 'foo_probe' })), true);
 });
 
 test('managedDmaFlag follows the posting; keyOf and isNullArg', () => {

@@ -323,3 +323,51 @@ test('near miss: the registered .release does not unbind, or the releasing funct
   assert.ok(failingExitLeaks(PUT_ON_ERROR('\tgf->sva = NULL;', true)).includes('pasid-leak'));
   assert.ok(failingExitLeaks(PUT_ON_ERROR('\tiommu_sva_unbind_device(gf->sva);', false)).includes('pasid-leak'));
 });
+
+// ───────────── 'co-owned': the same owner claims a second device of the group (sim/co-owner.ts) ─────────────
+const CO_OWNED = (claim: string, release: string) => `
+struct port { struct device *dev; struct iommu_group *grp; void *ctx; };
+int port_open(struct port *p)
+{
+	p->grp = iommu_group_get(p->dev);
+	if (!p->grp)
+		return -ENODEV;
+	return ${claim};
+}
+void port_release(struct port *p)
+{
+	${release};
+	iommu_group_put(p->grp);
+}
+`;
+
+function coOwned(text: string): LifecycleResult[] {
+  const facts = extractFacts({ path: 'drivers/misc/port.c', image: 'file', text, complete: true, changedLines: [], visibleLines: [] });
+  return simulateLifecycle({ target: 'latest', facts, topology: 'co-owned' });
+}
+
+test('co-owned: a device claim released per group drops the co-owner claim; its release then WARNs', () => {
+  const r = of(coOwned(CO_OWNED('iommu_device_claim_dma_owner(p->dev, p->ctx)', 'iommu_group_release_dma_owner(p->grp)')), 'port_open');
+  const s = r.scenarios.find((x) => x.violations.some((v) => v.kind === 'dropped-co-owner-claims'));
+  assert.ok(s, JSON.stringify(r.scenarios.map((x) => x.violations.map((v) => v.kind))));
+  const drop = s.violations.find((v) => v.kind === 'dropped-co-owner-claims')!;
+  assert.equal(drop.api, 'iommu_group_release_dma_owner');
+  assert.ok(drop.at, 'the drop is at the file\'s release call');
+  const warn = s.violations.find((v) => v.phase === 'co-owner');
+  assert.equal(warn?.api, 'iommu_device_release_dma_owner');
+  assert.ok(warn?.warn);
+  assert.ok(s.trace.some((t) => t.phase === 'co-owner' && /iommu_device_claim_dma_owner\(dev1, p->ctx\)/.test(t.step)), 'the co-owner claim is a step');
+});
+
+test('co-owned: device claim and device release, or group claim and group release, leave nothing', () => {
+  for (const [claim, release] of [
+    ['iommu_device_claim_dma_owner(p->dev, p->ctx)', 'iommu_device_release_dma_owner(p->dev)'],
+    ['iommu_group_claim_dma_owner(p->grp, p->ctx)', 'iommu_group_release_dma_owner(p->grp)'],
+    ['iommu_group_claim_dma_owner(p->grp, p->ctx)', 'iommu_device_release_dma_owner(p->dev)'],
+  ]) {
+    const r = of(coOwned(CO_OWNED(claim, release)), 'port_open');
+    assert.deepEqual(leaks(r), [], `${claim} / ${release}`);
+    // The co-owner only joins an owner that claimed per device: a group claim is exclusive.
+    assert.equal(r.scenarios.some((s) => s.trace.some((t) => t.phase === 'co-owner')), claim.startsWith('iommu_device'), `${claim}: co-owner step`);
+  }
+});

@@ -86,6 +86,11 @@ const ROWS: Row[] = [
   { name: 'device release: last → default', targets: SINCE_62, setup: (w) => { m.iommu_device_claim_dma_owner(w.k, 'dev0', 'C'); }, run: (w) => m.iommu_device_release_dma_owner(w.k, 'dev0'), result: 'void', check: (w) => assert.equal(w.g.domain, w.g.defaultDomain) },
   { name: 'device release: DMA-API cnt 2 → silently decrements', targets: SINCE_62, shared: true, setup: (w) => { KERNEL_MODE(w); m.iommu_device_use_default_domain(w.k, 'dev0'); }, run: (w) => m.iommu_device_release_dma_owner(w.k, 'dev0'), result: 'void', check: (w) => assert.equal(w.g.ownerCnt, 1) },
   { name: 'device release: not owned → WARN', targets: SINCE_62, setup: FREE, run: (w) => m.iommu_device_release_dma_owner(w.k, 'dev0'), result: 'void', warn: true },
+  // mixed granularity (6.12 __iommu_release_dma_ownership zeroes owner_cnt; iommu_device_release_dma_owner at cnt 1 is it)
+  { name: 'group release of two device claims by one owner → zeroed, co-owner claim dropped', targets: SINCE_62, shared: true, setup: (w) => { OWNED_C(w); m.iommu_device_claim_dma_owner(w.k, 'dev0', 'C'); }, run: (w) => m.iommu_group_release_dma_owner(w.k, 'grp0'), result: 'void', check: (w) => { assert.equal(w.g.ownerCnt, 0); assert.equal(w.g.domain, w.g.defaultDomain); assert.equal(m.iommu_group_release_dma_owner(w.k, 'grp0').violation, undefined); assert.ok(m.iommu_device_release_dma_owner(w.k, 'dev1').warn, 'the co-owner release WARNs'); } },
+  { name: 'group release of one device claim → no violation (count 1)', targets: SINCE_62, setup: (w) => { m.iommu_device_claim_dma_owner(w.k, 'dev0', 'C'); }, run: (w) => m.iommu_group_release_dma_owner(w.k, 'grp0'), result: 'void', check: (w) => assert.equal(w.g.ownerCnt, 0) },
+  { name: 'device release of a group claim → same as the group release', targets: SINCE_62, setup: (w) => { m.iommu_group_claim_dma_owner(w.k, 'grp0', 'C'); }, run: (w) => m.iommu_device_release_dma_owner(w.k, 'dev0'), result: 'void', check: (w) => { assert.equal(w.g.ownerCnt, 0); assert.equal(w.g.owner, null); assert.equal(w.g.domain, w.g.defaultDomain); } },
+  { name: 'device claim by the group claim\'s owner → counted (cnt 2)', targets: SINCE_62, shared: true, setup: (w) => { m.iommu_group_claim_dma_owner(w.k, 'grp0', 'C'); }, run: (w) => m.iommu_device_claim_dma_owner(w.k, 'dev1', 'C'), result: '0', check: (w) => assert.equal(w.g.ownerCnt, 2) },
   // attach / detach device
   { name: 'attach_device: singleton → 0', targets: MERGED, setup: FREE, run: (w) => m.iommu_attach_device(w.k, w.dom, 'dev0'), result: '0', check: (w) => assert.equal(w.g.domain, w.dom) },
   { name: 'attach_device: kernel mode singleton → 0 (no owner check)', targets: MERGED, setup: (w) => { m.iommu_device_use_default_domain(w.k, 'dev0'); }, run: (w) => m.iommu_attach_device(w.k, w.dom, 'dev0'), result: '0' },
@@ -142,6 +147,21 @@ for (const row of ROWS) {
     });
   }
 }
+
+test('mixed granularity: only a group release of several device claims by one owner is a violation [latest]', () => {
+  const co = world('latest', { shared: true });
+  OWNED_C(co);
+  m.iommu_device_claim_dma_owner(co.k, 'dev0', 'C');
+  assert.equal(m.iommu_group_release_dma_owner(co.k, 'grp0').violation, 'dropped-co-owner-claims');
+  const one = world('latest');
+  m.iommu_device_claim_dma_owner(one.k, 'dev0', 'C');
+  assert.equal(m.iommu_group_release_dma_owner(one.k, 'grp0').violation, undefined);
+  const group = world('latest');
+  m.iommu_group_claim_dma_owner(group.k, 'grp0', 'C');
+  const out = m.iommu_device_release_dma_owner(group.k, 'dev0');
+  assert.equal(out.violation, undefined);
+  assert.equal(out.warn, undefined);
+});
 
 test('use-after-free is reported by attach after iommu_domain_free', () => {
   const w = world('latest');

@@ -21,9 +21,11 @@ import { buildTopology, type DefaultDomainKind, type TopologySetup } from './top
 import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup } from './api-calls';
-import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachable, reachableCallees } from './teardown';
+import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachableCallees } from './teardown';
+import { functionsWithBodyReached } from '../c/call-graph';
 import { ATTACH_CALLS, CLAIM_CALLS, PASID_ATTACH_CALLS, SET_OWNER_CALLS, USE_CALLS_ANY_ERA } from './vocabulary';
 import { CODE_VIOLATIONS } from './trace';
+import { coOwnerClaims, coOwnerReleases } from './co-owner';
 
 export type PairingKind = 'ops' | 'name' | 'registered';
 
@@ -202,7 +204,7 @@ export function simulateLifecycle(input: LifecycleSimInput): LifecycleResult[] {
   const out: LifecycleResult[] = [];
   for (const a of fns) {
     if (callbacks.has(a.name)) continue;
-    const mine = reachable(facts, a);
+    const mine = functionsWithBodyReached(facts, a);
     if (![...calleesOf(facts, mine)].some((c) => ACQUIRE_APIS.has(c))) continue;
     const partners = dedupe([...opsPartners(a, tables), ...namePartners(a, byShape), ...registeredPartners(a, tables)])
       .filter((p) => !mine.has(p.fn));
@@ -278,7 +280,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
   }
   // What a teardown through code outside the file may run: counted on the partner paths that made one (not A's own
   // error unwind: what A reaches releases nothing its success left held).
-  const destructorReleases = destructorCallbackReleases(input.facts, partners.map((p) => p.fn), false, reachable(input.facts, a));
+  const destructorReleases = destructorCallbackReleases(input.facts, partners.map((p) => p.fn), false, functionsWithBodyReached(input.facts, a));
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);
@@ -288,6 +290,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     for (const x of kinds) held.add(x);
     // Only the partners' teardowns count for them (A's own are A's business).
     delete r.path.teardowns;
+    if (input.topology === 'co-owned') coOwnerClaims(r.path, setup);
     let ends: Path[] = [r.path];
     for (const partner of partners) {
       const fn = fnNamed(input.facts, partner.fn);
@@ -309,7 +312,10 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     for (const q of ends) {
       setPhase(q, 'devres');
       if (q.devres.length > 0) pasidsLeftForUnbind(q, setup, start);
-      finals.push(...runDevres(q, ctx));
+      for (const f of runDevres(q, ctx)) {
+        coOwnerReleases(f, setup);
+        finals.push(f);
+      }
     }
     const when = partners.length ? `after ${a.name}() then ${names.map((n) => `${n}()`).join(', ')}` : `after ${a.name}() returns (no partner in this file)`;
     // A partner that calls a release of the kind left behind on some path the replay did not take (list walks,

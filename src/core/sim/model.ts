@@ -363,7 +363,12 @@ export function iommu_group_release_dma_owner(k: Kernel, group: string | null): 
   if (g.ownerCnt === 0 || g.owner === null) return done('nothing released', 'group is not owned');
   // 6.12 __iommu_release_dma_ownership: WARN_ON(!xa_empty(&group->pasid_array)), ownership kept
   if (k.profile.pasid && g.pasids.size > 0) return { ...done('nothing released', `${g.pasids.size} PASID(s) still attached`), violation: 'release-with-pasid-attached' };
+  // 6.12 __iommu_release_dma_ownership sets owner_cnt = 0 whatever it was: device claims the same owner made with
+  // iommu_device_claim_dma_owner() (each one count) are dropped with it, their devices back on the default domain.
+  const others = g.ownerCnt - 1;
+  const owner = g.owner;
   dropOwnership(k, g);
+  if (others > 0) return { ...done(`owner_cnt ${others + 1} zeroed: ${others} other device claim(s) of ${owner} dropped`), violation: 'dropped-co-owner-claims' };
   return done();
 }
 

@@ -77,9 +77,11 @@ import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup 
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
 import { HANDLERS, deviceGroup, simulatedOn } from './api-calls';
-import { RELEASES_OF, destructorCallbackReleases, reachable } from './teardown';
+import { RELEASES_OF, destructorCallbackReleases } from './teardown';
+import { functionsWithBodyReached } from '../c/call-graph';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
 import { driverAccessPolicy } from './device-access';
+import { coOwnerClaims, coOwnerReleases } from './co-owner';
 
 // ───────────── lifecycle ─────────────
 export interface GroupSnapshot { ownerCnt: number; owner: string | null; domain: string | null; pasids: Set<string> }
@@ -337,7 +339,7 @@ function doesNoDeviceWork(input: DriverSimInput): boolean {
   const names = new Set<string>();
   for (const cb of Object.values(input.driver.callbacks)) {
     const fn = f.functions.find((x) => x.name === cb && x.program.length > 0);
-    if (fn) for (const n of reachable(f, fn)) names.add(n);
+    if (fn) for (const n of functionsWithBodyReached(f, fn)) names.add(n);
   }
   const code = f.functions.filter((fn) => names.has(fn.name));
   return code.every((fn) => fn.complete && fn.calls.every((c) => local.has(c.callee) || PARKING_CALL.test(c.callee)));
@@ -481,6 +483,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
     const flagSeen = input.driver.managedDma.state !== 'unknown';
     sharedSingleAttach(p);
     whileBoundCheck(p, topo, setup, { name: input.driver.name, flag: flag || !flagSeen, handoff: staticHandoff(input), idle: doesNoDeviceWork(input) });
+    if (topo === 'co-owned') coOwnerClaims(p, setup);
     let bound: Path[] = [p];
     if (input.testRemove) {
       const t = testRemovePaths(p, ctx, input, bus, setup, start);
@@ -499,6 +502,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
         for (const q of runDevres(r.path, ctx)) {
           const d = q.k.state.devices.get(setup.device);
           if (d) d.driver = null;
+          coOwnerReleases(q, setup);
           setPhase(q, 'unbind');
           const end = endFindings(q, setup, start);
           userChecks(q, topo, setup, end);

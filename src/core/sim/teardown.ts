@@ -8,6 +8,7 @@
  * whose type the file gives callbacks.
  */
 import type { CFacts, FunctionFact } from '../types';
+import { functionsWithBodyReached } from '../c/call-graph';
 import { DETACH_CALLS, PASID_DETACH_CALLS, RELEASE_CALLS, UNUSE_CALLS_ANY_ERA } from './vocabulary';
 
 /** The release calls that undo each end-check violation kind. */
@@ -40,28 +41,10 @@ export function fnNamed(facts: CFacts, name: string): FunctionFact | undefined {
   return facts.functions.find((f) => f.name === name && f.program.length > 0) ?? facts.functions.find((f) => f.name === name);
 }
 
-/** Functions `from` reaches through calls to functions of the file (itself included). */
-export function reachable(facts: CFacts, from: FunctionFact): Set<string> {
-  const seen = new Set<string>([from.name]);
-  const work = [from];
-  while (work.length) {
-    const f = work.pop() as FunctionFact;
-    for (const c of f.calls) {
-      if (seen.has(c.callee)) continue;
-      const g = facts.functions.find((x) => x.name === c.callee && x.program.length > 0);
-      if (g) {
-        seen.add(g.name);
-        work.push(g);
-      }
-    }
-  }
-  return seen;
-}
-
 /** Every callee `from` calls, itself or through functions of the file it reaches. */
 export function reachableCallees(facts: CFacts, from: FunctionFact): Set<string> {
   const out = new Set<string>();
-  for (const name of reachable(facts, from)) for (const c of fnNamed(facts, name)?.calls ?? []) out.add(c.callee);
+  for (const name of functionsWithBodyReached(facts, from)) for (const c of fnNamed(facts, name)?.calls ?? []) out.add(c.callee);
   return out;
 }
 

@@ -58,6 +58,12 @@ export function buildTopology(k: Kernel, kind: TopologyKind, bus: BusKind, defau
       iommu_probe_device(k, DRIVER_DEVICE, GROUP);
       return { device: DRIVER_DEVICE, group: GROUP, hotAdded: true };
     }
+    case 'co-owned':
+      // A second device of the group, unbound: the driver's owner claims it too once it owns dev0 per device (co-owner.ts).
+      addGroup(s, GROUP);
+      addDevice(s, DRIVER_DEVICE, bus, GROUP);
+      addDevice(s, PEER_DEVICE, bus, GROUP);
+      return { device: DRIVER_DEVICE, group: GROUP, hotAdded: false };
     default: return assertNever(kind);
   }
 }

@@ -6,7 +6,8 @@ import type { TraceStep, Violation, ViolationKind } from '../types';
 import { errnoText, groupText, isFailureValue, stateText, valueText, type ApiOutcome, type Kernel, type KernelState } from './model';
 
 export type Phase = 'setup' | 'hotplug' | 'bind' | 'probe' | 'probe-failure-cleanup' | 'remove' | 'unbind' | 'devres' | 'user'
-  | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup' | 'acquire' | 'release';
+  | 'test-remove' | 'generic' | 'dma_configure' | 'dma_cleanup' | 'acquire' | 'release'
+  | 'co-owner';
 
 export interface At { file: string; line: number; column: number }
 

@@ -65,39 +65,62 @@ export const OWNERSHIP_API_NAMES: readonly string[] = Object.keys(OWNERSHIP_API)
 
 // ───────────────────────────── pairs ─────────────────────────────
 
+/** Exclusive ownership of a whole group for one owner (5.19; VFIO's legacy group path). */
+export const GROUP_CLAIM = 'iommu_group_claim_dma_owner';
+export const GROUP_RELEASE = 'iommu_group_release_dma_owner';
+/** Ownership per device, counted for one owner across the devices of a group (6.2, 89395ccedbc1). */
+export const DEVICE_CLAIM = 'iommu_device_claim_dma_owner';
+export const DEVICE_RELEASE = 'iommu_device_release_dma_owner';
 /** Exclusive ownership on merged kernels: group form (5.19) and device form (6.2). */
-export const CLAIM_CALLS: readonly string[] = ['iommu_group_claim_dma_owner', 'iommu_device_claim_dma_owner'];
-export const RELEASE_CALLS: readonly string[] = ['iommu_group_release_dma_owner', 'iommu_device_release_dma_owner'];
+export const CLAIM_CALLS: readonly string[] = [GROUP_CLAIM, DEVICE_CLAIM];
+export const RELEASE_CALLS: readonly string[] = [GROUP_RELEASE, DEVICE_RELEASE];
 /**
  * Claims whose name alone says so in any era: the merged two and the series' iommu_group_set_dma_owner.
  * (The series' iommu_device_set_dma_owner claims only for a user owner type: its role is 'set-owner'.)
  */
 export const CLAIM_CALLS_ANY_ERA: readonly string[] = [...CLAIM_CALLS, 'iommu_group_set_dma_owner'];
+/** Series-era set-owner calls: v2–v5 on a group (an exclusive claim), v1–v4 on a device (an owner type argument). */
+export const GROUP_SET_OWNER = 'iommu_group_set_dma_owner';
+export const DEVICE_SET_OWNER = 'iommu_device_set_dma_owner';
 /** Both series-era set-owner calls (group and device). */
-export const SET_OWNER_CALLS: readonly string[] = ['iommu_group_set_dma_owner', 'iommu_device_set_dma_owner'];
+export const SET_OWNER_CALLS: readonly string[] = [GROUP_SET_OWNER, DEVICE_SET_OWNER];
 
 /** The DMA-API count: bus code only (dma_configure / dma_cleanup); drivers must not call these. */
 export const USE_DEFAULT_DOMAIN = 'iommu_device_use_default_domain';
 export const UNUSE_DEFAULT_DOMAIN = 'iommu_device_unuse_default_domain';
 export const USE_UNUSE_CALLS: readonly string[] = [USE_DEFAULT_DOMAIN, UNUSE_DEFAULT_DOMAIN];
+/** Series v5's spelling of the same count. */
+export const USE_DMA_API = 'iommu_device_use_dma_api';
+export const UNUSE_DMA_API = 'iommu_device_unuse_dma_api';
 /** The same count in every era (series v5 spelt it iommu_device_use_dma_api / unuse_dma_api). */
-export const USE_CALLS_ANY_ERA: readonly string[] = [USE_DEFAULT_DOMAIN, 'iommu_device_use_dma_api'];
-export const UNUSE_CALLS_ANY_ERA: readonly string[] = [UNUSE_DEFAULT_DOMAIN, 'iommu_device_unuse_dma_api'];
+export const USE_CALLS_ANY_ERA: readonly string[] = [USE_DEFAULT_DOMAIN, USE_DMA_API];
+export const UNUSE_CALLS_ANY_ERA: readonly string[] = [UNUSE_DEFAULT_DOMAIN, UNUSE_DMA_API];
 
 /** A private domain on a device's (singleton) group or on a group. */
-export const ATTACH_CALLS: readonly string[] = ['iommu_attach_device', 'iommu_attach_group'];
-export const DETACH_CALLS: readonly string[] = ['iommu_detach_device', 'iommu_detach_group'];
+export const ATTACH_DEVICE = 'iommu_attach_device';
+export const ATTACH_GROUP = 'iommu_attach_group';
+export const DETACH_DEVICE = 'iommu_detach_device';
+export const DETACH_GROUP = 'iommu_detach_group';
+export const ATTACH_CALLS: readonly string[] = [ATTACH_DEVICE, ATTACH_GROUP];
+export const DETACH_CALLS: readonly string[] = [DETACH_DEVICE, DETACH_GROUP];
+/** Series v2–v4: a private domain shared by several devices (never merged). */
+export const ATTACH_DEVICE_SHARED = 'iommu_attach_device_shared';
 
+/** A domain at one PASID (6.2), and the SVA bind that attaches an mm's domain at one. */
+export const PASID_ATTACH = 'iommu_attach_device_pasid';
+export const PASID_DETACH = 'iommu_detach_device_pasid';
+export const SVA_BIND = 'iommu_sva_bind_device';
+export const SVA_UNBIND = 'iommu_sva_unbind_device';
 /** Populated PASIDs block ownership changes (6.2+): an explicit PASID attach, or an SVA bind. */
-export const PASID_ATTACH_CALLS: readonly string[] = ['iommu_attach_device_pasid', 'iommu_sva_bind_device'];
-export const PASID_DETACH_CALLS: readonly string[] = ['iommu_detach_device_pasid', 'iommu_sva_unbind_device'];
+export const PASID_ATTACH_CALLS: readonly string[] = [PASID_ATTACH, SVA_BIND];
+export const PASID_DETACH_CALLS: readonly string[] = [PASID_DETACH, SVA_UNBIND];
 
 /**
  * Ownership calls a driver makes that return 0 or a negative errno it must check: claims, attaches (also at a PASID)
  * and the series' set-owner and shared attach. (The DMA-API count's use call is bus code's, not a driver's.)
  */
 export const DRIVER_ERRNO_CALLS: readonly string[] = [
-  ...CLAIM_CALLS, ...ATTACH_CALLS, 'iommu_attach_device_pasid', 'iommu_device_set_dma_owner', 'iommu_group_set_dma_owner', 'iommu_attach_device_shared',
+  ...CLAIM_CALLS, ...ATTACH_CALLS, PASID_ATTACH, DEVICE_SET_OWNER, GROUP_SET_OWNER, ATTACH_DEVICE_SHARED,
 ];
 
 /** The group notifier API and vfio_group_viable(), removed by the 5.19 ownership series (profiles.ts has their history). */
