@@ -74,8 +74,13 @@ function ruleOfRemoved(callee: string): string {
 
 type Level = 0 | 1 | 2; // never, on some paths, on every path
 
+/**
+ * What a violation is, for comparing the images: its kind and the family of the API (the rule it belongs to), so a
+ * patch that swaps one release for its sibling (`iommu_group_release_dma_owner` for `iommu_device_release_dma_owner`)
+ * is not credited with a WARN both images hit.
+ */
 function signature(v: Violation): string {
-  return `${v.kind}\u0000${v.api ?? ''}`;
+  return `${v.kind}\u0000${v.api ? ruleOfRemoved(v.api) : ''}`;
 }
 
 /** Scenarios keyed by what they did (which exit, in post-image lines), not by their path number. */
@@ -372,8 +377,12 @@ function replayRemoval(input: EvidenceInput, facts: CFacts, fn: FunctionFact, ro
     const world = wrapped(fn, fn.name || 'function (start not shown)', [...prefix, ...jump], [{ op: 'return', value: { kind: 'var', name: 'ret' }, span: point(fn.span) }]);
     return safe(() => simulateFunction({ target: input.target, fn: world, facts: withFunctions(facts, [world]), topology: 'singleton' })).filter((sc) => sc.outcome !== 'ok');
   }
-  // remove: probe (not shown) acquired it; this function is the remove callback.
-  const probe = synthFunction('probe (not shown)', at, [...acquired, { op: 'return', value: { kind: 'int', value: 0 }, span: point(at) }]);
+  // remove: probe (not shown) acquired it; this function is the remove callback. The unseen probe is assumed correct:
+  // a failing claim, use or attach fails the probe (its errno is the probe's result), so remove never runs after it.
+  const probeBody: Instr[] = acquire && !acquire.assignedTo
+    ? [{ op: 'call', call: { ...acquire, assignedTo: 'ret', resultUse: 'assigned' }, assignTo: 'ret' }, { op: 'return', value: { kind: 'var', name: 'ret' }, span: point(at) }]
+    : [...acquired, { op: 'return', value: { kind: 'int', value: 0 }, span: point(at) }];
+  const probe = synthFunction('probe (not shown)', at, probeBody);
   const remove = wrapped(fn, fn.name || 'remove (start not shown)', [], []);
   const world = withFunctions(facts, [probe, remove]);
   return safe(() => simulateDriver({ target: input.target, driver: worldDriver('driver (not shown)', probe.name, remove.name, managed, at), facts: world, topology: 'singleton' }));
