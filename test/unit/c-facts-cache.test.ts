@@ -2,12 +2,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clearFactsCache, extractFacts, initC } from '../../src/core/c';
 import { extractFacts as extractUncached } from '../../src/core/c/extract';
+import { freezeStoredFacts } from '../../src/core/c/facts-cache';
 import { loadWasmForNode } from '../../src/core/c/node-wasm';
 import { nameFromHeadings } from '../../src/core/c/hunk-headings';
 import type { CView, FileDiff } from '../../src/core/types';
 
 before(async () => {
   await initC(loadWasmForNode());
+  freezeStoredFacts(true);
 });
 
 const BODY = [
@@ -31,7 +33,7 @@ function hunkView(lines: string[], image: 'post' | 'pre' = 'post'): CView {
   };
 }
 
-test('the memo hands out one frozen object equal to a fresh extraction; writing into it throws', () => {
+test('the memo hands out one object equal to a fresh extraction; frozen under test, writing into it throws', () => {
   clearFactsCache();
   const view = hunkView(BODY);
   const expected = extractUncached(view);
@@ -94,4 +96,17 @@ test('the memo tells apart views that differ only in image, changed lines, visib
   ];
   for (const view of variants) extractFacts(view);
   for (const view of variants) assert.deepEqual(extractFacts(view), extractUncached(view), `${view.image} ${view.changedLines} ${JSON.stringify(view.visibleLines)}`);
+});
+
+test('outside tests the memo neither copies nor freezes: a hit is the stored object, as it was extracted', () => {
+  freezeStoredFacts(false);
+  try {
+    clearFactsCache();
+    const view = hunkView(BODY);
+    const first = extractFacts(view);
+    assert.equal(extractFacts(view), first);
+    assert.ok(!Object.isFrozen(first) && !Object.isFrozen(first.functions[0]));
+  } finally {
+    freezeStoredFacts(true);
+  }
 });

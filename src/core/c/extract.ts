@@ -376,8 +376,9 @@ class TopLevel {
     closure(before);
     // Callers of a function that matters matter too (an open() handler whose `*_bind_queue()` helper attaches): the
     // replay runs the helper on its caller's paths. Two rounds up the call graph, named callees only.
-    let names = queue.filter((e) => e.fact.name && RELEVANT_FUNCTION.test(e.text)).map((e) => e.fact.name);
-    for (let round = 0; round < 2 && names.length > 0; round++) {
+    // Once everything is built (always so in a hunk view) no caller is left to find: no pattern is compiled.
+    let names = queue.length === this.deferred.length ? [] : queue.filter((e) => e.fact.name && RELEVANT_FUNCTION.test(e.text)).map((e) => e.fact.name);
+    for (let round = 0; round < 2 && names.length > 0 && queue.length < this.deferred.length; round++) {
       const callsOne = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
       const from = queue.length;
       for (const entry of this.deferred) {
