@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { createAnalyzer, type Analyzer } from '../src/review/analyze';
 import { loadWasmForNode } from '../src/core/c/node-wasm';
+import { freezeStoredFacts } from '../src/core/c/facts-cache';
 import type { AnalysisResult, AnalyzeOptions, KernelTarget } from '../src/core/types';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -16,6 +17,8 @@ export const FIXTURES = path.join(REPO_ROOT, 'test/fixtures');
 
 let analyzerPromise: Promise<Analyzer> | undefined;
 export function getAnalyzer(): Promise<Analyzer> {
+  // Facts are shared by the memo, not copied: any test that analyses fails if something writes into them.
+  freezeStoredFacts(true);
   analyzerPromise ??= createAnalyzer(loadWasmForNode());
   return analyzerPromise;
 }

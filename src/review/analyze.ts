@@ -411,8 +411,8 @@ class InputAnalysis {
           const known = key !== undefined ? this.memo.get(key) : undefined;
           const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: known ? known.post! : this.facts(views.post) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: known ? known.pre! : this.facts(views.pre) } : undefined;
-          if (post && !post.view.complete && !known) nameFromHeadings(post.facts, file, 'post');
-          if (pre && !pre.view.complete && !known) nameFromHeadings(pre.facts, file, 'pre');
+          if (post && !post.view.complete && !known) post.facts = nameFromHeadings(post.facts, file, 'post');
+          if (pre && !pre.view.complete && !known) pre.facts = nameFromHeadings(pre.facts, file, 'pre');
           const fr: FileRun = {
             treePath,
             context,

@@ -8,7 +8,7 @@ import type { CallFact, CFacts, CView, DmaApiUse, FunctionFact, IdentifierFact, 
 import { blankAnnotations } from './annotations';
 import { endLine, LineInfo, spanOf, startLine } from './lines';
 import { ProgramBuilder } from './program';
-import { declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
+import { countErrorNodes, declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import { DMA_API_CALL, MMIO_CALL } from './call-names';
 import {
@@ -71,7 +71,7 @@ export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts
 function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void {
   const root = tree.rootNode;
   lines.treeHasError = root.hasError;
-  if (lines.treeHasError) facts.parse.errorNodes = root.descendantsOfType('ERROR').length;
+  if (lines.treeHasError) facts.parse.errorNodes = countErrorNodes(root);
   const topLevel = new TopLevel(text, lines, facts);
   topLevel.items(namedChildren(root));
   topLevel.buildRelevantPrograms();
@@ -301,8 +301,7 @@ class TopLevel {
       const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
       // Too deep to walk with the recursive builders: the same limit on every thread (a worker's stack is bigger),
       // so the function is an unknown callee and the rest of the file is still reviewed.
-      const depth = deepestBelow(bodyNodes, MAX_SYNTAX_DEPTH);
-      if (depth > MAX_SYNTAX_DEPTH) {
+      if (deeperThan(bodyNodes, MAX_SYNTAX_DEPTH)) {
         (this.facts.parse.tooDeep ??= []).push({ name: name || '(unnamed)', line: span.line, limit: MAX_SYNTAX_DEPTH });
         fact.complete = false;
         return;
@@ -377,8 +376,9 @@ class TopLevel {
     closure(before);
     // Callers of a function that matters matter too (an open() handler whose `*_bind_queue()` helper attaches): the
     // replay runs the helper on its caller's paths. Two rounds up the call graph, named callees only.
-    let names = queue.filter((e) => e.fact.name && RELEVANT_FUNCTION.test(e.text)).map((e) => e.fact.name);
-    for (let round = 0; round < 2 && names.length > 0; round++) {
+    // Once everything is built (always so in a hunk view) no caller is left to find: no pattern is compiled.
+    let names = queue.length === this.deferred.length ? [] : queue.filter((e) => e.fact.name && RELEVANT_FUNCTION.test(e.text)).map((e) => e.fact.name);
+    for (let round = 0; round < 2 && names.length > 0 && queue.length < this.deferred.length; round++) {
       const callsOne = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
       const from = queue.length;
       for (const entry of this.deferred) {
@@ -424,16 +424,19 @@ function codeBytes(text: string): number {
 /** IOMMU/VFIO API calls one function may make and still be replayed (real drivers make a handful). */
 export const MAX_API_CALLS_PER_FUNCTION = 256;
 
-/** The depth of the deepest node below `nodes` (iterative: it must not itself recurse), stopping once past `limit`. */
-function deepestBelow(nodes: readonly Node[], limit: number): number {
-  let deepest = 0;
+/**
+ * True when a node below `nodes` lies more than `limit` levels deep (iterative: it must not itself recurse). A subtree
+ * is no deeper than it has nodes, and descendantCount (the node itself included) is one wasm call: only a statement
+ * of more than `limit` nodes is walked.
+ */
+function deeperThan(nodes: readonly Node[], limit: number): boolean {
   for (const node of nodes) {
+    if (node.descendantCount <= limit) continue;
     const cursor = node.walk();
     try {
       let depth = 1;
       for (;;) {
-        if (depth > deepest) deepest = depth;
-        if (deepest > limit) return deepest;
+        if (depth > limit) return true;
         if (cursor.gotoFirstChild()) {
           depth++;
           continue;
@@ -448,7 +451,7 @@ function deepestBelow(nodes: readonly Node[], limit: number): number {
       cursor.delete();
     }
   }
-  return deepest;
+  return false;
 }
 
 interface Deferred {

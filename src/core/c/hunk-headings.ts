@@ -4,7 +4,7 @@
  * unnamed fragment; the heading gives it its name back. The one reading of headings: the naming pass after
  * extraction, and the rules that label or gather fragments, use these.
  */
-import type { CFacts, FileDiff, FunctionFact, Hunk } from '../types';
+import type { CallFact, CFacts, DmaApiUse, FileDiff, FunctionFact, Hunk, IdentifierFact, MmioUse } from '../types';
 
 export type Image = 'post' | 'pre';
 
@@ -51,10 +51,16 @@ export function paramsFromHeading(heading: string): { name: string; type: string
 /**
  * Names the unnamed fragments of a hunk view from the headings (so rules and the replay find the callback, e.g. a
  * probe whose first lines are outside the hunk), and gives a function whose header ends one hunk while the next
- * hunk shows a body the name that hunk's heading gives. Mutates the facts; marks renamed functions incomplete.
+ * hunk shows a body the name that hunk's heading gives. Renamed functions are marked incomplete.
+ * The facts given are not changed (the facts memo shares them): the result is `facts` itself when nothing is renamed,
+ * else a copy holding renamed copies of the functions, calls and use records that change, and the rest shared.
  */
-export function nameFromHeadings(facts: CFacts, file: FileDiff, image: Image): void {
-  for (const fn of facts.functions) {
+export function nameFromHeadings(facts: CFacts, file: FileDiff, image: Image): CFacts {
+  let functions: FunctionFact[] | undefined;
+  let uses: { dmaApi: DmaApiUse[]; mmio: MmioUse[]; identifiers: IdentifierFact[] } | undefined;
+  for (let index = 0; index < facts.functions.length; index++) {
+    const current = functions ?? facts.functions;
+    const fn = current[index];
     let name: string | undefined;
     if (!fn.name) {
       // The heading names the function the hunk STARTS in: a fragment after another function began is not it.
@@ -69,17 +75,36 @@ export function nameFromHeadings(facts: CFacts, file: FileDiff, image: Image): v
         if (h && h !== fn.name) name = h;
       }
     }
-    if (!name || facts.functions.some((f) => f.name === name)) continue;
+    if (!name || current.some((f) => f.name === name)) continue;
     const old = fn.name;
-    fn.name = name;
-    fn.complete = false;
     const heading = hunkAtLine(file, fn.span.endLine, image)?.heading ?? '';
     const params = paramsFromHeading(heading);
-    if (params && (!old || fn.params.length === 0)) fn.params = params;
+    functions ??= [...facts.functions];
+    functions[index] = renamedFunction(fn, old, name, params && (!old || fn.params.length === 0) ? params : fn.params);
     const inside = (line: number): boolean => line >= fn.span.line && line <= fn.span.endLine;
-    for (const c of fn.calls) if (!c.inFunction || c.inFunction === old) c.inFunction = name;
-    for (const d of [...facts.dmaApi, ...facts.mmio, ...facts.identifiers]) {
-      if ((d.inFunction === undefined || d.inFunction === old) && inside(d.span.line)) d.inFunction = name;
-    }
+    const rename = <T extends { inFunction?: string; span: { line: number } }>(list: T[]): T[] =>
+      list.some((d) => (d.inFunction === undefined || d.inFunction === old) && inside(d.span.line))
+        ? list.map((d) => ((d.inFunction === undefined || d.inFunction === old) && inside(d.span.line) ? { ...d, inFunction: name } : d))
+        : list;
+    const before = uses ?? { dmaApi: facts.dmaApi, mmio: facts.mmio, identifiers: facts.identifiers };
+    uses = { dmaApi: rename(before.dmaApi), mmio: rename(before.mmio), identifiers: rename(before.identifiers) };
   }
+  if (!functions) return facts;
+  return { ...facts, functions, ...uses };
+}
+
+/** A copy of `fn` under its heading's name: its calls (in calls, program and devmActions alike) re-attributed. */
+function renamedFunction(fn: FunctionFact, old: string, name: string, params: FunctionFact['params']): FunctionFact {
+  const renamed = new Map<CallFact, CallFact>();
+  for (const c of fn.calls) if (!c.inFunction || c.inFunction === old) renamed.set(c, { ...c, inFunction: name });
+  const callOf = (c: CallFact): CallFact => renamed.get(c) ?? c;
+  return {
+    ...fn,
+    name,
+    complete: false,
+    params,
+    calls: fn.calls.map(callOf),
+    program: fn.program.map((ins) => (ins.op === 'call' && renamed.has(ins.call) ? { ...ins, call: callOf(ins.call) } : ins)),
+    devmActions: fn.devmActions.map((d) => (renamed.has(d.call) ? { ...d, call: callOf(d.call) } : d)),
+  };
 }

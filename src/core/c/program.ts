@@ -446,7 +446,7 @@ export class ProgramBuilder {
       const operator = inner.childForFieldName('operator')?.type;
       const left = inner.childForFieldName('left');
       const right = inner.childForFieldName('right');
-      if (left && right && hasCall(right) && (operator === '&&' || operator === '||')) {
+      if (left && right && (operator === '&&' || operator === '||') && hasCall(right)) {
         // `a || b` is true when either is; `a && b` is false when either is: both sides jump to the same place.
         if (operator === (sense ? '||' : '&&')) return [...this.jumpsWhen(left, sense), ...this.jumpsWhen(right, sense)];
         // Otherwise the left side decides only in the other sense: it skips the right side, which alone jumps.

@@ -1,5 +1,6 @@
 /** Syntax helpers over web-tree-sitter nodes and kernel C conventions, shared by the program builder and the extractor. */
-import type { Node } from 'web-tree-sitter';
+import { Query } from 'web-tree-sitter';
+import type { Language, Node } from 'web-tree-sitter';
 import type { ImageSpan } from '../types';
 import { compact } from './lines';
 
@@ -131,12 +132,49 @@ export function isLvalue(node: Node): boolean {
 
 /** True when evaluating `node` calls a real function (not a condition macro such as IS_ERR or unlikely). */
 export function hasCall(node: Node): boolean {
-  const calls = node.type === 'call_expression' ? [node] : [];
-  calls.push(...node.descendantsOfType('call_expression').filter((call): call is Node => call !== null));
-  return calls.some((call) => {
+  // A call has an argument list, and an argument list a parenthesis of the text (the parser inserts at most one
+  // missing token where it recovers): without one, skip the subtree search.
+  const text = node.text;
+  if (!text.includes('(') && !text.includes(')')) return false;
+  return callsBelow(node).some((call) => {
     const callee = calleeName(call);
     return !TRANSPARENT_MACROS.has(callee) && !ERROR_POINTER_MACROS.has(callee);
   });
+}
+
+const callQueries = new WeakMap<Language, Query>();
+
+/**
+ * The call expressions of `node`'s subtree, itself included. A compiled query finds them in one wasm call;
+ * descendantsOfType costs a scan of all the language's node types in JS on every call (three times as long).
+ */
+function callsBelow(node: Node): Node[] {
+  const language = node.tree.language;
+  let query = callQueries.get(language);
+  if (!query) {
+    query = new Query(language, '(call_expression) @call');
+    callQueries.set(language, query);
+  }
+  return query.captures(node).map((capture) => capture.node);
+}
+
+/**
+ * How many ERROR nodes the tree below `root` holds (root included). Only subtrees that hold an error are entered
+ * (hasError is true for every ancestor of an ERROR node but the lexer's ERROR leaves, which have no error cost of
+ * their own: every child of an entered node is looked at), so a tree with a few broken spots costs a few spines,
+ * not a walk of every node.
+ */
+export function countErrorNodes(root: Node): number {
+  let count = root.type === 'ERROR' ? 1 : 0;
+  const stack: Node[] = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    for (const child of node.children) {
+      if (!child) continue;
+      if (child.type === 'ERROR') count++;
+      if (child.hasError) stack.push(child);
+    }
+  }
+  return count;
 }
 
 export function isLoopMacro(statement: Node): boolean {
