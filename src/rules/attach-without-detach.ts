@@ -78,6 +78,8 @@ export const attachWithoutDetach = createRule({
         '{{driver}}: the patch removes {{detach}}() from {{from}}(), so the domain attached by {{attach}}() in {{fn}}() is still attached after {{when}}; the group stays on a private (possibly freed) domain and VFIO cannot claim it (-EBUSY)',
       partnerLeak:
         '{{fn}}() attaches a domain with {{acquire}}() and keeps it attached, but its partner {{partners}} does not detach it: replayed one after the other, the group is left on a private (possibly freed) domain ({{kind}}), so the next DMA-API driver uses the wrong translation and VFIO cannot claim the group (-EBUSY)',
+      partnerFreesAttached:
+        '{{fn}}() attaches a domain with {{acquire}}(), and its partner {{partners}} frees that domain while it is still attached ({{freedAt}}): the group keeps translating through a freed domain until a detach that comes too late. Detach before iommu_domain_free()',
       neverDetached:
         '{{fn}}() attaches a domain with {{acquire}}() and keeps it attached, but nothing in this file detaches it: the group stays on a private (possibly freed) domain after its user is gone',
       leakOnErrorFn: '{{fn}}() attaches a domain with {{attach}}() but an error exit returns without detaching it ({{scenario}})',
@@ -95,6 +97,6 @@ export const attachWithoutDetach = createRule({
     }
     // ...and their partner (detach helper, release, deinit) must undo it after a successful one.
     reportLifecycleLeaks(ctx, 'OWN013', lifecycleLeaks(ctx, LEFT_KINDS, ATTACH_CALLS), reportedAt,
-      { partner: 'partnerLeak', none: 'neverDetached', noneKey: 'never-detached' });
+      { partner: 'partnerLeak', none: 'neverDetached', noneKey: 'never-detached', freedByPartner: 'partnerFreesAttached' });
   },
 });

@@ -49,7 +49,7 @@ export function reportLifecycleLeaks(
   code: string,
   leaks: readonly LifecycleLeak[],
   reportedAt: Set<number>,
-  ids: { partner: string; none: string; noneKey: string },
+  ids: { partner: string; none: string; noneKey: string; freedByPartner?: string },
 ): void {
   for (const leak of leaks) {
     const line = leak.acquire.calleeSpan.line;
@@ -59,10 +59,13 @@ export function reportLifecycleLeaks(
     const partners = leak.result.partners.map((p) => `${p.fn}() (${p.via})`).join(', ');
     const exported = leak.kind === 'none' && leak.result.exported;
     ctx.report({
-      messageId: leak.kind === 'partner' ? ids.partner : ids.none,
+      // A partner that frees the domain before detaching it does undo the attach, too late: worded as what it is.
+      messageId: leak.kind === 'partner'
+        ? (leak.violation.kind === 'use-after-free' && ids.freedByPartner ? ids.freedByPartner : ids.partner)
+        : ids.none,
       data: {
         fn: a.name, acquire: leak.acquire.callee, claim: leak.acquire.callee, attach: leak.acquire.callee, partners, kind: leak.violation.kind,
-        action: '',
+        action: '', freedAt: leak.violation.at ? `line ${leak.violation.at.line}` : 'its body',
       },
       // A partner that does not release: the release is missing there, so the finding is there (the trace shows both).
       span: partnerSpan(ctx, leak) ?? leak.acquire.calleeSpan,
