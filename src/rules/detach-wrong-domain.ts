@@ -28,6 +28,8 @@ export const detachWrongDomain = createRule({
         '{{fn}}() detaches {{detached}} from {{target}}, but another domain is attached there: the kernel WARNs and leaves that domain attached.',
       notAttached:
         '{{fn}}() detaches {{detached}} on a path where attaching it failed: nothing is attached, so the kernel WARNs and does nothing.',
+      notAttachedSwallowed:
+        '{{fn}}() detaches {{detached}}, but on this path {{acquirer}} returned success after attaching it failed (the error was not returned): nothing is attached, so the kernel WARNs and does nothing.',
       doubleAttach:
         '{{fn}}() attaches {{domain}} to {{target}} while another private domain is still attached: the kernel refuses with -EBUSY.',
     },
@@ -41,23 +43,28 @@ export const detachWrongDomain = createRule({
     });
     for (const { scenario, violation, call, fn } of found) {
       if (!call) continue;
-      const messageId = MESSAGE_OF[violation.kind as keyof typeof MESSAGE_OF];
       const label = fn?.name || call.inFunction || '';
+      // The failed attach happened in an earlier callback or entry point that still returned success.
+      const swallowed = violation.kind === 'detach-not-attached' && (violation.phase === 'release' || violation.phase === 'remove');
+      const messageId = swallowed ? 'notAttachedSwallowed' : MESSAGE_OF[violation.kind as keyof typeof MESSAGE_OF];
+      const acquirer = scenario.lifecycle ? `${scenario.lifecycle.acquire}()` : 'the probe';
       ctx.report({
         messageId,
-        data: { fn: label, detached: argOf(call, 0), domain: argOf(call, 0), target: argOf(call, 1) },
+        data: { fn: label, detached: argOf(call, 0), domain: argOf(call, 0), target: argOf(call, 1), acquirer },
         span: call.calleeSpan,
         key: keyOf('OWN014', label, messageId, call.callee, argOf(call, 0)),
         scenario,
         ...(violation.unseen ? { unseen: violation.unseen } : {}),
         fixes: [
           {
-            title: 'Keep the attached domain and detach exactly that one',
+            title: messageId === 'notAttachedSwallowed' ? 'Return the attach error' : 'Keep the attached domain and detach exactly that one',
             edits: [],
             suggestion:
               messageId === 'doubleAttach'
                 ? `detach the attached domain before attaching ${argOf(call, 0)}, or keep one domain per device`
-                : `store the domain you attach (e.g. in the driver's private data) and pass that pointer to ${call.callee}()`,
+                : messageId === 'notAttachedSwallowed'
+                  ? `return the attach's error from ${acquirer} (or record that nothing is attached and skip the detach)`
+                  : `store the domain you attach (e.g. in the driver's private data) and pass that pointer to ${call.callee}()`,
           },
         ],
       });

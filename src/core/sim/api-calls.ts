@@ -289,9 +289,24 @@ function noteFailedAttach(p: Path, r: ApiCall, key: string, domainText: string |
   return r;
 }
 
+/**
+ * The outermost function returned success although an attach of its own failed on this path: the error was swallowed,
+ * so a later callback or partner that detaches the domain has nothing to detach (the kernel WARNs). From here on the
+ * failed attach counts for every function of the path, not only the one that attached.
+ */
+export function swallowedAttachFailures(p: Path): boolean {
+  // Only domain attaches: iommu_detach_device() WARNs in the core (6.12 iommu.c:2149) on a domain that is not attached;
+  // a PASID detach of nothing just erases an empty entry there (what the IOMMU driver does is not the core's).
+  const failed = (p.failedAttaches ?? []).filter((k) => k.slice(k.indexOf('|') + 1).startsWith('dom:'));
+  if (!failed.length) return false;
+  p.failedAttaches = [...(p.failedAttaches ?? []), ...failed.map((k) => `*|${k.slice(k.indexOf('|') + 1)}`)];
+  return true;
+}
+
 /** A detach the kernel refuses (nothing of it attached) of what failed to attach on this path: typed as such. */
 function detachOfFailed(p: Path, r: ApiCall, key: string, kind: 'detach-not-attached' | 'pasid-detach-not-attached', domainText: string | undefined): ApiCall {
-  if (r.out.violation || indexed(domainText) || !p.failedAttaches?.includes(`${top(p).fn.name}|${key}`)) return r;
+  const failed = p.failedAttaches?.includes(`${top(p).fn.name}|${key}`) || p.failedAttaches?.includes(`*|${key}`);
+  if (r.out.violation || indexed(domainText) || !failed) return r;
   if (kind === 'detach-not-attached' && !r.out.warn) return r;
   return { ...r, out: { ...r.out, violation: kind, note: `${r.out.note ? `${r.out.note}; ` : ''}its attach failed on this path` } };
 }

@@ -20,7 +20,7 @@ import { type GroupSnapshot, defaultDomainKinds, emitVerdicts, endFindings, fini
 import { buildTopology, type DefaultDomainKind, type TopologySetup } from './topology';
 import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
-import { deviceGroup } from './api-calls';
+import { deviceGroup, swallowedAttachFailures } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachableCallees } from './teardown';
 import { functionsWithBodyReached } from '../c/call-graph';
 import { ATTACH_CALLS, CLAIM_CALLS, PASID_ATTACH_CALLS, SET_OWNER_CALLS, USE_CALLS_ANY_ERA } from './vocabulary';
@@ -284,9 +284,11 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);
+    // A returned success after an attach of its own failed: its partner's detach is then the kernel's WARN.
+    const swallowed = swallowedAttachFailures(r.path);
     // A path that already went wrong in A (a WARN, a refused call, a freed domain left attached) is A's own
     // finding, or a domain the model could not tell apart: not a pairing question.
-    if (!kinds.length || kinds.includes('use-after-free') || r.path.t.violations.some((v) => !CODE_VIOLATIONS.has(v.kind))) continue;
+    if ((!kinds.length && !swallowed) || kinds.includes('use-after-free') || r.path.t.violations.some((v) => !CODE_VIOLATIONS.has(v.kind))) continue;
     for (const x of kinds) held.add(x);
     // Only the partners' teardowns count for them (A's own are A's business).
     delete r.path.teardowns;
