@@ -969,16 +969,18 @@ function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]):
   const c = closureOf(ctx, fn.name);
   const stateFree = !touchesModel(ctx, fn.name) && !MODEL_READS.some((r) => c.has(r));
   const t = p.t as unknown as { phase: string; completed: Set<string> };
-  // The text stable(..., true) gives for [name, args, model state (or null), IOMMU API, target, device, later,
+  // stable(..., true) of [name, args, model state (or null), IOMMU API, target, device, later,
   // stored fields, decisions and initial-0 fields it can read, failure, hand-off, detaches in doubt, phase,
-  // completed APIs, the call stack]: see "state keys from cached pieces".
+  // completed APIs, the call stack], values as tokens:
+  // see "state keys from cached pieces".
+  const tokens = tokenTable(ctx);
   let key = `[${jsonText(fn.name)},[`;
-  for (const a of args) key += `${immutableText(a, true)},`;
+  for (const a of args) key += `${tokenOf(tokens, a, true)},`;
   key += `],${stateFree ? '~' : stable(p.k.state, true)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
   key += `${stable(ctx.later ?? null, true)},[`;
-  for (const [k, v] of p.globals) if (c.has(readKeyOf(k))) key += pairText(k, immutableText(v, true));
+  for (const [k, v] of p.globals) if (c.has(readKeyOf(k))) key += pairText(k, tokenOf(tokens, v, true));
   key += '],[';
-  for (const [k, m] of p.memo) if (c.has(memoReadOf(k))) key += pairText(k, immutableText(m, true));
+  for (const [k, m] of p.memo) if (c.has(memoReadOf(k))) key += pairText(k, tokenOf(tokens, m, true));
   key += `],${zeroFieldsText(p, zeroCandidatesOf(ctx, fn.name, c))},${p.failureSinceSuccess},${!!p.handoff},`;
   key += `${stable(p.maybeDetached ?? null, true)},${stable(p.unknownDetaches ?? null, true)},${stable(t.phase)},${stable(t.completed, true)},[`;
   for (const f of p.frames) key += `${jsonText(f.fn.name)},`;
@@ -1181,9 +1183,10 @@ function stable(x: unknown, withText = false): string {
 
 // ───────────── state keys from cached pieces ─────────────
 // A key is the stable() text of what decides a path's future. Most of it is values (EnvVal) and memo entries
-// (Remembered), which are never changed once made (a write stores a new one): their text is made once per object
-// and reused by every key that holds them. Strings' JSON text and the derived lookup names are cached the same way.
-// The result is the very text stable() gives for the same tuple, so exactly the same paths merge.
+// (Remembered), which are never changed once made (a write stores a new one): each is written as a token standing
+// for its stable() text, made once per object (tokenOf). Strings' JSON text and the derived lookup names are cached
+// too. Two keys are equal exactly when stable() of the same tuples would be, so exactly the same paths merge (checked
+// on every key of the files drivers/ lets through), and keys are a fraction of the length to build and hash.
 
 /** A cache of texts derived from strings the replay keeps seeing (names, memo keys); emptied when it gets large. */
 function textCache(): (s: string, make: (s: string) => string) => string {
@@ -1212,14 +1215,28 @@ const memoReadOf = (s: string): string => memoKeyCache(s, (x) => `K:${x}`);
 const callReadNames: string[] = [];
 const callReadOf = (pc: number): string => (callReadNames[pc] ??= `@${pc}`);
 
-/** stable() of an object never changed once made (EnvVal, Remembered, a devres entry's data), made once. */
-const immutableTexts = [new WeakMap<object, string>(), new WeakMap<object, string>()];
-function immutableText(o: unknown, withText: boolean): string {
+/**
+ * Keys stand for an object never changed once made (EnvVal, Remembered, a devres entry's data) by a short token,
+ * one per distinct stable() text: equal texts, equal tokens, so two keys are equal exactly when the texts they
+ * stand for are. Tokens are numbered per file's facts (every key of a run, and every helper summary, belongs to one).
+ */
+interface TokenTable { ids: Map<string, string>; byObject: [WeakMap<object, string>, WeakMap<object, string>] }
+const tokenTables = new WeakMap<object, TokenTable>();
+
+function tokenTable(ctx: RunContext): TokenTable {
+  let table = tokenTables.get(ctx.facts);
+  if (!table) tokenTables.set(ctx.facts, (table = { ids: new Map(), byObject: [new WeakMap(), new WeakMap()] }));
+  return table;
+}
+
+function tokenOf(table: TokenTable, o: unknown, withText: boolean): string {
   if (o === null || typeof o !== 'object') return stable(o, withText);
-  const cache = immutableTexts[withText ? 1 : 0];
+  const cache = table.byObject[withText ? 1 : 0];
   let t = cache.get(o);
   if (t === undefined) {
-    t = stable(o, withText);
+    const text = stable(o, withText);
+    t = table.ids.get(text);
+    if (t === undefined) table.ids.set(text, (t = `#${table.ids.size}`));
     cache.set(o, t);
   }
   return t;
@@ -1413,8 +1430,10 @@ function zeroFieldsText(p: Path, candidates: readonly [string, string[]][]): str
 
 /** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
 function stateKey(p: Path, ctx: RunContext, base: number): string {
-  // The text stable() gives for [frames, depth, globals, memo, zero fields, devres, failure, use errors, hand-off,
-  // teardowns, detaches in doubt, model state, IOMMU API, phase, violations, completed APIs]; see the note above.
+  // stable() of [frames, depth, globals, memo, zero fields, devres, failure, use errors, hand-off,
+  // teardowns, detaches in doubt, model state, IOMMU API, phase, violations, completed APIs], values as tokens
+  // (see "state keys from cached pieces").
+  const tokens = tokenTable(ctx);
   let s = '[[';
   for (let i = base; i < p.frames.length; i++) {
     const f = p.frames[i];
@@ -1424,10 +1443,10 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
     for (const [n, v] of f.vars) {
       if (!reads.has(lastOf(n))) continue;
       const asError = !reads.has(errKeyOf(n)) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0;
-      s += pairText(n, asError ? '"error"' : immutableText(v, false));
+      s += pairText(n, asError ? '"error"' : tokenOf(tokens, v, false));
     }
     s += '],[';
-    for (const [pc, v] of f.calls) if (reads.has(callReadOf(pc))) s += `[${pc},${immutableText(v, false)},],`;
+    for (const [pc, v] of f.calls) if (reads.has(callReadOf(pc))) s += `[${pc},${tokenOf(tokens, v, false)},],`;
     s += `],${stable(f.backEdges)},${jsonText(f.memoKey?.key ?? '')},[`;
     if (f.unchecked) for (const k of f.unchecked.keys()) s += `${stable(k)},`;
     s += '],],';
@@ -1436,15 +1455,15 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
   // A stored field nothing in the file reads cannot change the future either.
   const future = futureReads(p, ctx, base);
-  for (const [k, v] of p.globals) if (!k.includes('[') && future.has(readKeyOf(k))) s += pairText(k, immutableText(v, false));
+  for (const [k, v] of p.globals) if (!k.includes('[') && future.has(readKeyOf(k))) s += pairText(k, tokenOf(tokens, v, false));
   s += '],[';
   if (p.memo.size) {
     const relevant = memoRelevant(p, ctx, base);
-    for (const [k, m] of p.memo) if (relevant(k)) s += pairText(k, immutableText(m, false));
+    for (const [k, m] of p.memo) if (relevant(k)) s += pairText(k, tokenOf(tokens, m, false));
   }
   // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
   s += `],${zeroFieldsText(p, fileKeys(ctx).zeroCandidates)},[`;
-  for (const d of p.devres) s += `[${stable(d.fn)},${immutableText(d.data, false)},${stable(d.dataText)},],`;
+  for (const d of p.devres) s += `[${stable(d.fn)},${tokenOf(tokens, d.data, false)},${stable(d.dataText)},],`;
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   s += `],${p.failureSinceSuccess},${stable(p.useErrors)},${jsonText(p.handoff ?? '')},${stable(p.teardowns ?? null)},`;
   s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.k.state)},${p.k.iommuApi},${stable(t.phase)},[`;
