@@ -1165,6 +1165,11 @@ function stable(x: unknown, withText = false): string {
     return `${s}]`;
   }
   if (x instanceof Map || x instanceof Set) {
+    // The kernel state is mostly empty or one-entry maps (a group's PASIDs, SVA handles): no array to sort for them.
+    if (x.size === 0) return '{}';
+    if (x.size === 1) {
+      for (const [k, e] of x instanceof Map ? x : [...x].map((v) => [v, true] as const)) return `{${jsonText(String(k))}:${stable(e, withText)},}`;
+    }
     const entries: [string, unknown][] = x instanceof Map ? [...x].map(([k, e]) => [String(k), e]) : [...x].map((e) => [String(e), true]);
     entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     let s = '{';
