@@ -22,7 +22,8 @@ import { createBlobReader, gitFormatPatch, gitInputPath, gitTopLevel, type BlobR
 import { addInputStats, emptyResult, failedInputResult, splitByInput } from './merge';
 import { spooledDetailStore } from './spool';
 import { createProgress, progressEnabled, type ProgressStream } from './progress';
-import { analyzeInWorkers, workerScriptPath } from './pool';
+import { startWorkerPool, workerScriptPath, type PoolOutcome, type WorkerPool } from './pool';
+import type { WorkerSetup } from './worker';
 import { createNodeAnalyzer } from './analyzer';
 import { analyzeChunked, analyzeChunkedInWorkers, CHUNK_THRESHOLD } from './chunked';
 import { directoryScreen, mayYieldFindings, prefilterVocabulary } from './prefilter';
@@ -41,11 +42,13 @@ export interface CliIo {
 
 export const STDIN_PATH = '<stdin>';
 /**
- * Without an explicit --jobs, a directory scan uses workers only when it is big: each worker pays about a second
- * (and its own CPU) to start the WebAssembly parser, while a small C file takes a few milliseconds to review.
+ * Without an explicit --jobs, a directory scan uses workers only when it is big: each worker pays a few hundred
+ * milliseconds of CPU to start the WebAssembly parser and warm up, while a small C file takes a few milliseconds to
+ * review. The pool starts as soon as the screen has let this much through (ScanFeed), so a MiB, not the scan's
+ * total: files that pass the screen take ~0.1 s each to replay, and the workers then run alongside the screen.
  */
 const WORKER_MIN_FILES = 16;
-const WORKER_MIN_BYTES = 4 * 1024 * 1024;
+const WORKER_MIN_BYTES = 1024 * 1024;
 
 class UsageError extends Error {}
 
@@ -130,7 +133,81 @@ async function readStdinCapped(io: CliIo): Promise<{ content: Uint8Array } | { p
   return { content };
 }
 
-async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
+/**
+ * The C files of a directory scan go to worker threads while the scan is still reading and screening the tree:
+ * the pool starts once the files passed so far make the scan worth workers (the same rule as on the whole scan:
+ * counts only grow), and from then on each file is queued as soon as it is read.
+ */
+class ScanFeed {
+  /** Indexes (in Gathered.inputs) of the inputs given to the pool, in the pool's order. */
+  readonly toWorkers: number[] = [];
+  private pool: WorkerPool | undefined;
+  private readonly waiting: { at: number; input: AnalyzeInput }[] = [];
+  private bytes = 0;
+  private progress: { tick(label: string): void } | undefined;
+  private readonly ticks: string[] = [];
+  private lastYield = 0;
+
+  constructor(
+    private readonly options: CliOptions,
+    private readonly jobs: number,
+    private readonly script: string | undefined,
+    private readonly setup: WorkerSetup,
+  ) {}
+
+  /** A gathered input at index `at`; scanned C files may start the pool or join it. */
+  offer(at: number, input: AnalyzeInput, fromDirectory: boolean): void {
+    if (!fromDirectory || !isCSourcePath(input.path) || this.jobs <= 1 || this.script === undefined) return;
+    if (this.pool) {
+      this.give(at, input);
+      return;
+    }
+    this.waiting.push({ at, input });
+    this.bytes += input.content.length;
+    const n = this.waiting.length;
+    const worth = this.options.jobs !== undefined ? n >= 2 : n >= WORKER_MIN_FILES && this.bytes >= WORKER_MIN_BYTES;
+    if (!worth) return;
+    this.pool = startWorkerPool(this.setup, this.jobs, this.script, (done) => (this.progress ? this.progress.tick(done.path) : this.ticks.push(done.path)));
+    for (const w of this.waiting.splice(0)) this.give(w.at, w.input);
+  }
+
+  private give(at: number, input: AnalyzeInput): void {
+    this.toWorkers.push(at);
+    this.pool?.add(input);
+  }
+
+  /** While workers run, the reading loop lets their messages in now and then (it reads synchronously). */
+  async breathe(): Promise<void> {
+    if (!this.pool) return;
+    const now = Date.now();
+    if (now - this.lastYield < 10) return;
+    this.lastYield = now;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** The progress bar, once the number of inputs is known (files finished before then are ticked now). */
+  showProgress(progress: { tick(label: string): void }): void {
+    this.progress = progress;
+    for (const label of this.ticks.splice(0)) progress.tick(label);
+  }
+
+  /** No more inputs: the pool's outcome, or undefined when the scan did not use workers. */
+  finish(): Promise<PoolOutcome> | undefined {
+    return this.pool?.close();
+  }
+
+  /** The run stopped early: running workers would keep the process alive. */
+  abandon(): void {
+    this.pool?.stop();
+  }
+}
+
+/** Threads a directory scan may use: --jobs, else up to two (one per core). */
+function scanJobs(options: CliOptions): number {
+  return options.jobs ?? Math.min(2, Math.max(1, os.cpus().length));
+}
+
+async function gatherInputs(options: CliOptions, io: CliIo, feed?: ScanFeed): Promise<Gathered> {
   const gathered: Gathered = { inputs: [], unreadable: [], fatal: [], notes: [] };
   const expanded = expandPaths(options.inputs);
   for (const p of expanded.problems) {
@@ -158,8 +235,11 @@ async function gatherInputs(options: CliOptions, io: CliIo): Promise<Gathered> {
       // A scanned C file decided without parsing (nothing to find, or too big): its content is not kept.
       gathered.unreadable.push({ at: gathered.inputs.length, result: read.decided });
     } else {
-      gathered.inputs.push({ input: { path: files[i].path, content: read.content }, fromDirectory: files[i].fromDirectory });
+      const input: AnalyzeInput = { path: files[i].path, content: read.content };
+      gathered.inputs.push({ input, fromDirectory: files[i].fromDirectory });
+      feed?.offer(gathered.inputs.length - 1, input, files[i].fromDirectory);
     }
+    await feed?.breathe();
   }
   for (const range of options.gitRanges) {
     const git = await gitFormatPatch(range, io.cwd);
@@ -289,7 +369,9 @@ async function analyzeGathered(
   io: CliIo,
   sink: (r: AnalysisResult) => void,
   /** The reviewer's repository the blobs come from (worker threads open their own reader on it). */
-  repo?: string,
+  repo: string | undefined,
+  /** The directory scan's worker pool, fed while the inputs were gathered. */
+  feed: ScanFeed,
 ): Promise<Analysed> {
   const out: Analysed = { workersUsed: 0, refused: [] };
   const unreadableAt = new Map<number, AnalysisResult[]>();
@@ -299,29 +381,19 @@ async function analyzeGathered(
     unreadableAt.set(u.at, list);
   }
   const order = new InOrder(gathered.inputs.length, unreadableAt, sink);
+  const workerRun = feed.finish();
+  // Awaited below, after the other inputs: a worker failure meanwhile is not an unhandled rejection.
+  workerRun?.catch(() => undefined);
   if (gathered.inputs.length === 0) {
     order.drain();
     return out;
   }
   const progress = createProgress(gathered.inputs.length, io.stderr, progressEnabled(io.stderr, io.env));
-  const jobs = options.jobs ?? Math.min(2, Math.max(1, os.cpus().length));
-  const scannedC = gathered.inputs.map((_, i) => i).filter((i) => gathered.inputs[i].fromDirectory && isCSourcePath(gathered.inputs[i].input.path));
-  const scannedBytes = scannedC.reduce((n, i) => n + gathered.inputs[i].input.content.length, 0);
-  const worthWorkers =
-    options.jobs !== undefined ? scannedC.length >= 2 : scannedC.length >= WORKER_MIN_FILES && scannedBytes >= WORKER_MIN_BYTES;
+  feed.showProgress(progress);
+  const jobs = scanJobs(options);
   const script = workerScriptPath();
-  const toWorkers = new Set(jobs > 1 && worthWorkers && script !== undefined ? scannedC : []);
+  const toWorkers = new Set(workerRun ? feed.toWorkers : []);
 
-  const workerRun =
-    toWorkers.size > 0 && script !== undefined
-      ? analyzeInWorkers(
-          [...toWorkers].map((i) => gathered.inputs[i].input),
-          { options: { target: options.target, rules: options.rules }, treeDir: tree?.root },
-          jobs,
-          script,
-          (input) => progress.tick(input.path),
-        )
-      : undefined;
   // Started lazily: a scan that went entirely to workers never pays for a parser here.
   let local: Promise<Analyzer> | undefined;
   const analyzer = () => (local ??= createNodeAnalyzer());
@@ -348,7 +420,7 @@ async function analyzeGathered(
     writeDumpFacts(gathered.inputs.map((g) => a.dumpFacts(g.input, analyzeOptions)), options.dumpFacts, io);
   }
   if (workerRun) {
-    const indices = [...toWorkers];
+    const indices = feed.toWorkers;
     try {
       const outcome = await workerRun;
       indices.forEach((i, k) => order.put(i, outcome.results[k]));
@@ -491,7 +563,14 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   }
 
   const started = Date.now();
-  const gathered = await gatherInputs(options, io);
+  const feed = new ScanFeed(options, scanJobs(options), workerScriptPath(), { options: { target: options.target, rules: options.rules }, treeDir: tree?.root });
+  let gathered: Gathered;
+  try {
+    gathered = await gatherInputs(options, io, feed);
+  } catch (e) {
+    feed.abandon();
+    throw e;
+  }
   const stdout = bufferedOutput(io.stdout);
   const report = options.dumpFacts === '-' ? undefined : createReport(options, io, meta, gathered, stdout.write);
   const totals = { problems: [...gathered.notes] as InputProblem[], stats: emptyResult().stats, errors: 0 };
@@ -509,9 +588,10 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   const { tree, blobs } = upfront ? context.resolve() : context.known();
   let analysed: Analysed;
   try {
-    analysed = await analyzeGathered(gathered, options, analyzeOptions, tree, io, sink, blobs?.repo);
+    analysed = await analyzeGathered(gathered, options, analyzeOptions, tree, io, sink, blobs?.repo, feed);
   } catch (e) {
     report?.abandon?.();
+    feed.abandon();
     throw e;
   }
   totals.stats.ms = Date.now() - started;

@@ -968,16 +968,38 @@ const MODEL_READS = ['R:driver', 'R:driver_managed_dma', 'R:suppress_auto_claim_
 function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]): { key: string; stateFree: boolean } {
   const c = closureOf(ctx, fn.name);
   const stateFree = !touchesModel(ctx, fn.name) && !MODEL_READS.some((r) => c.has(r));
-  const globals = [...p.globals].filter(([k]) => c.has(`R:${lastComponent(k)}`));
-  const memo = [...p.memo].filter(([k]) => c.has(`K:${k}`));
-  const zero = [...fieldWriters(ctx)].filter(([f, ws]) => c.has(`C:${f}`) && [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
   const t = p.t as unknown as { phase: string; completed: Set<string> };
-  const key = stable([
-    fn.name, args, stateFree ? null : p.k.state, p.k.iommuApi, p.k.profile.target, ctx.device, ctx.later ?? null, globals, memo, zero,
-    p.failureSinceSuccess, !!p.handoff, p.maybeDetached ?? null, p.unknownDetaches ?? null, t.phase, t.completed,
-    p.frames.map((f) => f.fn.name),
-  ], true);
+  // stable(..., true) of [name, args, model state (or null), IOMMU API, target, device, later,
+  // stored fields, decisions and initial-0 fields it can read, failure, hand-off, detaches in doubt, phase,
+  // completed APIs, the call stack], values as tokens:
+  // see "state keys from cached pieces".
+  const tokens = tokenTable(ctx);
+  let key = `[${jsonText(fn.name)},[`;
+  for (const a of args) key += `${tokenOf(tokens, a, true)},`;
+  key += `],${stateFree ? '~' : stable(p.k.state, true)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
+  key += `${stable(ctx.later ?? null, true)},[`;
+  for (const [k, v] of p.globals) if (c.has(readKeyOf(k))) key += pairText(k, tokenOf(tokens, v, true));
+  key += '],[';
+  for (const [k, m] of p.memo) if (c.has(memoReadOf(k))) key += pairText(k, tokenOf(tokens, m, true));
+  key += `],${zeroFieldsText(p, zeroCandidatesOf(ctx, fn.name, c))},${p.failureSinceSuccess},${!!p.handoff},`;
+  key += `${stable(p.maybeDetached ?? null, true)},${stable(p.unknownDetaches ?? null, true)},${stable(t.phase)},${stable(t.completed, true)},[`;
+  for (const f of p.frames) key += `${jsonText(f.fn.name)},`;
+  key += '],]';
   return { key, stateFree };
+}
+
+const zeroByClosure = new WeakMap<object, Map<string, [string, string[]][]>>();
+
+/** The fields a helper (with what it calls) tests, with their writers: the initial-0 fields its summary depends on. */
+function zeroCandidatesOf(ctx: RunContext, name: string, closure: Set<string>): [string, string[]][] {
+  let byName = zeroByClosure.get(ctx.facts);
+  if (!byName) zeroByClosure.set(ctx.facts, (byName = new Map()));
+  let out = byName.get(name);
+  if (!out) {
+    out = [...fieldWriters(ctx)].filter(([f]) => closure.has(`C:${f}`)).map(([f, ws]): [string, string[]] => [f, [...ws]]);
+    byName.set(name, out);
+  }
+  return out;
 }
 
 const touchCache = new WeakMap<object, Map<string, boolean>>();
@@ -1130,45 +1152,104 @@ function laterReads(ctx: RunContext, fn: FunctionFact, pc: number): Set<string> 
  * where it came from (trace explanations): two paths that differ only there behave alike.
  */
 function stable(x: unknown, withText = false): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (v === null || v === undefined) { out.push('~'); return; }
-    switch (typeof v) {
-      case 'string': out.push(JSON.stringify(v)); return;
-      case 'number': case 'boolean': out.push(String(v)); return;
-      case 'object': break;
-      default: out.push('?'); return;
+  if (x === null || x === undefined) return '~';
+  switch (typeof x) {
+    case 'string': return jsonText(x);
+    case 'number': case 'boolean': return String(x);
+    case 'object': break;
+    default: return '?';
+  }
+  if (Array.isArray(x)) {
+    let s = '[';
+    for (const e of x) s += `${stable(e, withText)},`;
+    return `${s}]`;
+  }
+  if (x instanceof Map || x instanceof Set) {
+    // The kernel state is mostly empty or one-entry maps (a group's PASIDs, SVA handles): no array to sort for them.
+    if (x.size === 0) return '{}';
+    if (x.size === 1) {
+      for (const [k, e] of x instanceof Map ? x : [...x].map((v) => [v, true] as const)) return `{${jsonText(String(k))}:${stable(e, withText)},}`;
     }
-    if (Array.isArray(v)) {
-      out.push('[');
-      for (const e of v) { walk(e); out.push(','); }
-      out.push(']');
-      return;
-    }
-    if (v instanceof Map || v instanceof Set) {
-      const entries: [string, unknown][] = v instanceof Map ? [...v].map(([k, e]) => [String(k), e]) : [...v].map((e) => [String(e), true]);
-      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      out.push('{');
-      for (const [k, e] of entries) { out.push(JSON.stringify(k), ':'); walk(e); out.push(','); }
-      out.push('}');
-      return;
-    }
-    const o = v as Record<string, unknown>;
-    const unknownVal = !withText && o.kind === 'unknown' && 'hint' in o;
-    out.push('(');
-    for (const k in o) {
-      if (o[k] === undefined || (unknownVal && k === 'text')) continue;
-      out.push(k, ':');
-      walk(o[k]);
-      out.push(',');
-    }
-    out.push(')');
-  };
-  walk(x);
-  return out.join('');
+    const entries: [string, unknown][] = x instanceof Map ? [...x].map(([k, e]) => [String(k), e]) : [...x].map((e) => [String(e), true]);
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let s = '{';
+    for (const [k, e] of entries) s += `${jsonText(k)}:${stable(e, withText)},`;
+    return `${s}}`;
+  }
+  const o = x as Record<string, unknown>;
+  const unknownVal = !withText && o.kind === 'unknown' && 'hint' in o;
+  let s = '(';
+  for (const k in o) {
+    if (o[k] === undefined || (unknownVal && k === 'text')) continue;
+    s += `${k}:${stable(o[k], withText)},`;
+  }
+  return `${s})`;
 }
 
-const fileKeysCache = new WeakMap<object, Map<string, Set<string>>>();
+// ───────────── state keys from cached pieces ─────────────
+// A key is the stable() text of what decides a path's future. Most of it is values (EnvVal) and memo entries
+// (Remembered), which are never changed once made (a write stores a new one): each is written as a token standing
+// for its stable() text, made once per object (tokenOf). Strings' JSON text and the derived lookup names are cached
+// too. Two keys are equal exactly when stable() of the same tuples would be, so exactly the same paths merge (checked
+// on every key of the files drivers/ lets through), and keys are a fraction of the length to build and hash.
+
+/** A cache of texts derived from strings the replay keeps seeing (names, memo keys); emptied when it gets large. */
+function textCache(): (s: string, make: (s: string) => string) => string {
+  let cache = new Map<string, string>();
+  return (s, make) => {
+    let t = cache.get(s);
+    if (t === undefined) {
+      if (cache.size >= 100_000) cache = new Map();
+      t = make(s);
+      cache.set(s, t);
+    }
+    return t;
+  };
+}
+const jsonCache = textCache();
+const jsonText = (s: string): string => jsonCache(s, JSON.stringify);
+const lastCache = textCache();
+const lastOf = (s: string): string => lastCache(s, lastComponent);
+const readKeyCache = textCache();
+/** `R:<last component>`: the futureReads name of a stored field. */
+const readKeyOf = (s: string): string => readKeyCache(s, (x) => `R:${lastComponent(x)}`);
+const errKeyCache = textCache();
+const errKeyOf = (s: string): string => errKeyCache(s, (x) => `E:${lastComponent(x)}`);
+const memoKeyCache = textCache();
+const memoReadOf = (s: string): string => memoKeyCache(s, (x) => `K:${x}`);
+const callReadNames: string[] = [];
+const callReadOf = (pc: number): string => (callReadNames[pc] ??= `@${pc}`);
+
+/**
+ * Keys stand for an object never changed once made (EnvVal, Remembered, a devres entry's data) by a short token,
+ * one per distinct stable() text: equal texts, equal tokens, so two keys are equal exactly when the texts they
+ * stand for are. Tokens are numbered per file's facts (every key of a run, and every helper summary, belongs to one).
+ */
+interface TokenTable { ids: Map<string, string>; byObject: [WeakMap<object, string>, WeakMap<object, string>] }
+const tokenTables = new WeakMap<object, TokenTable>();
+
+function tokenTable(ctx: RunContext): TokenTable {
+  let table = tokenTables.get(ctx.facts);
+  if (!table) tokenTables.set(ctx.facts, (table = { ids: new Map(), byObject: [new WeakMap(), new WeakMap()] }));
+  return table;
+}
+
+function tokenOf(table: TokenTable, o: unknown, withText: boolean): string {
+  if (o === null || typeof o !== 'object') return stable(o, withText);
+  const cache = table.byObject[withText ? 1 : 0];
+  let t = cache.get(o);
+  if (t === undefined) {
+    const text = stable(o, withText);
+    t = table.ids.get(text);
+    if (t === undefined) table.ids.set(text, (t = `#${table.ids.size}`));
+    cache.set(o, t);
+  }
+  return t;
+}
+
+/** stable() of `[name, value]` pairs (`[...map].filter(...)`) as the caller emits them. */
+const pairText = (name: string, valueText: string): string => `[${jsonText(name)},${valueText},],`;
+
 const fileReadsCache = new WeakMap<object, Set<string>>();
 
 /** Every `R:<field>` any function of the file reads, and `C:<field>` it tests in a condition. */
@@ -1300,52 +1381,99 @@ function futureReads(p: Path, ctx: RunContext, base: number): Set<string> {
   return out;
 }
 
+interface FileKeys {
+  /** `K:<memo key>` → the functions of the file (by name, as fnByName would find them first) that can ask it. */
+  askers: Map<string, string[]>;
+  /** Fields the file tests (`C:<field>`) with the functions that may write them (see initialZero). */
+  zeroCandidates: [string, string[]][];
+}
+const fileKeysCache = new WeakMap<object, FileKeys>();
+
+function fileKeys(ctx: RunContext): FileKeys {
+  let out = fileKeysCache.get(ctx.facts);
+  if (out) return out;
+  const byFn = new Map(ctx.facts.functions.map((fn) => [fn.name, laterReads(ctx, fn, 0)]));
+  const askers = new Map<string, string[]>();
+  for (const [name, reads] of byFn) {
+    for (const r of reads) {
+      if (!r.startsWith('K:')) continue;
+      const list = askers.get(r);
+      if (list) list.push(name);
+      else askers.set(r, [name]);
+    }
+  }
+  const fileReads = fileReadNames(ctx);
+  const zeroCandidates = [...fieldWriters(ctx)].filter(([f]) => fileReads.has(`C:${f}`)).map(([f, ws]): [string, string[]] => [f, [...ws]]);
+  out = { askers, zeroCandidates };
+  fileKeysCache.set(ctx.facts, out);
+  return out;
+}
+
 /**
  * Whether a memo entry can still be asked: its key occurs in the rest of a running function, in a function not
  * running now (it may run later: remove, a devm action, another helper), or in a running one called again later.
  */
 function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => boolean {
-  let byFn = fileKeysCache.get(ctx.facts);
-  if (!byFn) {
-    byFn = new Map(ctx.facts.functions.map((fn) => [fn.name, laterReads(ctx, fn, 0)]));
-    fileKeysCache.set(ctx.facts, byFn);
-  }
+  const { askers } = fileKeys(ctx);
   const running = new Set(p.frames.map((f) => f.fn.name));
   const later = p.frames.slice(base).map((f) => laterReads(ctx, f.fn, f.pc));
-  const calledAgain = [...running].filter((n) => later.some((r) => r.has(`F:${n}`)));
-  const keys = (k: string) => `K:${k}`;
+  const calledAgain = new Set([...running].filter((n) => later.some((r) => r.has(`F:${n}`))));
   return (key) => {
-    const k = keys(key);
+    const k = memoReadOf(key);
     if (later.some((r) => r.has(k))) return true;
-    for (const [name, reads] of byFn) if ((!running.has(name) || calledAgain.includes(name)) && reads.has(k)) return true;
-    return false;
+    const names = askers.get(k);
+    return !!names && names.some((name) => !running.has(name) || calledAgain.has(name));
   };
+}
+
+/** Fields that would read as their initial 0 on this path (initialZero), of those the file tests. */
+function zeroFieldsText(p: Path, candidates: readonly [string, string[]][]): string {
+  let s = '[';
+  for (const [f, ws] of candidates) if (ws.every((w) => p.ran.has(w))) s += `${jsonText(f)},`;
+  return `${s}]`;
 }
 
 /** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
 function stateKey(p: Path, ctx: RunContext, base: number): string {
-  const frames = p.frames.slice(base).map((f) => {
+  // stable() of [frames, depth, globals, memo, zero fields, devres, failure, use errors, hand-off,
+  // teardowns, detaches in doubt, model state, IOMMU API, phase, violations, completed APIs], values as tokens
+  // (see "state keys from cached pieces").
+  const tokens = tokenTable(ctx);
+  let s = '[[';
+  for (let i = base; i < p.frames.length; i++) {
+    const f = p.frames[i];
     const reads = laterReads(ctx, f.fn, f.pc);
+    s += `[${jsonText(f.fn.name)},${f.pc},[`;
     // Which errno a variable holds only matters where the rest compares it with one; otherwise "an error" is enough.
-    const vars = [...f.vars].filter(([n]) => reads.has(lastComponent(n)))
-      .map(([n, v]) => [n, !reads.has(`E:${lastComponent(n)}`) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0 ? 'error' : v]);
-    const calls = [...f.calls].filter(([pc]) => reads.has(`@${pc}`));
-    return [f.fn.name, f.pc, vars, calls, f.backEdges, f.memoKey?.key ?? '', [...(f.unchecked?.keys() ?? [])]];
-  });
-  const relevant = memoRelevant(p, ctx, base);
-  const fileReads = fileReadNames(ctx);
+    for (const [n, v] of f.vars) {
+      if (!reads.has(lastOf(n))) continue;
+      const asError = !reads.has(errKeyOf(n)) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0;
+      s += pairText(n, asError ? '"error"' : tokenOf(tokens, v, false));
+    }
+    s += '],[';
+    for (const [pc, v] of f.calls) if (reads.has(callReadOf(pc))) s += `[${pc},${tokenOf(tokens, v, false)},],`;
+    s += `],${stable(f.backEdges)},${jsonText(f.memoKey?.key ?? '')},[`;
+    if (f.unchecked) for (const k of f.unchecked.keys()) s += `${stable(k)},`;
+    s += '],],';
+  }
+  s += `],${p.frames.length},[`;
+  // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
+  // A stored field nothing in the file reads cannot change the future either.
   const future = futureReads(p, ctx, base);
-  const memo = [...p.memo].filter(([k]) => relevant(k));
+  for (const [k, v] of p.globals) if (!k.includes('[') && future.has(readKeyOf(k))) s += pairText(k, tokenOf(tokens, v, false));
+  s += '],[';
+  if (p.memo.size) {
+    const relevant = memoRelevant(p, ctx, base);
+    for (const [k, m] of p.memo) if (relevant(k)) s += pairText(k, tokenOf(tokens, m, false));
+  }
   // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
-  const zeroFields = [...fieldWriters(ctx)].filter(([f, ws]) => fileReads.has(`C:${f}`) && [...ws].every((w) => p.ran.has(w))).map(([f]) => f);
+  s += `],${zeroFieldsText(p, fileKeys(ctx).zeroCandidates)},[`;
+  for (const d of p.devres) s += `[${stable(d.fn)},${tokenOf(tokens, d.data, false)},${stable(d.dataText)},],`;
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
-  return stable([
-    // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
-    // A stored field nothing in the file reads cannot change the future either.
-    frames, p.frames.length, [...p.globals].filter(([k]) => !k.includes('[') && future.has(`R:${lastComponent(k)}`)), memo, zeroFields, p.devres.map((d) => [d.fn, d.data, d.dataText]), p.failureSinceSuccess, p.useErrors,
-    p.handoff ?? '', p.teardowns ?? null, p.maybeDetached ?? null, p.unknownDetaches ?? null, p.k.state, p.k.iommuApi, t.phase,
-    t.violations.map((x) => [x.kind, x.message]), t.completed,
-  ]);
+  s += `],${p.failureSinceSuccess},${stable(p.useErrors)},${jsonText(p.handoff ?? '')},${stable(p.teardowns ?? null)},`;
+  s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.k.state)},${p.k.iommuApi},${stable(t.phase)},[`;
+  for (const x of t.violations) s += `[${stable(x.kind)},${stable(x.message)},],`;
+  return `${s}],${stable(t.completed)},]`;
 }
 
 /** Calls that refuse a group on a private domain: before them, a domain a maybe-detach may have detached is assumed gone. */
@@ -1423,4 +1551,3 @@ function devresShim(e: DevresEntry): FunctionFact {
 export function newPath(k: Kernel): Path {
   return { k, t: new Tracer(), frames: [], globals: new Map(), devres: [], failureSinceSuccess: false, steps: 0, useErrors: [], memo: new Map(), ran: new Set() };
 }
-
