@@ -152,7 +152,8 @@ class ScanFeed {
     private readonly options: CliOptions,
     private readonly jobs: number,
     private readonly script: string | undefined,
-    private readonly setup: WorkerSetup,
+    /** Made when the pool starts: only a directory scan pays for resolving the tree (a git child) up front. */
+    private readonly setup: () => WorkerSetup,
   ) {}
 
   /** A gathered input at index `at`; scanned C files may start the pool or join it. */
@@ -167,7 +168,7 @@ class ScanFeed {
     const n = this.waiting.length;
     const worth = this.options.jobs !== undefined ? n >= 2 : n >= WORKER_MIN_FILES && this.bytes >= WORKER_MIN_BYTES;
     if (!worth) return;
-    this.pool = startWorkerPool(this.setup, this.jobs, this.script, (done) => (this.progress ? this.progress.tick(done.path) : this.ticks.push(done.path)));
+    this.pool = startWorkerPool(this.setup(), this.jobs, this.script, (done) => (this.progress ? this.progress.tick(done.path) : this.ticks.push(done.path)));
     for (const w of this.waiting.splice(0)) this.give(w.at, w.input);
   }
 
@@ -563,7 +564,7 @@ async function review(options: CliOptions, io: CliIo): Promise<number> {
   }
 
   const started = Date.now();
-  const feed = new ScanFeed(options, scanJobs(options), workerScriptPath(), { options: { target: options.target, rules: options.rules }, treeDir: tree?.root });
+  const feed = new ScanFeed(options, scanJobs(options), workerScriptPath(), () => ({ options: { target: options.target, rules: options.rules }, treeDir: context.resolve().tree?.root }));
   let gathered: Gathered;
   try {
     gathered = await gatherInputs(options, io, feed);
