@@ -283,7 +283,11 @@ export async function analyzeChunkedInWorkers(
     const dispatch = (): void => {
       while (!broken && idle.length > 0 && nextIn < chunks.length && nextIn < nextOut + ahead) {
         const c = chunks[nextIn];
-        idle.pop()!.postMessage({ type: 'analyze', id: nextIn++, path: input.path, content: bytes.slice(c.start, c.end), slim: emit !== undefined } satisfies WorkerTask);
+        // A copy of just the chunk, handed over (transferred, not cloned again). Never a view: posting a view of a
+        // Buffer clones its whole backing store, and Buffer#slice is a view — every 2 MB chunk of a 200 MB archive
+        // carried the whole archive into the worker (1.4 GB peak RSS, a quarter of the CPU in copies).
+        const content = Uint8Array.prototype.slice.call(bytes, c.start, c.end);
+        idle.pop()!.postMessage({ type: 'analyze', id: nextIn++, path: input.path, content, slim: emit !== undefined } satisfies WorkerTask, [content.buffer]);
       }
     };
     const fail = (): void => {
