@@ -187,3 +187,19 @@ test('each chunk reaches its worker as a copy of the chunk alone, never the whol
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('without verdicts (chunks of a huge input) each file is let go once reviewed: the same findings as with verdicts', async () => {
+  const { REPO_ROOT } = await import('../helpers');
+  const fs = await import('node:fs');
+  const analyzer = await getAnalyzer();
+  // A series with a fix later in it (fixedBy reads a later patch's released state), hunk-only patches and dense mails.
+  const series = fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/analyze/series-fixed-later.mbox'), 'utf8');
+  const text = `${series.replace(/\n*$/, '\n\n')}${hostileCase('dense.mbox').make(0.01) as string}${hostileCase('far-hunks.patch').make(3) as string}`;
+  const input = [{ path: 'r.mbox', content: text }];
+  const full = analyzer.analyze(input, {});
+  const slim = analyzer.analyze(input, { verdicts: false });
+  assert.ok(full.findings.some((f) => f.fixedBy !== undefined), 'a finding fixed later in the series');
+  assert.ok(full.findings.length > 5);
+  assert.deepEqual(slim.findings, full.findings);
+  assert.deepEqual(slim.problems, full.problems);
+});
