@@ -433,8 +433,8 @@ async function analyzeGathered(
     }
   }
   // Last, once every input before them is out: a very large input streams its findings chunk by chunk (chunked.ts),
-  // its chunks reviewed on worker threads when --jobs asks for them (same result, same order as one thread). Not by
-  // default: two chunk workers took a 200 MB archive from 350 MB to 0.9-1.2 GB peak RSS (measured, not yet explained).
+  // its chunks reviewed on worker threads (same result, same order as one thread) unless --jobs 1; a worker's start-up
+  // (a second of CPU) is small beside a 16 MB input's review.
   for (const i of chunked) {
     order.drain();
     const input = gathered.inputs[i].input;
@@ -449,7 +449,7 @@ async function analyzeGathered(
     const vocabulary = options.prefilter ? prefilterVocabulary(options.target) : undefined;
     const chunkOptions: AnalyzeOptions = vocabulary ? { ...analyzeOptions, screen: (text) => mayYieldFindings(text, vocabulary) } : analyzeOptions;
     let summary: AnalysisResult;
-    if (options.jobs !== undefined && jobs > 1 && script !== undefined) {
+    if (jobs > 1 && script !== undefined) {
       const setup = { options: { target: options.target, rules: options.rules }, treeDir: tree?.root, repoDir: repo, screen: options.prefilter };
       const outcome = await analyzeChunkedInWorkers(local, input, chunkOptions, { script, setup, jobs }, emit);
       summary = outcome.result;

@@ -26,8 +26,14 @@ export interface B4ReviewEntry {
   details: string;
 }
 
+/** No diff anywhere in the message (a note, a cover letter, a reply that quotes none): nothing was reviewed. */
+function holdsNoDiff(inputs: AnalysisResult['inputs'] | undefined): boolean {
+  return inputs !== undefined && inputs.length > 0 && inputs.every((i) => i.kind !== 'c-source' && i.patches.every((p) => p.files.length === 0));
+}
+
+/** `inputs` (when given) tells a message without any diff from a clean one: the first is `warn`, never `pass`. */
 export function toB4Review(
-  result: Pick<AnalysisResult, 'findings' | 'problems'>,
+  result: Pick<AnalysisResult, 'findings' | 'problems'> & Partial<Pick<AnalysisResult, 'inputs'>>,
   rules: readonly RuleMeta[],
   meta: ReportMeta = DEFAULT_META,
 ): B4ReviewEntry[] {
@@ -35,8 +41,9 @@ export function toB4Review(
   const failedInput = result.problems.some((p) => p.kind === 'failed');
   // Part of the message not reviewed (an undecodable part, a malformed hunk, a budget): never a plain pass.
   const unreviewed = result.problems.find((p) => p.kind === 'skipped');
+  const noDiff = result.findings.length === 0 && !failedInput && !unreviewed && holdsNoDiff(result.inputs);
   const status: B4ReviewEntry['status'] =
-    counts.error > 0 || failedInput ? 'fail' : counts.warning > 0 || counts.info > 0 || unreviewed ? 'warn' : 'pass';
+    counts.error > 0 || failedInput ? 'fail' : counts.warning > 0 || counts.info > 0 || unreviewed || noDiff ? 'warn' : 'pass';
 
   let summary: string;
   if (result.findings.length === 0) {
@@ -44,7 +51,9 @@ export function toB4Review(
       ? 'could not review this message'
       : unreviewed
         ? `not all of this message was reviewed: ${oneLine(unreviewed.message)}`
-        : 'no IOMMU DMA-ownership problems found';
+        : noDiff
+          ? 'nothing reviewed: no diff in this message'
+          : 'no IOMMU DMA-ownership problems found';
   } else {
     const parts = [plural(counts.error, 'error'), plural(counts.warning, 'warning'), `${counts.info} info`];
     const first = result.findings.find((f) => f.severity === 'error') ?? result.findings[0];
@@ -70,7 +79,7 @@ export function toB4Review(
 }
 
 export function formatB4Review(
-  result: Pick<AnalysisResult, 'findings' | 'problems'>,
+  result: Pick<AnalysisResult, 'findings' | 'problems'> & Partial<Pick<AnalysisResult, 'inputs'>>,
   rules: readonly RuleMeta[],
   meta: ReportMeta = DEFAULT_META,
 ): string {

@@ -80,6 +80,13 @@ interface FileRun {
   postKeys: Set<string>;
   /** Keys the rules find in the pre-image (problems that existed before this patch). */
   preKeys: Set<string>;
+  /** What findings still need once the images and the replay are let go (InputAnalysis.release). */
+  released?: { postLines?: LineMap; preLines?: LineMap; postComplete?: boolean };
+}
+
+/** The line map of one image of a file, whether the image is still held or was released. */
+function linesOf(fr: FileRun, image: 'pre' | 'post'): LineMap | undefined {
+  return image === 'pre' ? (fr.pre?.view.inputLines ?? fr.released?.preLines) : (fr.post?.view.inputLines ?? fr.released?.postLines);
 }
 
 interface PatchRun {
@@ -440,12 +447,25 @@ class InputAnalysis {
             }
           }
           pr.files.push(fr);
+          if (this.withRules && this.options.verdicts === false) this.release(fr);
         } catch (e) {
           this.fail(member, `${treePath}${patch.subject ? ` (${patch.subject})` : ''}: analysis failed: ${reason(e)}`, file.inputLine);
         }
       }
       this.runs.push(pr);
     }
+  }
+
+  /**
+   * Without driver verdicts (the chunks of a huge input), nothing reads a reviewed file's facts or replay again:
+   * findings need only its line maps. Let go as soon as the file is reviewed, a chunk's heap holds one file's
+   * analysis instead of two thousand (they were most of its live heap, and of its garbage collector's time).
+   */
+  private release(fr: FileRun): void {
+    fr.released = { postLines: fr.post?.view.inputLines, preLines: fr.pre?.view.inputLines, postComplete: fr.post?.facts.complete };
+    fr.post = undefined;
+    fr.pre = undefined;
+    fr.sim = undefined;
   }
 
   /** A reply whose quoted hunk stops short of its @@ counts was trimmed: say so (it is reviewed on what is quoted). */
@@ -520,14 +540,48 @@ class InputAnalysis {
     }
   }
 
+  /**
+   * Per path, the patches that touch it in series order, each with its first file of that path (as new or old path):
+   * built once, so fixedBy looks only at the patches that touch the finding's file (it scanned every later patch for
+   * every finding: quadratic in the patches of an input, a thread archive's chunk holds two thousand).
+   */
+  private touching?: Map<string, { run: number; file: FileRun }[]>;
+  private patchesTouching(treePath: string): readonly { run: number; file: FileRun }[] {
+    if (!this.touching) {
+      const index = new Map<string, { run: number; file: FileRun }[]>();
+      this.runs.forEach((pr, run) => {
+        const seen = new Set<string>();
+        for (const file of pr.files) {
+          for (const p of [file.treePath, file.fileDiff?.oldPath]) {
+            if (p === undefined || p === null || seen.has(p)) continue;
+            seen.add(p);
+            const list = index.get(p) ?? [];
+            list.push({ run, file });
+            index.set(p, list);
+          }
+        }
+      });
+      this.touching = index;
+    }
+    return this.touching.get(treePath) ?? [];
+  }
+
   /** The later patch of the series that removes the problem `key` from `treePath`, if any. */
   private fixedBy(patchPos: number, treePath: string, key: string): string | undefined {
-    for (let j = patchPos + 1; j < this.runs.length; j++) {
-      const later = this.runs[j].files.find((f) => f.treePath === treePath || f.fileDiff?.oldPath === treePath);
-      if (!later) continue;
+    const touching = this.patchesTouching(treePath);
+    // The first patch after this one (the list is in series order; a path one patch after another touches is common).
+    let lo = 0;
+    let hi = touching.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (touching[mid].run <= patchPos) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < touching.length; k++) {
+      const { run: j, file: later } = touching[k];
       if (later.postKeys.has(key)) continue; // still there after this patch
       // Gone: a fix only if we know it was there before (pre-image shows it, or the views are complete).
-      if (later.preKeys.has(key) || later.post?.facts.complete) return this.runs[j].patch?.subject || `patch ${j + 1}`;
+      if (later.preKeys.has(key) || (later.post ? later.post.facts.complete : later.released?.postComplete)) return this.runs[j].patch?.subject || `patch ${j + 1}`;
     }
     return undefined;
   }
@@ -554,8 +608,7 @@ class InputAnalysis {
   private finding(rule: Rule, report: Report, fr: FileRun, pr: PatchRun, pos: number): Finding | undefined {
     const severity = resolveSeverity(rule, report, this.options.rules);
     if (!severity) return undefined;
-    const image = report.image === 'pre' ? fr.pre : fr.post;
-    const map = image?.view.inputLines;
+    const map = linesOf(fr, report.image === 'pre' ? 'pre' : 'post');
     const inputPath = this.pathOf(pr.member);
     const mapped = mapSpan(inputPath, map, report.span, fr.fileDiff?.inputLine ?? 1);
     const template = rule.meta.messages[report.messageId] ?? report.messageId;
@@ -568,7 +621,7 @@ class InputAnalysis {
       message,
       location: mapped.location,
       // Scenarios replay the post-image, whichever image the finding's own span is in.
-      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], inputPath, fr.treePath, fr.post?.view.inputLines ?? map),
+      trace: mapTrace(report.trace ?? report.scenario?.trace ?? [], inputPath, fr.treePath, linesOf(fr, 'post') ?? map),
       fixes: (report.fixes ?? []).map((fix) => this.mapFix(fix, pr.patch !== undefined, inputPath)),
     };
     if (report.unseen) finding.partial = report.unseen;

@@ -79,6 +79,15 @@ test('--b4-review: an undecodable attachment makes the status warn, not pass', (
   assert.equal(entry.status, 'warn');
 });
 
+test('--b4-review: a message without any diff is warn (nothing reviewed), a patch without C files still a pass', () => {
+  const note = ['From: A Sender <a@example.org>', 'Subject: [PATCH 0/2] a cover letter', '', 'Two patches follow.', ''].join('\n');
+  const noDiff = JSON.parse(cli(['--b4-review'], ROOT, note).stdout)[0];
+  assert.equal(noDiff.status, 'warn');
+  assert.match(noDiff.summary, /nothing reviewed: no diff/);
+  const docs = ['From: A Sender <a@example.org>', 'Subject: [PATCH] docs: a word', '', '---', 'diff --git a/README b/README', '--- a/README', '+++ b/README', '@@ -1 +1 @@', '-a', '+b', ''].join('\n');
+  assert.equal(JSON.parse(cli(['--b4-review'], ROOT, docs).stdout)[0].status, 'pass');
+});
+
 test('text output: control characters of file names and code are escaped; one problem is one stderr line', () => {
   withDir((dir) => {
     fs.writeFileSync(path.join(dir, 'inject.patch'), hostileCase('inject.patch').make(1));

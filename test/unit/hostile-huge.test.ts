@@ -137,3 +137,69 @@ test('the prefilter screen on patches (huge inputs): the same findings on every 
   }
   assert.ok(screenedOut > 10, `the screen passed over ${screenedOut} images: the comparison means something`);
 });
+
+test('each chunk reaches its worker as a copy of the chunk alone, never the whole input behind a view', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  // A stand-in worker that reports what it received: the chunk's length and the size of the buffer behind it.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-chunk-transport-'));
+  const probe = path.join(dir, 'probe-worker.js');
+  fs.writeFileSync(
+    probe,
+    [
+      "const { parentPort } = require('node:worker_threads');",
+      "parentPort.on('message', (t) => parentPort.postMessage({ type: 'result', id: t.id, refused: [], result: {",
+      "  findings: [], inputs: [], stats: { inputs: 1, reviewed: 1, skipped: 0, failed: 0, findings: 0, ms: 0 },",
+      "  problems: [{ path: t.path, kind: 'skipped', message: `${t.content.byteLength} ${t.content.buffer.byteLength}` }] } }));",
+      "parentPort.postMessage({ type: 'ready' });",
+      '',
+    ].join('\n'),
+  );
+  try {
+    const text = encode(hostileCase('dense.mbox').make(0.05));
+    // What readInputFile hands over: a Buffer view on a larger allocation (Buffer#slice of it is a view too).
+    const backing = Buffer.alloc(text.length + 4 * 1024 * 1024);
+    backing.set(text);
+    const input = { path: 'v.mbox', content: backing.subarray(0, text.length) };
+    const got: string[] = [];
+    const out = await analyzeChunkedInWorkers(
+      async () => {
+        throw new Error('the probe workers answer every chunk');
+      },
+      input,
+      {},
+      { script: probe, setup: { options: {} }, jobs: 2 },
+      (part) => {
+        for (const p of part.problems) got.push(p.message);
+      },
+      sizes,
+    );
+    assert.equal(out.workers, 2);
+    assert.ok(got.length > 4, `${got.length} chunks`);
+    let total = 0;
+    for (const m of got) {
+      const [length, backingLength] = m.split(' ').map(Number);
+      assert.equal(backingLength, length, `a chunk of ${length} bytes arrived with ${backingLength} bytes behind it`);
+      total += length;
+    }
+    assert.equal(total, text.length);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without verdicts (chunks of a huge input) each file is let go once reviewed: the same findings as with verdicts', async () => {
+  const { REPO_ROOT } = await import('../helpers');
+  const fs = await import('node:fs');
+  const analyzer = await getAnalyzer();
+  // A series with a fix later in it (fixedBy reads a later patch's released state), hunk-only patches and dense mails.
+  const series = fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/analyze/series-fixed-later.mbox'), 'utf8');
+  const text = `${series.replace(/\n*$/, '\n\n')}${hostileCase('dense.mbox').make(0.01) as string}${hostileCase('far-hunks.patch').make(3) as string}`;
+  const input = [{ path: 'r.mbox', content: text }];
+  const full = analyzer.analyze(input, {});
+  const slim = analyzer.analyze(input, { verdicts: false });
+  assert.ok(full.findings.some((f) => f.fixedBy !== undefined), 'a finding fixed later in the series');
+  assert.ok(full.findings.length > 5);
+  assert.deepEqual(slim.findings, full.findings);
+  assert.deepEqual(slim.problems, full.problems);
+});

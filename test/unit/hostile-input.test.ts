@@ -197,6 +197,16 @@ test('b4 review: a partly reviewed message is never a plain pass', () => {
   assert.equal(toB4Review({ findings: [], problems: [] }, SAMPLE_RULES, META)[0].status, 'pass');
 });
 
+test('b4 review: a message with no diff at all is warn, not pass; a bare C file or a diff without C files is a pass', () => {
+  const input = (kind: 'cover-letter' | 'format-patch' | 'c-source', files: string[][]) => ({ path: '<stdin>', kind, patches: files.map((f, index) => ({ index, subject: 's', files: f })), drivers: [] });
+  const none = toB4Review({ findings: [], problems: [], inputs: [input('cover-letter', [[]])] }, SAMPLE_RULES, META)[0];
+  assert.equal(none.status, 'warn');
+  assert.match(none.summary, /no diff/);
+  assert.equal(toB4Review({ findings: [], problems: [], inputs: [input('cover-letter', [])] }, SAMPLE_RULES, META)[0].status, 'warn');
+  assert.equal(toB4Review({ findings: [], problems: [], inputs: [input('format-patch', [['README']])] }, SAMPLE_RULES, META)[0].status, 'pass');
+  assert.equal(toB4Review({ findings: [], problems: [], inputs: [input('c-source', [])] }, SAMPLE_RULES, META)[0].status, 'pass');
+});
+
 // ─────────────── 6. control characters ───────────────
 
 test('control characters from the input never reach a terminal line', () => {
