@@ -24,6 +24,8 @@ export interface CliOptions {
   gitRanges: string[];
   dumpFacts?: string;
   jobs?: number;
+  /** --time-budget: seconds a chunked (> 16 MB) input's review may take; 0 = no limit; default by size (chunked.ts). */
+  timeBudget?: number;
   traces: boolean;
   /** Text: the whole simulated trace (default: the short one). */
   verbose: boolean;
@@ -49,7 +51,7 @@ const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
 const LEVELS: readonly SeverityOverride[] = ['off', 'info', 'warning', 'error'];
 
 /** Options that take a value, with their short aliases. */
-const VALUE_OPTIONS = new Set(['--format', '--target', '--tree', '--repo', '--rule', '--explain', '--git', '--dump-facts', '--jobs']);
+const VALUE_OPTIONS = new Set(['--format', '--target', '--tree', '--repo', '--rule', '--explain', '--git', '--dump-facts', '--jobs', '--time-budget']);
 const SHORT: Record<string, string> = {
   '-h': '--help',
   '-V': '--version',
@@ -83,6 +85,9 @@ Options:
       --dump-facts FILE          write the extracted C facts as JSON to FILE ('-' for standard output)
   -j, --jobs N                   worker threads for directories of C files (default: min(2, CPUs),
                                  used for large scans only; a small scan stays in one thread)
+      --time-budget SECONDS      an input over 16 MB (an mbox archive) is reviewed until this
+                                 many seconds have passed; the parts left are listed as not
+                                 reviewed (default: 0.25 s per MB, at least 5 s; 0: no limit)
       --terse                    text format: one line per finding (path:line: ERROR: OWN001 ...)
       --emacs                    text format: each finding starts with path:line: (editors' error formats)
   -q, --quiet                    text format: print nothing for a clean run
@@ -228,6 +233,11 @@ function applyValue(options: CliOptions, name: string, value: string, resolveRul
       if (value === '') throw new ArgsError('--dump-facts needs a file name');
       options.dumpFacts = value;
       return;
+    case '--time-budget': {
+      if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 86400) throw new ArgsError(`--time-budget expects seconds from 0 to 86400, got '${value}'`);
+      options.timeBudget = Number(value);
+      return;
+    }
     case '--jobs': {
       if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) throw new ArgsError(`--jobs expects a whole number from 1 to 256, got '${value}'`);
       options.jobs = Number(value);

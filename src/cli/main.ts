@@ -25,7 +25,7 @@ import { createProgress, progressEnabled, type ProgressStream } from './progress
 import { startWorkerPool, workerScriptPath, type PoolOutcome, type WorkerPool } from './pool';
 import type { WorkerSetup } from './worker';
 import { createNodeAnalyzer } from './analyzer';
-import { analyzeChunked, analyzeChunkedInWorkers, CHUNK_THRESHOLD } from './chunked';
+import { analyzeChunked, analyzeChunkedInWorkers, chunkTimeBudgetMs, CHUNK_THRESHOLD } from './chunked';
 import { directoryScreen, mayYieldFindings, prefilterVocabulary } from './prefilter';
 import { serve } from './server';
 import { socketPath } from './server-socket';
@@ -449,13 +449,14 @@ async function analyzeGathered(
     const vocabulary = options.prefilter ? prefilterVocabulary(options.target) : undefined;
     const chunkOptions: AnalyzeOptions = vocabulary ? { ...analyzeOptions, screen: (text) => mayYieldFindings(text, vocabulary) } : analyzeOptions;
     let summary: AnalysisResult;
+    const budgetMs = chunkTimeBudgetMs(input.content.length, options.timeBudget);
     if (jobs > 1 && script !== undefined) {
       const setup = { options: { target: options.target, rules: options.rules }, treeDir: tree?.root, repoDir: repo, screen: options.prefilter };
-      const outcome = await analyzeChunkedInWorkers(local, input, chunkOptions, { script, setup, jobs }, emit);
+      const outcome = await analyzeChunkedInWorkers(local, input, chunkOptions, { script, setup, jobs }, emit, undefined, budgetMs);
       summary = outcome.result;
       for (const r of outcome.refused) out.refused.push(r);
       out.workersUsed = Math.max(out.workersUsed, outcome.workers);
-    } else summary = analyzeChunked(await local(), input, chunkOptions, undefined, emit);
+    } else summary = analyzeChunked(await local(), input, chunkOptions, undefined, emit, budgetMs);
     order.put(i, { ...summary, findings: [], problems: [], inputs: [] });
     progress.tick(input.path);
   }

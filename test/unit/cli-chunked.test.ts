@@ -62,3 +62,35 @@ test('chunked analysis reports what the whole-file analysis reports, at the same
   assert.ok(mboxChunks(bytes, sizes.chunkBytes, sizes.threshold).length >= 2);
   assert.ok(chunked.findings.some((f) => f.location.line > archive.slice(0, mboxChunks(bytes, sizes.chunkBytes, sizes.threshold)[1].start).split('\n').length));
 });
+
+test('time budget: once it has run out, the chunks not started are listed as not reviewed, with their lines', async () => {
+  const analyzer = await getAnalyzer();
+  const chunks = mboxChunks(bytes, sizes.chunkBytes, sizes.threshold);
+  assert.ok(chunks.length >= 2);
+  const slow = (inputs: Parameters<typeof analyzer.analyze>[0], o: Parameters<typeof analyzer.analyze>[1]) => {
+    const r = analyzer.analyze(inputs, o);
+    const until = Date.now() + 20;
+    while (Date.now() < until) { /* the first chunk outlasts the budget */ }
+    return r;
+  };
+  const r = analyzeChunked(slow, { path: 'archive.mbox', content: bytes }, { target: 'latest' }, sizes, undefined, 10);
+  const left = r.problems.filter((p) => p.message.startsWith('not reviewed:'));
+  assert.equal(left.length, chunks.length - 1, JSON.stringify(r.problems));
+  for (const [k, p] of left.entries()) {
+    assert.equal(p.kind, 'skipped');
+    assert.equal(p.line, chunks[k + 1].linesBefore + 1);
+    assert.match(p.message, new RegExp(`lines ${chunks[k + 1].linesBefore + 1}-\\d+ .*time budget \\(0\\.0 s`));
+  }
+  assert.equal(r.stats.reviewed, 1, 'the first chunk was reviewed');
+  // No budget: nothing is left out.
+  const all = analyzeChunked(slow, { path: 'archive.mbox', content: bytes }, { target: 'latest' }, sizes);
+  assert.equal(all.problems.filter((p) => p.message.startsWith('not reviewed:')).length, 0);
+});
+
+test('time budget: the default grows with the input (0.25 s per MB, at least 5 s); 0 means no limit', async () => {
+  const { chunkTimeBudgetMs } = await import('../../src/cli/chunked');
+  assert.equal(chunkTimeBudgetMs(1024 * 1024, undefined), 5000);
+  assert.equal(chunkTimeBudgetMs(200 * 1024 * 1024, undefined), 50000);
+  assert.equal(chunkTimeBudgetMs(200 * 1024 * 1024, 0), Infinity);
+  assert.equal(chunkTimeBudgetMs(200 * 1024 * 1024, 3), 3000);
+});
