@@ -120,14 +120,14 @@ function timeNode(args, env = coldEnv) {
 }
 
 /** Wall, CPU (user + system, children included) and peak RSS of any command, through /usr/bin/time when present. */
-function timeCommand(cmd, args, cwd) {
+function timeCommand(cmd, args, cwd, env = process.env) {
   const out = path.join(work, `time-${process.pid}.txt`);
   fs.rmSync(out, { force: true });
   const viaTime = fs.existsSync('/usr/bin/time');
   const started = performance.now();
   const r = viaTime
-    ? spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', out, cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 })
-    : spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+    ? spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', out, cmd, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 })
+    : spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
   const wall = performance.now() - started;
   const [user, sys, rss] = viaTime && fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number) : [NaN, NaN, NaN];
   return { wall, cpuMs: (user + sys) * 1000, rssKB: rss, status: r.status, stdout: r.stdout?.toString('utf8') ?? '' };
@@ -315,7 +315,8 @@ async function main() {
     // NODE_EXTRA_CA_CERTS), with the environment as set here; /usr/bin/time counts sh, env and node.
     if (checkpatch) {
       const load4 = os.loadavg()[0];
-      const [asRunSummary, cp4Summary] = alternate(RUNS, () => timeCommand(cli, ['--format', 'json', files.w1], root),
+      // The same environment as the other rows (no server lookup, the bench's code cache), NODE_EXTRA_CA_CERTS as set.
+      const [asRunSummary, cp4Summary] = alternate(RUNS, () => timeCommand(cli, ['--format', 'json', files.w1], root, { ...process.env, ...coldEnv }),
         () => timeCommand('perl', [checkpatch, '--no-tree', '-q', files.w1], root));
       results.workloads.W1.asInstalledCommand = { cold: asRunSummary, checkpatch: cp4Summary, loadAverageAtStart: load4 };
       row('W1 same, run as the `iommu-review` command', asRunSummary, limit, 'cold node + bare parse', '≥ 2× faster than checkpatch', undefined,
