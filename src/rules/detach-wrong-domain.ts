@@ -46,6 +46,8 @@ export const detachWrongDomain = createRule({
       const label = fn?.name || call.inFunction || '';
       // The failed attach happened in an earlier callback or entry point that still returned success.
       const swallowed = violation.kind === 'detach-not-attached' && (violation.phase === 'release' || violation.phase === 'remove');
+      // An attach whose result is never tested is unchecked-ownership-return's finding; this is its consequence.
+      if (swallowed && scenario.violations.some((x) => x.kind === 'unchecked-failure')) continue;
       const messageId = swallowed ? 'notAttachedSwallowed' : MESSAGE_OF[violation.kind as keyof typeof MESSAGE_OF];
       const acquirer = scenario.lifecycle ? `${scenario.lifecycle.acquire}()` : 'the probe';
       ctx.report({

@@ -27,6 +27,31 @@ const LEAK_KINDS: readonly ViolationKind[] = ['left-owned', 'leaked-owner-cnt'];
 function checkLifecycle(ctx: RuleContext, reportedAt: Set<number>): void {
   const leaks = lifecycleLeaks(ctx, LEAK_KINDS, CLAIM_CALLS).filter((l) => !usesOtherEra(ctx, callsIn(reachableFunctions(ctx.facts, l.result.acquire), OWNER_API)));
   reportLifecycleLeaks(ctx, 'OWN005', leaks, reportedAt, { partner: 'partnerLeak', none: 'neverReleased', noneKey: 'never-released' });
+  // An entry point that returns success after its claim failed: the partner's release WARNs (or drops another
+  // owner's claim). The lifecycle replay runs the partner on that path too (sim/lifecycle.ts, swallowed failures).
+  if (!ctx.complete || !ctx.sim.lifecycle) return;
+  for (const result of ctx.sim.lifecycle('singleton')) {
+    for (const scenario of result.scenarios) {
+      const v = scenario.violations.find((x) => isReleaseViolation(x) && x.phase === 'release');
+      if (!v) continue;
+      // A claim whose result is never tested is unchecked-ownership-return's finding; this is its consequence.
+      if (scenario.violations.some((x) => x.kind === 'unchecked-failure')) continue;
+      const release = callAtStep(ctx, scenario.trace[v.stepIndex], RELEASE_CALLS);
+      if (!release || reportedAt.has(release.calleeSpan.line)) break;
+      reportedAt.add(release.calleeSpan.line);
+      const claim = callsIn(reachableFunctions(ctx.facts, result.acquire), CLAIM_CALLS)[0];
+      ctx.report({
+        messageId: 'partnerReleaseAfterFailedClaim',
+        data: { fn: result.acquire.name, claim: claim?.callee ?? 'the claim', release: release.callee, partner: release.inFunction ?? 'its partner' },
+        span: release.calleeSpan,
+        scenario,
+        trace: traceOf(scenario, v),
+        ...(v.unseen ? { unseen: v.unseen } : {}),
+        key: keyOf('OWN005', result.acquire.name, release.callee, 'release-after-failed-claim'),
+      });
+      break;
+    }
+  }
 }
 
 function isReleaseViolation(v: Violation): boolean {
@@ -164,6 +189,8 @@ export const unbalancedDmaOwnerClaim = createRule({
         '{{fn}}() claims DMA ownership with {{acquire}}() and keeps it, but its partner {{partners}} does not release it: replayed one after the other, the group is still owned ({{kind}}) and every later bind or claim in it fails with -EBUSY',
       neverReleased:
         '{{fn}}() claims DMA ownership with {{claim}}() but nothing in this file releases it: the group stays on the blocking domain after its user is gone, and every later bind or claim in it fails with -EBUSY',
+      partnerReleaseAfterFailedClaim:
+        '{{partner}}() releases DMA ownership with {{release}}(), but on this path {{fn}}() returned success after {{claim}}() failed (the error was not returned): nothing is owned, so the kernel WARNs, or the release drops the claim of the owner that made {{claim}}() fail. Return the claim error from {{fn}}()',
       releaseWithoutClaim:
         '{{driver}}: {{release}}() in {{fn}}() releases DMA ownership that is not held at that point (already released, or never claimed on this path): the kernel WARNs, or drops another owner\'s claim',
     },

@@ -294,13 +294,14 @@ function noteFailedAttach(p: Path, r: ApiCall, key: string, domainText: string |
  * so a later callback or partner that detaches the domain has nothing to detach (the kernel WARNs). From here on the
  * failed attach counts for every function of the path, not only the one that attached.
  */
-export function swallowedAttachFailures(p: Path): boolean {
-  // Only domain attaches: iommu_detach_device() WARNs in the core (6.12 iommu.c:2149) on a domain that is not attached;
-  // a PASID detach of nothing just erases an empty entry there (what the IOMMU driver does is not the core's).
-  const failed = (p.failedAttaches ?? []).filter((k) => k.slice(k.indexOf('|') + 1).startsWith('dom:'));
-  if (!failed.length) return false;
-  p.failedAttaches = [...(p.failedAttaches ?? []), ...failed.map((k) => `*|${k.slice(k.indexOf('|') + 1)}`)];
-  return true;
+export function swallowedAcquireFailures(p: Path): boolean {
+  const keys = (p.failedAttaches ?? []).map((k) => k.slice(k.indexOf('|') + 1));
+  // Only domain attaches carry over to a later detach: iommu_detach_device() WARNs in the core (6.12 iommu.c:2149)
+  // on a domain that is not attached; a PASID detach of nothing just erases an empty entry there. A failed claim
+  // (`own:`) needs no mark: the release of a group nobody owns WARNs by itself in the model.
+  const domains = keys.filter((k) => k.startsWith('dom:'));
+  if (domains.length) p.failedAttaches = [...(p.failedAttaches ?? []), ...domains.map((k) => `*|${k}`)];
+  return domains.length > 0 || keys.some((k) => k.startsWith('own:'));
 }
 
 /** A detach the kernel refuses (nothing of it attached) of what failed to attach on this path: typed as such. */

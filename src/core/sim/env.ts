@@ -91,7 +91,10 @@ export interface Path {
   maybeDetached?: Map<string, { text: string; at?: At }>;
   /** Detaches whose never-assigned lvalue cannot be the attached domain (nothing in the file assigns it). */
   unknownDetaches?: { text: string; domain: string; at?: At }[];
-  /** Attaches that failed on this path (`dom:<id>`, `pasid:<dev>:<pasid>:<domain>`): a later detach of them undoes nothing. */
+  /**
+   * Attaches that failed on this path (`dom:<id>`, `pasid:<dev>:<pasid>:<domain>`): a later detach of them undoes nothing;
+   * and claims that failed (`own:<claim API>`): a caller returning success then leaves its partner nothing to release.
+   */
   failedAttaches?: string[];
   /** Decisions and pure results, keyed as described at Remembered. */
   memo: Map<string, Remembered>;

@@ -1503,6 +1503,9 @@ function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { 
   const failed = isFailureValue(out.value);
   if (out.value.kind !== 'void' && out.value.kind !== 'bool') p.failureSinceSuccess = failed;
   if (failed && name === 'iommu_device_use_default_domain') p.useErrors.push(valueText(out.value));
+  // A failed claim, remembered like a failed attach: a caller that still returns success leaves its partner a release
+  // of ownership that was never taken (swallowedAcquireFailures).
+  if (failed && CLAIM_CALLS_ANY_ERA.includes(name)) (p.failedAttaches ??= []).push(`${f.fn.name}|own:${name}`);
   if (failed && !fail && OWNERSHIP_APIS.has(name) && out.value.kind === 'int') {
     p.t.violate('error-return', `${name}() returns ${errnoText(out.value.value)}${out.note ? ` (${out.note})` : ''}`, p.t.steps.length - 1, name, errnoText(out.value.value));
   }

@@ -20,7 +20,7 @@ import { type GroupSnapshot, defaultDomainKinds, emitVerdicts, endFindings, fini
 import { buildTopology, type DefaultDomainKind, type TopologySetup } from './topology';
 import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
-import { deviceGroup, swallowedAttachFailures } from './api-calls';
+import { deviceGroup, swallowedAcquireFailures } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachableCallees } from './teardown';
 import { functionsWithBodyReached } from '../c/call-graph';
 import { ATTACH_CALLS, CLAIM_CALLS, PASID_ATTACH_CALLS, SET_OWNER_CALLS, USE_CALLS_ANY_ERA } from './vocabulary';
@@ -285,7 +285,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);
     // A returned success after an attach of its own failed: its partner's detach is then the kernel's WARN.
-    const swallowed = swallowedAttachFailures(r.path);
+    const swallowed = swallowedAcquireFailures(r.path);
     // A path that already went wrong in A (a WARN, a refused call, a freed domain left attached) is A's own
     // finding, or a domain the model could not tell apart: not a pairing question.
     if ((!kinds.length && !swallowed) || kinds.includes('use-after-free') || r.path.t.violations.some((v) => !CODE_VIOLATIONS.has(v.kind))) continue;

@@ -76,7 +76,7 @@ import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
 import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
-import { HANDLERS, deviceGroup, simulatedOn, swallowedAttachFailures } from './api-calls';
+import { HANDLERS, deviceGroup, simulatedOn, swallowedAcquireFailures } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases } from './teardown';
 import { functionsWithBodyReached } from '../c/call-graph';
 import { at, fnByName, newPath, runDevres, runFunction } from './interpreter';
@@ -480,7 +480,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
       continue;
     }
     // A probe that succeeded after its attach failed: remove's detach of that domain is the kernel's WARN.
-    swallowedAttachFailures(p);
+    swallowedAcquireFailures(p);
     // A flag the view does not show (a partial initializer) may be set: no violation is claimed then.
     const flagSeen = input.driver.managedDma.state !== 'unknown';
     sharedSingleAttach(p);
