@@ -290,9 +290,10 @@ function noteFailedAttach(p: Path, r: ApiCall, key: string, domainText: string |
 }
 
 /**
- * The outermost function returned success although an attach of its own failed on this path: the error was swallowed,
- * so a later callback or partner that detaches the domain has nothing to detach (the kernel WARNs). From here on the
- * failed attach counts for every function of the path, not only the one that attached.
+ * The outermost function returned success although an attach or a claim of its own failed on this path: the error was
+ * swallowed, so a later callback or partner has nothing to detach or release (the kernel WARNs). Marks the failed
+ * attaches as counting for every function of the path from here on, not only the one that attached; true when
+ * anything failed.
  */
 export function swallowedAcquireFailures(p: Path): boolean {
   const keys = (p.failedAttaches ?? []).map((k) => k.slice(k.indexOf('|') + 1));

@@ -969,14 +969,14 @@ function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]):
   const c = closureOf(ctx, fn.name);
   const stateFree = !touchesModel(ctx, fn.name) && !MODEL_READS.some((r) => c.has(r));
   const t = p.t as unknown as { phase: string; completed: Set<string> };
-  // stable(..., true) of [name, args, model state (or null), IOMMU API, target, device, later,
+  // stable(..., true) of [name, args, model state and failed acquisitions (or null), IOMMU API, target, device, later,
   // stored fields, decisions and initial-0 fields it can read, failure, hand-off, detaches in doubt, phase,
   // completed APIs, the call stack], values as tokens:
   // see "state keys from cached pieces".
   const tokens = tokenTable(ctx);
   let key = `[${jsonText(fn.name)},[`;
   for (const a of args) key += `${tokenOf(tokens, a, true)},`;
-  key += `],${stateFree ? '~' : stable(p.k.state, true)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
+  key += `],${stateFree ? '~' : stable(p.k.state, true)},${stateFree ? '~' : stable(p.failedAttaches ?? null)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
   key += `${stable(ctx.later ?? null, true)},[`;
   for (const [k, v] of p.globals) if (c.has(readKeyOf(k))) key += pairText(k, tokenOf(tokens, v, true));
   key += '],[';
@@ -1436,7 +1436,7 @@ function zeroFieldsText(p: Path, candidates: readonly [string, string[]][]): str
 /** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
 function stateKey(p: Path, ctx: RunContext, base: number): string {
   // stable() of [frames, depth, globals, memo, zero fields, devres, failure, use errors, hand-off,
-  // teardowns, detaches in doubt, model state, IOMMU API, phase, violations, completed APIs], values as tokens
+  // teardowns, detaches in doubt, failed acquisitions, model state, IOMMU API, phase, violations, completed APIs], values as tokens
   // (see "state keys from cached pieces").
   const tokens = tokenTable(ctx);
   let s = '[[';
@@ -1471,7 +1471,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   for (const d of p.devres) s += `[${stable(d.fn)},${tokenOf(tokens, d.data, false)},${stable(d.dataText)},],`;
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   s += `],${p.failureSinceSuccess},${stable(p.useErrors)},${jsonText(p.handoff ?? '')},${stable(p.teardowns ?? null)},`;
-  s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.k.state)},${p.k.iommuApi},${stable(t.phase)},[`;
+  s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.failedAttaches ?? null)},${stable(p.k.state)},${p.k.iommuApi},${stable(t.phase)},[`;
   for (const x of t.violations) s += `[${stable(x.kind)},${stable(x.message)},],`;
   return `${s}],${stable(t.completed)},]`;
 }

@@ -284,7 +284,8 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
   for (const r of runFunction(p0, ctx, a, argsOf(a))) {
     if (r.failed) continue;
     const kinds = heldOn(r.path, setup, start);
-    // A returned success after an attach of its own failed: its partner's detach is then the kernel's WARN.
+    // A returned success after an attach or claim of its own failed: its partner's detach or release is then the
+    // kernel's WARN.
     const swallowed = swallowedAcquireFailures(r.path);
     // A path that already went wrong in A (a WARN, a refused call, a freed domain left attached) is A's own
     // finding, or a domain the model could not tell apart: not a pairing question.
