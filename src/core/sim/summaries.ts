@@ -19,6 +19,8 @@ export interface Outcome {
   ret: EnvVal | null;
   /** The model state at this end (absent for a helper keyed without it: it did not change it). */
   state?: KernelState;
+  /** Its text for join keys, once a path it was applied to needed it (Path.stateText). */
+  stateText?: string;
   /** Stored fields the helper set or changed. */
   globals: [string, EnvVal][];
   /** Names the helper wrote (decisions over them are forgotten on the path it is replayed on too). */
@@ -65,7 +67,7 @@ export function captureOutcome(entry: Path, end: Path, ret: EnvVal | null, state
   const memoSet: [string, Remembered][] = [];
   for (const [k, v] of end.memo) if (entry.memo.get(k) !== v) memoSet.push([k, v]);
   const base = entry.t.steps.length;
-  const steps = end.t.steps.slice(base).map((s) => ({ ...s }));
+  const steps = end.t.steps.slice(base); // shared: a step is not changed once recorded (Tracer.clone)
   const completedAtEntry = completedOf(entry);
   return {
     ret,
@@ -95,7 +97,10 @@ export function captureOutcome(entry: Path, end: Path, ret: EnvVal | null, state
 
 /** Applies an outcome to a path standing at the call (the caller then receives `o.ret`). */
 export function applyOutcome(p: Path, o: Outcome): void {
-  if (o.state) p.k = { ...p.k, state: cloneState(o.state) };
+  if (o.state) {
+    p.k = { ...p.k, state: cloneState(o.state) };
+    p.stateText = o.stateText;
+  }
   for (const n of o.writes) written(p, n);
   for (const k of o.memoRemoved) p.memo.delete(k);
   for (const [k, v] of o.memoSet) p.memo.set(k, v);
@@ -106,7 +111,7 @@ export function applyOutcome(p: Path, o: Outcome): void {
   o.steps.forEach((s, i) => {
     const g = o.stepGroups?.[i];
     const text = g === undefined ? undefined : stateText(p.k.state, g);
-    p.t.steps.push(text === undefined ? { ...s } : { ...s, before: text, after: text });
+    p.t.steps.push(text === undefined ? s : { ...s, before: text, after: text });
   });
   for (const v of o.violations) p.t.violations.push({ ...v, stepIndex: v.stepIndex + base });
   for (const e of o.events) p.t.events.push({ ...e, index: e.index + base });

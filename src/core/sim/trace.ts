@@ -75,11 +75,15 @@ export class Tracer {
     return this.gaps.find((g) => g.before <= stepIndex)?.what;
   }
 
+  /**
+   * A fork's copy. Steps, violations and events are shared, not copied: none is changed once another record follows
+   * it (the only later writes fill in fields of the record just made, before the path can fork).
+   */
   clone(): Tracer {
     const t = new Tracer();
-    t.steps = this.steps.map((s) => ({ ...s }));
-    t.violations = this.violations.map((v) => ({ ...v }));
-    t.events = this.events.map((e) => ({ ...e }));
+    t.steps = this.steps.slice();
+    t.violations = this.violations.slice();
+    t.events = this.events.slice();
     t.phase = this.phase;
     t.completed = new Set(this.completed);
     t.gaps = [...this.gaps];
