@@ -1,6 +1,6 @@
 /**
  * What makes a fork cheap must not change what the replay does: the hand-written copy of the model state, and the
- * state's text kept on a path between joins (Path.stateText, checked by IOMMU_REVIEW_CHECK_KEYS=1).
+ * state's token kept on a path between joins (Path.stateToken, checked by IOMMU_REVIEW_CHECK_KEYS=1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,8 +43,8 @@ test('cloneState: the same content as a structured clone, and nothing shared wit
   assert.deepEqual(s, before, 'changing the copy leaves the original as it was');
 });
 
-test('kept state texts are never stale: every fixture reviewed with each kept text checked gives the same result', () => {
-  // A stale kept text throws inside the replay (stateTextOf); the rules then get no evidence and the results differ.
+test('kept state tokens are never stale: every fixture reviewed with each kept token checked gives the same result', () => {
+  // A stale kept token throws inside the replay (stateTokenOf); the rules then get no evidence and the results differ.
   const script = `
     const fs = require('node:fs'), path = require('node:path');
     const { getAnalyzer, FIXTURES } = require(${JSON.stringify(path.join(__dirname, '..', 'helpers'))});

@@ -512,7 +512,7 @@ export function forksOnFailure(p: Path, ctx: RunContext, name: string, args: str
   if (!CAN_FAIL.has(name)) return false;
   if (/alloc|bind_device|^platform_device|^of_platform|^device_create|^auxiliary/.test(name)) return true;
   const run = (fail: boolean) => {
-    const q: Path = { ...p, stateText: undefined, k: { ...p.k, state: cloneState(p.k.state) }, globals: new Map(p.globals), frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars) })) };
+    const q: Path = { ...p, stateToken: undefined, k: { ...p.k, state: cloneState(p.k.state) }, globals: new Map(p.globals), frames: p.frames.map((f) => ({ ...f, vars: new Map(f.vars) })) };
     return valueText(HANDLERS[name](q, ctx, args, fail).out.value);
   };
   return run(false) !== run(true);

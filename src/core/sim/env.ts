@@ -99,10 +99,10 @@ export interface Path {
   /** Decisions and pure results, keyed as described at Remembered. */
   memo: Map<string, Remembered>;
   /**
-   * The model state's text in join keys, kept while it cannot have changed: made by the state key, dropped by whatever
-   * may change the state (interpreter.ts stateTextOf).
+   * The model state's token in join keys, kept while the state cannot have changed: made by the keys, dropped by whatever
+   * may change the state (interpreter.ts stateTokenOf).
    */
-  stateText?: string;
+  stateToken?: string;
   /** Functions of the file this path has entered (a field only they write, and they did not, still holds its initial 0). */
   ran: Set<string>;
   /**
@@ -171,7 +171,7 @@ export function clonePath(p: Path): Path {
     ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
     ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
     ...(p.failedAttaches ? { failedAttaches: [...p.failedAttaches] } : {}),
-    ...(p.stateText !== undefined ? { stateText: p.stateText } : {}),
+    ...(p.stateToken !== undefined ? { stateToken: p.stateToken } : {}),
   };
 }
 

@@ -570,7 +570,7 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
 export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], helper = false): RunResult[] {
-  if (!helper) path.stateText = undefined; // the driver core may have changed the state since the last run
+  if (!helper) path.stateToken = undefined; // the driver core may have changed the state since the last run
   const base = path.frames.length;
   pushFrame(path, fn, args);
   const work: Path[] = [path];
@@ -847,7 +847,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 
   // DMA-API mappings change no ownership state and return what they did before; only where they land is recorded.
   if (isDmaOnDevice(name)) { // a mapping or coherent buffer in the domain the device's group translates through
-    p.stateText = undefined; // the device remembers its first mapping
+    p.stateToken = undefined; // the device remembers its first mapping
     const wrong = dmaApiUse(p, ctx, name, args, at(ctx, call.span));
     if (wrong) {
       const i = p.t.note(p.k, `${name}(${args.join(', ')}) — ${wrong}`, 'IOVA in the default domain', deviceGroup(p, ctx), at(ctx, call.span));
@@ -929,7 +929,7 @@ function runHelper(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], m
     outs.forEach((o, i) => {
       const q = i === outs.length - 1 ? p : clonePath(p);
       applyOutcome(q, o);
-      if (o.state && o.stateText === undefined) o.stateText = stateTextOf(q); // the next path it is applied to keeps it
+      if (o.state && o.stateToken === undefined) o.stateToken = stateTokenOf(q, ctx); // the next path it is applied to keeps it
       deliver(q, o.ret, failureAtEntry, memo);
       if (q !== p) work.push(q);
     });
@@ -979,7 +979,7 @@ function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]):
   const tokens = tokenTable(ctx);
   let key = `[${jsonText(fn.name)},[`;
   for (const a of args) key += `${tokenOf(tokens, a, true)},`;
-  key += `],${stateFree ? '~' : stateTextOf(p)},${stateFree ? '~' : stable(p.failedAttaches ?? null)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
+  key += `],${stateFree ? '~' : stateTokenOf(p, ctx)},${stateFree ? '~' : stable(p.failedAttaches ?? null)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
   key += `${stable(ctx.later ?? null, true)},[`;
   for (const [k, v] of p.globals) if (c.has(readKeyOf(k))) key += pairText(k, tokenOf(tokens, v, true));
   key += '],[';
@@ -1237,14 +1237,19 @@ function tokenTable(ctx: RunContext): TokenTable {
   return table;
 }
 
+/** The token of a text made elsewhere (equal texts, equal tokens; a token never equals a text). */
+function tokenOfText(table: TokenTable, text: string): string {
+  let t = table.ids.get(text);
+  if (t === undefined) table.ids.set(text, (t = `#${table.ids.size}`));
+  return t;
+}
+
 function tokenOf(table: TokenTable, o: unknown, withText: boolean): string {
   if (o === null || typeof o !== 'object') return stable(o, withText);
   const cache = table.byObject[withText ? 1 : 0];
   let t = cache.get(o);
   if (t === undefined) {
-    const text = stable(o, withText);
-    t = table.ids.get(text);
-    if (t === undefined) table.ids.set(text, (t = `#${table.ids.size}`));
+    t = tokenOfText(table, stable(o, withText));
     cache.set(o, t);
   }
   return t;
@@ -1436,19 +1441,23 @@ function zeroFieldsText(p: Path, candidates: readonly [string, string[]][]): str
   return `${s}]`;
 }
 
-/** Set IOMMU_REVIEW_CHECK_KEYS=1 to have every kept model-state text checked against a fresh one (tests of the cache). */
-const CHECK_KEPT_STATE_TEXT = typeof process !== 'undefined' && process.env?.IOMMU_REVIEW_CHECK_KEYS === '1';
+/** Set IOMMU_REVIEW_CHECK_KEYS=1 to have every kept model-state token checked against the state (tests of the cache). */
+const CHECK_KEPT_STATE_TOKEN = typeof process !== 'undefined' && process.env?.IOMMU_REVIEW_CHECK_KEYS === '1';
 
 /**
- * stable() of the model state, kept on the path until something may change the state (Path.stateText): a modelled
+ * The model state in join and summary keys, as a per-file token standing for its stable() text (see "state keys
+ * from cached pieces"). It is kept on the path until something may change the state (Path.stateToken): a modelled
  * API call (invoke), a DMA-API mapping (the device records it), a helper's outcome applied, a new outermost run (the
- * driver core acts between runs). Calls the replay does not model change nothing in it. The state holds no
- * unknown values, so the text is the same with or without their texts (stable's `withText`).
+ * driver core acts between runs). Calls the replay does not model change nothing in it. The state holds no unknown
+ * values, so its text is the same with or without their texts (stable's `withText`).
  */
-function stateTextOf(p: Path): string {
-  if (p.stateText === undefined) p.stateText = stable(p.k.state);
-  else if (CHECK_KEPT_STATE_TEXT && (p.stateText !== stable(p.k.state) || p.stateText !== stable(p.k.state, true))) throw new Error(`kept model-state text is stale in ${top(p)?.fn.name}()`);
-  return p.stateText;
+function stateTokenOf(p: Path, ctx: RunContext): string {
+  if (p.stateToken === undefined) p.stateToken = tokenOfText(tokenTable(ctx), stable(p.k.state));
+  else if (CHECK_KEPT_STATE_TOKEN) {
+    const text = stable(p.k.state);
+    if (p.stateToken !== tokenOfText(tokenTable(ctx), text) || text !== stable(p.k.state, true)) throw new Error(`kept model-state token is stale in ${top(p)?.fn.name}()`);
+  }
+  return p.stateToken;
 }
 
 /** Everything that decides a path's future (and the violations it already has): equal keys, equal futures. */
@@ -1489,7 +1498,7 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   for (const d of p.devres) s += `[${stable(d.fn)},${tokenOf(tokens, d.data, false)},${stable(d.dataText)},],`;
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   s += `],${p.failureSinceSuccess},${stable(p.useErrors)},${jsonText(p.handoff ?? '')},${stable(p.teardowns ?? null)},`;
-  s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.failedAttaches ?? null)},${stateTextOf(p)},${p.k.iommuApi},${stable(t.phase)},[`;
+  s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.failedAttaches ?? null)},${stateTokenOf(p, ctx)},${p.k.iommuApi},${stable(t.phase)},[`;
   for (const x of t.violations) s += `[${stable(x.kind)},${stable(x.message)},],`;
   return `${s}],${stable(t.completed)},]`;
 }
@@ -1511,7 +1520,7 @@ function settleMaybeDetached(p: Path, ctx: RunContext, name: string): string {
 }
 
 function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { line: number; column: number }, fail: boolean, target?: string, call?: CallFact): void {
-  p.stateText = undefined;
+  p.stateToken = undefined;
   const f = top(p);
   const assumed = settleMaybeDetached(p, ctx, name);
   // The group is only known once the arguments are resolved, so the tracer asks for it after the call.

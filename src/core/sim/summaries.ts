@@ -19,8 +19,8 @@ export interface Outcome {
   ret: EnvVal | null;
   /** The model state at this end (absent for a helper keyed without it: it did not change it). */
   state?: KernelState;
-  /** Its text for join keys, once a path it was applied to needed it (Path.stateText). */
-  stateText?: string;
+  /** Its token in join keys, once a path it was applied to needed it (Path.stateToken). */
+  stateToken?: string;
   /** Stored fields the helper set or changed. */
   globals: [string, EnvVal][];
   /** Names the helper wrote (decisions over them are forgotten on the path it is replayed on too). */
@@ -99,7 +99,7 @@ export function captureOutcome(entry: Path, end: Path, ret: EnvVal | null, state
 export function applyOutcome(p: Path, o: Outcome): void {
   if (o.state) {
     p.k = { ...p.k, state: cloneState(o.state) };
-    p.stateText = o.stateText;
+    p.stateToken = o.stateToken;
   }
   for (const n of o.writes) written(p, n);
   for (const k of o.memoRemoved) p.memo.delete(k);
