@@ -17,7 +17,7 @@ import { CLAIM_CALLS_ANY_ERA, FAKE_GROUP_TEXT, RELEASE_CALLS, USER_HANDOFF_CALLS
 import { RELEASE_APIS, isOpaqueTeardown, isTeardownHelper, reachableCallees } from './teardown';
 import { checkDeviceAccess, checksAccess } from './device-access';
 import { flushUnchecked, scanUnchecked, watchResult } from './unchecked';
-import { applyOutcome, captureOutcome, distinctOutcomes, type Outcome } from './summaries';
+import { applyOutcome, captureOutcome, distinctOutcomes, helperEntry, type Outcome } from './summaries';
 import { maskSetterCannotFail } from './dma-mask';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
@@ -589,8 +589,10 @@ export function runFunction(path: Path, ctx: RunContext, fn: FunctionFact, args:
 function mergedWith(p: Path, ctx: RunContext, base: number, seen: Set<string>): boolean {
   const key = stateKey(p, ctx, base);
   // A merged path is no distinct behaviour: its fork goes back to the path budget (MAX_FORKS_TAKEN still bounds the work).
-  if (seen.has(key)) ctx.budget.forks++;
-  if (seen.has(key)) return true;
+  if (seen.has(key)) {
+    ctx.budget.forks++;
+    return true;
+  }
   seen.add(key);
   return false;
 }
@@ -935,7 +937,7 @@ function runHelper(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], m
     });
     return 'helper';
   }
-  const entry = clonePath(p);
+  const entry = helperEntry(p);
   const outerWrites = p.writes;
   p.writes = [];
   const hitBefore = ctx.budget.hit;

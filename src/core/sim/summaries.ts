@@ -60,15 +60,47 @@ function groupOfText(state: KernelState, text: string | undefined): string | nul
   return id !== undefined && state.groups.has(id) && groupText(state, id) === text ? id : undefined;
 }
 
-/** What running the helper from `entry` (a copy of the path at the call) to `end` did. */
-export function captureOutcome(entry: Path, end: Path, ret: EnvVal | null, stateFree: boolean): Outcome {
+/**
+ * What captureOutcome needs of the path where a helper was entered: the maps the helper's run changes in place are
+ * copied, the rest are lengths (the path only grows them). Cheaper than a copy of the path: no frames, no trace, no
+ * model state (only read for a state-free helper, which does not change it).
+ */
+export interface HelperEntry {
+  globals: Map<string, EnvVal>;
+  memo: Map<string, Remembered>;
+  ran: Set<string>;
+  completed: Set<string>;
+  state: KernelState;
+  steps: number;
+  traceSteps: number;
+  violations: number;
+  events: number;
+  gaps: number;
+  devres: number;
+  useErrors: number;
+  teardowns: number;
+  failedAttaches: number;
+  handoff?: string;
+}
+
+export function helperEntry(p: Path): HelperEntry {
+  return {
+    globals: new Map(p.globals), memo: new Map(p.memo), ran: new Set(p.ran), completed: new Set(completedOf(p)), state: p.k.state,
+    steps: p.steps, traceSteps: p.t.steps.length, violations: p.t.violations.length, events: p.t.events.length, gaps: p.t.gaps.length,
+    devres: p.devres.length, useErrors: p.useErrors.length, teardowns: p.teardowns?.length ?? 0, failedAttaches: p.failedAttaches?.length ?? 0,
+    ...(p.handoff ? { handoff: p.handoff } : {}),
+  };
+}
+
+/** What running the helper from `entry` (the path at the call) to `end` did. */
+export function captureOutcome(entry: HelperEntry, end: Path, ret: EnvVal | null, stateFree: boolean): Outcome {
   const globals: [string, EnvVal][] = [];
   for (const [k, v] of end.globals) if (entry.globals.get(k) !== v) globals.push([k, v]);
   const memoSet: [string, Remembered][] = [];
   for (const [k, v] of end.memo) if (entry.memo.get(k) !== v) memoSet.push([k, v]);
-  const base = entry.t.steps.length;
+  const base = entry.traceSteps;
   const steps = end.t.steps.slice(base); // shared: a step is not changed once recorded (Tracer.clone)
-  const completedAtEntry = completedOf(entry);
+  const completedAtEntry = entry.completed;
   return {
     ret,
     ...(stateFree ? {} : { state: cloneState(end.k.state) }),
@@ -77,20 +109,20 @@ export function captureOutcome(entry: Path, end: Path, ret: EnvVal | null, state
     memoRemoved: [...entry.memo.keys()].filter((k) => !end.memo.has(k)),
     memoSet,
     ran: [...end.ran].filter((n) => !entry.ran.has(n)),
-    devres: end.devres.slice(entry.devres.length).map((d) => ({ ...d })),
+    devres: end.devres.slice(entry.devres).map((d) => ({ ...d })),
     steps,
-    ...(stateFree ? { stepGroups: steps.map((s) => groupOfText(entry.k.state, s.before)) } : {}),
-    violations: end.t.violations.slice(entry.t.violations.length).map((v) => ({ ...v, stepIndex: v.stepIndex - base })),
-    events: end.t.events.slice(entry.t.events.length).map((e) => ({ ...e, index: e.index - base })),
+    ...(stateFree ? { stepGroups: steps.map((s) => groupOfText(entry.state, s.before)) } : {}),
+    violations: end.t.violations.slice(entry.violations).map((v) => ({ ...v, stepIndex: v.stepIndex - base })),
+    events: end.t.events.slice(entry.events).map((e) => ({ ...e, index: e.index - base })),
     completed: [...completedOf(end)].filter((a) => !completedAtEntry.has(a)),
     failureSinceSuccess: end.failureSinceSuccess,
-    useErrors: end.useErrors.slice(entry.useErrors.length),
+    useErrors: end.useErrors.slice(entry.useErrors),
     ...(end.handoff && !entry.handoff ? { handoff: end.handoff } : {}),
     ...(end.maybeDetached ? { maybeDetached: new Map([...end.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
     ...(end.unknownDetaches ? { unknownDetaches: end.unknownDetaches.map((u) => ({ ...u })) } : {}),
-    teardowns: (end.teardowns ?? []).slice(entry.teardowns?.length ?? 0),
-    failedAttaches: (end.failedAttaches ?? []).slice(entry.failedAttaches?.length ?? 0),
-    gaps: end.t.gaps.slice(entry.t.gaps.length).map((g) => ({ before: g.before - base, what: g.what })),
+    teardowns: (end.teardowns ?? []).slice(entry.teardowns),
+    failedAttaches: (end.failedAttaches ?? []).slice(entry.failedAttaches),
+    gaps: end.t.gaps.slice(entry.gaps).map((g) => ({ before: g.before - base, what: g.what })),
     stepsTaken: end.steps - entry.steps,
   };
 }
