@@ -16,7 +16,7 @@ import {
 } from './model';
 import { lookupApi } from './profiles';
 import { DRIVER_ERRNO_CALLS } from './vocabulary';
-import { evalArg, isNullText, known, lastComponent, lookupVar, normText, top, type EnvVal, type Path, type RunContext } from './env';
+import { evalArg, isNullText, known, lastComponent, lookupVar, normText, ownGlobals, top, type EnvVal, type Path, type RunContext } from './env';
 import { placeText, type At } from './trace';
 import type { BusKind } from '../types';
 
@@ -108,7 +108,7 @@ function resolveDomain(p: Path, ctx: RunContext, text: string): string | null {
   // A domain made elsewhere (e.g. handed in by VFIO/iommufd): a placeholder keyed by its text.
   const placeholder = newDomain(p.k.state, 'paging', 'driver');
   placeholder.placeholder = true;
-  p.globals.set(n, known({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'domain', id: placeholder.id } } }));
+  ownGlobals(p).set(n, known({ kind: 'ptr', ptr: { kind: 'valid', ref: { kind: 'domain', id: placeholder.id } } }));
   return placeholder.id;
 }
 

@@ -42,6 +42,8 @@ export interface Frame {
   memoKey?: { key: string; operands: string[] };
   /** Variables holding a failed claim/attach result this path has not tested yet (unchecked.ts). */
   unchecked?: Map<string, UncheckedResult>;
+  /** vars, calls and backEdges are shared with a fork's frame: copied before the first write (ownFrame). */
+  shared?: boolean;
 }
 
 export interface UncheckedResult { api: string; stepIndex: number; errno?: string }
@@ -98,6 +100,9 @@ export interface Path {
   failedAttaches?: string[];
   /** Decisions and pure results, keyed as described at Remembered. */
   memo: Map<string, Remembered>;
+  /** globals / memo are shared with a fork or a helper's entry snapshot: copied before the first write (ownGlobals, ownMemo). */
+  globalsShared?: boolean;
+  memoShared?: boolean;
   /**
    * The model state's token in join keys, kept while the state cannot have changed: made by the keys, dropped by whatever
    * may change the state (interpreter.ts stateTokenOf).
@@ -151,19 +156,27 @@ function balanced(t: string): boolean {
 export const lastComponent = (t: string): string => t.split(/->|\./).pop() ?? t;
 export const isNullText = (t: string): boolean => /^(NULL|0|0L|nullptr|\(void\*\)0)$/.test(t);
 
+/**
+ * A fork of the path. The maps most forks never change (stored fields, decisions, and the frames' variables, call
+ * results and back edges) are shared by both paths and copied by whichever writes first (ownGlobals, ownMemo,
+ * ownFrame): at a fork most of them are the same as the parent's until the paths part for good.
+ */
 export function clonePath(p: Path): Path {
+  for (const f of p.frames) f.shared = true;
+  p.globalsShared = true;
+  p.memoShared = true;
   return {
     k: { ...p.k, state: cloneState(p.k.state) },
     t: p.t.clone(),
-    frames: p.frames.map((f) => ({
-      ...f, vars: new Map(f.vars), calls: new Map(f.calls), backEdges: new Map(f.backEdges), ...(f.unchecked ? { unchecked: new Map(f.unchecked) } : {}),
-    })),
-    globals: new Map(p.globals),
+    frames: p.frames.map((f) => ({ ...f, ...(f.unchecked ? { unchecked: new Map(f.unchecked) } : {}) })),
+    globals: p.globals,
+    globalsShared: true,
     devres: p.devres.map((d) => ({ ...d })),
     failureSinceSuccess: p.failureSinceSuccess,
     steps: p.steps,
     useErrors: [...p.useErrors],
-    memo: new Map(p.memo),
+    memo: p.memo,
+    memoShared: true,
     ran: new Set(p.ran),
     ...(p.writes ? { writes: [...p.writes] } : {}),
     ...(p.handoff ? { handoff: p.handoff } : {}),
@@ -173,6 +186,35 @@ export function clonePath(p: Path): Path {
     ...(p.failedAttaches ? { failedAttaches: [...p.failedAttaches] } : {}),
     ...(p.stateToken !== undefined ? { stateToken: p.stateToken } : {}),
   };
+}
+
+/** The frame's own maps, to write into (see clonePath). */
+export function ownFrame(f: Frame): Frame {
+  if (f.shared) {
+    f.vars = new Map(f.vars);
+    f.calls = new Map(f.calls);
+    f.backEdges = new Map(f.backEdges);
+    f.shared = false;
+  }
+  return f;
+}
+
+/** The path's own stored fields, to write into (see clonePath). */
+export function ownGlobals(p: Path): Map<string, EnvVal> {
+  if (p.globalsShared) {
+    p.globals = new Map(p.globals);
+    p.globalsShared = false;
+  }
+  return p.globals;
+}
+
+/** The path's own decisions, to write into (see clonePath). */
+export function ownMemo(p: Path): Map<string, Remembered> {
+  if (p.memoShared) {
+    p.memo = new Map(p.memo);
+    p.memoShared = false;
+  }
+  return p.memo;
 }
 
 export function top(p: Path): Frame {
@@ -191,8 +233,8 @@ function isGlobalName(n: string): boolean {
 export function setVar(p: Path, name: string, v: EnvVal, refined = false): void {
   const n = normText(name).replace(/^\*/, '');
   if (!refined) written(p, n);
-  if (isGlobalName(n) || p.frames.length === 0) p.globals.set(n, v);
-  else top(p).vars.set(n, v);
+  if (isGlobalName(n) || p.frames.length === 0) ownGlobals(p).set(n, v);
+  else ownFrame(top(p)).vars.set(n, v);
 }
 
 /** `a` and `b` name the same storage, or one is inside the other (`priv` and `priv->flags`, `x.y` and `x.y.z`). */
@@ -208,7 +250,12 @@ export function written(p: Path, name: string): void {
   const n = normText(name).replace(/^[&*]+/, '');
   p.writes?.push(n);
   if (!p.memo.size) return;
-  for (const [key, m] of p.memo) if (m.operands.some((o) => overlaps(o, n))) p.memo.delete(key);
+  let gone: string[] | undefined;
+  p.memo.forEach((m, key) => { if (m.operands.some((o) => overlaps(o, n))) (gone ??= []).push(key); });
+  if (gone) {
+    const memo = ownMemo(p);
+    for (const key of gone) memo.delete(key);
+  }
 }
 
 /** Lvalue-like operands of an expression's text (`&wq->flags`, `group->type==VFIO_IOMMU` → wq->flags, group->type). */

@@ -9,7 +9,7 @@ import {
 import { Tracer, placeText, type At } from './trace';
 import { HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
 import {
-  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
+  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, ownFrame, ownMemo, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
@@ -99,7 +99,7 @@ function memoisableText(ctx: RunContext, text: string): boolean {
 }
 
 function remember(p: Path, key: string, value: EnvVal, operands: string[]): void {
-  p.memo.set(key, { value, operands });
+  ownMemo(p).set(key, { value, operands });
 }
 
 function decided(p: Path, key: string): boolean | undefined {
@@ -490,7 +490,7 @@ function setSubject(p: Path, ctx: RunContext, s: Subject, v: EnvVal): void {
     return;
   }
   const f = top(p);
-  f.calls.set(s.pc, v);
+  ownFrame(f).calls.set(s.pc, v);
   const instr = f.fn.program[s.pc];
   const assignTo = instr?.op === 'call' ? assignTarget(instr) : undefined;
   if (assignTo) setVar(p, assignTo, v, true);
@@ -607,7 +607,12 @@ function forgetLocals(p: Path, f: Frame): void {
     if (baseName === o) return f.vars.has(o) || isParam;
     return f.vars.has(baseName) && !isParam;
   };
-  for (const [key, m] of p.memo) if (m.operands.some(local)) p.memo.delete(key);
+  let gone: string[] | undefined;
+  p.memo.forEach((m, key) => { if (m.operands.some(local)) (gone ??= []).push(key); });
+  if (gone) {
+    const memo = ownMemo(p);
+    for (const key of gone) memo.delete(key);
+  }
 }
 
 /**
@@ -740,7 +745,7 @@ function gotoTarget(f: Frame, target: number): void {
       f.pc++;
       return;
     }
-    f.backEdges.set(target, taken + 1);
+    ownFrame(f).backEdges.set(target, taken + 1);
   }
   const label = f.fn.program[target];
   if (label?.op === 'label') f.lastGoto = label.name;
@@ -761,7 +766,7 @@ function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefi
   // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
   if (value.kind === 'known' && f.failureAtEntry !== undefined) p.failureSinceSuccess = f.failureAtEntry || isFailureValue(value.value);
   if (f.memoKey) remember(p, f.memoKey.key, value, f.memoKey.operands);
-  caller.calls.set(caller.pc, value);
+  ownFrame(caller).calls.set(caller.pc, value);
   if (instr?.op === 'call') {
     const target = assignTarget(instr);
     if (target) setVar(p, target, value);
@@ -816,7 +821,7 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
   const args = call.args.map((a: ArgFact) => a.text);
   const target = assignTarget(instr);
   const done = (v: EnvVal) => {
-    f.calls.set(f.pc, v);
+    ownFrame(f).calls.set(f.pc, v);
     if (target) setVar(p, target, v);
     f.pc++;
   };
@@ -904,7 +909,7 @@ function deliver(p: Path, ret: EnvVal | null, failureAtEntry: boolean, memo: Fra
   // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
   if (value.kind === 'known') p.failureSinceSuccess = failureAtEntry || isFailureValue(value.value);
   if (memo) remember(p, memo.key, value, memo.operands);
-  caller.calls.set(caller.pc, value);
+  ownFrame(caller).calls.set(caller.pc, value);
   if (instr?.op === 'call') {
     const target = assignTarget(instr);
     if (target) setVar(p, target, value);
@@ -983,11 +988,11 @@ function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]):
   for (const a of args) key += `${tokenOf(tokens, a, true)},`;
   key += `],${stateFree ? '~' : stateTokenOf(p, ctx)},${stateFree ? '~' : stable(p.failedAttaches ?? null)},${p.k.iommuApi},${stable(p.k.profile.target, true)},${stable(ctx.device, true)},`;
   key += `${stable(ctx.later ?? null, true)},[`;
-  for (const [k, v] of p.globals) if (c.has(readKeyOf(k))) key += pairText(k, tokenOf(tokens, v, true));
+  p.globals.forEach((v, k) => { if (c.has(readKeyOf(k))) key += pairText(tokens, k, tokenOf(tokens, v, true)); });
   key += '],[';
-  for (const [k, m] of p.memo) if (c.has(memoReadOf(k))) key += pairText(k, tokenOf(tokens, m, true));
+  p.memo.forEach((m, k) => { if (c.has(memoReadOf(k))) key += pairText(tokens, k, tokenOf(tokens, m, true)); });
   key += `],${zeroFieldsText(p, zeroCandidatesOf(ctx, fn.name, c))},${p.failureSinceSuccess},${!!p.handoff},`;
-  key += `${stable(p.maybeDetached ?? null, true)},${stable(p.unknownDetaches ?? null, true)},${stable(t.phase)},${stable(t.completed, true)},[`;
+  key += `${stable(p.maybeDetached ?? null, true)},${stable(p.unknownDetaches ?? null, true)},${stable(t.phase)},${grownSetText(t.completed, true)},[`;
   for (const f of p.frames) key += `${jsonText(f.fn.name)},`;
   key += '],]';
   return { key, stateFree };
@@ -1230,12 +1235,17 @@ const callReadOf = (pc: number): string => (callReadNames[pc] ??= `@${pc}`);
  * one per distinct stable() text: equal texts, equal tokens, so two keys are equal exactly when the texts they
  * stand for are. Tokens are numbered per file's facts (every key of a run, and every helper summary, belongs to one).
  */
-interface TokenTable { ids: Map<string, string>; byObject: [WeakMap<object, string>, WeakMap<object, string>] }
+interface TokenTable {
+  ids: Map<string, string>;
+  byObject: [WeakMap<object, string>, WeakMap<object, string>];
+  /** Names (variables, fields, memo keys) as short tokens `$<n>`: keys stay short, and equal names give equal tokens. */
+  names: Map<string, string>;
+}
 const tokenTables = new WeakMap<object, TokenTable>();
 
 function tokenTable(ctx: RunContext): TokenTable {
   let table = tokenTables.get(ctx.facts);
-  if (!table) tokenTables.set(ctx.facts, (table = { ids: new Map(), byObject: [new WeakMap(), new WeakMap()] }));
+  if (!table) tokenTables.set(ctx.facts, (table = { ids: new Map(), byObject: [new WeakMap(), new WeakMap()], names: new Map() }));
   return table;
 }
 
@@ -1257,8 +1267,30 @@ function tokenOf(table: TokenTable, o: unknown, withText: boolean): string {
   return t;
 }
 
-/** stable() of `[name, value]` pairs (`[...map].filter(...)`) as the caller emits them. */
-const pairText = (name: string, valueText: string): string => `[${jsonText(name)},${valueText},],`;
+/** A `[name, value]` pair of a key, the name as its token (TokenTable.names). */
+function pairText(table: TokenTable, name: string, valueText: string): string {
+  let t = table.names.get(name);
+  if (t === undefined) table.names.set(name, (t = `$${table.names.size}`));
+  return `[${t},${valueText},],`;
+}
+
+/** A violation in a join key: its kind and message (fixed once made), as one token per violation object. */
+const violationTokens = new WeakMap<object, string>();
+function violationToken(table: TokenTable, v: { kind: string; message: string }): string {
+  let t = violationTokens.get(v);
+  if (t === undefined) violationTokens.set(v, (t = tokenOfText(table, `[${stable(v.kind)},${stable(v.message)},]`)));
+  return t;
+}
+
+/** stable() of a set that only grows (the completed APIs, the functions a path ran), made again only when it grew. */
+const grownSetTexts = new WeakMap<ReadonlySet<string>, { size: number; text: string }>();
+function grownSetText(set: ReadonlySet<string>, withText: boolean): string {
+  const hit = grownSetTexts.get(set);
+  if (hit && hit.size === set.size) return hit.text;
+  const text = stable(set, withText);
+  grownSetTexts.set(set, { size: set.size, text });
+  return text;
+}
 
 const fileReadsCache = new WeakMap<object, Set<string>>();
 
@@ -1438,10 +1470,18 @@ function memoRelevant(p: Path, ctx: RunContext, base: number): (key: string) => 
 
 /** Fields that would read as their initial 0 on this path (initialZero), of those the file tests. */
 function zeroFieldsText(p: Path, candidates: readonly [string, string[]][]): string {
+  // The answer only changes when the path runs a new function (p.ran only grows): kept per set and candidate list.
+  let byList = zeroTexts.get(p.ran);
+  if (!byList) zeroTexts.set(p.ran, (byList = new Map()));
+  const hit = byList.get(candidates);
+  if (hit && hit.size === p.ran.size) return hit.text;
   let s = '[';
   for (const [f, ws] of candidates) if (ws.every((w) => p.ran.has(w))) s += `${jsonText(f)},`;
-  return `${s}]`;
+  const text = `${s}]`;
+  byList.set(candidates, { size: p.ran.size, text });
+  return text;
 }
+const zeroTexts = new WeakMap<ReadonlySet<string>, Map<readonly [string, string[]][], { size: number; text: string }>>();
 
 /** Set IOMMU_REVIEW_CHECK_KEYS=1 to have every kept model-state token checked against the state (tests of the cache). */
 const CHECK_KEPT_STATE_TOKEN = typeof process !== 'undefined' && process.env?.IOMMU_REVIEW_CHECK_KEYS === '1';
@@ -1474,13 +1514,13 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
     const reads = laterReads(ctx, f.fn, f.pc);
     s += `[${jsonText(f.fn.name)},${f.pc},[`;
     // Which errno a variable holds only matters where the rest compares it with one; otherwise "an error" is enough.
-    for (const [n, v] of f.vars) {
-      if (!reads.has(lastOf(n))) continue;
+    f.vars.forEach((v, n) => {
+      if (!reads.has(lastOf(n))) return;
       const asError = !reads.has(errKeyOf(n)) && v.kind === 'known' && v.value.kind === 'int' && v.value.value < 0;
-      s += pairText(n, asError ? '"error"' : tokenOf(tokens, v, false));
-    }
+      s += pairText(tokens, n, asError ? '"error"' : tokenOf(tokens, v, false));
+    });
     s += '],[';
-    for (const [pc, v] of f.calls) if (reads.has(callReadOf(pc))) s += `[${pc},${tokenOf(tokens, v, false)},],`;
+    f.calls.forEach((v, pc) => { if (reads.has(callReadOf(pc))) s += `[${pc},${tokenOf(tokens, v, false)},],`; });
     s += `],${stable(f.backEdges)},${jsonText(f.memoKey?.key ?? '')},[`;
     if (f.unchecked) for (const k of f.unchecked.keys()) s += `${stable(k)},`;
     s += '],],';
@@ -1489,11 +1529,11 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   // Subscripted fields (`x->irq[i].line`) are keyed by the loop variable's text: not state worth telling apart.
   // A stored field nothing in the file reads cannot change the future either.
   const future = futureReads(p, ctx, base);
-  for (const [k, v] of p.globals) if (!k.includes('[') && future.has(readKeyOf(k))) s += pairText(k, tokenOf(tokens, v, false));
+  p.globals.forEach((v, k) => { if (!k.includes('[') && future.has(readKeyOf(k))) s += pairText(tokens, k, tokenOf(tokens, v, false)); });
   s += '],[';
   if (p.memo.size) {
     const relevant = memoRelevant(p, ctx, base);
-    for (const [k, m] of p.memo) if (relevant(k)) s += pairText(k, tokenOf(tokens, m, false));
+    p.memo.forEach((m, k) => { if (relevant(k)) s += pairText(tokens, k, tokenOf(tokens, m, false)); });
   }
   // Only which fields would read as their initial 0 depends on the functions that ran (see initialZero).
   s += `],${zeroFieldsText(p, fileKeys(ctx).zeroCandidates)},[`;
@@ -1501,8 +1541,8 @@ function stateKey(p: Path, ctx: RunContext, base: number): string {
   const t = p.t as unknown as { phase: string; violations: { kind: string; message: string }[]; completed: Set<string> };
   s += `],${p.failureSinceSuccess},${stable(p.useErrors)},${jsonText(p.handoff ?? '')},${stable(p.teardowns ?? null)},`;
   s += `${stable(p.maybeDetached ?? null)},${stable(p.unknownDetaches ?? null)},${stable(p.failedAttaches ?? null)},${stateTokenOf(p, ctx)},${p.k.iommuApi},${stable(t.phase)},[`;
-  for (const x of t.violations) s += `[${stable(x.kind)},${stable(x.message)},],`;
-  return `${s}],${stable(t.completed)},]`;
+  for (const x of t.violations) s += `${violationToken(tokens, x)},`;
+  return `${s}],${grownSetText(t.completed, false)},]`;
 }
 
 /** Calls that refuse a group on a private domain: before them, a domain a maybe-detach may have detached is assumed gone. */
@@ -1540,7 +1580,7 @@ function invoke(p: Path, ctx: RunContext, name: string, args: string[], span: { 
     p.t.violate('error-return', `${name}() returns ${errnoText(out.value.value)}${out.note ? ` (${out.note})` : ''}`, p.t.steps.length - 1, name, errnoText(out.value.value));
   }
   watchResult(p, call, out, p.t.steps.length - 1);
-  f.calls.set(f.pc, known(out.value));
+  ownFrame(f).calls.set(f.pc, known(out.value));
   if (target) setVar(p, target, known(out.value));
   f.pc++;
 }

@@ -12,7 +12,7 @@
  */
 import type { TraceStep, Violation } from '../types';
 import { cloneState, groupText, stateText, type KernelState } from './model';
-import { written, type DevresEntry, type EnvVal, type Path, type Remembered } from './env';
+import { ownGlobals, ownMemo, written, type DevresEntry, type EnvVal, type Path, type Remembered } from './env';
 import type { ApiEvent } from './trace';
 
 export interface Outcome {
@@ -83,9 +83,19 @@ export interface HelperEntry {
   handoff?: string;
 }
 
+/** The path's stored fields as they are now: shared with the snapshot, the path copies them at its next write. */
+function sharedGlobals(p: Path): Map<string, EnvVal> {
+  p.globalsShared = true;
+  return p.globals;
+}
+function sharedMemo(p: Path): Map<string, Remembered> {
+  p.memoShared = true;
+  return p.memo;
+}
+
 export function helperEntry(p: Path): HelperEntry {
   return {
-    globals: new Map(p.globals), memo: new Map(p.memo), ran: new Set(p.ran), completed: new Set(completedOf(p)), state: p.k.state,
+    globals: sharedGlobals(p), memo: sharedMemo(p), ran: new Set(p.ran), completed: new Set(completedOf(p)), state: p.k.state,
     steps: p.steps, traceSteps: p.t.steps.length, violations: p.t.violations.length, events: p.t.events.length, gaps: p.t.gaps.length,
     devres: p.devres.length, useErrors: p.useErrors.length, teardowns: p.teardowns?.length ?? 0, failedAttaches: p.failedAttaches?.length ?? 0,
     ...(p.handoff ? { handoff: p.handoff } : {}),
@@ -134,9 +144,15 @@ export function applyOutcome(p: Path, o: Outcome): void {
     p.stateToken = o.stateToken;
   }
   for (const n of o.writes) written(p, n);
-  for (const k of o.memoRemoved) p.memo.delete(k);
-  for (const [k, v] of o.memoSet) p.memo.set(k, v);
-  for (const [k, v] of o.globals) p.globals.set(k, v);
+  if (o.memoRemoved.length || o.memoSet.length) {
+    const memo = ownMemo(p);
+    for (const k of o.memoRemoved) memo.delete(k);
+    for (const [k, v] of o.memoSet) memo.set(k, v);
+  }
+  if (o.globals.length) {
+    const globals = ownGlobals(p);
+    for (const [k, v] of o.globals) globals.set(k, v);
+  }
   for (const n of o.ran) p.ran.add(n);
   for (const d of o.devres) p.devres.push({ ...d });
   const base = p.t.steps.length;
