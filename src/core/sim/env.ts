@@ -103,6 +103,8 @@ export interface Path {
   /** globals / memo are shared with a fork or a helper's entry snapshot: copied before the first write (ownGlobals, ownMemo). */
   globalsShared?: boolean;
   memoShared?: boolean;
+  /** ran is shared with a fork or a helper's entry snapshot: copied before a function is added (ranFunction). */
+  ranShared?: boolean;
   /**
    * The model state's token in join keys, kept while the state cannot have changed: made by the keys, dropped by whatever
    * may change the state (interpreter.ts stateTokenOf).
@@ -165,6 +167,7 @@ export function clonePath(p: Path): Path {
   for (const f of p.frames) f.shared = true;
   p.globalsShared = true;
   p.memoShared = true;
+  p.ranShared = true;
   return {
     k: { ...p.k, state: cloneState(p.k.state) },
     t: p.t.clone(),
@@ -177,7 +180,8 @@ export function clonePath(p: Path): Path {
     useErrors: [...p.useErrors],
     memo: p.memo,
     memoShared: true,
-    ran: new Set(p.ran),
+    ran: p.ran,
+    ranShared: true,
     ...(p.writes ? { writes: [...p.writes] } : {}),
     ...(p.handoff ? { handoff: p.handoff } : {}),
     ...(p.teardowns ? { teardowns: [...p.teardowns] } : {}),
@@ -206,6 +210,16 @@ export function ownGlobals(p: Path): Map<string, EnvVal> {
     p.globalsShared = false;
   }
   return p.globals;
+}
+
+/** Records that the path entered `name` (the set is copied first when shared, see clonePath). */
+export function ranFunction(p: Path, name: string): void {
+  if (p.ran.has(name)) return;
+  if (p.ranShared) {
+    p.ran = new Set(p.ran);
+    p.ranShared = false;
+  }
+  p.ran.add(name);
 }
 
 /** The path's own decisions, to write into (see clonePath). */

@@ -9,7 +9,7 @@ import {
 import { Tracer, placeText, type At } from './trace';
 import { HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
 import {
-  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, ownFrame, ownMemo, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
+  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, ownFrame, ownMemo, ranFunction, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
@@ -563,7 +563,7 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
     if (!param.name) return;
     vars.set(param.name, args[i] ?? unknown(/\*/.test(param.type) ? 'ptr' : 'int', param.name));
   });
-  p.ran.add(fn.name);
+  ranFunction(p, fn.name);
   for (const param of fn.params) if (param.name) written(p, param.name);
   p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), failureAtEntry: p.failureSinceSuccess, ...(memoKey ? { memoKey } : {}) });
 }

@@ -12,7 +12,7 @@
  */
 import type { TraceStep, Violation } from '../types';
 import { cloneState, groupText, stateText, type KernelState } from './model';
-import { ownGlobals, ownMemo, written, type DevresEntry, type EnvVal, type Path, type Remembered } from './env';
+import { ownGlobals, ownMemo, ranFunction, written, type DevresEntry, type EnvVal, type Path, type Remembered } from './env';
 import type { ApiEvent } from './trace';
 
 export interface Outcome {
@@ -88,6 +88,10 @@ function sharedGlobals(p: Path): Map<string, EnvVal> {
   p.globalsShared = true;
   return p.globals;
 }
+function sharedRan(p: Path): Set<string> {
+  p.ranShared = true;
+  return p.ran;
+}
 function sharedMemo(p: Path): Map<string, Remembered> {
   p.memoShared = true;
   return p.memo;
@@ -95,7 +99,7 @@ function sharedMemo(p: Path): Map<string, Remembered> {
 
 export function helperEntry(p: Path): HelperEntry {
   return {
-    globals: sharedGlobals(p), memo: sharedMemo(p), ran: new Set(p.ran), completed: new Set(completedOf(p)), state: p.k.state,
+    globals: sharedGlobals(p), memo: sharedMemo(p), ran: sharedRan(p), completed: new Set(completedOf(p)), state: p.k.state,
     steps: p.steps, traceSteps: p.t.steps.length, violations: p.t.violations.length, events: p.t.events.length, gaps: p.t.gaps.length,
     devres: p.devres.length, useErrors: p.useErrors.length, teardowns: p.teardowns?.length ?? 0, failedAttaches: p.failedAttaches?.length ?? 0,
     ...(p.handoff ? { handoff: p.handoff } : {}),
@@ -153,7 +157,7 @@ export function applyOutcome(p: Path, o: Outcome): void {
     const globals = ownGlobals(p);
     for (const [k, v] of o.globals) globals.set(k, v);
   }
-  for (const n of o.ran) p.ran.add(n);
+  for (const n of o.ran) ranFunction(p, n);
   for (const d of o.devres) p.devres.push({ ...d });
   const base = p.t.steps.length;
   o.steps.forEach((s, i) => {
