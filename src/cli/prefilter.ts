@@ -128,17 +128,61 @@ function asBuffer(content: Uint8Array | string): Buffer {
 /** True when some identifier of the file contains one of the vocabulary's names. */
 export function namesVocabulary(content: Uint8Array | string, vocabulary: PrefilterVocabulary): boolean {
   const bytes = asBuffer(content);
-  let pending: RegExp[] | undefined;
+  const hits = vocabularyHits(bytes, vocabulary);
+  if (hits.named) return true;
+  if (!hits.pending.size) return false;
+  const text = bytes.toString('latin1');
+  return [...hits.pending].some((re) => re.test(text));
+}
+
+/** Identifiers naming the vocabulary in `bytes`, and the conditional names' tests still to pass (over the whole file). */
+function vocabularyHits(bytes: Buffer, vocabulary: PrefilterVocabulary): { named: boolean; pending: Set<RegExp> } {
+  const pending = new Set<RegExp>();
   for (const anchor of vocabulary.anchors) {
     for (let at = bytes.indexOf(anchor); at >= 0; at = bytes.indexOf(anchor, at + anchor.length)) {
       const id = identifierAt(bytes, at, anchor.length);
-      if (vocabulary.names.some((n) => id.includes(n))) return true;
-      for (const c of vocabulary.conditional) if (id.includes(c.name)) (pending ??= []).push(c.also);
+      if (vocabulary.names.some((n) => id.includes(n))) return { named: true, pending };
+      for (const c of vocabulary.conditional) if (id.includes(c.name)) pending.add(c.also);
     }
   }
-  if (!pending) return false;
-  const text = bytes.toString('latin1');
-  return pending.some((re) => re.test(text));
+  return { named: false, pending };
+}
+
+/**
+ * Pieces of a file read one after the other into `buffer`, each overlapping the one before by CHUNK_OVERLAP bytes:
+ * a name (or a match of a conditional's test) shorter than that lies whole in one piece, and an identifier cut at a
+ * piece's edge is a part of the real one, so it names the vocabulary only if the real one does.
+ */
+const CHUNK_OVERLAP = 64 * 1024;
+function forEachPiece(fd: number, size: number, buffer: Buffer, visit: (piece: Buffer) => boolean): boolean {
+  for (let start = 0; start < size; start += buffer.length - CHUNK_OVERLAP) {
+    let length = 0;
+    const want = Math.min(buffer.length, size - start);
+    for (let n = 1; n > 0 && length < want; length += n) n = fs.readSync(fd, buffer, length, want - length, start + length);
+    if (visit(buffer.subarray(0, length))) return true;
+    if (start + length >= size) break;
+  }
+  return false;
+}
+
+/**
+ * The screen of a C file bigger than the parser takes (generated register headers, up to ~24 MB in drivers/), read
+ * in pieces through the shared buffer instead of whole: a buffer grown to fit one would stay for the rest of the
+ * scan. Same answer as the whole-file screen: names of the vocabulary are found piece by piece (forEachPiece); a file
+ * without them that has a `probe` anywhere is read whole for the placeholder-driver check, which needs its bodies.
+ */
+function screenLarge(fd: number, size: number, buffer: Buffer, vocabulary: PrefilterVocabulary): 'names' | 'nothing' | 'read whole' {
+  const pending = new Set<RegExp>();
+  let probe = false;
+  const named = forEachPiece(fd, size, buffer, (piece) => {
+    const hits = vocabularyHits(piece, vocabulary);
+    for (const re of hits.pending) pending.add(re);
+    probe ||= piece.indexOf('probe') >= 0;
+    return hits.named;
+  });
+  if (named) return 'names';
+  if (pending.size && forEachPiece(fd, size, buffer, (piece) => [...pending].some((re) => re.test(piece.toString('latin1'))))) return 'names';
+  return probe ? 'read whole' : 'nothing';
 }
 
 // ───────────────────────────── placeholder drivers (OWN004) ─────────────────────────────
@@ -320,6 +364,14 @@ export interface DirectoryScreen {
   read(file: { path: string; fromDirectory: boolean }): { content: Uint8Array } | { decided: AnalysisResult } | undefined;
 }
 
+function tooBig(path: string, bytes: number): AnalysisResult {
+  return decidedResult(path, {
+    path,
+    message: `not parsed: ${bytes} bytes is over the directory scan's limit of ${MAX_SCANNED_C_BYTES} for one C file (name the file to review it)`,
+    kind: 'skipped',
+  });
+}
+
 export function directoryScreen(options: { prefilter: boolean; target: KernelTarget }): DirectoryScreen {
   const vocabulary = options.prefilter ? prefilterVocabulary(options.target) : undefined;
   let shared = Buffer.allocUnsafe(1 << 20);
@@ -327,13 +379,7 @@ export function directoryScreen(options: { prefilter: boolean; target: KernelTar
   const decide: DirectoryScreen['decide'] = (file, content) => {
     if (!isScannedC(file)) return undefined;
     if (vocabulary && !mayYieldFindings(content, vocabulary)) return decidedResult(file.path);
-    if (content.length > MAX_SCANNED_C_BYTES) {
-      return decidedResult(file.path, {
-        path: file.path,
-        message: `not parsed: ${content.length} bytes is over the directory scan's limit of ${MAX_SCANNED_C_BYTES} for one C file (name the file to review it)`,
-        kind: 'skipped',
-      });
-    }
+    if (content.length > MAX_SCANNED_C_BYTES) return tooBig(file.path, content.length);
     return undefined;
   };
   const read: DirectoryScreen['read'] = (file) => {
@@ -344,6 +390,18 @@ export function directoryScreen(options: { prefilter: boolean; target: KernelTar
       fd = fs.openSync(file.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const stat = fs.fstatSync(fd);
       if (!stat.isFile() || stat.size > MAX_INPUT_BYTES) return undefined;
+      if (stat.size > MAX_SCANNED_C_BYTES) {
+        // Never parsed: what the screen would decide, from pieces (a problem names it if it may yield findings).
+        if (shared.length < MAX_SCANNED_C_BYTES) shared = Buffer.allocUnsafe(MAX_SCANNED_C_BYTES);
+        const screened = vocabulary ? screenLarge(fd, stat.size, shared, vocabulary) : 'names';
+        if (screened === 'nothing') return { decided: decidedResult(file.path) };
+        if (screened === 'names') return { decided: tooBig(file.path, stat.size) };
+        const whole = Buffer.allocUnsafe(stat.size); // a `probe` but no name: the placeholder check reads bodies
+        let filled = 0;
+        for (let n = 1; n > 0 && filled < stat.size; filled += n) n = fs.readSync(fd, whole, filled, stat.size - filled, filled);
+        const decided = decide(file, whole.subarray(0, filled));
+        return decided ? { decided } : { content: whole.subarray(0, filled) };
+      }
       if (stat.size > shared.length) shared = Buffer.allocUnsafe(stat.size);
       let length = 0;
       for (let n = 1; n > 0 && length < stat.size; length += n) n = fs.readSync(fd, shared, length, stat.size - length, null);

@@ -148,3 +148,43 @@ test('the screen reads scanned C files through one reused buffer and hands out c
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a C file over the scan limit is screened in pieces with the same answer as the whole-file screen', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-screen-big-'));
+  try {
+    const size = 2 * MAX_SCANNED_C_BYTES + 12345;
+    const filler = (n: number) => Buffer.alloc(n, '#define REG_FIELD_MASK 0x1\n');
+    const at = (offset: number, text: string) => {
+      const b = filler(size);
+      b.write(text, offset, 'latin1');
+      return b;
+    };
+    const cases: [string, Buffer][] = [
+      ['nothing', filler(size)],
+      // A name across the first piece's edge (pieces are MAX_SCANNED_C_BYTES long).
+      ['straddling', at(MAX_SCANNED_C_BYTES - 10, ' iommu_group_claim_dma_owner(d, o); ')],
+      ['at the end', at(size - 40, ' iommu_device_use_default_domain(d); ')],
+      // A conditional name in one piece, what it also needs in another.
+      ['conditional', (() => { const b = at(100, ' struct iommu_domain *d; '); b.write(' u32 pasid; ', size - 30, 'latin1'); return b; })()],
+      ['conditional alone', at(100, ' struct iommu_domain *d; ')],
+      ['probe only', at(MAX_SCANNED_C_BYTES + 5, ' .probe = foo_probe, ')],
+    ];
+    const screen = directoryScreen({ prefilter: true, target: 'latest' });
+    const answers: string[] = [];
+    for (const [name, content] of cases) {
+      const file = path.join(dir, `${name.replace(/ /g, '-')}_sh_mask.h`);
+      fs.writeFileSync(file, content);
+      const read = screen.read({ path: file, fromDirectory: true });
+      const whole = screen.decide({ path: file, fromDirectory: true }, content);
+      assert.ok(read && 'decided' in read, name);
+      assert.deepEqual(read.decided, whole, name);
+      answers.push(`${name}: ${read.decided.problems.length ? 'named (too big)' : 'nothing'}`);
+    }
+    // Not vacuous: both answers occur.
+    assert.deepEqual(answers, ['nothing: nothing', 'straddling: named (too big)', 'at the end: named (too big)', 'conditional: named (too big)',
+      'conditional alone: nothing', 'probe only: nothing']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
