@@ -9,7 +9,7 @@ import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
 import {
   argumentNodes, calleeName, calleeNameNode, constantOf, declaredName, ERRNO, ERROR_POINTER_MACROS, firstNamedNonComment,
   hasCall, isExpressionType, isLoopMacro, isLvalue, isStatementType, lastIdentifier, LEAF_TYPES, matchingParenthesis,
-  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, withoutNodes,
+  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, typeOf, withoutNodes,
 } from './syntax';
 
 type ResultUse = CallFact['resultUse'];
@@ -75,7 +75,7 @@ export class ProgramBuilder {
   statementList(nodes: Node[]): void {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      const type = node.type;
+      const type = typeOf(node);
       if (type === 'comment') continue;
       this.gapUntil(startLine(node));
       // `list_for_each_entry(pos, head, member) { ... }` parses as a call missing its ';' followed by a block.
@@ -136,12 +136,12 @@ export class ProgramBuilder {
   }
 
   statement(node: Node): void {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'compound_statement':
         this.statementList(namedChildren(node));
         return;
       case 'expression_statement': {
-        const parts = namedChildren(node).filter((child) => child.type !== 'comment');
+        const parts = namedChildren(node).filter((child) => typeOf(child) !== 'comment');
         if (parts[0]) this.effect(parts[0]);
         for (const rest of parts.slice(1)) this.scanCalls(rest); // ERROR pieces after the expression
         return;
@@ -171,7 +171,7 @@ export class ProgramBuilder {
           this.labels[label.text] = this.program.length;
           this.program.push({ op: 'label', name: label.text, span: spanOf(label) });
         }
-        this.statementList(namedChildren(node).filter((child) => child.type !== 'statement_identifier'));
+        this.statementList(namedChildren(node).filter((child) => typeOf(child) !== 'statement_identifier'));
         return;
       }
       case 'for_statement':
@@ -213,7 +213,7 @@ export class ProgramBuilder {
         this.statementList(namedChildren(node));
         return;
       case 'attributed_statement':
-        this.statementList(namedChildren(node).filter((child) => child.type !== 'attribute_declaration'));
+        this.statementList(namedChildren(node).filter((child) => typeOf(child) !== 'attribute_declaration'));
         return;
       case 'ERROR':
         this.errorRegion(node);
@@ -232,11 +232,11 @@ export class ProgramBuilder {
 
   private declaration(node: Node): void {
     for (const child of namedChildren(node)) {
-      if (child.type !== 'init_declarator') continue;
+      if (typeOf(child) !== 'init_declarator') continue;
       const target = declaredName(child.childForFieldName('declarator'));
       const value = child.childForFieldName('value');
       if (!value) continue;
-      if (value.type === 'initializer_list') {
+      if (typeOf(value) === 'initializer_list') {
         this.scanCalls(value);
         continue;
       }
@@ -277,7 +277,7 @@ export class ProgramBuilder {
     const skipElse = this.program.length;
     this.program.push({ op: 'jump', target: -1, span: spanOf(alternative) });
     this.patch(falseJumps, this.program.length);
-    const elseBody = alternative.type === 'else_clause' ? namedChildren(alternative) : [alternative];
+    const elseBody = typeOf(alternative) === 'else_clause' ? namedChildren(alternative) : [alternative];
     this.statementList(elseBody);
     this.patch([skipElse], this.program.length);
   }
@@ -285,7 +285,7 @@ export class ProgramBuilder {
   private forStatement(node: Node): void {
     const initializer = node.childForFieldName('initializer');
     if (initializer) {
-      if (initializer.type === 'declaration') this.declaration(initializer);
+      if (typeOf(initializer) === 'declaration') this.declaration(initializer);
       else this.effect(initializer);
     }
     const condition = node.childForFieldName('condition');
@@ -323,7 +323,7 @@ export class ProgramBuilder {
     const condition = node.childForFieldName('condition');
     if (condition) this.value(condition, 'tested');
     const body = node.childForFieldName('body');
-    const cases = body ? namedChildren(body).filter((child) => child.type === 'case_statement') : [];
+    const cases = body ? namedChildren(body).filter((child) => typeOf(child) === 'case_statement') : [];
     const dispatch: { pc: number; caseNode: Node }[] = [];
     let defaultCase: Node | undefined;
     for (const caseNode of cases) {
@@ -353,7 +353,7 @@ export class ProgramBuilder {
   }
 
   private breakOrContinue(node: Node): void {
-    const isBreak = node.type === 'break_statement';
+    const isBreak = typeOf(node) === 'break_statement';
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const frame = this.frames[i];
       const list = isBreak ? frame.breaks : frame.continues;
@@ -372,7 +372,7 @@ export class ProgramBuilder {
     const alternative = node.childForFieldName('alternative');
     const body = withoutNodes(namedChildren(node), condition, alternative);
     const skip = this.program.length;
-    const text = `${node.type === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(condition.text) : ''}`;
+    const text = `${typeOf(node) === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(condition.text) : ''}`;
     this.program.push({ op: 'branch', cond: { kind: 'unknown', text }, target: -1, span: spanOf(node) });
     this.statementList(body);
     if (!alternative) {
@@ -392,11 +392,11 @@ export class ProgramBuilder {
     const children = namedChildren(node);
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
-      if (isStatementType(child.type)) {
+      if (isStatementType(typeOf(child))) {
         this.gapUntil(startLine(child));
         this.statement(child);
         this.touch(child);
-      } else if (isExpressionType(child.type)) {
+      } else if (isExpressionType(typeOf(child))) {
         this.effect(child);
       } else {
         this.scanCalls(child);
@@ -442,7 +442,7 @@ export class ProgramBuilder {
    */
   private jumpsWhen(node: Node, sense: boolean): number[] {
     const inner = stripCondition(node);
-    if (inner.type === 'binary_expression') {
+    if (typeOf(inner) === 'binary_expression') {
       const operator = inner.childForFieldName('operator')?.type;
       const left = inner.childForFieldName('left');
       const right = inner.childForFieldName('right');
@@ -465,7 +465,7 @@ export class ProgramBuilder {
   /** A Cond for `node`, emitting the calls it makes first. */
   condition(raw: Node): Cond {
     const node = stripCondition(raw);
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'unary_expression': {
         const operator = node.childForFieldName('operator')?.type;
         const argument = node.childForFieldName('argument');
@@ -538,13 +538,13 @@ export class ProgramBuilder {
   /** What a condition looks at: a call (emitted now), an assignment's target, or an lvalue. */
   private subject(raw: Node): Subject | null {
     const node = stripCondition(raw);
-    if (node.type === 'call_expression') {
+    if (typeOf(node) === 'call_expression') {
       const callee = calleeName(node);
       if (TRANSPARENT_MACROS.has(callee) || ERROR_POINTER_MACROS.has(callee)) return null;
       const value = this.value(node, 'tested');
       return value.kind === 'call' ? { kind: 'call', pc: value.pc } : value.kind === 'var' ? value : null;
     }
-    if (node.type === 'assignment_expression') {
+    if (typeOf(node) === 'assignment_expression') {
       const target = node.childForFieldName('left');
       this.effect(node);
       return target ? { kind: 'var', name: compact(target.text) } : null;
@@ -560,7 +560,7 @@ export class ProgramBuilder {
 
   /** An expression evaluated for its effects only (expression statement). */
   effect(node: Node): void {
-    if (node.type === 'assignment_expression') {
+    if (typeOf(node) === 'assignment_expression') {
       const left = node.childForFieldName('left');
       const right = node.childForFieldName('right');
       const operator = node.childForFieldName('operator')?.type;
@@ -575,7 +575,7 @@ export class ProgramBuilder {
       }
       return;
     }
-    if (node.type === 'comma_expression') {
+    if (typeOf(node) === 'comma_expression') {
       for (const child of namedChildren(node)) this.effect(child);
       return;
     }
@@ -584,7 +584,7 @@ export class ProgramBuilder {
 
   /** The value of `node` as a ValueExpr; calls inside are emitted in evaluation order. */
   value(node: Node, use: ResultUse, assignTo?: string): ValueExpr {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'parenthesized_expression': {
         const inner = firstNamedNonComment(node);
         return inner ? this.value(inner, use, assignTo) : unknownOf(node);
@@ -618,12 +618,12 @@ export class ProgramBuilder {
         const operator = node.childForFieldName('operator')?.type;
         const argument = node.childForFieldName('argument');
         if (operator === '-' && argument) {
-          const inner = argument.type === 'parenthesized_expression' ? firstNamedNonComment(argument) ?? argument : argument;
-          if (inner.type === 'identifier' && /^E[A-Z0-9_]+$/.test(inner.text)) {
+          const inner = typeOf(argument) === 'parenthesized_expression' ? firstNamedNonComment(argument) ?? argument : argument;
+          if (typeOf(inner) === 'identifier' && /^E[A-Z0-9_]+$/.test(inner.text)) {
             const number = ERRNO[inner.text];
             return number !== undefined ? { kind: 'int', value: -number } : { kind: 'errno', name: inner.text };
           }
-          if (inner.type === 'number_literal') {
+          if (typeOf(inner) === 'number_literal') {
             const parsed = parseInteger(inner.text);
             if (parsed !== undefined) return { kind: 'int', value: -parsed };
           }
@@ -733,11 +733,11 @@ export class ProgramBuilder {
 
   /** Emits every call in `node` (itself included), in source order, arguments before their call. */
   scanCalls(node: Node, use: ResultUse = 'other'): void {
-    if (node.type === 'call_expression') {
+    if (typeOf(node) === 'call_expression') {
       this.value(node, use);
       return;
     }
-    if (node.type === 'ERROR') {
+    if (typeOf(node) === 'ERROR') {
       this.errorDepth++;
       this.scanChildren(node, use);
       this.errorDepth--;
@@ -747,14 +747,28 @@ export class ProgramBuilder {
   }
 
   private scanChildren(node: Node, use: ResultUse): void {
+    if (!this.mayEmit(node)) return;
     for (const child of node.namedChildren) {
       if (!child) continue;
-      const type = child.type; // each .type read is a wasm call: read it once
+      const type = typeOf(child);
       if (LEAF_TYPES.has(type) || type === 'sizeof_expression' || type === 'comment') continue;
       if (type === 'call_expression' || type === 'ERROR') this.scanCalls(child, use);
       else if (type === 'compound_statement' || (this.errorDepth > 0 && isStatementType(type))) this.statement(child);
       else this.scanChildren(child, use);
     }
+  }
+
+  /**
+   * False when scanning `node` cannot emit anything: outside an error region only a call, an ERROR or a compound
+   * statement below it emits, and a subtree without errors (so without parser-inserted missing tokens) that holds
+   * neither '(' nor '{' has none. One text read instead of a wasm round trip per descendant (most operands are
+   * `priv->dev`, `i + 1`: half the builder's node reads went into them).
+   */
+  private mayEmit(node: Node): boolean {
+    if (this.errorDepth > 0) return true;
+    const text = node.text;
+    if (text.includes('(') || text.includes('{')) return true;
+    return this.lines.treeHasError && node.hasError;
   }
 
   // ───────────── finish ─────────────
