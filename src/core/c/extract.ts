@@ -301,7 +301,8 @@ class TopLevel {
       const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
       // Too deep to walk with the recursive builders: the same limit on every thread (a worker's stack is bigger),
       // so the function is an unknown callee and the rest of the file is still reviewed.
-      if (deeperThan(bodyNodes, MAX_SYNTAX_DEPTH)) {
+      // A body of few nodes holds no deep statement: one wasm call instead of one per statement.
+      if ((!body || body.descendantCount > MAX_SYNTAX_DEPTH) && deeperThan(bodyNodes, MAX_SYNTAX_DEPTH)) {
         (this.facts.parse.tooDeep ??= []).push({ name: name || '(unnamed)', line: span.line, limit: MAX_SYNTAX_DEPTH });
         fact.complete = false;
         return;

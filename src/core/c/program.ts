@@ -7,9 +7,9 @@ import type { Node } from 'web-tree-sitter';
 import type { CallFact, Cond, ImageSpan, Instr, Subject, ValueExpr } from '../types';
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
 import {
-  argumentNodes, calleeName, calleeNameNode, constantOf, declaredName, ERRNO, ERROR_POINTER_MACROS, firstNamedNonComment,
+  argumentNodes, binaryParts, calleeName, calleeNameNode, constantOf, declaredName, ERRNO, ERROR_POINTER_MACROS, firstNamedNonComment,
   hasCall, isExpressionType, isLoopMacro, isLvalue, isStatementType, lastIdentifier, LEAF_TYPES, matchingParenthesis,
-  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, typeOf, withoutNodes,
+  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, textOf, typeOf, withoutNodes,
 } from './syntax';
 
 type ResultUse = CallFact['resultUse'];
@@ -18,6 +18,8 @@ const COMPARISONS = new Set(['<', '<=', '==', '!=', '>', '>=']);
 const FLIPPED: Record<string, '<' | '<=' | '==' | '!=' | '>' | '>='> = {
   '<': '>', '<=': '>=', '==': '==', '!=': '!=', '>': '<', '>=': '<=',
 };
+
+const NO_PARTS = { operator: undefined, left: null, right: null };
 
 interface BreakFrame {
   breaks: number[];
@@ -161,15 +163,15 @@ export class ProgramBuilder {
       case 'goto_statement': {
         const label = node.childForFieldName('label');
         const span = spanOf(node);
-        this.gotos.push({ pc: this.program.length, label: label ? label.text : '', span });
+        this.gotos.push({ pc: this.program.length, label: label ? textOf(label) : '', span });
         this.program.push({ op: 'jump', target: -1, span });
         return;
       }
       case 'labeled_statement': {
         const label = node.childForFieldName('label');
         if (label) {
-          this.labels[label.text] = this.program.length;
-          this.program.push({ op: 'label', name: label.text, span: spanOf(label) });
+          this.labels[textOf(label)] = this.program.length;
+          this.program.push({ op: 'label', name: textOf(label), span: spanOf(label) });
         }
         this.statementList(namedChildren(node).filter((child) => typeOf(child) !== 'statement_identifier'));
         return;
@@ -180,7 +182,7 @@ export class ProgramBuilder {
       case 'while_statement': {
         const condition = node.childForFieldName('condition');
         if (condition) this.value(condition, 'tested');
-        this.loopBody(node.childForFieldName('body'), condition ? condition.text : 'while', spanOf(node));
+        this.loopBody(node.childForFieldName('body'), condition ? textOf(condition) : 'while', spanOf(node));
         return;
       }
       case 'do_statement': {
@@ -291,7 +293,7 @@ export class ProgramBuilder {
     const condition = node.childForFieldName('condition');
     if (condition) this.value(condition, 'tested');
     const body = node.childForFieldName('body');
-    this.loopBody(body, condition ? condition.text : 'for', spanOf(node), node.childForFieldName('update'));
+    this.loopBody(body, condition ? textOf(condition) : 'for', spanOf(node), node.childForFieldName('update'));
   }
 
   /** A loop runs its body once or not at all: a branch on an unknown condition may skip it (no back edges). */
@@ -316,7 +318,7 @@ export class ProgramBuilder {
     const args = call?.childForFieldName('arguments');
     if (args) this.scanCalls(args);
     this.touch(header);
-    this.loopBody(body, call ? call.text : 'for_each', spanOf(header));
+    this.loopBody(body, call ? textOf(call) : 'for_each', spanOf(header));
   }
 
   private switchStatement(node: Node): void {
@@ -333,7 +335,7 @@ export class ProgramBuilder {
         continue;
       }
       dispatch.push({ pc: this.program.length, caseNode });
-      this.program.push({ op: 'branch', cond: { kind: 'unknown', text: `case ${compact(value.text)}` }, target: -1, span: spanOf(caseNode) });
+      this.program.push({ op: 'branch', cond: { kind: 'unknown', text: `case ${compact(textOf(value))}` }, target: -1, span: spanOf(caseNode) });
     }
     const toDefault = this.program.length;
     this.program.push({ op: 'jump', target: -1, span: spanOf(node) });
@@ -372,7 +374,7 @@ export class ProgramBuilder {
     const alternative = node.childForFieldName('alternative');
     const body = withoutNodes(namedChildren(node), condition, alternative);
     const skip = this.program.length;
-    const text = `${typeOf(node) === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(condition.text) : ''}`;
+    const text = `${typeOf(node) === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(textOf(condition)) : ''}`;
     this.program.push({ op: 'branch', cond: { kind: 'unknown', text }, target: -1, span: spanOf(node) });
     this.statementList(body);
     if (!alternative) {
@@ -443,9 +445,7 @@ export class ProgramBuilder {
   private jumpsWhen(node: Node, sense: boolean): number[] {
     const inner = stripCondition(node);
     if (typeOf(inner) === 'binary_expression') {
-      const operator = inner.childForFieldName('operator')?.type;
-      const left = inner.childForFieldName('left');
-      const right = inner.childForFieldName('right');
+      const { operator, left, right } = binaryParts(inner);
       if (left && right && (operator === '&&' || operator === '||') && hasCall(right)) {
         // `a || b` is true when either is; `a && b` is false when either is: both sides jump to the same place.
         if (operator === (sense ? '||' : '&&')) return [...this.jumpsWhen(left, sense), ...this.jumpsWhen(right, sense)];
@@ -473,9 +473,9 @@ export class ProgramBuilder {
         break;
       }
       case 'binary_expression': {
-        const operator = node.childForFieldName('operator')?.type ?? '';
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
+        const parts = binaryParts(node);
+        const operator = parts.operator ?? '';
+        const { left, right } = parts;
         if (!left || !right) break;
         if (operator === '&&' || operator === '||') {
           const leftCond = this.condition(left);
@@ -496,7 +496,7 @@ export class ProgramBuilder {
         if (callee === 'WARN' && argument) return this.condition(argument);
         const value = this.value(node, 'tested');
         if (value.kind === 'call') return { kind: 'truthy', subject: { kind: 'call', pc: value.pc } };
-        return valueAsCondition(value, node.text);
+        return valueAsCondition(value, textOf(node));
       }
       case 'number_literal':
       case 'true':
@@ -511,7 +511,7 @@ export class ProgramBuilder {
       }
     }
     this.scanCalls(node, 'tested');
-    return { kind: 'unknown', text: compact(node.text) };
+    return { kind: 'unknown', text: compact(textOf(node)) };
   }
 
   private comparison(node: Node, operator: string, left: Node, right: Node): Cond {
@@ -527,12 +527,12 @@ export class ProgramBuilder {
     } else {
       const subject = this.subject(left);
       const other = stripCondition(right);
-      if (subject && isLvalue(other)) return { kind: 'cmp', subject, op, rhs: compact(other.text) };
+      if (subject && isLvalue(other)) return { kind: 'cmp', subject, op, rhs: compact(textOf(other)) };
       if (subject) this.scanCalls(right, 'tested');
-      if (subject) return { kind: 'unknown', text: compact(node.text) };
+      if (subject) return { kind: 'unknown', text: compact(textOf(node)) };
     }
     this.scanCalls(node, 'tested');
-    return { kind: 'unknown', text: compact(node.text) };
+    return { kind: 'unknown', text: compact(textOf(node)) };
   }
 
   /** What a condition looks at: a call (emitted now), an assignment's target, or an lvalue. */
@@ -547,11 +547,11 @@ export class ProgramBuilder {
     if (typeOf(node) === 'assignment_expression') {
       const target = node.childForFieldName('left');
       this.effect(node);
-      return target ? { kind: 'var', name: compact(target.text) } : null;
+      return target ? { kind: 'var', name: compact(textOf(target)) } : null;
     }
     if (isLvalue(node)) {
       this.scanCalls(node);
-      return { kind: 'var', name: compact(node.text) };
+      return { kind: 'var', name: compact(textOf(node)) };
     }
     return null;
   }
@@ -566,12 +566,12 @@ export class ProgramBuilder {
       const operator = node.childForFieldName('operator')?.type;
       if (left) this.scanCalls(left);
       if (!right) return;
-      const target = left ? compact(left.text) : undefined;
+      const target = left ? compact(textOf(left)) : undefined;
       if (operator === '=') {
         this.assign(target, right, spanOf(node));
       } else {
         this.value(right, 'other');
-        if (target) this.program.push({ op: 'assign', target, value: { kind: 'unknown', text: compact(node.text) }, span: spanOf(node) });
+        if (target) this.program.push({ op: 'assign', target, value: { kind: 'unknown', text: compact(textOf(node)) }, span: spanOf(node) });
       }
       return;
     }
@@ -595,11 +595,11 @@ export class ProgramBuilder {
         const inner = node.childForFieldName('value');
         if (!inner) return unknownOf(node);
         const type = node.childForFieldName('type');
-        const toVoid = type !== null && compact(type.text) === 'void';
+        const toVoid = type !== null && compact(textOf(type)) === 'void';
         return this.value(inner, toVoid && use === 'ignored' ? 'void-cast' : use, assignTo);
       }
       case 'number_literal': {
-        const parsed = parseInteger(node.text);
+        const parsed = parseInteger(textOf(node));
         return parsed === undefined ? unknownOf(node) : { kind: 'int', value: parsed };
       }
       case 'true':
@@ -609,7 +609,7 @@ export class ProgramBuilder {
       case 'null':
         return { kind: 'null' };
       case 'identifier': {
-        const name = node.text;
+        const name = textOf(node);
         if (name === 'NULL') return { kind: 'null' };
         if (ERRNO[name] !== undefined) return { kind: 'int', value: ERRNO[name] };
         return { kind: 'var', name };
@@ -619,12 +619,12 @@ export class ProgramBuilder {
         const argument = node.childForFieldName('argument');
         if (operator === '-' && argument) {
           const inner = typeOf(argument) === 'parenthesized_expression' ? firstNamedNonComment(argument) ?? argument : argument;
-          if (typeOf(inner) === 'identifier' && /^E[A-Z0-9_]+$/.test(inner.text)) {
-            const number = ERRNO[inner.text];
-            return number !== undefined ? { kind: 'int', value: -number } : { kind: 'errno', name: inner.text };
+          if (typeOf(inner) === 'identifier' && /^E[A-Z0-9_]+$/.test(textOf(inner))) {
+            const number = ERRNO[textOf(inner)];
+            return number !== undefined ? { kind: 'int', value: -number } : { kind: 'errno', name: textOf(inner) };
           }
           if (typeOf(inner) === 'number_literal') {
-            const parsed = parseInteger(inner.text);
+            const parsed = parseInteger(textOf(inner));
             if (parsed !== undefined) return { kind: 'int', value: -parsed };
           }
         }
@@ -635,11 +635,11 @@ export class ProgramBuilder {
       case 'subscript_expression':
       case 'pointer_expression':
         this.scanCalls(node);
-        return { kind: 'var', name: compact(node.text) };
+        return { kind: 'var', name: compact(textOf(node)) };
       case 'assignment_expression': {
         this.effect(node);
         const left = node.childForFieldName('left');
-        return left ? { kind: 'var', name: compact(left.text) } : unknownOf(node);
+        return left ? { kind: 'var', name: compact(textOf(left)) } : unknownOf(node);
       }
       case 'conditional_expression': {
         const condition = node.childForFieldName('condition');
@@ -655,9 +655,9 @@ export class ProgramBuilder {
         return unknownOf(node);
       }
       case 'binary_expression': {
-        const operator = node.childForFieldName('operator')?.type;
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
+        // Without a parenthesis no operand calls anything (hasCall): the operator need not be read.
+        const text = textOf(node);
+        const { operator, left, right } = text.includes('(') || text.includes(')') ? binaryParts(node) : NO_PARTS;
         if (left && right && (operator === '&&' || operator === '||') && hasCall(right)) {
           const shortCircuit = operator === '&&' ? this.jumpsWhenFalse(left) : this.jumpsWhenTrue(left);
           this.value(right, 'other');
@@ -688,7 +688,7 @@ export class ProgramBuilder {
 
   private callValue(node: Node, use: ResultUse): ValueExpr {
     const functionNode = node.childForFieldName('function');
-    const callee = functionNode ? compact(functionNode.text) : '';
+    const callee = functionNode ? compact(textOf(functionNode)) : '';
     const args = argumentNodes(node);
     if (TRANSPARENT_MACROS.has(callee) && args.length === 1) {
       // WARN_ON(foo()) checks foo's result; likely()/unlikely() pass the use through.
@@ -711,7 +711,7 @@ export class ProgramBuilder {
     const argValues = args.map((arg) => this.value(arg, 'argument'));
     const call: CallFact = {
       callee,
-      args: args.map((arg) => ({ text: arg.text.trim(), span: spanOf(arg) })),
+      args: args.map((arg) => ({ text: textOf(arg).trim(), span: spanOf(arg) })),
       span: spanOf(node),
       calleeSpan: spanOf(calleeNameNode(functionNode) ?? node),
       resultUse: use,
@@ -766,7 +766,7 @@ export class ProgramBuilder {
    */
   private mayEmit(node: Node): boolean {
     if (this.errorDepth > 0) return true;
-    const text = node.text;
+    const text = textOf(node);
     if (text.includes('(') || text.includes('{')) return true;
     return this.lines.treeHasError && node.hasError;
   }
@@ -817,5 +817,5 @@ function valueAsCondition(value: ValueExpr, text: string): Cond {
 }
 
 function unknownOf(node: Node): ValueExpr {
-  return { kind: 'unknown', text: compact(node.text) };
+  return { kind: 'unknown', text: compact(textOf(node)) };
 }

@@ -69,14 +69,46 @@ export function isStatementType(type: string): boolean {
 }
 
 
+type BinaryParts = { operator: string | undefined; left: Node | null; right: Node | null };
+
 /**
- * A node's type, read from wasm once per Node object: each read of `type` is a round trip into WebAssembly, and the
- * builders ask the same node several times (statementList then statement, scanChildren then scanCalls then value).
- * Node objects are fresh per access from the parent, but a parent keeps its children array, so the cache is kept.
+ * What the builders read of one Node object, kept on it: each read of a node's type, or of its end index (for its
+ * text), is a round trip into WebAssembly, and the builders ask the same node several times (statementList then
+ * statement, scanChildren then scanCalls then value). Node objects are fresh per access from the parent, but a parent
+ * keeps its children array. One property of one shape, so web-tree-sitter's own property reads stay monomorphic.
  */
+interface NodeMemo {
+  type: string | undefined;
+  text: string | undefined;
+  parts: BinaryParts | undefined;
+}
+
+function memoOf(node: Node): NodeMemo {
+  const held = node as Node & { iommuReviewMemo?: NodeMemo };
+  return (held.iommuReviewMemo ??= { type: undefined, text: undefined, parts: undefined });
+}
+
+/** A node's type, read from wasm once per Node object. */
 export function typeOf(node: Node): string {
-  const typed = node as Node & { cachedType?: string };
-  return (typed.cachedType ??= node.type);
+  const memo = memoOf(node);
+  return (memo.type ??= node.type);
+}
+
+/** A node's text, read once per Node object. */
+export function textOf(node: Node): string {
+  const memo = memoOf(node);
+  return (memo.text ??= node.text);
+}
+
+/** A binary expression's operator and operands, read once per Node object (jumpsWhen, then condition, compile the
+ * same node). */
+export function binaryParts(node: Node): BinaryParts {
+  const memo = memoOf(node);
+  return (memo.parts ??= {
+    operator: node.childForFieldName('operator')?.type,
+    left: node.childForFieldName('left'),
+    right: node.childForFieldName('right'),
+  });
 }
 
 /** Named children in one wasm round trip (namedChild(i) in a loop costs one per child). */
@@ -99,7 +131,7 @@ export function withoutNodes(nodes: Node[], ...excluded: (Node | null)[]): Node[
 
 export function calleeName(call: Node): string {
   const fn = call.childForFieldName('function');
-  return fn ? compact(fn.text) : '';
+  return fn ? compact(textOf(fn)) : '';
 }
 
 /** The identifier a diagnostic should point at: the name, or the field of `ops->name`. */
@@ -144,7 +176,7 @@ export function isLvalue(node: Node): boolean {
 export function hasCall(node: Node): boolean {
   // A call has an argument list, and an argument list a parenthesis of the text (the parser inserts at most one
   // missing token where it recovers): without one, skip the subtree search.
-  const text = node.text;
+  const text = textOf(node);
   if (!text.includes('(') && !text.includes(')')) return false;
   return callsBelow(node).some((call) => {
     const callee = calleeName(call);
@@ -188,7 +220,7 @@ export function countErrorNodes(root: Node): number {
 }
 
 export function isLoopMacro(statement: Node): boolean {
-  if (!/for_each|^for_/.test(statement.text)) return false;
+  if (!/for_each|^for_/.test(textOf(statement))) return false;
   const call = statement.namedChild(0);
   if (!call || typeOf(call) !== 'call_expression') return false;
   const last = statement.child(statement.childCount - 1);
@@ -210,31 +242,31 @@ export function isExpressionType(type: string): boolean {
 export function declaredName(declarator: Node | null): string | undefined {
   let current = declarator;
   while (current) {
-    if (typeOf(current) === 'identifier' || typeOf(current) === 'field_identifier') return current.text;
+    if (typeOf(current) === 'identifier' || typeOf(current) === 'field_identifier') return textOf(current);
     current = current.childForFieldName('declarator') ?? (typeOf(current) === 'parenthesized_declarator' ? current.namedChild(0) : null);
   }
   return undefined;
 }
 
 export function lastIdentifier(node: Node): string | undefined {
-  if (typeOf(node) === 'identifier') return node.text;
+  if (typeOf(node) === 'identifier') return textOf(node);
   const ids = node.descendantsOfType('identifier');
   const last = ids[ids.length - 1];
-  return last ? last.text : undefined;
+  return last ? textOf(last) : undefined;
 }
 
 export function constantOf(node: Node): number | string | undefined {
   const inner = stripCondition(node);
-  if (typeOf(inner) === 'number_literal') return parseInteger(inner.text);
-  if (typeOf(inner) === 'null' || (typeOf(inner) === 'identifier' && inner.text === 'NULL')) return 0;
+  if (typeOf(inner) === 'number_literal') return parseInteger(textOf(inner));
+  if (typeOf(inner) === 'null' || (typeOf(inner) === 'identifier' && textOf(inner) === 'NULL')) return 0;
   if (typeOf(inner) === 'true') return 1;
   if (typeOf(inner) === 'false') return 0;
   if (typeOf(inner) === 'unary_expression' && inner.childForFieldName('operator')?.type === '-') {
     const argument = inner.childForFieldName('argument');
-    if (argument?.type === 'identifier' && ERRNO[argument.text] !== undefined) return -ERRNO[argument.text];
-    if (argument?.type === 'identifier' && /^E[A-Z0-9_]+$/.test(argument.text)) return `-${argument.text}`;
+    if (argument?.type === 'identifier' && ERRNO[textOf(argument)] !== undefined) return -ERRNO[textOf(argument)];
+    if (argument?.type === 'identifier' && /^E[A-Z0-9_]+$/.test(textOf(argument))) return `-${textOf(argument)}`;
     if (argument?.type === 'number_literal') {
-      const parsed = parseInteger(argument.text);
+      const parsed = parseInteger(textOf(argument));
       return parsed === undefined ? undefined : -parsed;
     }
   }
