@@ -348,9 +348,11 @@ class TopLevel {
         queue.push(entry);
       }
     };
+    // Hunk views are small and their callers may sit in the lines they do not show: build everything there. A whole
+    // file, or an image the patch shows completely (a new file, a known base), holds every caller: only what matters.
+    const everything = !this.lines.wholeFile && !(this.facts.complete && this.lines.everyLineVisible);
     for (const entry of this.deferred) {
-      // Hunk views are small and their callers may sit in other files or hunks: build everything there.
-      if (!this.lines.wholeFile || entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
+      if (everything || entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
         entry.queued = true;
         queue.push(entry);
       }
