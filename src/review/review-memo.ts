@@ -31,6 +31,34 @@ function patchSignature(patch: Patch): string {
   return parts.join('\n');
 }
 
+/**
+ * V8 hashes a string of more than 16,383 characters by its length alone: a Map lookup of a long signature compared it
+ * in full with every remembered signature of the same length (an editor's patch edited in place often keeps its length;
+ * measured 0.3 ms per analysis of the bench's 2,000-line patch). A long signature is therefore keyed by the ids of its
+ * pieces, which are short enough to be hashed by their content. Ids are never reused, so equal keys mean equal text.
+ */
+const PIECE = 8192;
+/** Enough pieces for the remembered patches of about 100 KB each; an evicted piece only costs a miss. */
+const MAX_PIECES = 4 * CAPACITY * 16;
+const pieceIds = new Map<string, number>();
+let nextPieceId = 1;
+
+function signatureKey(sig: string): string {
+  if (sig.length <= PIECE) return sig;
+  let key = '\u0001'; // a signature starts with 'F' (or is empty): the two kinds of key cannot meet
+  for (let at = 0; at < sig.length; at += PIECE) {
+    const piece = sig.slice(at, at + PIECE);
+    let id = pieceIds.get(piece);
+    if (id === undefined) {
+      id = nextPieceId++;
+      pieceIds.set(piece, id);
+      if (pieceIds.size > MAX_PIECES) pieceIds.delete(pieceIds.keys().next().value as string);
+    }
+    key += `${id},`;
+  }
+  return key;
+}
+
 /** Each patch's id, worked out once: a patch of 93k files would otherwise sign its whole diff once per file. */
 const idOfPatch = new WeakMap<Patch, number>();
 
@@ -38,7 +66,7 @@ const idOfPatch = new WeakMap<Patch, number>();
 function patchId(patch: Patch): number {
   const known = idOfPatch.get(patch);
   if (known !== undefined) return known;
-  const id = internedPatchId(patchSignature(patch));
+  const id = internedPatchId(signatureKey(patchSignature(patch)));
   idOfPatch.set(patch, id);
   return id;
 }

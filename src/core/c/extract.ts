@@ -26,7 +26,18 @@ const REGISTRATION = /\b(module_\w+_driver(?:_probe)?|builtin_\w+_driver(?:_prob
 const IDENTIFIER_OF_INTEREST = /\b(?:iommu_\w*|IOMMU_\w*|DMA_OWNER_\w*|vfio_\w*|VFIO_\w*|iommufd_\w*|IOMMUFD_\w*|suppress_auto_claim_dma_owner|no_kernel_api_dma|driver_managed_dma|dma_unconfigure|dma_cleanup|dma_configure|max_pasids|\w*pasid\w*)\b/g;
 const PREFIXED_NAME = /^(?:iommu_|IOMMU_|DMA_OWNER_|vfio_|VFIO_|iommufd_|IOMMUFD_)|^(?:suppress_auto_claim_dma_owner|no_kernel_api_dma|driver_managed_dma|dma_unconfigure|dma_cleanup|dma_configure|max_pasids)$/;
 
-export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts {
+/** Options of one extraction. */
+export interface ExtractOptions {
+  timeoutMs?: number;
+  /**
+   * The view is a whole new file (the patch adds it; there is no pre-image): like a whole file of a scan, only the
+   * programs that can matter are built. Any other view of a patch builds every program (a hunk shows part of the
+   * file; a modified file's functions are compared with their pre-image, whatever they mention).
+   */
+  newFile?: boolean;
+}
+
+export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
   const text = blankAnnotations(view.text);
   const lines = new LineInfo(view, text);
   const facts: CFacts = {
@@ -61,18 +72,18 @@ export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts
     return facts;
   }
   try {
-    collect(tree, text, lines, facts);
+    collect(tree, text, lines, facts, opts?.newFile === true);
   } finally {
     tree.delete();
   }
   return facts;
 }
 
-function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts): void {
+function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts, newFile: boolean): void {
   const root = tree.rootNode;
   lines.treeHasError = root.hasError;
   if (lines.treeHasError) facts.parse.errorNodes = countErrorNodes(root);
-  const topLevel = new TopLevel(text, lines, facts);
+  const topLevel = new TopLevel(text, lines, facts, newFile && facts.complete && lines.everyLineVisible);
   topLevel.items(namedChildren(root));
   topLevel.buildRelevantPrograms();
   collectRegistrations(root, text, facts);
@@ -102,7 +113,13 @@ class TopLevel {
   /** Run members that are pieces of an ERROR node (not whole statements). */
   private readonly errorPieces = new Set<Node>();
 
-  constructor(private readonly text: string, private readonly lines: LineInfo, private readonly facts: CFacts) {}
+  constructor(
+    private readonly text: string,
+    private readonly lines: LineInfo,
+    private readonly facts: CFacts,
+    /** A whole new file of a patch: only what matters is built, as for a whole file. */
+    private readonly newFile: boolean,
+  ) {}
 
   items(nodes: Node[]): void {
     for (const node of nodes) this.item(node);
@@ -301,7 +318,8 @@ class TopLevel {
       const bodyNodes = torn ? torn.rest : body ? namedChildren(body) : [];
       // Too deep to walk with the recursive builders: the same limit on every thread (a worker's stack is bigger),
       // so the function is an unknown callee and the rest of the file is still reviewed.
-      if (deeperThan(bodyNodes, MAX_SYNTAX_DEPTH)) {
+      // A body of few nodes holds no deep statement: one wasm call instead of one per statement.
+      if ((!body || body.descendantCount > MAX_SYNTAX_DEPTH) && deeperThan(bodyNodes, MAX_SYNTAX_DEPTH)) {
         (this.facts.parse.tooDeep ??= []).push({ name: name || '(unnamed)', line: span.line, limit: MAX_SYNTAX_DEPTH });
         fact.complete = false;
         return;
@@ -347,9 +365,12 @@ class TopLevel {
         queue.push(entry);
       }
     };
+    // Hunk views are small and their callers may sit in the lines they do not show, and a modified file's functions are
+    // compared with their pre-image: build everything there. A whole file, or a whole new file of a patch, holds
+    // every caller and has no pre-image: only what matters.
+    const everything = !this.lines.wholeFile && !this.newFile;
     for (const entry of this.deferred) {
-      // Hunk views are small and their callers may sit in other files or hunks: build everything there.
-      if (!this.lines.wholeFile || entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
+      if (everything || entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
         entry.queued = true;
         queue.push(entry);
       }

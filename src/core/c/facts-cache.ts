@@ -7,23 +7,23 @@
  * for the W2 patch's seven views).
  */
 import type { CFacts, CView } from '../types';
-import { extractFacts as extractUncached } from './extract';
+import { type ExtractOptions, extractFacts as extractUncached } from './extract';
 
 /** Enough for both images of every file of a large patch or a short series; each entry holds one image's text. */
 const CAPACITY = 64;
 /** Insertion order is recency order: a hit is re-inserted at the end, the oldest entry is evicted first. */
 const memo = new Map<string, CFacts>();
 
-function keyOf(view: CView, timeoutMs: number | undefined): string {
+function keyOf(view: CView, opts: ExtractOptions | undefined): string {
   const visible = view.visibleLines.map((r) => `${r.from}-${r.to}`).join(',');
   // \u0000 cannot occur in a path or in the line lists, so the fields cannot run into each other.
-  return `${view.image}\u0000${view.complete ? 1 : 0}\u0000${timeoutMs ?? ''}\u0000${view.path}\u0000${view.changedLines.join(',')}\u0000${visible}\u0000${view.text}`;
+  return `${view.image}\u0000${view.complete ? 1 : 0}\u0000${opts?.newFile ? 1 : 0}\u0000${opts?.timeoutMs ?? ''}\u0000${view.path}\u0000${view.changedLines.join(',')}\u0000${visible}\u0000${view.text}`;
 }
 
-export function extractFacts(view: CView, opts?: { timeoutMs?: number }): CFacts {
+export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
   // Whole files (directory scans) are rarely seen twice: caching them would only cost the freeze.
   if (view.image === 'file') return extractUncached(view, opts);
-  const key = keyOf(view, opts?.timeoutMs);
+  const key = keyOf(view, opts);
   const hit = memo.get(key);
   if (hit) {
     memo.delete(key);

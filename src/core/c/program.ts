@@ -7,9 +7,9 @@ import type { Node } from 'web-tree-sitter';
 import type { CallFact, Cond, ImageSpan, Instr, Subject, ValueExpr } from '../types';
 import { compact, endLine, LineInfo, spanOf, startLine } from './lines';
 import {
-  argumentNodes, calleeName, calleeNameNode, constantOf, declaredName, ERRNO, ERROR_POINTER_MACROS, firstNamedNonComment,
+  argumentNodes, binaryParts, calleeName, calleeNameNode, constantOf, declaredName, ERRNO, ERROR_POINTER_MACROS, firstNamedNonComment,
   hasCall, isExpressionType, isLoopMacro, isLvalue, isStatementType, lastIdentifier, LEAF_TYPES, matchingParenthesis,
-  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, withoutNodes,
+  namedChildren, NOT_CALLS, parseInteger, splitArguments, stripCondition, TRANSPARENT_MACROS, textOf, typeOf, withoutNodes,
 } from './syntax';
 
 type ResultUse = CallFact['resultUse'];
@@ -18,6 +18,8 @@ const COMPARISONS = new Set(['<', '<=', '==', '!=', '>', '>=']);
 const FLIPPED: Record<string, '<' | '<=' | '==' | '!=' | '>' | '>='> = {
   '<': '>', '<=': '>=', '==': '==', '!=': '!=', '>': '<', '>=': '<=',
 };
+
+const NO_PARTS = { operator: undefined, left: null, right: null };
 
 interface BreakFrame {
   breaks: number[];
@@ -75,7 +77,7 @@ export class ProgramBuilder {
   statementList(nodes: Node[]): void {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      const type = node.type;
+      const type = typeOf(node);
       if (type === 'comment') continue;
       this.gapUntil(startLine(node));
       // `list_for_each_entry(pos, head, member) { ... }` parses as a call missing its ';' followed by a block.
@@ -136,12 +138,12 @@ export class ProgramBuilder {
   }
 
   statement(node: Node): void {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'compound_statement':
         this.statementList(namedChildren(node));
         return;
       case 'expression_statement': {
-        const parts = namedChildren(node).filter((child) => child.type !== 'comment');
+        const parts = namedChildren(node).filter((child) => typeOf(child) !== 'comment');
         if (parts[0]) this.effect(parts[0]);
         for (const rest of parts.slice(1)) this.scanCalls(rest); // ERROR pieces after the expression
         return;
@@ -161,17 +163,17 @@ export class ProgramBuilder {
       case 'goto_statement': {
         const label = node.childForFieldName('label');
         const span = spanOf(node);
-        this.gotos.push({ pc: this.program.length, label: label ? label.text : '', span });
+        this.gotos.push({ pc: this.program.length, label: label ? textOf(label) : '', span });
         this.program.push({ op: 'jump', target: -1, span });
         return;
       }
       case 'labeled_statement': {
         const label = node.childForFieldName('label');
         if (label) {
-          this.labels[label.text] = this.program.length;
-          this.program.push({ op: 'label', name: label.text, span: spanOf(label) });
+          this.labels[textOf(label)] = this.program.length;
+          this.program.push({ op: 'label', name: textOf(label), span: spanOf(label) });
         }
-        this.statementList(namedChildren(node).filter((child) => child.type !== 'statement_identifier'));
+        this.statementList(namedChildren(node).filter((child) => typeOf(child) !== 'statement_identifier'));
         return;
       }
       case 'for_statement':
@@ -180,7 +182,7 @@ export class ProgramBuilder {
       case 'while_statement': {
         const condition = node.childForFieldName('condition');
         if (condition) this.value(condition, 'tested');
-        this.loopBody(node.childForFieldName('body'), condition ? condition.text : 'while', spanOf(node));
+        this.loopBody(node.childForFieldName('body'), condition ? textOf(condition) : 'while', spanOf(node));
         return;
       }
       case 'do_statement': {
@@ -213,7 +215,7 @@ export class ProgramBuilder {
         this.statementList(namedChildren(node));
         return;
       case 'attributed_statement':
-        this.statementList(namedChildren(node).filter((child) => child.type !== 'attribute_declaration'));
+        this.statementList(namedChildren(node).filter((child) => typeOf(child) !== 'attribute_declaration'));
         return;
       case 'ERROR':
         this.errorRegion(node);
@@ -232,11 +234,11 @@ export class ProgramBuilder {
 
   private declaration(node: Node): void {
     for (const child of namedChildren(node)) {
-      if (child.type !== 'init_declarator') continue;
+      if (typeOf(child) !== 'init_declarator') continue;
       const target = declaredName(child.childForFieldName('declarator'));
       const value = child.childForFieldName('value');
       if (!value) continue;
-      if (value.type === 'initializer_list') {
+      if (typeOf(value) === 'initializer_list') {
         this.scanCalls(value);
         continue;
       }
@@ -277,7 +279,7 @@ export class ProgramBuilder {
     const skipElse = this.program.length;
     this.program.push({ op: 'jump', target: -1, span: spanOf(alternative) });
     this.patch(falseJumps, this.program.length);
-    const elseBody = alternative.type === 'else_clause' ? namedChildren(alternative) : [alternative];
+    const elseBody = typeOf(alternative) === 'else_clause' ? namedChildren(alternative) : [alternative];
     this.statementList(elseBody);
     this.patch([skipElse], this.program.length);
   }
@@ -285,13 +287,13 @@ export class ProgramBuilder {
   private forStatement(node: Node): void {
     const initializer = node.childForFieldName('initializer');
     if (initializer) {
-      if (initializer.type === 'declaration') this.declaration(initializer);
+      if (typeOf(initializer) === 'declaration') this.declaration(initializer);
       else this.effect(initializer);
     }
     const condition = node.childForFieldName('condition');
     if (condition) this.value(condition, 'tested');
     const body = node.childForFieldName('body');
-    this.loopBody(body, condition ? condition.text : 'for', spanOf(node), node.childForFieldName('update'));
+    this.loopBody(body, condition ? textOf(condition) : 'for', spanOf(node), node.childForFieldName('update'));
   }
 
   /** A loop runs its body once or not at all: a branch on an unknown condition may skip it (no back edges). */
@@ -316,14 +318,14 @@ export class ProgramBuilder {
     const args = call?.childForFieldName('arguments');
     if (args) this.scanCalls(args);
     this.touch(header);
-    this.loopBody(body, call ? call.text : 'for_each', spanOf(header));
+    this.loopBody(body, call ? textOf(call) : 'for_each', spanOf(header));
   }
 
   private switchStatement(node: Node): void {
     const condition = node.childForFieldName('condition');
     if (condition) this.value(condition, 'tested');
     const body = node.childForFieldName('body');
-    const cases = body ? namedChildren(body).filter((child) => child.type === 'case_statement') : [];
+    const cases = body ? namedChildren(body).filter((child) => typeOf(child) === 'case_statement') : [];
     const dispatch: { pc: number; caseNode: Node }[] = [];
     let defaultCase: Node | undefined;
     for (const caseNode of cases) {
@@ -333,7 +335,7 @@ export class ProgramBuilder {
         continue;
       }
       dispatch.push({ pc: this.program.length, caseNode });
-      this.program.push({ op: 'branch', cond: { kind: 'unknown', text: `case ${compact(value.text)}` }, target: -1, span: spanOf(caseNode) });
+      this.program.push({ op: 'branch', cond: { kind: 'unknown', text: `case ${compact(textOf(value))}` }, target: -1, span: spanOf(caseNode) });
     }
     const toDefault = this.program.length;
     this.program.push({ op: 'jump', target: -1, span: spanOf(node) });
@@ -353,7 +355,7 @@ export class ProgramBuilder {
   }
 
   private breakOrContinue(node: Node): void {
-    const isBreak = node.type === 'break_statement';
+    const isBreak = typeOf(node) === 'break_statement';
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const frame = this.frames[i];
       const list = isBreak ? frame.breaks : frame.continues;
@@ -372,7 +374,7 @@ export class ProgramBuilder {
     const alternative = node.childForFieldName('alternative');
     const body = withoutNodes(namedChildren(node), condition, alternative);
     const skip = this.program.length;
-    const text = `${node.type === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(condition.text) : ''}`;
+    const text = `${typeOf(node) === 'preproc_ifdef' ? node.child(0)?.text ?? '#ifdef' : '#if'} ${condition ? compact(textOf(condition)) : ''}`;
     this.program.push({ op: 'branch', cond: { kind: 'unknown', text }, target: -1, span: spanOf(node) });
     this.statementList(body);
     if (!alternative) {
@@ -392,11 +394,11 @@ export class ProgramBuilder {
     const children = namedChildren(node);
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
-      if (isStatementType(child.type)) {
+      if (isStatementType(typeOf(child))) {
         this.gapUntil(startLine(child));
         this.statement(child);
         this.touch(child);
-      } else if (isExpressionType(child.type)) {
+      } else if (isExpressionType(typeOf(child))) {
         this.effect(child);
       } else {
         this.scanCalls(child);
@@ -442,10 +444,8 @@ export class ProgramBuilder {
    */
   private jumpsWhen(node: Node, sense: boolean): number[] {
     const inner = stripCondition(node);
-    if (inner.type === 'binary_expression') {
-      const operator = inner.childForFieldName('operator')?.type;
-      const left = inner.childForFieldName('left');
-      const right = inner.childForFieldName('right');
+    if (typeOf(inner) === 'binary_expression') {
+      const { operator, left, right } = binaryParts(inner);
       if (left && right && (operator === '&&' || operator === '||') && hasCall(right)) {
         // `a || b` is true when either is; `a && b` is false when either is: both sides jump to the same place.
         if (operator === (sense ? '||' : '&&')) return [...this.jumpsWhen(left, sense), ...this.jumpsWhen(right, sense)];
@@ -465,7 +465,7 @@ export class ProgramBuilder {
   /** A Cond for `node`, emitting the calls it makes first. */
   condition(raw: Node): Cond {
     const node = stripCondition(raw);
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'unary_expression': {
         const operator = node.childForFieldName('operator')?.type;
         const argument = node.childForFieldName('argument');
@@ -473,9 +473,9 @@ export class ProgramBuilder {
         break;
       }
       case 'binary_expression': {
-        const operator = node.childForFieldName('operator')?.type ?? '';
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
+        const parts = binaryParts(node);
+        const operator = parts.operator ?? '';
+        const { left, right } = parts;
         if (!left || !right) break;
         if (operator === '&&' || operator === '||') {
           const leftCond = this.condition(left);
@@ -496,7 +496,7 @@ export class ProgramBuilder {
         if (callee === 'WARN' && argument) return this.condition(argument);
         const value = this.value(node, 'tested');
         if (value.kind === 'call') return { kind: 'truthy', subject: { kind: 'call', pc: value.pc } };
-        return valueAsCondition(value, node.text);
+        return valueAsCondition(value, textOf(node));
       }
       case 'number_literal':
       case 'true':
@@ -511,7 +511,7 @@ export class ProgramBuilder {
       }
     }
     this.scanCalls(node, 'tested');
-    return { kind: 'unknown', text: compact(node.text) };
+    return { kind: 'unknown', text: compact(textOf(node)) };
   }
 
   private comparison(node: Node, operator: string, left: Node, right: Node): Cond {
@@ -527,31 +527,31 @@ export class ProgramBuilder {
     } else {
       const subject = this.subject(left);
       const other = stripCondition(right);
-      if (subject && isLvalue(other)) return { kind: 'cmp', subject, op, rhs: compact(other.text) };
+      if (subject && isLvalue(other)) return { kind: 'cmp', subject, op, rhs: compact(textOf(other)) };
       if (subject) this.scanCalls(right, 'tested');
-      if (subject) return { kind: 'unknown', text: compact(node.text) };
+      if (subject) return { kind: 'unknown', text: compact(textOf(node)) };
     }
     this.scanCalls(node, 'tested');
-    return { kind: 'unknown', text: compact(node.text) };
+    return { kind: 'unknown', text: compact(textOf(node)) };
   }
 
   /** What a condition looks at: a call (emitted now), an assignment's target, or an lvalue. */
   private subject(raw: Node): Subject | null {
     const node = stripCondition(raw);
-    if (node.type === 'call_expression') {
+    if (typeOf(node) === 'call_expression') {
       const callee = calleeName(node);
       if (TRANSPARENT_MACROS.has(callee) || ERROR_POINTER_MACROS.has(callee)) return null;
       const value = this.value(node, 'tested');
       return value.kind === 'call' ? { kind: 'call', pc: value.pc } : value.kind === 'var' ? value : null;
     }
-    if (node.type === 'assignment_expression') {
+    if (typeOf(node) === 'assignment_expression') {
       const target = node.childForFieldName('left');
       this.effect(node);
-      return target ? { kind: 'var', name: compact(target.text) } : null;
+      return target ? { kind: 'var', name: compact(textOf(target)) } : null;
     }
     if (isLvalue(node)) {
       this.scanCalls(node);
-      return { kind: 'var', name: compact(node.text) };
+      return { kind: 'var', name: compact(textOf(node)) };
     }
     return null;
   }
@@ -560,22 +560,22 @@ export class ProgramBuilder {
 
   /** An expression evaluated for its effects only (expression statement). */
   effect(node: Node): void {
-    if (node.type === 'assignment_expression') {
+    if (typeOf(node) === 'assignment_expression') {
       const left = node.childForFieldName('left');
       const right = node.childForFieldName('right');
       const operator = node.childForFieldName('operator')?.type;
       if (left) this.scanCalls(left);
       if (!right) return;
-      const target = left ? compact(left.text) : undefined;
+      const target = left ? compact(textOf(left)) : undefined;
       if (operator === '=') {
         this.assign(target, right, spanOf(node));
       } else {
         this.value(right, 'other');
-        if (target) this.program.push({ op: 'assign', target, value: { kind: 'unknown', text: compact(node.text) }, span: spanOf(node) });
+        if (target) this.program.push({ op: 'assign', target, value: { kind: 'unknown', text: compact(textOf(node)) }, span: spanOf(node) });
       }
       return;
     }
-    if (node.type === 'comma_expression') {
+    if (typeOf(node) === 'comma_expression') {
       for (const child of namedChildren(node)) this.effect(child);
       return;
     }
@@ -584,7 +584,7 @@ export class ProgramBuilder {
 
   /** The value of `node` as a ValueExpr; calls inside are emitted in evaluation order. */
   value(node: Node, use: ResultUse, assignTo?: string): ValueExpr {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case 'parenthesized_expression': {
         const inner = firstNamedNonComment(node);
         return inner ? this.value(inner, use, assignTo) : unknownOf(node);
@@ -595,11 +595,11 @@ export class ProgramBuilder {
         const inner = node.childForFieldName('value');
         if (!inner) return unknownOf(node);
         const type = node.childForFieldName('type');
-        const toVoid = type !== null && compact(type.text) === 'void';
+        const toVoid = type !== null && compact(textOf(type)) === 'void';
         return this.value(inner, toVoid && use === 'ignored' ? 'void-cast' : use, assignTo);
       }
       case 'number_literal': {
-        const parsed = parseInteger(node.text);
+        const parsed = parseInteger(textOf(node));
         return parsed === undefined ? unknownOf(node) : { kind: 'int', value: parsed };
       }
       case 'true':
@@ -609,7 +609,7 @@ export class ProgramBuilder {
       case 'null':
         return { kind: 'null' };
       case 'identifier': {
-        const name = node.text;
+        const name = textOf(node);
         if (name === 'NULL') return { kind: 'null' };
         if (ERRNO[name] !== undefined) return { kind: 'int', value: ERRNO[name] };
         return { kind: 'var', name };
@@ -618,13 +618,13 @@ export class ProgramBuilder {
         const operator = node.childForFieldName('operator')?.type;
         const argument = node.childForFieldName('argument');
         if (operator === '-' && argument) {
-          const inner = argument.type === 'parenthesized_expression' ? firstNamedNonComment(argument) ?? argument : argument;
-          if (inner.type === 'identifier' && /^E[A-Z0-9_]+$/.test(inner.text)) {
-            const number = ERRNO[inner.text];
-            return number !== undefined ? { kind: 'int', value: -number } : { kind: 'errno', name: inner.text };
+          const inner = typeOf(argument) === 'parenthesized_expression' ? firstNamedNonComment(argument) ?? argument : argument;
+          if (typeOf(inner) === 'identifier' && /^E[A-Z0-9_]+$/.test(textOf(inner))) {
+            const number = ERRNO[textOf(inner)];
+            return number !== undefined ? { kind: 'int', value: -number } : { kind: 'errno', name: textOf(inner) };
           }
-          if (inner.type === 'number_literal') {
-            const parsed = parseInteger(inner.text);
+          if (typeOf(inner) === 'number_literal') {
+            const parsed = parseInteger(textOf(inner));
             if (parsed !== undefined) return { kind: 'int', value: -parsed };
           }
         }
@@ -635,11 +635,11 @@ export class ProgramBuilder {
       case 'subscript_expression':
       case 'pointer_expression':
         this.scanCalls(node);
-        return { kind: 'var', name: compact(node.text) };
+        return { kind: 'var', name: compact(textOf(node)) };
       case 'assignment_expression': {
         this.effect(node);
         const left = node.childForFieldName('left');
-        return left ? { kind: 'var', name: compact(left.text) } : unknownOf(node);
+        return left ? { kind: 'var', name: compact(textOf(left)) } : unknownOf(node);
       }
       case 'conditional_expression': {
         const condition = node.childForFieldName('condition');
@@ -655,9 +655,9 @@ export class ProgramBuilder {
         return unknownOf(node);
       }
       case 'binary_expression': {
-        const operator = node.childForFieldName('operator')?.type;
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
+        // Without a parenthesis no operand calls anything (hasCall): the operator need not be read.
+        const text = textOf(node);
+        const { operator, left, right } = text.includes('(') || text.includes(')') ? binaryParts(node) : NO_PARTS;
         if (left && right && (operator === '&&' || operator === '||') && hasCall(right)) {
           const shortCircuit = operator === '&&' ? this.jumpsWhenFalse(left) : this.jumpsWhenTrue(left);
           this.value(right, 'other');
@@ -688,7 +688,7 @@ export class ProgramBuilder {
 
   private callValue(node: Node, use: ResultUse): ValueExpr {
     const functionNode = node.childForFieldName('function');
-    const callee = functionNode ? compact(functionNode.text) : '';
+    const callee = functionNode ? compact(textOf(functionNode)) : '';
     const args = argumentNodes(node);
     if (TRANSPARENT_MACROS.has(callee) && args.length === 1) {
       // WARN_ON(foo()) checks foo's result; likely()/unlikely() pass the use through.
@@ -711,7 +711,7 @@ export class ProgramBuilder {
     const argValues = args.map((arg) => this.value(arg, 'argument'));
     const call: CallFact = {
       callee,
-      args: args.map((arg) => ({ text: arg.text.trim(), span: spanOf(arg) })),
+      args: args.map((arg) => ({ text: textOf(arg).trim(), span: spanOf(arg) })),
       span: spanOf(node),
       calleeSpan: spanOf(calleeNameNode(functionNode) ?? node),
       resultUse: use,
@@ -733,11 +733,11 @@ export class ProgramBuilder {
 
   /** Emits every call in `node` (itself included), in source order, arguments before their call. */
   scanCalls(node: Node, use: ResultUse = 'other'): void {
-    if (node.type === 'call_expression') {
+    if (typeOf(node) === 'call_expression') {
       this.value(node, use);
       return;
     }
-    if (node.type === 'ERROR') {
+    if (typeOf(node) === 'ERROR') {
       this.errorDepth++;
       this.scanChildren(node, use);
       this.errorDepth--;
@@ -747,14 +747,28 @@ export class ProgramBuilder {
   }
 
   private scanChildren(node: Node, use: ResultUse): void {
+    if (!this.mayEmit(node)) return;
     for (const child of node.namedChildren) {
       if (!child) continue;
-      const type = child.type; // each .type read is a wasm call: read it once
+      const type = typeOf(child);
       if (LEAF_TYPES.has(type) || type === 'sizeof_expression' || type === 'comment') continue;
       if (type === 'call_expression' || type === 'ERROR') this.scanCalls(child, use);
       else if (type === 'compound_statement' || (this.errorDepth > 0 && isStatementType(type))) this.statement(child);
       else this.scanChildren(child, use);
     }
+  }
+
+  /**
+   * False when scanning `node` cannot emit anything: outside an error region only a call, an ERROR or a compound
+   * statement below it emits, and a subtree without errors (so without parser-inserted missing tokens) that holds
+   * neither '(' nor '{' has none. One text read instead of a wasm round trip per descendant (most operands are
+   * `priv->dev`, `i + 1`: half the builder's node reads went into them).
+   */
+  private mayEmit(node: Node): boolean {
+    if (this.errorDepth > 0) return true;
+    const text = textOf(node);
+    if (text.includes('(') || text.includes('{')) return true;
+    return this.lines.treeHasError && node.hasError;
   }
 
   // ───────────── finish ─────────────
@@ -803,5 +817,5 @@ function valueAsCondition(value: ValueExpr, text: string): Cond {
 }
 
 function unknownOf(node: Node): ValueExpr {
-  return { kind: 'unknown', text: compact(node.text) };
+  return { kind: 'unknown', text: compact(textOf(node)) };
 }

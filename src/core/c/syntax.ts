@@ -69,6 +69,48 @@ export function isStatementType(type: string): boolean {
 }
 
 
+type BinaryParts = { operator: string | undefined; left: Node | null; right: Node | null };
+
+/**
+ * What the builders read of one Node object, kept on it: each read of a node's type, or of its end index (for its
+ * text), is a round trip into WebAssembly, and the builders ask the same node several times (statementList then
+ * statement, scanChildren then scanCalls then value). Node objects are fresh per access from the parent, but a parent
+ * keeps its children array. One property of one shape, so web-tree-sitter's own property reads stay monomorphic.
+ */
+interface NodeMemo {
+  type: string | undefined;
+  text: string | undefined;
+  parts: BinaryParts | undefined;
+}
+
+function memoOf(node: Node): NodeMemo {
+  const held = node as Node & { iommuReviewMemo?: NodeMemo };
+  return (held.iommuReviewMemo ??= { type: undefined, text: undefined, parts: undefined });
+}
+
+/** A node's type, read from wasm once per Node object. */
+export function typeOf(node: Node): string {
+  const memo = memoOf(node);
+  return (memo.type ??= node.type);
+}
+
+/** A node's text, read once per Node object. */
+export function textOf(node: Node): string {
+  const memo = memoOf(node);
+  return (memo.text ??= node.text);
+}
+
+/** A binary expression's operator and operands, read once per Node object (jumpsWhen, then condition, compile the
+ * same node). */
+export function binaryParts(node: Node): BinaryParts {
+  const memo = memoOf(node);
+  return (memo.parts ??= {
+    operator: node.childForFieldName('operator')?.type,
+    left: node.childForFieldName('left'),
+    right: node.childForFieldName('right'),
+  });
+}
+
 /** Named children in one wasm round trip (namedChild(i) in a loop costs one per child). */
 export function namedChildren(node: Node): Node[] {
   const children = node.namedChildren;
@@ -77,7 +119,7 @@ export function namedChildren(node: Node): Node[] {
 }
 
 export function firstNamedNonComment(node: Node): Node | null {
-  for (const child of node.namedChildren) if (child && child.type !== 'comment') return child;
+  for (const child of node.namedChildren) if (child && typeOf(child) !== 'comment') return child;
   return null;
 }
 
@@ -89,32 +131,32 @@ export function withoutNodes(nodes: Node[], ...excluded: (Node | null)[]): Node[
 
 export function calleeName(call: Node): string {
   const fn = call.childForFieldName('function');
-  return fn ? compact(fn.text) : '';
+  return fn ? compact(textOf(fn)) : '';
 }
 
 /** The identifier a diagnostic should point at: the name, or the field of `ops->name`. */
 export function calleeNameNode(fn: Node | null): Node | null {
   if (!fn) return null;
-  if (fn.type === 'field_expression') return fn.childForFieldName('field') ?? fn;
-  if (fn.type === 'parenthesized_expression') return calleeNameNode(firstNamedNonComment(fn));
+  if (typeOf(fn) === 'field_expression') return fn.childForFieldName('field') ?? fn;
+  if (typeOf(fn) === 'parenthesized_expression') return calleeNameNode(firstNamedNonComment(fn));
   return fn;
 }
 
 export function argumentNodes(call: Node): Node[] {
   const list = call.childForFieldName('arguments');
-  return list ? namedChildren(list).filter((child) => child.type !== 'comment') : [];
+  return list ? namedChildren(list).filter((child) => typeOf(child) !== 'comment') : [];
 }
 
 export function stripCondition(node: Node): Node {
   let current = node;
   for (;;) {
-    if (current.type === 'parenthesized_expression') {
+    if (typeOf(current) === 'parenthesized_expression') {
       const inner = firstNamedNonComment(current);
       if (!inner) return current;
       current = inner;
       continue;
     }
-    if (current.type === 'call_expression') {
+    if (typeOf(current) === 'call_expression') {
       const args = argumentNodes(current);
       if (TRANSPARENT_MACROS.has(calleeName(current)) && args.length === 1) {
         current = args[0];
@@ -126,15 +168,15 @@ export function stripCondition(node: Node): Node {
 }
 
 export function isLvalue(node: Node): boolean {
-  return node.type === 'identifier' || node.type === 'field_expression' || node.type === 'subscript_expression'
-    || (node.type === 'pointer_expression' && node.childForFieldName('operator')?.type === '*');
+  return typeOf(node) === 'identifier' || typeOf(node) === 'field_expression' || typeOf(node) === 'subscript_expression'
+    || (typeOf(node) === 'pointer_expression' && node.childForFieldName('operator')?.type === '*');
 }
 
 /** True when evaluating `node` calls a real function (not a condition macro such as IS_ERR or unlikely). */
 export function hasCall(node: Node): boolean {
   // A call has an argument list, and an argument list a parenthesis of the text (the parser inserts at most one
   // missing token where it recovers): without one, skip the subtree search.
-  const text = node.text;
+  const text = textOf(node);
   if (!text.includes('(') && !text.includes(')')) return false;
   return callsBelow(node).some((call) => {
     const callee = calleeName(call);
@@ -165,12 +207,12 @@ function callsBelow(node: Node): Node[] {
  * not a walk of every node.
  */
 export function countErrorNodes(root: Node): number {
-  let count = root.type === 'ERROR' ? 1 : 0;
+  let count = typeOf(root) === 'ERROR' ? 1 : 0;
   const stack: Node[] = [root];
   for (let node = stack.pop(); node; node = stack.pop()) {
     for (const child of node.children) {
       if (!child) continue;
-      if (child.type === 'ERROR') count++;
+      if (typeOf(child) === 'ERROR') count++;
       if (child.hasError) stack.push(child);
     }
   }
@@ -178,11 +220,11 @@ export function countErrorNodes(root: Node): number {
 }
 
 export function isLoopMacro(statement: Node): boolean {
-  if (!/for_each|^for_/.test(statement.text)) return false;
+  if (!/for_each|^for_/.test(textOf(statement))) return false;
   const call = statement.namedChild(0);
-  if (!call || call.type !== 'call_expression') return false;
+  if (!call || typeOf(call) !== 'call_expression') return false;
   const last = statement.child(statement.childCount - 1);
-  const missingSemicolon = !last || last.type !== ';' || last.isMissing;
+  const missingSemicolon = !last || typeOf(last) !== ';' || last.isMissing;
   return missingSemicolon && /for_each|^for_/.test(calleeName(call));
 }
 
@@ -200,31 +242,31 @@ export function isExpressionType(type: string): boolean {
 export function declaredName(declarator: Node | null): string | undefined {
   let current = declarator;
   while (current) {
-    if (current.type === 'identifier' || current.type === 'field_identifier') return current.text;
-    current = current.childForFieldName('declarator') ?? (current.type === 'parenthesized_declarator' ? current.namedChild(0) : null);
+    if (typeOf(current) === 'identifier' || typeOf(current) === 'field_identifier') return textOf(current);
+    current = current.childForFieldName('declarator') ?? (typeOf(current) === 'parenthesized_declarator' ? current.namedChild(0) : null);
   }
   return undefined;
 }
 
 export function lastIdentifier(node: Node): string | undefined {
-  if (node.type === 'identifier') return node.text;
+  if (typeOf(node) === 'identifier') return textOf(node);
   const ids = node.descendantsOfType('identifier');
   const last = ids[ids.length - 1];
-  return last ? last.text : undefined;
+  return last ? textOf(last) : undefined;
 }
 
 export function constantOf(node: Node): number | string | undefined {
   const inner = stripCondition(node);
-  if (inner.type === 'number_literal') return parseInteger(inner.text);
-  if (inner.type === 'null' || (inner.type === 'identifier' && inner.text === 'NULL')) return 0;
-  if (inner.type === 'true') return 1;
-  if (inner.type === 'false') return 0;
-  if (inner.type === 'unary_expression' && inner.childForFieldName('operator')?.type === '-') {
+  if (typeOf(inner) === 'number_literal') return parseInteger(textOf(inner));
+  if (typeOf(inner) === 'null' || (typeOf(inner) === 'identifier' && textOf(inner) === 'NULL')) return 0;
+  if (typeOf(inner) === 'true') return 1;
+  if (typeOf(inner) === 'false') return 0;
+  if (typeOf(inner) === 'unary_expression' && inner.childForFieldName('operator')?.type === '-') {
     const argument = inner.childForFieldName('argument');
-    if (argument?.type === 'identifier' && ERRNO[argument.text] !== undefined) return -ERRNO[argument.text];
-    if (argument?.type === 'identifier' && /^E[A-Z0-9_]+$/.test(argument.text)) return `-${argument.text}`;
+    if (argument?.type === 'identifier' && ERRNO[textOf(argument)] !== undefined) return -ERRNO[textOf(argument)];
+    if (argument?.type === 'identifier' && /^E[A-Z0-9_]+$/.test(textOf(argument))) return `-${textOf(argument)}`;
     if (argument?.type === 'number_literal') {
-      const parsed = parseInteger(argument.text);
+      const parsed = parseInteger(textOf(argument));
       return parsed === undefined ? undefined : -parsed;
     }
   }

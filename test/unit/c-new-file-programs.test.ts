@@ -1,0 +1,128 @@
+/**
+ * Which programs a patch's views build (extract.ts buildRelevantPrograms): a file the patch adds, shown whole, builds
+ * only what can matter, as a whole file of a scan does (ownership vocabulary, driver callbacks, what those call);
+ * a modified file builds every function, even when its base is known (its functions are compared with the
+ * pre-image, whatever they mention), and so does a hunk view. The findings do not depend on it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getAnalyzer } from '../helpers';
+import type { CFacts } from '../../src/core/types';
+
+const PATH = 'drivers/misc/quokka/quokka.c';
+
+/** A small PCI driver written for this test: probe claims ownership through a helper, one function is unrelated. */
+const DRIVER = [
+  '#include <linux/pci.h>',
+  '#include <linux/iommu.h>',
+  '',
+  'static int quokka_take(struct pci_dev *pdev)',
+  '{',
+  '\treturn iommu_device_claim_dma_owner(&pdev->dev, pdev);',
+  '}',
+  '',
+  'static void quokka_blink(void __iomem *regs, int times)',
+  '{',
+  '\tint i;',
+  '',
+  '\tfor (i = 0; i < times; i++)',
+  '\t\twritel(i & 1, regs + 0x10);',
+  '}',
+  '',
+  'static int quokka_probe(struct pci_dev *pdev, const struct pci_device_id *id)',
+  '{',
+  '\tint ret = quokka_take(pdev);',
+  '',
+  '\tif (ret)',
+  '\t\treturn ret;',
+  '\treturn 0;',
+  '}',
+  '',
+  'static void quokka_remove(struct pci_dev *pdev)',
+  '{',
+  '\tiommu_device_release_dma_owner(&pdev->dev);',
+  '}',
+  '',
+  'static struct pci_driver quokka_driver = {',
+  '\t.name = "quokka",',
+  '\t.probe = quokka_probe,',
+  '\t.remove = quokka_remove,',
+  '\t.driver_managed_dma = true,',
+  '};',
+  'module_pci_driver(quokka_driver);',
+];
+
+function newFilePatch(lines: string[]): string {
+  return [
+    'diff --git a/' + PATH + ' b/' + PATH,
+    'new file mode 100644',
+    'index 0000000..1111111',
+    '--- /dev/null',
+    '+++ b/' + PATH,
+    `@@ -0,0 +1,${lines.length} @@`,
+    ...lines.map((l) => `+${l}`),
+    '',
+  ].join('\n');
+}
+
+/** A patch adding one comment line after line `after` (1-based) of the driver; its hunk starts at line `from`. */
+function modifyPatch(lines: string[], after: number, from: number): string {
+  const context = lines.slice(from - 1, after);
+  const tail = lines.slice(after, after + 3);
+  return [
+    'diff --git a/' + PATH + ' b/' + PATH,
+    'index 1111111..2222222 100644',
+    '--- a/' + PATH,
+    '+++ b/' + PATH,
+    `@@ -${from},${context.length + tail.length} +${from},${context.length + tail.length + 1} @@`,
+    ...context.map((l) => ` ${l}`),
+    '+\t/* reviewed */',
+    ...tail.map((l) => ` ${l}`),
+    '',
+  ].join('\n');
+}
+
+function fn(facts: CFacts | undefined, name: string): CFacts['functions'][number] {
+  const found = facts?.functions.find((f) => f.name === name);
+  assert.ok(found, `${name} is in the facts`);
+  return found;
+}
+
+test('a new file builds what matters: the driver callbacks and their helper, not an unrelated function', async () => {
+  const analyzer = await getAnalyzer();
+  const dumped = analyzer.dumpFacts({ path: 'new.patch', content: newFilePatch(DRIVER) });
+  const post = dumped.patches[0].files[0].post;
+  assert.equal(post?.complete, true);
+  assert.ok(fn(post, 'quokka_probe').program.length > 0, 'probe (a driver callback)');
+  assert.ok(fn(post, 'quokka_take').program.length > 0, 'the helper probe calls');
+  assert.ok(fn(post, 'quokka_remove').program.length > 0, 'remove');
+  assert.equal(fn(post, 'quokka_blink').program.length, 0, 'a function nothing that matters reaches');
+  assert.deepEqual(fn(post, 'quokka_blink').calls, []);
+});
+
+test('a modified file builds every function, with its base known and as hunks', async () => {
+  const analyzer = await getAnalyzer();
+  // Inside quokka_blink; the hunk starts at quokka_take (a hunk without the ownership vocabulary is not parsed at all).
+  const patch = modifyPatch(DRIVER, 13, 4);
+  const readFile = (p: string): string => {
+    if (p === PATH) return DRIVER.join('\n') + '\n';
+    throw new Error(`${p}: not in the test's tree`);
+  };
+  for (const withBase of [true, false]) {
+    const dumped = analyzer.dumpFacts({ path: 'mod.patch', content: patch }, withBase ? { readFile } : {});
+    const file = dumped.patches[0].files[0];
+    assert.equal(file.post?.complete, withBase, withBase ? 'the base makes the view complete' : 'hunks only');
+    assert.ok(fn(file.post, 'quokka_blink').program.length > 0, 'the unrelated function is built in the post-image');
+    assert.ok(fn(file.pre, 'quokka_blink').program.length > 0, 'and in the pre-image');
+  }
+});
+
+test('the same findings whether the driver arrives as a new file or is reviewed whole', async () => {
+  const analyzer = await getAnalyzer();
+  const leaky = DRIVER.filter((l) => !l.includes('iommu_device_release_dma_owner'));
+  const asPatch = analyzer.analyze([{ path: 'new.patch', content: newFilePatch(leaky) }], { verdicts: false });
+  const whole = analyzer.analyze([{ path: PATH, content: leaky.join('\n') + '\n' }], { verdicts: false });
+  const codes = (r: typeof whole): string[] => r.findings.map((f) => `${f.code}:${f.message}`).sort();
+  assert.ok(codes(whole).length > 0, 'the leak is found');
+  assert.deepEqual(codes(asPatch), codes(whole));
+});
