@@ -42,8 +42,6 @@ export interface Frame {
   memoKey?: { key: string; operands: string[] };
   /** Variables holding a failed claim/attach result this path has not tested yet (unchecked.ts). */
   unchecked?: Map<string, UncheckedResult>;
-  /** vars, calls and backEdges are shared with a fork's frame: copied before the first write (ownFrame). */
-  shared?: boolean;
 }
 
 export interface UncheckedResult { api: string; stepIndex: number; errno?: string }
@@ -100,11 +98,6 @@ export interface Path {
   failedAttaches?: string[];
   /** Decisions and pure results, keyed as described at Remembered. */
   memo: Map<string, Remembered>;
-  /** globals / memo are shared with a fork or a helper's entry snapshot: copied before the first write (ownGlobals, ownMemo). */
-  globalsShared?: boolean;
-  memoShared?: boolean;
-  /** ran is shared with a fork or a helper's entry snapshot: copied before a function is added (ranFunction). */
-  ranShared?: boolean;
   /**
    * The model state's token in join keys, kept while the state cannot have changed: made by the keys, dropped by whatever
    * may change the state (interpreter.ts stateTokenOf).
@@ -159,29 +152,50 @@ export const lastComponent = (t: string): string => t.split(/->|\./).pop() ?? t;
 export const isNullText = (t: string): boolean => /^(NULL|0|0L|nullptr|\(void\*\)0)$/.test(t);
 
 /**
- * A fork of the path. The maps most forks never change (stored fields, decisions, and the frames' variables, call
- * results and back edges) are shared by both paths and copied by whichever writes first (ownGlobals, ownMemo,
- * ownFrame): at a fork most of them are the same as the parent's until the paths part for good.
+ * Paths holding each map or set that forks share (see clonePath); one when it has no entry. A holder writes into the
+ * object itself only when it is the last one; otherwise it takes a copy of its own and leaves the others theirs.
+ * A path that ends without writing never gives its hold back: the others then copy once more than needed, never less.
+ */
+const holders = new WeakMap<object, number>();
+const holdersOf = (o: object): number => holders.get(o) ?? 1;
+/** One more path (or helper entry snapshot) holds `o`. */
+export function hold<T extends object>(o: T): T {
+  holders.set(o, holdersOf(o) + 1);
+  return o;
+}
+/** A holder lets `o` go. */
+export function letGo(o: object): void {
+  holders.set(o, holdersOf(o) - 1);
+}
+function own<T extends Map<unknown, unknown> | Set<unknown>>(o: T, copy: (o: T) => T): T {
+  if (holdersOf(o) <= 1) return o;
+  letGo(o);
+  return copy(o);
+}
+
+/**
+ * A fork of the path. The maps most forks change little or not at all (stored fields, decisions, functions run,
+ * and the frames' variables, call results and back edges) are shared by both paths; a path copies one before its
+ * first write while another still holds it (ownGlobals, ownMemo, ownFrame, ranFunction), so a map both sides
+ * change is copied once, as before, and one they do not change is not copied at all.
  */
 export function clonePath(p: Path): Path {
-  for (const f of p.frames) f.shared = true;
-  p.globalsShared = true;
-  p.memoShared = true;
-  p.ranShared = true;
+  for (const f of p.frames) {
+    hold(f.vars);
+    hold(f.calls);
+    hold(f.backEdges);
+  }
   return {
     k: { ...p.k, state: cloneState(p.k.state) },
     t: p.t.clone(),
     frames: p.frames.map((f) => ({ ...f, ...(f.unchecked ? { unchecked: new Map(f.unchecked) } : {}) })),
-    globals: p.globals,
-    globalsShared: true,
+    globals: hold(p.globals),
     devres: p.devres.map((d) => ({ ...d })),
     failureSinceSuccess: p.failureSinceSuccess,
     steps: p.steps,
     useErrors: [...p.useErrors],
-    memo: p.memo,
-    memoShared: true,
-    ran: p.ran,
-    ranShared: true,
+    memo: hold(p.memo),
+    ran: hold(p.ran),
     ...(p.writes ? { writes: [...p.writes] } : {}),
     ...(p.handoff ? { handoff: p.handoff } : {}),
     ...(p.teardowns ? { teardowns: [...p.teardowns] } : {}),
@@ -192,43 +206,29 @@ export function clonePath(p: Path): Path {
   };
 }
 
-/** The frame's own maps, to write into (see clonePath). */
+/** The frame with maps of its own, to write into (see clonePath). */
 export function ownFrame(f: Frame): Frame {
-  if (f.shared) {
-    f.vars = new Map(f.vars);
-    f.calls = new Map(f.calls);
-    f.backEdges = new Map(f.backEdges);
-    f.shared = false;
-  }
+  f.vars = own(f.vars, (m) => new Map(m));
+  f.calls = own(f.calls, (m) => new Map(m));
+  f.backEdges = own(f.backEdges, (m) => new Map(m));
   return f;
 }
 
 /** The path's own stored fields, to write into (see clonePath). */
 export function ownGlobals(p: Path): Map<string, EnvVal> {
-  if (p.globalsShared) {
-    p.globals = new Map(p.globals);
-    p.globalsShared = false;
-  }
-  return p.globals;
+  return (p.globals = own(p.globals, (m) => new Map(m)));
 }
 
-/** Records that the path entered `name` (the set is copied first when shared, see clonePath). */
+/** Records that the path entered `name` (see clonePath). */
 export function ranFunction(p: Path, name: string): void {
   if (p.ran.has(name)) return;
-  if (p.ranShared) {
-    p.ran = new Set(p.ran);
-    p.ranShared = false;
-  }
+  p.ran = own(p.ran, (s) => new Set(s));
   p.ran.add(name);
 }
 
 /** The path's own decisions, to write into (see clonePath). */
 export function ownMemo(p: Path): Map<string, Remembered> {
-  if (p.memoShared) {
-    p.memo = new Map(p.memo);
-    p.memoShared = false;
-  }
-  return p.memo;
+  return (p.memo = own(p.memo, (m) => new Map(m)));
 }
 
 export function top(p: Path): Frame {

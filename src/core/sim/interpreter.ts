@@ -17,7 +17,7 @@ import { CLAIM_CALLS_ANY_ERA, FAKE_GROUP_TEXT, RELEASE_CALLS, USER_HANDOFF_CALLS
 import { RELEASE_APIS, isOpaqueTeardown, isTeardownHelper, reachableCallees } from './teardown';
 import { checkDeviceAccess, checksAccess } from './device-access';
 import { flushUnchecked, scanUnchecked, watchResult } from './unchecked';
-import { applyOutcome, captureOutcome, distinctOutcomes, helperEntry, type Outcome } from './summaries';
+import { applyOutcome, captureOutcome, distinctOutcomes, dropHelperEntry, helperEntry, type Outcome } from './summaries';
 import { maskSetterCannotFail } from './dma-mask';
 
 /** Calls that hand the device to user space (VFIO / iommufd): a bound driver that makes them expects VFIO to claim the group. */
@@ -948,6 +948,7 @@ function runHelper(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], m
   const hitBefore = ctx.budget.hit;
   const results = runFunction(p, ctx, fn, args, true);
   if (ctx.budget.hit === hitBefore) cache.set(key, distinctOutcomes(results.map((r) => captureOutcome(entry, r.path, r.ret, stateFree))));
+  dropHelperEntry(entry);
   let alive = false;
   for (const r of results) {
     const q = r.path;

@@ -12,7 +12,7 @@
  */
 import type { TraceStep, Violation } from '../types';
 import { cloneState, groupText, stateText, type KernelState } from './model';
-import { ownGlobals, ownMemo, ranFunction, written, type DevresEntry, type EnvVal, type Path, type Remembered } from './env';
+import { hold, letGo, ownGlobals, ownMemo, ranFunction, written, type DevresEntry, type EnvVal, type Path, type Remembered } from './env';
 import type { ApiEvent } from './trace';
 
 export interface Outcome {
@@ -83,27 +83,20 @@ export interface HelperEntry {
   handoff?: string;
 }
 
-/** The path's stored fields as they are now: shared with the snapshot, the path copies them at its next write. */
-function sharedGlobals(p: Path): Map<string, EnvVal> {
-  p.globalsShared = true;
-  return p.globals;
-}
-function sharedRan(p: Path): Set<string> {
-  p.ranShared = true;
-  return p.ran;
-}
-function sharedMemo(p: Path): Map<string, Remembered> {
-  p.memoShared = true;
-  return p.memo;
-}
-
 export function helperEntry(p: Path): HelperEntry {
   return {
-    globals: sharedGlobals(p), memo: sharedMemo(p), ran: sharedRan(p), completed: new Set(completedOf(p)), state: p.k.state,
+    globals: hold(p.globals), memo: hold(p.memo), ran: hold(p.ran), completed: new Set(completedOf(p)), state: p.k.state,
     steps: p.steps, traceSteps: p.t.steps.length, violations: p.t.violations.length, events: p.t.events.length, gaps: p.t.gaps.length,
     devres: p.devres.length, useErrors: p.useErrors.length, teardowns: p.teardowns?.length ?? 0, failedAttaches: p.failedAttaches?.length ?? 0,
     ...(p.handoff ? { handoff: p.handoff } : {}),
   };
+}
+
+/** The snapshot is done with (its maps are no longer held for it). */
+export function dropHelperEntry(entry: HelperEntry): void {
+  letGo(entry.globals);
+  letGo(entry.memo);
+  letGo(entry.ran);
 }
 
 /** What running the helper from `entry` (the path at the call) to `end` did. */
