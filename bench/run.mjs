@@ -151,6 +151,13 @@ function timeNodeCli(args, env) {
   return { wall: r.wall, cpuMs: r.cpuMs, rssKB: r.rssKB };
 }
 
+/** The node options the `iommu-review` command starts node with (the launcher line of dist/cli.js, scripts/build.mjs). */
+function launcherNodeOptions() {
+  const head = fs.readFileSync(path.join(root, 'dist', 'cli.js'), 'utf8').split('\n', 2)[1] ?? '';
+  const m = /exec env(?: -u \S+)* node((?: --?[\w-]+(?:=\S+)?)*) "\$0"/.exec(head);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 function repeatNode(args, runs) {
   return repeatNodeEnv(args, runs, coldEnv);
 }
@@ -474,15 +481,17 @@ async function main() {
     else {
       const load = os.loadavg()[0];
       const drivers = path.join(kernel, 'drivers');
-      const ours = () => timeNodeCli([cli, '--format', 'json', drivers]);
+      // Run as the command runs it (its node options; NODE_EXTRA_CA_CERTS does not matter at this size).
+      const nodeOptions = launcherNodeOptions();
+      const ours = () => timeNodeCli([...nodeOptions, cli, '--format', 'json', drivers]);
       const coccinelle = () => timeCommand('spatch', ['--very-quiet', '-D', 'report', '--no-includes', '--sp-file', cocci, '-j', '2', '--dir', 'drivers'], kernel);
       const useSpatch = spatch && fs.existsSync(cocci);
       if (!useSpatch) console.error(`bench: W5 without Coccinelle (${spatch ? `no rule at ${cocci}` : 'spatch not installed'})`);
-      const [scan, sp] = useSpatch ? alternate(TREE_RUNS, ours, coccinelle) : [repeatNode([cli, '--format', 'json', drivers], TREE_RUNS), undefined];
+      const [scan, sp] = useSpatch ? alternate(TREE_RUNS, ours, coccinelle) : [repeatNode([...nodeOptions, cli, '--format', 'json', drivers], TREE_RUNS), undefined];
       const report = JSON.parse(spawnSync(process.execPath, [cli, '--format', 'json', drivers], { maxBuffer: 256 * 1024 * 1024 }).stdout.toString('utf8'));
       const spatchReports = sp ? sp.last.stdout.split('\n').filter((l) => l.trim()).length : undefined;
       results.workloads.W5 = {
-        what: `whole drivers/ of ${kernel}, default (prefiltered) scan`, loadAverageAtStart: load, scan, spatch: sp ?? 'not run', cocci,
+        what: `whole drivers/ of ${kernel}, default (prefiltered) scan, node ${nodeOptions.join(' ')} as the command starts it`, loadAverageAtStart: load, scan, spatch: sp ?? 'not run', cocci,
         findings: report.findings.length, reviewed: report.stats.reviewed, spatchReportLines: spatchReports,
       };
       const ratio = sp ? `spatch -j 2 ${fmtMs(sp.wall.median)} wall / ${fmtMs(sp.cpu.median)} CPU, RSS ${sp.peakRssMB.toFixed(0)} MB (alternated): ` +

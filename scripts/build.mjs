@@ -7,7 +7,11 @@ mkdirSync('dist', { recursive: true });
 // web-tree-sitter's ESM build calls createRequire(import.meta.url), which is undefined in a CJS bundle: bundle its CJS build.
 const alias = { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' };
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', alias };
-const CLI_LAUNCHER = "#!/bin/sh\n':' //; exec env -u NODE_EXTRA_CA_CERTS node \"$0\" \"$@\"";
+// --v8-pool-size=1: node's pool of V8 background threads (4 by default) takes GC and compile tasks off every isolate;
+// in a directory scan the two workers' collections then spread over all threads and fight the workers for the two
+// cores: with one pool thread the 6.12 drivers/ scan took 15-25 % less CPU and wall time (CONTRIBUTING.md, Performance),
+// and a small review is no slower. The bench reads the options from this line (bench/run.mjs launcherNodeOptions).
+const CLI_LAUNCHER = "#!/bin/sh\n':' //; exec env -u NODE_EXTRA_CA_CERTS node --v8-pool-size=1 \"$0\" \"$@\"";
 const entries = [
   // dist/cli.js is the thin client (a warm `--server` answers when one runs); dist/cli-main.js is the whole command.
   // The first two lines are read by sh as a launcher and by node as a string and a comment (both part of the directive
