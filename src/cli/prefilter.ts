@@ -148,6 +148,13 @@ function vocabularyHits(bytes: Buffer, vocabulary: PrefilterVocabulary): { named
   return { named: false, pending };
 }
 
+/** Reads up to `want` bytes of the file from `position` into the start of `buffer`; the number read (less at its end). */
+function readAt(fd: number, buffer: Buffer, want: number, position: number): number {
+  let length = 0;
+  for (let n = 1; n > 0 && length < want; length += n) n = fs.readSync(fd, buffer, length, want - length, position + length);
+  return length;
+}
+
 /**
  * Pieces of a file read one after the other into `buffer`, each overlapping the one before by CHUNK_OVERLAP bytes:
  * a name (or a match of a conditional's test) shorter than that lies whole in one piece, and an identifier cut at a
@@ -156,9 +163,7 @@ function vocabularyHits(bytes: Buffer, vocabulary: PrefilterVocabulary): { named
 const CHUNK_OVERLAP = 64 * 1024;
 function forEachPiece(fd: number, size: number, buffer: Buffer, visit: (piece: Buffer) => boolean): boolean {
   for (let start = 0; start < size; start += buffer.length - CHUNK_OVERLAP) {
-    let length = 0;
-    const want = Math.min(buffer.length, size - start);
-    for (let n = 1; n > 0 && length < want; length += n) n = fs.readSync(fd, buffer, length, want - length, start + length);
+    const length = readAt(fd, buffer, Math.min(buffer.length, size - start), start);
     if (visit(buffer.subarray(0, length))) return true;
     if (start + length >= size) break;
   }
@@ -397,15 +402,12 @@ export function directoryScreen(options: { prefilter: boolean; target: KernelTar
         if (screened === 'nothing') return { decided: decidedResult(file.path) };
         if (screened === 'names') return { decided: tooBig(file.path, stat.size) };
         const whole = Buffer.allocUnsafe(stat.size); // a `probe` but no name: the placeholder check reads bodies
-        let filled = 0;
-        for (let n = 1; n > 0 && filled < stat.size; filled += n) n = fs.readSync(fd, whole, filled, stat.size - filled, filled);
-        const decided = decide(file, whole.subarray(0, filled));
-        return decided ? { decided } : { content: whole.subarray(0, filled) };
+        const content = whole.subarray(0, readAt(fd, whole, stat.size, 0));
+        const decided = decide(file, content);
+        return decided ? { decided } : { content };
       }
       if (stat.size > shared.length) shared = Buffer.allocUnsafe(stat.size);
-      let length = 0;
-      for (let n = 1; n > 0 && length < stat.size; length += n) n = fs.readSync(fd, shared, length, stat.size - length, null);
-      const view = shared.subarray(0, length);
+      const view = shared.subarray(0, readAt(fd, shared, stat.size, 0));
       const decided = decide(file, view);
       return decided ? { decided } : { content: Buffer.from(view) };
     } catch {

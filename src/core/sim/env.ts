@@ -263,13 +263,17 @@ export function written(p: Path, name: string): void {
   if (!p.memo.size && !p.writes) return;
   const n = normText(name).replace(/^[&*]+/, '');
   p.writes?.push(n);
+  forgetDecisions(p, (o) => overlaps(o, n));
+}
+
+/** Forgets the decisions with an operand `gone` says is gone (the memo is copied only when one is). */
+export function forgetDecisions(p: Path, gone: (operand: string) => boolean): void {
   if (!p.memo.size) return;
-  let gone: string[] | undefined;
-  p.memo.forEach((m, key) => { if (m.operands.some((o) => overlaps(o, n))) (gone ??= []).push(key); });
-  if (gone) {
-    const memo = ownMemo(p);
-    for (const key of gone) memo.delete(key);
-  }
+  let keys: string[] | undefined;
+  p.memo.forEach((m, key) => { if (m.operands.some(gone)) (keys ??= []).push(key); });
+  if (!keys) return;
+  const memo = ownMemo(p);
+  for (const key of keys) memo.delete(key);
 }
 
 /** Lvalue-like operands of an expression's text (`&wq->flags`, `group->type==VFIO_IOMMU` → wq->flags, group->type). */

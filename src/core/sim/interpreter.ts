@@ -9,7 +9,7 @@ import {
 import { Tracer, placeText, type At } from './trace';
 import { HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
 import {
-  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, ownFrame, ownMemo, ranFunction, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
+  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, forgetDecisions, ownFrame, ownMemo, ranFunction, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
@@ -607,12 +607,7 @@ function forgetLocals(p: Path, f: Frame): void {
     if (baseName === o) return f.vars.has(o) || isParam;
     return f.vars.has(baseName) && !isParam;
   };
-  let gone: string[] | undefined;
-  p.memo.forEach((m, key) => { if (m.operands.some(local)) (gone ??= []).push(key); });
-  if (gone) {
-    const memo = ownMemo(p);
-    for (const key of gone) memo.delete(key);
-  }
+  forgetDecisions(p, local);
 }
 
 /**
@@ -760,18 +755,7 @@ function popFrame(p: Path, base: number, v: EnvVal | null, line: number | undefi
   if (p.frames.length === base) {
     return { path: p, ret: v, failed: isFailure(p, v), retLine: line, ...(column !== undefined ? { retColumn: column } : {}), lastGoto: f.lastGoto };
   }
-  const caller = top(p);
-  const instr = caller.fn.program[caller.pc];
-  const value = v ?? known({ kind: 'void' });
-  // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
-  if (value.kind === 'known' && f.failureAtEntry !== undefined) p.failureSinceSuccess = f.failureAtEntry || isFailureValue(value.value);
-  if (f.memoKey) remember(p, f.memoKey.key, value, f.memoKey.operands);
-  ownFrame(caller).calls.set(caller.pc, value);
-  if (instr?.op === 'call') {
-    const target = assignTarget(instr);
-    if (target) setVar(p, target, value);
-  }
-  caller.pc++;
+  deliver(p, v, f.failureAtEntry, f.memoKey);
   return undefined;
 }
 
@@ -901,13 +885,16 @@ function executeCall(p: Path, ctx: RunContext, instr: Extract<Instr, { op: 'call
 // ───────────── helpers of the file: nested runs, memoised ─────────────
 const summaryCache = new WeakMap<object, Map<string, Outcome[]>>();
 
-/** A helper's value handed to its caller (the call instruction the caller stands on), as a returning frame would. */
-function deliver(p: Path, ret: EnvVal | null, failureAtEntry: boolean, memo: Frame['memoKey']): void {
+/**
+ * A helper's value handed to its caller (the call instruction the caller stands on): by a returning frame, or by a
+ * helper summary applied in its place. `failureAtEntry` undefined: the frame did not record one (a devres shim).
+ */
+function deliver(p: Path, ret: EnvVal | null, failureAtEntry: boolean | undefined, memo: Frame['memoKey']): void {
   const caller = top(p);
   const instr = caller.fn.program[caller.pc];
   const value = ret ?? known({ kind: 'void' });
   // A helper that returned a known value (or nothing) says itself whether it failed: what it assumed inside stays inside.
-  if (value.kind === 'known') p.failureSinceSuccess = failureAtEntry || isFailureValue(value.value);
+  if (value.kind === 'known' && failureAtEntry !== undefined) p.failureSinceSuccess = failureAtEntry || isFailureValue(value.value);
   if (memo) remember(p, memo.key, value, memo.operands);
   ownFrame(caller).calls.set(caller.pc, value);
   if (instr?.op === 'call') {
@@ -1001,13 +988,18 @@ function summaryKey(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[]):
 
 const zeroByClosure = new WeakMap<object, Map<string, [string, string[]][]>>();
 
+/** The fields `reads` tests (`C:<field>`), each with the functions that may write it (see initialZero). */
+function fieldsTestedIn(ctx: RunContext, reads: ReadonlySet<string>): [string, string[]][] {
+  return [...fieldWriters(ctx)].filter(([f]) => reads.has(`C:${f}`)).map(([f, ws]): [string, string[]] => [f, [...ws]]);
+}
+
 /** The fields a helper (with what it calls) tests, with their writers: the initial-0 fields its summary depends on. */
 function zeroCandidatesOf(ctx: RunContext, name: string, closure: Set<string>): [string, string[]][] {
   let byName = zeroByClosure.get(ctx.facts);
   if (!byName) zeroByClosure.set(ctx.facts, (byName = new Map()));
   let out = byName.get(name);
   if (!out) {
-    out = [...fieldWriters(ctx)].filter(([f]) => closure.has(`C:${f}`)).map(([f, ws]): [string, string[]] => [f, [...ws]]);
+    out = fieldsTestedIn(ctx, closure);
     byName.set(name, out);
   }
   return out;
@@ -1445,9 +1437,7 @@ function fileKeys(ctx: RunContext): FileKeys {
       else askers.set(r, [name]);
     }
   }
-  const fileReads = fileReadNames(ctx);
-  const zeroCandidates = [...fieldWriters(ctx)].filter(([f]) => fileReads.has(`C:${f}`)).map(([f, ws]): [string, string[]] => [f, [...ws]]);
-  out = { askers, zeroCandidates };
+  out = { askers, zeroCandidates: fieldsTestedIn(ctx, fileReadNames(ctx)) };
   fileKeysCache.set(ctx.facts, out);
   return out;
 }

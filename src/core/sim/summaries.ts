@@ -61,9 +61,9 @@ function groupOfText(state: KernelState, text: string | undefined): string | nul
 }
 
 /**
- * What captureOutcome needs of the path where a helper was entered: the maps the helper's run changes in place are
- * copied, the rest are lengths (the path only grows them). Cheaper than a copy of the path: no frames, no trace, no
- * model state (only read for a state-free helper, which does not change it).
+ * What captureOutcome needs of the path where a helper was entered: the maps the helper's run may change, held (the
+ * path copies one before writing into it, see env.ts clonePath), and lengths of what the path only grows. Cheaper than
+ * a copy of the path: no frames, no trace, no model state (only read for a state-free helper, which does not change it).
  */
 export interface HelperEntry {
   globals: Map<string, EnvVal>;
