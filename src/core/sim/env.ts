@@ -65,6 +65,11 @@ export interface RunContext {
   fakeGroup?: boolean;
 }
 
+/** A run's context, always with every property (see makePath). */
+export function makeRunContext(facts: CFacts, device: string, later: readonly string[], extra: { access?: AccessPolicy; fakeGroup?: boolean } = {}): RunContext {
+  return { facts, file: facts.path, device, budget: { forks: MAX_PATHS - 1, hit: undefined, taken: undefined }, access: extra.access, later, fakeGroup: extra.fakeGroup };
+}
+
 /**
  * What a path remembers besides variables: condition decisions (`cond:<text>`), results of pure predicates
  * (`call:<callee>(<args>)`) and equalities with named constants (`eq:<lvalue>`). Each entry holds until one of its
@@ -185,25 +190,58 @@ export function clonePath(p: Path): Path {
     hold(f.calls);
     hold(f.backEdges);
   }
+  return makePath(
+    { ...p.k, state: cloneState(p.k.state) },
+    p.t.clone(),
+    p.frames.map((f) => makeFrame(f.fn, f.pc, f.vars, f.calls, f.backEdges, f.failureAtEntry, f.memoKey, f.lastGoto, f.unchecked ? new Map(f.unchecked) : undefined)),
+    hold(p.globals),
+    p.devres.map((d) => ({ ...d })),
+    p.failureSinceSuccess,
+    p.steps,
+    [...p.useErrors],
+    hold(p.memo),
+    hold(p.ran),
+    {
+      writes: p.writes ? [...p.writes] : undefined,
+      handoff: p.handoff || undefined,
+      teardowns: p.teardowns ? [...p.teardowns] : undefined,
+      maybeDetached: p.maybeDetached ? new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) : undefined,
+      unknownDetaches: p.unknownDetaches ? p.unknownDetaches.map((u) => ({ ...u })) : undefined,
+      failedAttaches: p.failedAttaches ? [...p.failedAttaches] : undefined,
+      stateToken: p.stateToken,
+    },
+  );
+}
+
+/**
+ * Every Path has the same properties in the same order, the optional ones undefined (never deleted): V8 then sees
+ * one object shape at each property access of the replay instead of one per combination of optional fields, and
+ * its optimised code is not thrown away each time a new combination turns up (6.12 drivers/: half of the
+ * compiler's time went to recompiling after such deoptimisations).
+ */
+export function makePath(
+  k: Kernel, t: Tracer, frames: Frame[], globals: Map<string, EnvVal>, devres: DevresEntry[], failureSinceSuccess: boolean, steps: number,
+  useErrors: string[], memo: Map<string, Remembered>, ran: Set<string>,
+  optional: Pick<Path, 'writes' | 'handoff' | 'teardowns' | 'maybeDetached' | 'unknownDetaches' | 'failedAttaches' | 'stateToken'> = {},
+): Path {
   return {
-    k: { ...p.k, state: cloneState(p.k.state) },
-    t: p.t.clone(),
-    frames: p.frames.map((f) => ({ ...f, ...(f.unchecked ? { unchecked: new Map(f.unchecked) } : {}) })),
-    globals: hold(p.globals),
-    devres: p.devres.map((d) => ({ ...d })),
-    failureSinceSuccess: p.failureSinceSuccess,
-    steps: p.steps,
-    useErrors: [...p.useErrors],
-    memo: hold(p.memo),
-    ran: hold(p.ran),
-    ...(p.writes ? { writes: [...p.writes] } : {}),
-    ...(p.handoff ? { handoff: p.handoff } : {}),
-    ...(p.teardowns ? { teardowns: [...p.teardowns] } : {}),
-    ...(p.maybeDetached ? { maybeDetached: new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) } : {}),
-    ...(p.unknownDetaches ? { unknownDetaches: p.unknownDetaches.map((u) => ({ ...u })) } : {}),
-    ...(p.failedAttaches ? { failedAttaches: [...p.failedAttaches] } : {}),
-    ...(p.stateToken !== undefined ? { stateToken: p.stateToken } : {}),
+    k, t, frames, globals, devres, failureSinceSuccess, steps, useErrors, memo, ran,
+    handoff: optional.handoff,
+    maybeDetached: optional.maybeDetached,
+    unknownDetaches: optional.unknownDetaches,
+    failedAttaches: optional.failedAttaches,
+    stateToken: optional.stateToken,
+    teardowns: optional.teardowns,
+    writes: optional.writes,
   };
+}
+
+/** A call frame, always with every property (see makePath). */
+export function makeFrame(
+  fn: FunctionFact, pc: number, vars: Map<string, EnvVal>, calls: Map<number, EnvVal>, backEdges: Map<number, number>,
+  failureAtEntry?: boolean, memoKey?: Frame['memoKey'], lastGoto?: string, unchecked?: Frame['unchecked'],
+): Frame {
+  return { fn, pc, vars, calls, lastGoto, backEdges, failureAtEntry, memoKey, unchecked };
 }
 
 /** The frame with maps of its own, to write into (see clonePath). */

@@ -9,7 +9,7 @@ import {
 import { Tracer, placeText, type At } from './trace';
 import { HANDLERS, OWNERSHIP_APIS, deviceGroup, dmaApiUse, forksOnFailure, simulatedOn } from './api-calls';
 import {
-  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, forgetDecisions, ownFrame, ownMemo, ranFunction, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
+  MAX_DEPTH, MAX_FORKS_TAKEN, MAX_PATHS, MAX_STEPS, clonePath, evalArg, makeFrame, makePath, forgetDecisions, ownFrame, ownMemo, ranFunction, hintFor, known, lastComponent, lookupVar, normText, operandsOf, setVar, top, unknown,
   validPtr, written, type DevresEntry, type EnvVal, type Frame, type Path, type RunContext, type RunResult, type TypeHint,
 } from './env';
 import { looksLikeErrno } from '../errno';
@@ -565,7 +565,7 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
   });
   ranFunction(p, fn.name);
   for (const param of fn.params) if (param.name) written(p, param.name);
-  p.frames.push({ fn, pc: 0, vars, calls: new Map(), backEdges: new Map(), failureAtEntry: p.failureSinceSuccess, ...(memoKey ? { memoKey } : {}) });
+  p.frames.push(makeFrame(fn, 0, vars, new Map(), new Map(), p.failureSinceSuccess, memoKey));
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
@@ -940,7 +940,7 @@ function runHelper(p: Path, ctx: RunContext, fn: FunctionFact, args: EnvVal[], m
   for (const r of results) {
     const q = r.path;
     if (outerWrites) q.writes = [...outerWrites, ...(q.writes ?? [])];
-    else delete q.writes;
+    else q.writes = undefined;
     deliver(q, r.ret, failureAtEntry, memo);
     if (q === p) alive = true;
     else work.push(q);
@@ -1586,7 +1586,7 @@ export function runDevres(p: Path, ctx: RunContext): Path[] {
       const fn = fnByName(ctx, e.fn);
       if (!fn && Object.prototype.hasOwnProperty.call(HANDLERS, e.fn) && simulatedOn(q.k, e.fn)) {
         // A kernel API registered directly as the action (e.g. a cast iommu_sva_unbind_device): call it with the data.
-        q.frames.push({ fn: devresShim(e), pc: 0, vars: new Map([[normText(e.dataText), e.data]]), calls: new Map(), backEdges: new Map() });
+        q.frames.push(makeFrame(devresShim(e), 0, new Map([[normText(e.dataText), e.data]]), new Map(), new Map()));
         invoke(q, ctx, e.fn, [e.dataText], e.at ?? { line: 0, column: 0 }, false);
         q.frames.pop();
         next.push(q);
@@ -1613,5 +1613,5 @@ function devresShim(e: DevresEntry): FunctionFact {
 }
 
 export function newPath(k: Kernel): Path {
-  return { k, t: new Tracer(), frames: [], globals: new Map(), devres: [], failureSinceSuccess: false, steps: 0, useErrors: [], memo: new Map(), ran: new Set() };
+  return makePath(k, new Tracer(), [], new Map(), [], false, 0, [], new Map(), new Set());
 }

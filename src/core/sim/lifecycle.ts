@@ -18,7 +18,7 @@
 import type { CFacts, FunctionFact, KernelTarget, OpsStructFact, ScenarioResult, TopologyKind, ViolationKind } from '../types';
 import { type GroupSnapshot, defaultDomainKinds, emitVerdicts, endFindings, finishScenarios, makeKernel, setPhase, snapshot, withBudget } from './replay';
 import { buildTopology, type DefaultDomainKind, type TopologySetup } from './topology';
-import { MAX_PATHS, clonePath, unknown, type Path, type RunContext } from './env';
+import { clonePath, makeRunContext, unknown, type Path } from './env';
 import { at, newPath, runDevres, runFunction } from './interpreter';
 import { deviceGroup, swallowedAcquireFailures } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases, fnNamed, reachableCallees } from './teardown';
@@ -261,7 +261,7 @@ function replayKinds(input: LifecycleSimInput, a: FunctionFact, partners: Lifecy
 function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: LifecyclePartner[], defaultKind: DefaultDomainKind = 'dma'): LifecycleResult {
   const k = makeKernel(input.target, input.iommuApi);
   const setup = buildTopology(k, input.topology, 'other', defaultKind);
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later: partners.map((x) => x.fn) };
+  const ctx = makeRunContext(input.facts, setup.device, partners.map((x) => x.fn));
   const start = snapshot(k, setup.group);
   const dev = k.state.devices.get(setup.device);
   // As for a function replayed alone: the caller acts for a driver that manages DMA itself.
@@ -292,7 +292,7 @@ function replayPair(input: LifecycleSimInput, a: FunctionFact, partners: Lifecyc
     if ((!kinds.length && !swallowed) || kinds.includes('use-after-free') || r.path.t.violations.some((v) => !CODE_VIOLATIONS.has(v.kind))) continue;
     for (const x of kinds) held.add(x);
     // Only the partners' teardowns count for them (A's own are A's business).
-    delete r.path.teardowns;
+    r.path.teardowns = undefined;
     if (input.topology === 'co-owned') coOwnerClaims(r.path, setup);
     let ends: Path[] = [r.path];
     for (const partner of partners) {

@@ -75,7 +75,7 @@ import { PARKING_CALL, setsManagedDma, VFIO_PCI_CORE_FIELD } from './vocabulary'
 import { busDmaCleanup, busDmaConfigure } from './driver-core';
 import { buildTopology, USER_COOKIE, type DefaultDomainKind, type TopologySetup } from './topology';
 import { placeText, type ApiEvent, type GroupFields, type Phase } from './trace';
-import { MAX_PATHS, known, unknown, type Path, type RunContext, type RunResult } from './env';
+import { known, makeFrame, makeRunContext, unknown, type Path, type RunContext, type RunResult } from './env';
 import { HANDLERS, deviceGroup, simulatedOn, swallowedAcquireFailures } from './api-calls';
 import { RELEASES_OF, destructorCallbackReleases } from './teardown';
 import { functionsWithBodyReached } from '../c/call-graph';
@@ -444,9 +444,7 @@ function simulateDriverWith(input: DriverSimInput, defaultKind: DefaultDomainKin
   const cbs = input.driver.callbacks;
   // After probe only remove (and, with test_remove, probe again) runs driver code; devres actions are on the path.
   const later = [cbs.remove, cbs.remove_new, ...(input.testRemove ? [cbs.probe] : [])].filter((n): n is string => !!n);
-  const ctx: RunContext = {
-    facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, access: driverAccessPolicy(input.driver, input.facts), later,
-  };
+  const ctx = makeRunContext(input.facts, setup.device, later, { access: driverAccessPolicy(input.driver, input.facts) });
   const topo = input.topology;
   const flag = driverFlag(input);
   const start = snapshot(k, setup.group);
@@ -631,7 +629,7 @@ function presumeHeld(p: Path, ctx: RunContext, fn: FunctionSimInput['fn']): void
     .sort((a, b) => Number(a.callee.includes('pasid')) - Number(b.callee.includes('pasid')));
   if (!gives.length) return;
   setPhase(p, 'setup');
-  p.frames.push({ fn, pc: 0, vars: new Map(fn.params.filter((x) => x.name).map((x) => [x.name, unknown(/\*/.test(x.type) ? 'ptr' : 'int', x.name)])), calls: new Map(), backEdges: new Map() });
+  p.frames.push(makeFrame(fn, 0, new Map(fn.params.filter((x) => x.name).map((x) => [x.name, unknown(/\*/.test(x.type) ? 'ptr' : 'int', x.name)])), new Map(), new Map()));
   for (const c of gives) {
     const taken = TAKEN_BY[c.callee];
     const args = taken.args(c.args.map((a) => a.text));
@@ -650,8 +648,7 @@ export function simulateFunction(input: FunctionSimInput): ScenarioResult[] {
   const cleanupOf = input.facts.busTypes.find((b) => b.dmaConfigure === input.fn.name)?.dmaCleanup;
   // Only a bus's dma_cleanup runs file code after the function replayed alone (devres actions are on the path).
   const later = role.kind === 'dma_configure' && cleanupOf ? [cleanupOf] : [];
-  const ctx: RunContext = { facts: input.facts, file: input.facts.path, device: setup.device, budget: { forks: MAX_PATHS - 1 }, later,
-    ...(input.fakeGroup ? { fakeGroup: true } : {}) };
+  const ctx = makeRunContext(input.facts, setup.device, later, { fakeGroup: input.fakeGroup ? true : undefined });
   const topo = input.topology;
   const dev = k.state.devices.get(setup.device);
   const p0 = newPath(k);

@@ -166,9 +166,9 @@ export function applyOutcome(p: Path, o: Outcome): void {
   p.useErrors.push(...o.useErrors);
   if (o.handoff && !p.handoff) p.handoff = o.handoff;
   if (o.maybeDetached) p.maybeDetached = new Map([...o.maybeDetached].map(([k, v]) => [k, { ...v }]));
-  else delete p.maybeDetached;
+  else p.maybeDetached = undefined;
   if (o.unknownDetaches) p.unknownDetaches = o.unknownDetaches.map((u) => ({ ...u }));
-  else delete p.unknownDetaches;
+  else p.unknownDetaches = undefined;
   if (o.teardowns.length) (p.teardowns ??= []).push(...o.teardowns);
   if (o.failedAttaches.length) (p.failedAttaches ??= []).push(...o.failedAttaches);
   for (const g of o.gaps) p.t.gaps.push({ before: g.before + base, what: g.what });
