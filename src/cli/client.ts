@@ -10,19 +10,19 @@ import type * as netModule from 'node:net';
 import * as path from 'node:path';
 import type * as v8Module from 'node:v8';
 import { requireWithCompileCache } from './compile-cache';
-import { SMALL_RUN_V8_FLAGS, smallRun } from './run-size';
+import { runV8Flags } from './run-size';
 import { buildId, privateDirectory, socketPath, type ServerReply, type ServerRequest } from './server-socket';
 
 const SERVER_OFF = new Set(['--server', '--help', '-h', '--version', '-V']);
 
 function runLocally(stdin?: Buffer): void {
   const argv = process.argv.slice(2);
-  // The flags a small run needs are set before the CLI is compiled: V8 only takes a code cache made under the same flags.
-  const small = smallRun(argv) && !argv.includes('--server');
+  // The run's V8 flags are set before the CLI is compiled: V8 only takes a code cache made under the same flags.
+  const run = runV8Flags(argv);
   // node:v8 only here: a command a server answers never needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (small) (require('node:v8') as typeof v8Module).setFlagsFromString(SMALL_RUN_V8_FLAGS);
-  const cli = requireWithCompileCache(path.join(__dirname, 'cli-main.js'), small ? 'small' : 'full', argv, process.env);
+  if (run) (require('node:v8') as typeof v8Module).setFlagsFromString(run.flags);
+  const cli = requireWithCompileCache(path.join(__dirname, 'cli-main.js'), run?.small ? 'small' : 'full', argv, process.env);
   (cli as { cliMain(stdin?: Buffer): void }).cliMain(stdin);
 }
 

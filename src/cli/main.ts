@@ -29,7 +29,7 @@ import { analyzeChunked, analyzeChunkedInWorkers, chunkTimeBudgetMs, CHUNK_THRES
 import { directoryScreen, mayYieldFindings, prefilterVocabulary } from './prefilter';
 import { serve } from './server';
 import { socketPath } from './server-socket';
-import { SMALL_RUN_V8_FLAGS, smallRun } from './run-size';
+import { runV8Flags } from './run-size';
 import type { Analyzer } from '../review/analyze';
 
 export interface CliIo {
@@ -721,8 +721,10 @@ function readProcessStdin(): Promise<Buffer> {
 
 /** The command: called by the thin client (dist/cli.js) when no review server answers; `stdin` is what it already read. */
 export function cliMain(stdin?: Buffer): void {
-  // WHY: a short run otherwise waits ~0.5 s on V8 tiering the grammar wasm up; big scans (measured) gain from TurboFan.
-  if (smallRun(process.argv.slice(2)) && !process.argv.includes('--server')) v8.setFlagsFromString(SMALL_RUN_V8_FLAGS);
+  // WHY: a short run otherwise waits ~0.5 s on V8 tiering the grammar wasm up; big scans (measured) gain from TurboFan,
+  // optimising later (run-size.ts). The thin client has set the same flags already; setting them twice changes nothing.
+  const v8Flags = runV8Flags(process.argv.slice(2));
+  if (v8Flags) v8.setFlagsFromString(v8Flags.flags);
   // A crash must still honour the contract: one line, status 2, no stack trace.
   const crash = (e: unknown) => {
     process.stderr.write(`iommu-review: internal error: ${(e instanceof Error ? e.message : String(e)).split(/\r?\n/)[0]}\n`);

@@ -33,3 +33,20 @@ export function smallRun(argv: readonly string[]): boolean {
  * (~1.5 ms of a cold review; the wasm files are the build's own).
  */
 export const SMALL_RUN_V8_FLAGS = '--liftoff-only --wasm-lazy-validation';
+
+/**
+ * What any other run but the server changes in V8: a function is optimised after seven times the default amount of
+ * interpreted work (132 KB of bytecode budget). The replay's hot functions are large and meet new object shapes
+ * (functions, calls, instructions, values) file after file; optimised early, each was deoptimised and recompiled up
+ * to ten times. 135 files of the 6.12 drivers/ scan in one thread: 762 optimising compilations and 3.3 s of compiler
+ * time (a third of the CPU) by default, 255 and 1.1 s with this budget; a two-worker scan compiles everything twice.
+ * The server keeps V8's default: it is warm after its first reviews either way.
+ */
+export const LARGE_RUN_V8_FLAGS = '--interrupt-budget=1000000';
+
+/** The V8 flags a run of this command line sets before the CLI is compiled (none for the server). */
+export function runV8Flags(argv: readonly string[]): { flags: string; small: boolean } | undefined {
+  if (argv.includes('--server')) return undefined;
+  const small = smallRun(argv);
+  return { flags: small ? SMALL_RUN_V8_FLAGS : LARGE_RUN_V8_FLAGS, small };
+}
