@@ -10,6 +10,7 @@ import { endLine, LineInfo, spanOf, startLine } from './lines';
 import { ProgramBuilder } from './program';
 import { countErrorNodes, declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
+import { rangesWithoutIrrelevantBodies } from './skipped-bodies';
 import { DMA_API_CALL, MMIO_CALL } from './call-names';
 import {
   busDriverTypes, busTypeFact, idTableMatches, driverFact, initializerFields, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
@@ -35,6 +36,8 @@ export interface ExtractOptions {
    * file; a modified file's functions are compared with their pre-image, whatever they mention).
    */
   newFile?: boolean;
+  /** Parse the bodies of functions that cannot matter too (tests compare the facts with and without skipping them). */
+  parseEveryBody?: boolean;
 }
 
 export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
@@ -66,7 +69,11 @@ export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
     return facts;
   }
 
-  const tree = parseWithTimeout(text, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  // A whole file (or a whole new one) builds only the programs that can matter: the parser skips the bodies of the
+  // others (skipped-bodies.ts).
+  const onlyWhatMatters = lines.wholeFile || (opts?.newFile === true && view.complete && lines.everyLineVisible);
+  const included = onlyWhatMatters && !opts?.parseEveryBody ? rangesWithoutIrrelevantBodies(text) : undefined;
+  const tree = parseWithTimeout(text, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS, included);
   if (!tree) {
     facts.parse.timedOut = true;
     return facts;

@@ -1,6 +1,7 @@
 /** The one web-tree-sitter Parser of the process, created by initC from wasm bytes the host supplies. */
 import { Language, Parser } from 'web-tree-sitter';
 import type { Tree } from 'web-tree-sitter';
+import type { IncludedRange } from './skipped-bodies';
 
 let parser: Parser | null = null;
 let pending: Promise<void> | null = null;
@@ -28,11 +29,15 @@ export function isCReady(): boolean {
   return parser !== null;
 }
 
-/** Parses `text`, giving up after `timeoutMs`; null when it timed out. The caller must delete() the tree. */
-export function parseWithTimeout(text: string, timeoutMs: number): Tree | null {
+/**
+ * Parses `text` (only the `included` ranges of it, when given), giving up after `timeoutMs`; null when it timed out.
+ * The caller must delete() the tree.
+ */
+export function parseWithTimeout(text: string, timeoutMs: number, included?: IncludedRange[]): Tree | null {
   if (!parser) throw new Error('iommu-review: initC() must complete before extractFacts()');
   const deadline = Date.now() + timeoutMs;
   const tree = parser.parse(text, null, {
+    ...(included ? { includedRanges: included } : {}),
     // Returning true cancels the parse (web-tree-sitter 0.25 progress callback).
     progressCallback: (() => Date.now() > deadline) as unknown as (state: unknown) => void,
   });
