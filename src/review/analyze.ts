@@ -288,6 +288,19 @@ class InputAnalysis {
     return extractFacts(closeAcrossGaps(view), { timeoutMs: this.options.limits?.parseTimeoutMs, newFile });
   }
 
+  /**
+   * The two images of a modified file are compared function by function (patch evidence, pre-image keys): a function
+   * one image built a program for (it mentions something of interest there) gets one in the other image too, even if
+   * the patch took out what it mentioned.
+   */
+  private buildCounterparts(post: Image, pre: Image): void {
+    const postMissing = unbuiltCounterparts(post.facts, pre.facts);
+    const preMissing = unbuiltCounterparts(pre.facts, post.facts);
+    const options = { timeoutMs: this.options.limits?.parseTimeoutMs };
+    if (postMissing.length) post.facts = extractFacts(closeAcrossGaps(post.view), { ...options, alsoBuild: postMissing });
+    if (preMissing.length) pre.facts = extractFacts(closeAcrossGaps(pre.view), { ...options, alsoBuild: preMissing });
+  }
+
   private runBareFile(parsed: ParsedInput): void {
     const path = this.pathOf(0);
     if (looksBinary(parsed.text)) {
@@ -420,6 +433,7 @@ class InputAnalysis {
           const newFile = file.status === 'added' && views.pre === undefined && views.post?.complete === true;
           const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: known ? known.post! : this.facts(views.post, newFile) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: known ? known.pre! : this.facts(views.pre) } : undefined;
+          if (post && pre && !known) this.buildCounterparts(post, pre);
           if (post && !post.view.complete && !known) post.facts = nameFromHeadings(post.facts, file, 'post');
           if (pre && !pre.view.complete && !known) pre.facts = nameFromHeadings(pre.facts, file, 'pre');
           const fr: FileRun = {
@@ -699,6 +713,13 @@ class InputAnalysis {
       scenarios,
     };
   }
+}
+
+/** Named functions of `facts` without a program whose namesake in `other` has one. */
+function unbuiltCounterparts(facts: CFacts, other: CFacts): string[] {
+  const built = new Set(other.functions.filter((f) => f.name && (f.program.length > 0 || f.calls.length > 0)).map((f) => f.name));
+  if (built.size === 0) return [];
+  return [...new Set(facts.functions.filter((f) => f.name && built.has(f.name) && f.program.length === 0 && f.calls.length === 0).map((f) => f.name))];
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -1,8 +1,8 @@
 /**
  * Which programs a patch's views build (extract.ts buildRelevantPrograms): a file the patch adds, shown whole, builds
- * only what can matter, as a whole file of a scan does (ownership vocabulary, driver callbacks, what those call);
- * a modified file builds every function, even when its base is known (its functions are compared with the
- * pre-image, whatever they mention), and so does a hunk view. The findings do not depend on it.
+ * only what can matter, as a whole file of a scan does (ownership vocabulary, driver callbacks, what those call), and
+ * so do a modified file's images and hunk views; a function one image of a modified file built is built in the
+ * other too (the images are compared function by function). The findings do not depend on it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,7 +100,7 @@ test('a new file builds what matters: the driver callbacks and their helper, not
   assert.deepEqual(fn(post, 'quokka_blink').calls, []);
 });
 
-test('a modified file builds every function, with its base known and as hunks', async () => {
+test('a modified file builds what matters, as a whole file does, with its base known and as hunks', async () => {
   const analyzer = await getAnalyzer();
   // Inside quokka_blink; the hunk starts at quokka_take (a hunk without the ownership vocabulary is not parsed at all).
   const patch = modifyPatch(DRIVER, 13, 4);
@@ -112,9 +112,37 @@ test('a modified file builds every function, with its base known and as hunks', 
     const dumped = analyzer.dumpFacts({ path: 'mod.patch', content: patch }, withBase ? { readFile } : {});
     const file = dumped.patches[0].files[0];
     assert.equal(file.post?.complete, withBase, withBase ? 'the base makes the view complete' : 'hunks only');
-    assert.ok(fn(file.post, 'quokka_blink').program.length > 0, 'the unrelated function is built in the post-image');
-    assert.ok(fn(file.pre, 'quokka_blink').program.length > 0, 'and in the pre-image');
+    assert.ok(fn(file.post, 'quokka_take').program.length > 0, 'the claiming helper is built in the post-image');
+    assert.ok(fn(file.pre, 'quokka_take').program.length > 0, 'and in the pre-image');
+    assert.equal(fn(file.post, 'quokka_blink').program.length, 0, 'the unrelated function is not built in the post-image');
+    assert.equal(fn(file.pre, 'quokka_blink').program.length, 0, 'nor in the pre-image');
   }
+});
+
+test('a function one image of a modified file built is built in the other, though the patch took out what it mentioned', async () => {
+  const analyzer = await getAnalyzer();
+  // quokka_remove loses its only call of interest. The hunk shows the driver struct's first line only (so the view
+  // has something of interest), not the `.remove =` that names the function.
+  const at = DRIVER.indexOf('\tiommu_device_release_dma_owner(&pdev->dev);') + 1;
+  const patch = [
+    'diff --git a/' + PATH + ' b/' + PATH,
+    'index 1111111..3333333 100644',
+    '--- a/' + PATH,
+    '+++ b/' + PATH,
+    `@@ -${at - 2},6 +${at - 2},6 @@`,
+    ` ${DRIVER[at - 3]}`,
+    ` ${DRIVER[at - 2]}`,
+    `-${DRIVER[at - 1]}`,
+    '+\tquokka_blink(NULL, 1);',
+    ` ${DRIVER[at]}`,
+    ` ${DRIVER[at + 1]}`,
+    ` ${DRIVER[at + 2]}`,
+    '',
+  ].join('\n');
+  const dumped = analyzer.dumpFacts({ path: 'rm.patch', content: patch });
+  const file = dumped.patches[0].files[0];
+  assert.ok(fn(file.pre, 'quokka_remove').calls.some((c) => c.callee === 'iommu_device_release_dma_owner'), 'the pre-image has the release');
+  assert.deepEqual(fn(file.post, 'quokka_remove').calls.map((c) => c.callee), ['quokka_blink'], 'the post-image is built all the same');
 });
 
 test('the same findings whether the driver arrives as a new file or is reviewed whole', async () => {

@@ -304,11 +304,14 @@ test('WARN_ON around a call counts as testing its result; *_driver_probe registe
   assert.deepEqual(facts.drivers[0].insertBefore, { line: 9, column: 1, indent: '\t' });
 });
 
-test('in a hunk view every visible function gets its program, tokens of interest or not', () => {
-  const view = hunkView(30, ['static int widget_hw_init(struct widget *w)', '{', '\treturn widget_reset_regs(w);', '}'], [32]);
-  const init = extractFacts({ ...view, text: `${view.text}\n/* iommu */` }).functions.find((f) => f.name === 'widget_hw_init');
-  assert.deepEqual(init?.program.map((i) => i.op), ['call', 'return']);
+test('in a hunk view a function gets its program as in a whole file: when it mentions something of interest', () => {
+  const plain = hunkView(30, ['static int widget_hw_init(struct widget *w)', '{', '\treturn widget_reset_regs(w);', '}'], [32]);
+  const init = extractFacts({ ...plain, text: `${plain.text}\n/* iommu */` }).functions.find((f) => f.name === 'widget_hw_init');
+  assert.deepEqual(init?.program, []);
   assert.equal(init?.complete, true);
+  const owning = hunkView(30, ['static int widget_hw_init(struct widget *w)', '{', '\treturn iommu_device_use_default_domain(w->dev);', '}'], [32]);
+  const built = extractFacts(owning).functions.find((f) => f.name === 'widget_hw_init');
+  assert.deepEqual(built?.program.map((i) => i.op), ['call', 'return']);
 });
 
 test('#ifdef/#else inside a body: each side once, behind an unknown branch; case values are not statements', () => {

@@ -31,11 +31,16 @@ const PREFIXED_NAME = /^(?:iommu_|IOMMU_|DMA_OWNER_|vfio_|VFIO_|iommufd_|IOMMUFD
 export interface ExtractOptions {
   timeoutMs?: number;
   /**
-   * The view is a whole new file (the patch adds it; there is no pre-image): like a whole file of a scan, only the
-   * programs that can matter are built. Any other view of a patch builds every program (a hunk shows part of the
-   * file; a modified file's functions are compared with their pre-image, whatever they mention).
+   * The view is a whole new file (the patch adds it; there is no pre-image): like a whole file of a scan, the parser
+   * skips the bodies of the functions that cannot matter.
    */
   newFile?: boolean;
+  /**
+   * Functions to build whatever they mention: in a modified file, those whose other image has a program (its
+   * functions are compared with their pre-image: a patch that removes the only call of interest from one still has
+   * it compared).
+   */
+  alsoBuild?: readonly string[];
   /** Parse the bodies of functions that cannot matter too (tests compare the facts with and without skipping them). */
   parseEveryBody?: boolean;
 }
@@ -72,25 +77,25 @@ export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
   // A whole file (or a whole new one) builds only the programs that can matter: the parser skips the bodies of the
   // others (skipped-bodies.ts).
   const onlyWhatMatters = lines.wholeFile || (opts?.newFile === true && view.complete && lines.everyLineVisible);
-  const included = onlyWhatMatters && !opts?.parseEveryBody ? rangesWithoutIrrelevantBodies(text) : undefined;
+  const included = onlyWhatMatters && !opts?.parseEveryBody && !opts?.alsoBuild?.length ? rangesWithoutIrrelevantBodies(text) : undefined;
   const tree = parseWithTimeout(text, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS, included);
   if (!tree) {
     facts.parse.timedOut = true;
     return facts;
   }
   try {
-    collect(tree, text, lines, facts, opts?.newFile === true);
+    collect(tree, text, lines, facts, opts?.alsoBuild ?? []);
   } finally {
     tree.delete();
   }
   return facts;
 }
 
-function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts, newFile: boolean): void {
+function collect(tree: Tree, text: string, lines: LineInfo, facts: CFacts, alsoBuild: readonly string[]): void {
   const root = tree.rootNode;
   lines.treeHasError = root.hasError;
   if (lines.treeHasError) facts.parse.errorNodes = countErrorNodes(root);
-  const topLevel = new TopLevel(text, lines, facts, newFile && facts.complete && lines.everyLineVisible);
+  const topLevel = new TopLevel(text, lines, facts, alsoBuild);
   topLevel.items(namedChildren(root));
   topLevel.buildRelevantPrograms();
   collectRegistrations(root, text, facts);
@@ -124,8 +129,8 @@ class TopLevel {
     private readonly text: string,
     private readonly lines: LineInfo,
     private readonly facts: CFacts,
-    /** A whole new file of a patch: only what matters is built, as for a whole file. */
-    private readonly newFile: boolean,
+    /** Functions built whatever they mention (ExtractOptions.alsoBuild). */
+    private readonly alsoBuild: readonly string[],
   ) {}
 
   items(nodes: Node[]): void {
@@ -372,12 +377,10 @@ class TopLevel {
         queue.push(entry);
       }
     };
-    // Hunk views are small and their callers may sit in the lines they do not show, and a modified file's functions are
-    // compared with their pre-image: build everything there. A whole file, or a whole new file of a patch, holds
-    // every caller and has no pre-image: only what matters.
-    const everything = !this.lines.wholeFile && !this.newFile;
+    // Any view, whole file or hunks: what can matter (a hunk's function that matters through a caller the hunk does
+    // not show is one nothing in the view runs), and what the other image of a modified file built (alsoBuild).
     for (const entry of this.deferred) {
-      if (everything || entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text)) {
+      if (entry.fact.name === '' || RELEVANT_FUNCTION.test(entry.text) || this.alsoBuild.includes(entry.fact.name)) {
         entry.queued = true;
         queue.push(entry);
       }
