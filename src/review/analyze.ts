@@ -283,9 +283,8 @@ class InputAnalysis {
     this.runSeries(patches);
   }
 
-  /** `newFile`: the post-image of a file the patch adds, shown whole (its facts are built as for a whole file). */
-  private facts(view: CView, newFile = false): CFacts {
-    return extractFacts(closeAcrossGaps(view), { timeoutMs: this.options.limits?.parseTimeoutMs, newFile });
+  private facts(view: CView): CFacts {
+    return extractFacts(closeAcrossGaps(view), { timeoutMs: this.options.limits?.parseTimeoutMs });
   }
 
   /**
@@ -430,8 +429,7 @@ class InputAnalysis {
           // The same patch on the same base was reviewed before (review-memo.ts): only its place in the input differs.
           const key = this.withRules ? reviewKey(this.memoScope, patch, fileIndex, base.text) : undefined;
           const known = key !== undefined ? this.memo.get(key) : undefined;
-          const newFile = file.status === 'added' && views.pre === undefined && views.post?.complete === true;
-          const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: known ? known.post! : this.facts(views.post, newFile) } : undefined;
+          const post = views.post ? { view: { ...views.post, inputLines: mapOf(views.post, views.postMap) }, facts: known ? known.post! : this.facts(views.post) } : undefined;
           const pre = views.pre ? { view: { ...views.pre, inputLines: mapOf(views.pre, views.preMap) }, facts: known ? known.pre! : this.facts(views.pre) } : undefined;
           if (post && pre && !known) this.buildCounterparts(post, pre);
           if (post && !post.view.complete && !known) post.facts = nameFromHeadings(post.facts, file, 'post');

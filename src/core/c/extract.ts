@@ -31,11 +31,6 @@ const PREFIXED_NAME = /^(?:iommu_|IOMMU_|DMA_OWNER_|vfio_|VFIO_|iommufd_|IOMMUFD
 export interface ExtractOptions {
   timeoutMs?: number;
   /**
-   * The view is a whole new file (the patch adds it; there is no pre-image): like a whole file of a scan, the parser
-   * skips the bodies of the functions that cannot matter.
-   */
-  newFile?: boolean;
-  /**
    * Functions to build whatever they mention: in a modified file, those whose other image has a program (its
    * functions are compared with their pre-image: a patch that removes the only call of interest from one still has
    * it compared).
@@ -74,10 +69,10 @@ export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
     return facts;
   }
 
-  // A whole file (or a whole new one) builds only the programs that can matter: the parser skips the bodies of the
-  // others (skipped-bodies.ts).
-  const onlyWhatMatters = lines.wholeFile || (opts?.newFile === true && view.complete && lines.everyLineVisible);
-  const included = onlyWhatMatters && !opts?.parseEveryBody && !opts?.alsoBuild?.length ? rangesWithoutIrrelevantBodies(text) : undefined;
+  // Only the programs that can matter are built: in a view showing every line the parser skips the bodies of the
+  // others (skipped-bodies.ts), unless the other image of a modified file wants some of them whatever they mention.
+  const whole = view.complete && lines.everyLineVisible;
+  const included = whole && !opts?.parseEveryBody && !opts?.alsoBuild?.length ? rangesWithoutIrrelevantBodies(text) : undefined;
   const tree = parseWithTimeout(text, opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS, included);
   if (!tree) {
     facts.parse.timedOut = true;

@@ -17,7 +17,7 @@ const memo = new Map<string, CFacts>();
 function keyOf(view: CView, opts: ExtractOptions | undefined): string {
   const visible = view.visibleLines.map((r) => `${r.from}-${r.to}`).join(',');
   // \u0000 cannot occur in a path or in the line lists, so the fields cannot run into each other.
-  return `${view.image}\u0000${view.complete ? 1 : 0}\u0000${opts?.newFile ? 1 : 0}\u0000${opts?.timeoutMs ?? ''}\u0000${(opts?.alsoBuild ?? []).join(',')}\u0000${view.path}\u0000${view.changedLines.join(',')}\u0000${visible}\u0000${view.text}`;
+  return `${view.image}\u0000${view.complete ? 1 : 0}\u0000${opts?.timeoutMs ?? ''}\u0000${(opts?.alsoBuild ?? []).join(',')}\u0000${view.path}\u0000${view.changedLines.join(',')}\u0000${visible}\u0000${view.text}`;
 }
 
 export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {

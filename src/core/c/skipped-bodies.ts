@@ -1,16 +1,20 @@
 /**
- * Function bodies the parse can skip. In a whole file (a scan, or a file a patch adds) only the functions that can
- * matter get a program (extract.ts buildRelevantPrograms); the others keep their name, parameters and span. The
- * parser is given the file without what lies between their braces (tree-sitter's included ranges: offsets, lines and
- * columns stay those of the file), so it reads `{}` there: the bench's 1,100-line new driver, 68 of whose 84
- * functions cannot matter, parses in under half the time.
+ * Function bodies the parse can skip. Only the functions that can matter get a program (extract.ts
+ * buildRelevantPrograms); the others keep their name, parameters and span. The parser is given the view's text
+ * without what lies between their braces (tree-sitter's included ranges: offsets, lines and columns stay those of the
+ * text), so it reads `{}` there: the bench's 1,100-line new driver, 68 of whose 84 functions cannot matter, parses in
+ * under half the time.
  *
  * The choice is made on the text and keeps at least what buildRelevantPrograms builds: a body is kept when its
  * function's text names anything of interest, when the function is named outside every function body (a driver's,
  * bus's or ops table's callback, module_init, a prototype), when a kept body names it (callees and callbacks passed
- * on), or when it calls a function of interest (two rounds up the call graph, as the builder goes). Whatever this
+ * on), or when it calls a function of interest (two rounds up the call graph, as the builder goes). Text the
  * scanner cannot delimit for certain (braces that do not balance, a body not closed at column 0, top-level code
- * inside what looks like a body) leaves the whole text as it is.
+ * inside what looks like a body, a header that is not one plain function header) is parsed whole.
+ *
+ * Only views with every line shown (a whole file, a new file, a modified file's image read from the tree) are cut:
+ * in a hunk view the parser's error recovery around the hunks' edges (a header whose body is not shown, the end of
+ * a function whose start is not) depends on the text after it, bodies included (measured: the facts then differed).
  */
 
 /** What makes a function's text matter (extract.ts RELEVANT_FUNCTION, and the names collectIdentifiers records). */
@@ -224,18 +228,21 @@ function looksLikeBody(text: string, open: number, close: number): boolean {
 }
 
 /**
- * The identifier before the header's first parenthesis, comments, preprocessor lines and attributes left out:
- * `static int __init foo_init(void)` → foo_init. Undefined for anything else (a function returning a function pointer).
+ * The function's name when the header is one plain function header (comments, preprocessor lines and attributes left
+ * out): words, the name, one parenthesised parameter list, then at most lock annotations like `__releases(x)`:
+ * `static int __init foo_init(void)` → foo_init. Undefined for anything else: a function returning a function
+ * pointer, or two headers in one item (a hunk's header whose body the view does not show, then another function),
+ * which the parser's error recovery may join in ways the scanner cannot tell; such a body is kept.
  */
 function functionName(header: string): string | undefined {
   const code = header
     .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
     .replace(/^[ \t]*#.*$/gm, ' ')
     .replace(/\b__attribute(?:__)?\s*\(\((?:[^()]|\([^()]*\))*\)\)/g, ' ');
-  const m = /([A-Za-z_]\w*)\s*\(/.exec(code);
-  if (!m) return undefined;
-  // Only plain words between the start and the name (no '=', no '*(' of a function pointer).
-  return /^[\s\w*]*$/.test(code.slice(0, m.index)) ? m[1] : undefined;
+  // A header is a line or a few: a longer item is no plain header (and the pattern's work stays small).
+  if (code.length > 2000) return undefined;
+  const m = /^[\s\w*]*?\b([A-Za-z_]\w*)\s*\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)((?:\s*\w+\s*\([^()]*\))*)\s*$/.exec(code);
+  return m ? m[1] : undefined;
 }
 
 function atLineStart(text: string, i: number): boolean {
