@@ -22,7 +22,8 @@ function runLocally(stdin?: Buffer): void {
   // node:v8 only here: a command a server answers never needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (run) (require('node:v8') as typeof v8Module).setFlagsFromString(run.flags);
-  const cli = requireWithCompileCache(path.join(__dirname, 'cli-main.js'), run?.small ? 'small' : 'full', argv, process.env);
+  // One cache per flag set: a cache made under other flags would be rejected and rewritten, run after run.
+  const cli = requireWithCompileCache(path.join(__dirname, 'cli-main.js'), run === undefined ? 'server' : run.small ? 'small' : 'large', argv, process.env);
   (cli as { cliMain(stdin?: Buffer): void }).cliMain(stdin);
 }
 
