@@ -10,8 +10,11 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 // --v8-pool-size=1: node's pool of V8 background threads (4 by default) takes GC and compile tasks off every isolate;
 // in a directory scan the two workers' collections then spread over all threads and fight the workers for the two
 // cores: with one pool thread the 6.12 drivers/ scan took 15-25 % less CPU and wall time (CONTRIBUTING.md, Performance),
-// and a small review is no slower. The bench reads the options from this line (bench/run.mjs launcherNodeOptions).
-const CLI_LAUNCHER = "#!/bin/sh\n':' //; exec env -u NODE_EXTRA_CA_CERTS node --v8-pool-size=1 \"$0\" \"$@\"";
+// and a small review is no slower. --single-threaded-gc: each isolate collects its own garbage on its own thread, so
+// that one pool thread only compiles; with the large runs' later optimisation (src/cli/run-size.ts) the scan took
+// about a tenth less time (8 alternated pairs, +15 MB RSS); V8 aborts when it is set after start, so it is here.
+// The bench reads the options from this line (bench/run.mjs launcherNodeOptions).
+const CLI_LAUNCHER = "#!/bin/sh\n':' //; exec env -u NODE_EXTRA_CA_CERTS node --v8-pool-size=1 --single-threaded-gc \"$0\" \"$@\"";
 const entries = [
   // dist/cli.js is the thin client (a warm `--server` answers when one runs); dist/cli-main.js is the whole command.
   // The first two lines are read by sh as a launcher and by node as a string and a comment (both part of the directive

@@ -1,6 +1,7 @@
 /**
  * End-to-end: the `iommu-review` command as installed runs dist/cli.js itself; its first two lines are a /bin/sh
- * launcher (scripts/build.mjs) that starts node without NODE_EXTRA_CA_CERTS and with the V8 pool of one thread.
+ * launcher (scripts/build.mjs) that starts node without NODE_EXTRA_CA_CERTS, with the V8 pool of one thread and each
+ * isolate's garbage collected on its own thread.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import * as path from 'node:path';
 const ROOT = path.join(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 
-test('the launcher starts node with --v8-pool-size=1, without NODE_EXTRA_CA_CERTS, passing the arguments on', () => {
+test('the launcher starts node with --v8-pool-size=1 --single-threaded-gc, without NODE_EXTRA_CA_CERTS, passing the arguments on', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iommu-review-launcher-'));
   try {
     // A `node` first on PATH that records how it was started.
@@ -23,7 +24,7 @@ test('the launcher starts node with --v8-pool-size=1, without NODE_EXTRA_CA_CERT
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['--v8-pool-size=1', CLI, '--format', 'json', 'a b.patch', 'certs=unset']);
+    assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['--v8-pool-size=1', '--single-threaded-gc', CLI, '--format', 'json', 'a b.patch', 'certs=unset']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
