@@ -215,9 +215,9 @@ export function clonePath(p: Path): Path {
 
 /**
  * Every Path has the same properties in the same order, the optional ones undefined (never deleted): V8 then sees
- * one object shape at each property access of the replay instead of one per combination of optional fields, and
- * its optimised code is not thrown away each time a new combination turns up (6.12 drivers/: half of the
- * compiler's time went to recompiling after such deoptimisations).
+ * one object shape at each property access of the replay instead of one per combination of optional fields.
+ * On 6.12 drivers/ nearly all of the replay's deoptimisations were for an object shape the optimised code had not
+ * seen; the paths were one source of them (run-size.ts's later optimisation does more against the rest).
  */
 export function makePath(
   k: Kernel, t: Tracer, frames: Frame[], globals: Map<string, EnvVal>, devres: DevresEntry[], failureSinceSuccess: boolean, steps: number,
