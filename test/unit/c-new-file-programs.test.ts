@@ -154,3 +154,21 @@ test('the same findings whether the driver arrives as a new file or is reviewed 
   assert.ok(codes(whole).length > 0, 'the leak is found');
   assert.deepEqual(codes(asPatch), codes(whole));
 });
+
+test('a function whose only DMA-API call is a managed one (dmam_*) matters as one with dma_* does', async () => {
+  const analyzer = await getAnalyzer();
+  // Nothing else in the function's text is of interest (the comment lets the file be parsed at all).
+  const text = [
+    '/* rings of the quokka_driver */',
+    '',
+    'static void *quokka_rings(struct device *dev, u64 *bus)',
+    '{',
+    '\treturn dmam_alloc_coherent(dev, 4096, bus, GFP_KERNEL);',
+    '}',
+    '',
+  ].join('\n');
+  const dumped = analyzer.dumpFacts({ path: PATH, content: text });
+  const post = dumped.patches[0]?.files[0]?.post;
+  assert.ok(fn(post, 'quokka_rings').program.length > 0, 'built');
+  assert.deepEqual(post?.dmaApi.map((u) => u.callee), ['dmam_alloc_coherent']);
+});

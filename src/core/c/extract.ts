@@ -489,7 +489,7 @@ interface Deferred {
 }
 
 /** A function mentioning one of these may matter to DMA ownership (INTEREST plus MMIO and registration names). */
-const RELEVANT_FUNCTION = /iommu|IOMMU|_driver|bus_type|dma_|DMA_|vfio|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action/;
+const RELEVANT_FUNCTION = /iommu|IOMMU|_driver|bus_type|dma_|dmam_|DMA_|vfio|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action/;
 
 interface TornFunction {
   declarator: Node;

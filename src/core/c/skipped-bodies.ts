@@ -18,7 +18,7 @@
  */
 
 /** What makes a function's text matter (extract.ts RELEVANT_FUNCTION, and the names collectIdentifiers records). */
-const KEEP_TEXT = /iommu|IOMMU|_driver|bus_type|dma_|DMA_|vfio|VFIO|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action|suppress_auto_claim|no_kernel_api|driver_managed/;
+const KEEP_TEXT = /iommu|IOMMU|_driver|bus_type|dma_|dmam_|DMA_|vfio|VFIO|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action|suppress_auto_claim|no_kernel_api|driver_managed/;
 
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 
