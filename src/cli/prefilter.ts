@@ -239,26 +239,48 @@ function blockEnd(text: string, open: number): number {
   return -1;
 }
 
-/** Bodies (code only, between the braces) of the definitions of `name`; undefined when one cannot be delimited. */
-function functionBodies(text: string, name: string): string[] | undefined {
-  const head = new RegExp(`\\b${escapeRegExp(name)}\\s*\\(`, 'g');
-  const bodies: string[] = [];
-  for (let m = head.exec(text); m; m = head.exec(text)) {
-    // Skip the parameter list (balanced parentheses); a definition continues with '{'.
-    let i = m.index + m[0].length;
-    let depth = 1;
-    for (; i < text.length && depth > 0; i++) {
+/**
+ * The file's function definitions by name, found once: for each `{` that follows a `)` (spaces, tabs and line ends
+ * between), the `(` matching that `)` (no `;`, `{` or `}` between) and the identifier before it. These are exactly
+ * the definitions a forward search for `name(` would find (the same shape read backwards: the name, the balanced
+ * parameter list, then the body's `{`), without searching the whole file once per name.
+ */
+function definitionsIn(text: string): Map<string, { nameAt: number; brace: number }[]> {
+  const byName = new Map<string, { nameAt: number; brace: number }[]>();
+  for (let brace = text.indexOf('{'); brace >= 0; brace = text.indexOf('{', brace + 1)) {
+    let i = brace - 1;
+    while (i >= 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i--;
+    if (text[i] !== ')') continue;
+    let depth = 0;
+    for (; i >= 0; i--) {
       const c = text[i];
-      if (c === '(') depth++;
-      else if (c === ')') depth--;
+      if (c === ')') depth++;
+      else if (c === '(' && --depth === 0) break;
       else if (c === ';' || c === '{' || c === '}') break;
     }
-    if (depth > 0) continue;
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
-    if (text[i] !== '{' || inComment(text, m.index)) continue;
-    const end = blockEnd(text, i);
+    if (i < 0 || text[i] !== '(') continue;
+    i--;
+    while (i >= 0 && /\s/.test(text[i])) i--;
+    const end = i + 1;
+    while (i >= 0 && /\w/.test(text[i])) i--;
+    if (end === i + 1) continue;
+    const name = text.slice(i + 1, end);
+    const list = byName.get(name);
+    const at = { nameAt: i + 1, brace };
+    if (list) list.push(at);
+    else byName.set(name, [at]);
+  }
+  return byName;
+}
+
+/** Bodies (code only, between the braces) of the definitions of `name`; undefined when one cannot be delimited. */
+function bodiesOf(text: string, definitions: Map<string, { nameAt: number; brace: number }[]>, name: string): string[] | undefined {
+  const bodies: string[] = [];
+  for (const { nameAt, brace } of definitions.get(name) ?? []) {
+    if (inComment(text, nameAt)) continue;
+    const end = blockEnd(text, brace);
     if (end < 0) return undefined;
-    bodies.push(codeOnly(text.slice(i + 1, end - 1)));
+    bodies.push(codeOnly(text.slice(brace + 1, end - 1)));
   }
   return bodies;
 }
@@ -267,16 +289,16 @@ function functionBodies(text: string, name: string): string[] | undefined {
  * Some call reachable from one of `bodies` certainly is work: not a keyword, not a parking call, and not defined in
  * the file (a function defined here is followed into). Undefined when a body cannot be delimited.
  */
-function reachesWork(text: string, bodies: readonly string[], seen: Set<string>): boolean | undefined {
+function reachesWork(text: string, bodies: readonly string[], seen: Set<string>, definitions: Map<string, { nameAt: number; brace: number }[]>): boolean | undefined {
   for (const body of bodies) {
     for (const m of body.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
       const callee = m[1];
       if (NOT_CALLS.has(callee) || PARKING_CALL.test(callee) || seen.has(callee)) continue;
       seen.add(callee);
-      const own = functionBodies(text, callee);
+      const own = bodiesOf(text, definitions, callee);
       if (own === undefined) return undefined;
       if (own.length === 0) return true;
-      const inner = reachesWork(text, own, seen);
+      const inner = reachesWork(text, own, seen, definitions);
       if (inner !== false) return inner;
     }
   }
@@ -319,15 +341,16 @@ export function mayBePlaceholderDriver(content: Uint8Array | string): boolean {
   if (probes.length === 0 || bytes.indexOf('_driver') < 0) return false;
   const text = bytes.toString('latin1');
   if (!BUS_DRIVER_TYPES.test(text)) return false;
+  const definitions = definitionsIn(text);
   for (const probe of new Set(probes)) {
-    const bodies = functionBodies(text, probe);
+    const bodies = bodiesOf(text, definitions, probe);
     if (bodies === undefined) return true;
     // Not defined here: the rule needs the probe's body (unless the name is used like a function some other way).
     if (bodies.length === 0) {
       if (new RegExp(`\\b${escapeRegExp(probe)}\\s*\\(`).test(text)) return true;
       continue;
     }
-    if (reachesWork(text, bodies, new Set([probe])) !== true) return true;
+    if (reachesWork(text, bodies, new Set([probe]), definitions) !== true) return true;
   }
   return false;
 }

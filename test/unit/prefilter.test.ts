@@ -92,6 +92,16 @@ test('placeholder candidates: kept unless every probe certainly does other work'
   assert.ok(!mayBePlaceholderDriver(driver('\treturn foo_setup(pdev);', 'static int foo_setup(struct platform_device *p)\n{\n\treturn devm_request_irq(&p->dev, 1, NULL, 0, "x", p);\n}\n')),
     'work reached through a local helper');
   assert.ok(mayBePlaceholderDriver(driver('\t/* clk_prepare_enable(foo_clk); */\n\treturn 0;')), 'a call in a comment is not work');
+  // Definitions are found once per file: a commented-out one is none (the call goes out of the file: work), a
+  // helper defined twice under #ifdef is followed into both bodies, and a form feed before `{` makes no definition.
+  assert.ok(!mayBePlaceholderDriver(driver('\treturn foo_setup(1);', '/*\nstatic int foo_setup(int x)\n{\n\treturn x;\n}\n*/\nint foo_setup(int x);\n')),
+    'only a commented-out body: an external call');
+  assert.ok(!mayBePlaceholderDriver(driver('\treturn foo_setup(1);', '#ifdef A\nstatic int foo_setup(int x)\n{\n\treturn x;\n}\n#else\nstatic int foo_setup(int x)\n{\n\treturn clk_prepare_enable(foo_clk);\n}\n#endif\n')),
+    'one of two #ifdef bodies works');
+  assert.ok(mayBePlaceholderDriver(driver('\treturn foo_setup(1);', '#ifdef A\nstatic int foo_setup(int x)\n{\n\treturn x;\n}\n#else\nstatic int foo_setup(int x)\n{\n\treturn 0;\n}\n#endif\n')),
+    'both #ifdef bodies park');
+  assert.ok(!mayBePlaceholderDriver(driver('\treturn foo_setup(1);', 'static int foo_setup(int x)\f{\n\treturn x;\n}\n')),
+    'no definition across a form feed: an external call');
   assert.ok(!mayBePlaceholderDriver('static struct i2c_driver foo = { .probe = foo_probe };'), 'a bus without the flag');
   assert.ok(mayBePlaceholderDriver('static struct pci_driver foo = { .probe = FOO_PROBE(x) };'), 'an initializer it cannot read');
 });
