@@ -14,6 +14,7 @@ import type {
   FileDiff,
   Finding,
   Fix,
+  FunctionFact,
   ImageSpan,
   InputProblem,
   KernelTarget,
@@ -283,8 +284,9 @@ class InputAnalysis {
     this.runSeries(patches);
   }
 
-  private facts(view: CView): CFacts {
-    return extractFacts(closeAcrossGaps(view), { timeoutMs: this.options.limits?.parseTimeoutMs });
+  /** `alsoBuild`: functions to build whatever they mention (buildCounterparts). */
+  private facts(view: CView, alsoBuild?: string[]): CFacts {
+    return extractFacts(closeAcrossGaps(view), { timeoutMs: this.options.limits?.parseTimeoutMs, ...(alsoBuild ? { alsoBuild } : {}) });
   }
 
   /**
@@ -295,9 +297,8 @@ class InputAnalysis {
   private buildCounterparts(post: Image, pre: Image): void {
     const postMissing = unbuiltCounterparts(post.facts, pre.facts);
     const preMissing = unbuiltCounterparts(pre.facts, post.facts);
-    const options = { timeoutMs: this.options.limits?.parseTimeoutMs };
-    if (postMissing.length) post.facts = extractFacts(closeAcrossGaps(post.view), { ...options, alsoBuild: postMissing });
-    if (preMissing.length) pre.facts = extractFacts(closeAcrossGaps(pre.view), { ...options, alsoBuild: preMissing });
+    if (postMissing.length) post.facts = this.facts(post.view, postMissing);
+    if (preMissing.length) pre.facts = this.facts(pre.view, preMissing);
   }
 
   private runBareFile(parsed: ParsedInput): void {
@@ -715,9 +716,10 @@ class InputAnalysis {
 
 /** Named functions of `facts` without a program whose namesake in `other` has one. */
 function unbuiltCounterparts(facts: CFacts, other: CFacts): string[] {
-  const built = new Set(other.functions.filter((f) => f.name && (f.program.length > 0 || f.calls.length > 0)).map((f) => f.name));
+  const hasProgram = (f: FunctionFact): boolean => f.program.length > 0 || f.calls.length > 0;
+  const built = new Set(other.functions.filter((f) => f.name && hasProgram(f)).map((f) => f.name));
   if (built.size === 0) return [];
-  return [...new Set(facts.functions.filter((f) => f.name && built.has(f.name) && f.program.length === 0 && f.calls.length === 0).map((f) => f.name))];
+  return [...new Set(facts.functions.filter((f) => f.name && built.has(f.name) && !hasProgram(f)).map((f) => f.name))];
 }
 
 function compareFindings(a: Finding, b: Finding): number {
