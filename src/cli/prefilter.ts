@@ -239,14 +239,17 @@ function blockEnd(text: string, open: number): number {
   return -1;
 }
 
+/** A file's function definitions by name: where each name and its body's `{` are. */
+type Definitions = Map<string, { nameAt: number; brace: number }[]>;
+
 /**
  * The file's function definitions by name, found once: for each `{` that follows a `)` (spaces, tabs and line ends
  * between), the `(` matching that `)` (no `;`, `{` or `}` between) and the identifier before it. These are exactly
  * the definitions a forward search for `name(` would find (the same shape read backwards: the name, the balanced
  * parameter list, then the body's `{`), without searching the whole file once per name.
  */
-function definitionsIn(text: string): Map<string, { nameAt: number; brace: number }[]> {
-  const byName = new Map<string, { nameAt: number; brace: number }[]>();
+function definitionsIn(text: string): Definitions {
+  const byName: Definitions = new Map();
   for (let brace = text.indexOf('{'); brace >= 0; brace = text.indexOf('{', brace + 1)) {
     let i = brace - 1;
     while (i >= 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i--;
@@ -274,7 +277,7 @@ function definitionsIn(text: string): Map<string, { nameAt: number; brace: numbe
 }
 
 /** Bodies (code only, between the braces) of the definitions of `name`; undefined when one cannot be delimited. */
-function bodiesOf(text: string, definitions: Map<string, { nameAt: number; brace: number }[]>, name: string): string[] | undefined {
+function bodiesOf(text: string, definitions: Definitions, name: string): string[] | undefined {
   const bodies: string[] = [];
   for (const { nameAt, brace } of definitions.get(name) ?? []) {
     if (inComment(text, nameAt)) continue;
@@ -289,7 +292,7 @@ function bodiesOf(text: string, definitions: Map<string, { nameAt: number; brace
  * Some call reachable from one of `bodies` certainly is work: not a keyword, not a parking call, and not defined in
  * the file (a function defined here is followed into). Undefined when a body cannot be delimited.
  */
-function reachesWork(text: string, bodies: readonly string[], seen: Set<string>, definitions: Map<string, { nameAt: number; brace: number }[]>): boolean | undefined {
+function reachesWork(text: string, bodies: readonly string[], seen: Set<string>, definitions: Definitions): boolean | undefined {
   for (const body of bodies) {
     for (const m of body.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
       const callee = m[1];
