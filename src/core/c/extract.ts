@@ -11,6 +11,7 @@ import { ProgramBuilder } from './program';
 import { countErrorNodes, declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import { rangesWithoutIrrelevantBodies } from './skipped-bodies';
+import { RELEVANT_FUNCTION } from './relevance';
 import { DMA_API_CALL, MMIO_CALL } from './call-names';
 import {
   busDriverTypes, busTypeFact, idTableMatches, driverFact, initializerFields, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
@@ -488,8 +489,6 @@ interface Deferred {
   queued?: boolean;
 }
 
-/** A function mentioning one of these may matter to DMA ownership (INTEREST plus MMIO and registration names). */
-const RELEVANT_FUNCTION = /iommu|IOMMU|_driver|bus_type|dma_|dmam_|DMA_|vfio|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action/;
 
 interface TornFunction {
   declarator: Node;

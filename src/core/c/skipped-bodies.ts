@@ -17,8 +17,10 @@
  * a function whose start is not) depends on the text after it, bodies included (measured: the facts then differed).
  */
 
-/** What makes a function's text matter (extract.ts RELEVANT_FUNCTION, and the names collectIdentifiers records). */
-const KEEP_TEXT = /iommu|IOMMU|_driver|bus_type|dma_|dmam_|DMA_|vfio|VFIO|pasid|ioremap|iomap|reset_function|set_master|request_region|devm_add_action|suppress_auto_claim|no_kernel_api|driver_managed/;
+import { RELEVANT_FUNCTION } from './relevance';
+
+/** What makes a function's text matter: what the builder builds, and the names collectIdentifiers records there. */
+const KEEP_TEXT = new RegExp(`${RELEVANT_FUNCTION.source}|VFIO|suppress_auto_claim|no_kernel_api|driver_managed`);
 
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 
