@@ -190,27 +190,25 @@ export function clonePath(p: Path): Path {
     hold(f.calls);
     hold(f.backEdges);
   }
-  return makePath(
-    { ...p.k, state: cloneState(p.k.state) },
-    p.t.clone(),
-    p.frames.map((f) => makeFrame(f.fn, f.pc, f.vars, f.calls, f.backEdges, f.failureAtEntry, f.memoKey, f.lastGoto, f.unchecked ? new Map(f.unchecked) : undefined)),
-    hold(p.globals),
-    p.devres.map((d) => ({ ...d })),
-    p.failureSinceSuccess,
-    p.steps,
-    [...p.useErrors],
-    hold(p.memo),
-    hold(p.ran),
-    {
-      writes: p.writes ? [...p.writes] : undefined,
-      handoff: p.handoff || undefined,
-      teardowns: p.teardowns ? [...p.teardowns] : undefined,
-      maybeDetached: p.maybeDetached ? new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) : undefined,
-      unknownDetaches: p.unknownDetaches ? p.unknownDetaches.map((u) => ({ ...u })) : undefined,
-      failedAttaches: p.failedAttaches ? [...p.failedAttaches] : undefined,
-      stateToken: p.stateToken,
-    },
-  );
+  return makePath({
+    k: { ...p.k, state: cloneState(p.k.state) },
+    t: p.t.clone(),
+    frames: p.frames.map((f) => makeFrame({ ...f, unchecked: f.unchecked ? new Map(f.unchecked) : undefined })),
+    globals: hold(p.globals),
+    devres: p.devres.map((d) => ({ ...d })),
+    failureSinceSuccess: p.failureSinceSuccess,
+    steps: p.steps,
+    useErrors: [...p.useErrors],
+    memo: hold(p.memo),
+    ran: hold(p.ran),
+    writes: p.writes ? [...p.writes] : undefined,
+    handoff: p.handoff || undefined,
+    teardowns: p.teardowns ? [...p.teardowns] : undefined,
+    maybeDetached: p.maybeDetached ? new Map([...p.maybeDetached].map(([k, v]) => [k, { ...v }])) : undefined,
+    unknownDetaches: p.unknownDetaches ? p.unknownDetaches.map((u) => ({ ...u })) : undefined,
+    failedAttaches: p.failedAttaches ? [...p.failedAttaches] : undefined,
+    stateToken: p.stateToken,
+  });
 }
 
 /**
@@ -219,29 +217,26 @@ export function clonePath(p: Path): Path {
  * On 6.12 drivers/ nearly all of the replay's deoptimisations were for an object shape the optimised code had not
  * seen; the paths were one source of them (run-size.ts's later optimisation does more against the rest).
  */
-export function makePath(
-  k: Kernel, t: Tracer, frames: Frame[], globals: Map<string, EnvVal>, devres: DevresEntry[], failureSinceSuccess: boolean, steps: number,
-  useErrors: string[], memo: Map<string, Remembered>, ran: Set<string>,
-  optional: Pick<Path, 'writes' | 'handoff' | 'teardowns' | 'maybeDetached' | 'unknownDetaches' | 'failedAttaches' | 'stateToken'> = {},
-): Path {
+export function makePath(p: Path): Path {
   return {
-    k, t, frames, globals, devres, failureSinceSuccess, steps, useErrors, memo, ran,
-    handoff: optional.handoff,
-    maybeDetached: optional.maybeDetached,
-    unknownDetaches: optional.unknownDetaches,
-    failedAttaches: optional.failedAttaches,
-    stateToken: optional.stateToken,
-    teardowns: optional.teardowns,
-    writes: optional.writes,
+    k: p.k, t: p.t, frames: p.frames, globals: p.globals, devres: p.devres, failureSinceSuccess: p.failureSinceSuccess, steps: p.steps,
+    useErrors: p.useErrors, memo: p.memo, ran: p.ran,
+    handoff: p.handoff,
+    maybeDetached: p.maybeDetached,
+    unknownDetaches: p.unknownDetaches,
+    failedAttaches: p.failedAttaches,
+    stateToken: p.stateToken,
+    teardowns: p.teardowns,
+    writes: p.writes,
   };
 }
 
-/** A call frame, always with every property (see makePath). */
-export function makeFrame(
-  fn: FunctionFact, pc: number, vars: Map<string, EnvVal>, calls: Map<number, EnvVal>, backEdges: Map<number, number>,
-  failureAtEntry?: boolean, memoKey?: Frame['memoKey'], lastGoto?: string, unchecked?: Frame['unchecked'],
-): Frame {
-  return { fn, pc, vars, calls, lastGoto, backEdges, failureAtEntry, memoKey, unchecked };
+/** A call frame, always with every property (see makePath); a new frame starts at pc 0 with no calls or back edges. */
+export function makeFrame(f: Pick<Frame, 'fn' | 'vars'> & Partial<Frame>): Frame {
+  return {
+    fn: f.fn, pc: f.pc ?? 0, vars: f.vars, calls: f.calls ?? new Map(), lastGoto: f.lastGoto, backEdges: f.backEdges ?? new Map(),
+    failureAtEntry: f.failureAtEntry, memoKey: f.memoKey, unchecked: f.unchecked,
+  };
 }
 
 /** The frame with maps of its own, to write into (see clonePath). */

@@ -565,7 +565,7 @@ function pushFrame(p: Path, fn: FunctionFact, args: EnvVal[], memoKey?: Frame['m
   });
   ranFunction(p, fn.name);
   for (const param of fn.params) if (param.name) written(p, param.name);
-  p.frames.push(makeFrame(fn, 0, vars, new Map(), new Map(), p.failureSinceSuccess, memoKey));
+  p.frames.push(makeFrame({ fn, vars, failureAtEntry: p.failureSinceSuccess, memoKey }));
 }
 
 /** Runs `fn` from the current state of `path`; returns every path's end (forks included). */
@@ -1586,7 +1586,7 @@ export function runDevres(p: Path, ctx: RunContext): Path[] {
       const fn = fnByName(ctx, e.fn);
       if (!fn && Object.prototype.hasOwnProperty.call(HANDLERS, e.fn) && simulatedOn(q.k, e.fn)) {
         // A kernel API registered directly as the action (e.g. a cast iommu_sva_unbind_device): call it with the data.
-        q.frames.push(makeFrame(devresShim(e), 0, new Map([[normText(e.dataText), e.data]]), new Map(), new Map()));
+        q.frames.push(makeFrame({ fn: devresShim(e), vars: new Map([[normText(e.dataText), e.data]]) }));
         invoke(q, ctx, e.fn, [e.dataText], e.at ?? { line: 0, column: 0 }, false);
         q.frames.pop();
         next.push(q);
@@ -1613,5 +1613,5 @@ function devresShim(e: DevresEntry): FunctionFact {
 }
 
 export function newPath(k: Kernel): Path {
-  return makePath(k, new Tracer(), [], new Map(), [], false, 0, [], new Map(), new Set());
+  return makePath({ k, t: new Tracer(), frames: [], globals: new Map(), devres: [], failureSinceSuccess: false, steps: 0, useErrors: [], memo: new Map(), ran: new Set() });
 }

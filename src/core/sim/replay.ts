@@ -629,7 +629,7 @@ function presumeHeld(p: Path, ctx: RunContext, fn: FunctionSimInput['fn']): void
     .sort((a, b) => Number(a.callee.includes('pasid')) - Number(b.callee.includes('pasid')));
   if (!gives.length) return;
   setPhase(p, 'setup');
-  p.frames.push(makeFrame(fn, 0, new Map(fn.params.filter((x) => x.name).map((x) => [x.name, unknown(/\*/.test(x.type) ? 'ptr' : 'int', x.name)])), new Map(), new Map()));
+  p.frames.push(makeFrame({ fn, vars: new Map(fn.params.filter((x) => x.name).map((x) => [x.name, unknown(/\*/.test(x.type) ? 'ptr' : 'int', x.name)])) }));
   for (const c of gives) {
     const taken = TAKEN_BY[c.callee];
     const args = taken.args(c.args.map((a) => a.text));
