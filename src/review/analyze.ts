@@ -714,11 +714,13 @@ class InputAnalysis {
   }
 }
 
-/** Named functions of `facts` without a program whose namesake in `other` has one. */
+/** Named functions of `facts` without a program whose namesake in `other` has one (all of those if `facts` has none). */
 function unbuiltCounterparts(facts: CFacts, other: CFacts): string[] {
   const hasProgram = (f: FunctionFact): boolean => f.program.length > 0 || f.calls.length > 0;
   const built = new Set(other.functions.filter((f) => f.name && hasProgram(f)).map((f) => f.name));
   if (built.size === 0) return [];
+  // An image with nothing of interest was not parsed (relevance.ts VIEW_OF_INTEREST): any of them may be in it.
+  if (facts.functions.length === 0) return [...built];
   return [...new Set(facts.functions.filter((f) => f.name && built.has(f.name) && !hasProgram(f)).map((f) => f.name))];
 }
 

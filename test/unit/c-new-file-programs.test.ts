@@ -172,3 +172,45 @@ test('a function whose only DMA-API call is a managed one (dmam_*) matters as on
   assert.ok(fn(post, 'quokka_rings').program.length > 0, 'built');
   assert.deepEqual(post?.dmaApi.map((u) => u.callee), ['dmam_alloc_coherent']);
 });
+
+test('a view whose only dma_ words are the address type and register names is not parsed; a DMA-API call or a bus hook is', async () => {
+  const analyzer = await getAnalyzer();
+  const body = (line: string): string => [
+    'static u32 quokka_ring_base(void __iomem *regs, dma_addr_t addr)',
+    '{',
+    '\twritel(lower_32_bits(addr), regs + QUOKKA_DMA_ADDR_LO);',
+    `\t${line}`,
+    '\treturn readl(regs + quokka_dma_addr_hi);',
+    '}',
+    '',
+  ].join('\n');
+  const factsOf = (text: string): CFacts | undefined => analyzer.dumpFacts({ path: PATH, content: text }).patches[0]?.files[0]?.post;
+  assert.deepEqual(factsOf(body('(void)addr;'))?.functions, [], 'nothing of interest: no function facts');
+  const mapping = factsOf(body('dma_unmap_single(NULL, addr, 4, DMA_TO_DEVICE);'));
+  assert.ok(fn(mapping, 'quokka_ring_base').program.length > 0, 'a DMA-API call is of interest');
+  assert.ok(fn(factsOf(body('quokka_dma_configure(NULL);')), 'quokka_ring_base'), 'so is a bus DMA hook name');
+});
+
+test('an image without anything of interest is still built for the functions the other image built', async () => {
+  const analyzer = await getAnalyzer();
+  // The hunk takes out quokka_remove's release and shows nothing else of interest: the post-image hunk view alone
+  // would not be parsed, but its quokka_remove is compared with the pre-image's.
+  const at = DRIVER.indexOf('\tiommu_device_release_dma_owner(&pdev->dev);') + 1;
+  const patch = [
+    'diff --git a/' + PATH + ' b/' + PATH,
+    'index 1111111..4444444 100644',
+    '--- a/' + PATH,
+    '+++ b/' + PATH,
+    `@@ -${at - 2},4 +${at - 2},4 @@`,
+    ` ${DRIVER[at - 3]}`,
+    ` ${DRIVER[at - 2]}`,
+    `-${DRIVER[at - 1]}`,
+    '+\tquokka_blink(NULL, 1);',
+    ` ${DRIVER[at]}`,
+    '',
+  ].join('\n');
+  const dumped = analyzer.dumpFacts({ path: 'rm.patch', content: patch });
+  const file = dumped.patches[0].files[0];
+  assert.ok(fn(file.pre, 'quokka_remove').calls.some((c) => c.callee === 'iommu_device_release_dma_owner'), 'the pre-image has the release');
+  assert.deepEqual(fn(file.post, 'quokka_remove').calls.map((c) => c.callee), ['quokka_blink'], 'the post-image is built all the same');
+});

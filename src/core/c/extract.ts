@@ -11,16 +11,13 @@ import { ProgramBuilder } from './program';
 import { countErrorNodes, declaredName, isStatementType, namedChildren, withoutNodes } from './syntax';
 import { parseWithTimeout } from './runtime';
 import { rangesWithoutIrrelevantBodies } from './skipped-bodies';
-import { RELEVANT_FUNCTION } from './relevance';
+import { RELEVANT_FUNCTION, VIEW_OF_INTEREST } from './relevance';
 import { DMA_API_CALL, MMIO_CALL } from './call-names';
 import {
   busDriverTypes, busTypeFact, idTableMatches, driverFact, initializerFields, isDriverStruct, opsStructFact, StructDefinition, structDefinitionFromDeclaration, structDefinitionFromError,
 } from './structs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
-
-/** Without one of these tokens nothing in the file concerns DMA ownership. */
-const INTEREST = /iommu|IOMMU|_driver|bus_type|dma_|vfio|pasid|DMA_OWNER|ioremap|iomap|reset_function|set_master|request_region/;
 
 
 const REGISTRATION = /\b(module_\w+_driver(?:_probe)?|builtin_\w+_driver(?:_probe)?|module_driver|\w+_register_driver|\w+_driver_register|\w*platform_driver_probe)\s*\(\s*&?\s*([A-Za-z_]\w*)/g;
@@ -61,7 +58,9 @@ export function extractFacts(view: CView, opts?: ExtractOptions): CFacts {
       : view.visibleLines.map((range) => ({ ...range })),
     parse: { errorNodes: 0, timedOut: false, bytes: byteLength(text) },
   };
-  if (!INTEREST.test(text)) return facts;
+  // Nothing of interest, nothing to parse; unless the other image of a modified file has a program for a function
+  // of this one (a patch that takes out the only call of interest still has the function compared).
+  if (!opts?.alsoBuild?.length && !VIEW_OF_INTEREST.test(text)) return facts;
   // Parse, build and replay grow with the code: past this a view is reported, not parsed (blank lines are free, so a
   // hunk view far into a file still passes).
   const code = codeBytes(text);
