@@ -82,6 +82,43 @@ test('creating and unregistering a device of its own is not enough to be parsed;
   assert.ok(namesVocabulary(attached, v), 'an attach to the created device keeps the file');
 });
 
+test('asking for the current domain is not enough to be parsed; attaching a domain of its own when it is IDENTITY is', async () => {
+  const v = prefilterVocabulary('latest');
+  // A network driver's buffer setup written for this test: IOVA under a translating domain, physical otherwise.
+  const lookup = [
+    'struct wren_priv { struct device *dev; bool translated; struct iommu_domain *own; };',
+    '',
+    'static int wren_probe(struct platform_device *pdev)',
+    '{',
+    '	struct wren_priv *priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);',
+    '	struct iommu_group *group = iommu_group_get(&pdev->dev);',
+    '	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);',
+    '',
+    '	if (!priv)',
+    '		return -ENOMEM;',
+    '	priv->dev = &pdev->dev;',
+    '	priv->translated = domain && domain->type != IOMMU_DOMAIN_IDENTITY;',
+    '	iommu_group_put(group);',
+    '	platform_set_drvdata(pdev, priv);',
+    '	return dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(40));',
+    '}',
+    '',
+    'static struct platform_driver wren_driver = {',
+    '	.probe = wren_probe,',
+    '	.driver = { .name = "wren" },',
+    '};',
+    'module_platform_driver(wren_driver);',
+    '',
+  ].join('\n');
+  assert.ok(!namesVocabulary(lookup, v), 'the lookups alone');
+  assert.ok(!mayBePlaceholderDriver(lookup), 'and the probe does other work');
+  const analyzer = await getAnalyzer();
+  assert.deepEqual(analyzer.analyze([{ path: 'drivers/net/wren.c', content: lookup }], { target: 'latest' }).findings, [], 'it has no finding');
+  const attaching = lookup.replace('\tiommu_group_put(group);', '\tif (domain && domain->type == IOMMU_DOMAIN_IDENTITY)\n\t\tiommu_attach_device(priv->own, &pdev->dev);\n\tiommu_group_put(group);');
+  assert.ok(namesVocabulary(attaching, v), 'an attach keeps the file');
+  assert.ok(analyzer.analyze([{ path: 'drivers/net/wren.c', content: attaching }], { target: 'latest' }).findings.length > 0, 'and it has findings');
+});
+
 test('placeholder candidates: kept unless every probe certainly does other work', () => {
   const driver = (probeBody: string, extra = '') =>
     `${extra}\nstatic int foo_probe(struct platform_device *pdev)\n{\n${probeBody}\n}\n\nstatic struct platform_driver foo_driver = {\n\t.probe = foo_probe,\n};\n`;

@@ -228,6 +228,14 @@ function otherEraForm(p: Path, name: string, args: string[]): ApiOutcome | undef
   return { value: { kind: 'void' }, note: `the ${args.length}-argument form does not exist on ${p.k.profile.target}: no effect` };
 }
 
+/**
+ * Lookups that change no state and report nothing themselves (model.ts): the current domain, and taking and putting
+ * the group reference (iommu_group_put(NULL) is a no-op). What the driver does with the answer is its own code;
+ * iommu_get_domain_for_dev also makes the replay try the IDENTITY and no-default-domain kinds (replay.ts
+ * defaultDomainKinds), where the group stays on its default all the same unless another call of the API moves it.
+ */
+export const STATE_FREE_LOOKUPS = new Set(['iommu_get_domain_for_dev', 'iommu_group_get', 'iommu_group_put']);
+
 /** Driver-core calls that create a device other than the bound one (each gets its own group, model.ts). */
 export const DEVICE_CREATORS = new Set([
   'platform_device_register_full', 'platform_device_register_simple', 'platform_device_register_data',
