@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import type { AnalysisResult, InputProblem, KernelTarget } from '../core/types';
 import { DEVICE_CREATORS, DEVICE_DESTROYERS, simulatedApiNames, STATE_FREE_LOOKUPS } from '../core/sim/api-calls';
 import { BUS_BY_TYPE, MANAGED_DMA_SPELLINGS } from '../core/c/structs';
+import { DMA_API_CALL, MMIO_CALL } from '../core/c/call-names';
 import { EMULATED_VFIO_CALLS, REMOVED_NOTIFIER_NAMES, USER_HANDOFF_CALLS, USER_OWNERSHIP_CALLS, VFIO_PCI_CORE_PREFIX } from '../core/sim/vocabulary';
 import { staleNamesOn } from '../rules/stale-api-name';
 import { PARKING_CALL } from '../rules/placeholder-driver-without-flag';
@@ -340,25 +341,52 @@ function probeFields(bytes: Buffer): string[] | undefined {
   return names;
 }
 
+/** A DMA-API or MMIO call as the C facts name one (call-names.ts): the plain name, then its argument list. */
+const DEVICE_WORK_CALL = new RegExp(`(?<![\\w.>])(?:${DMA_API_CALL.source.slice(1, -1)}|${MMIO_CALL.source.slice(1, -1)})\\s*\\(`, 'g');
+
+/**
+ * Some function body of the file makes a DMA-API or MMIO call. The replay calls a driver idle only when its file
+ * makes neither anywhere (replay.ts doesNoDeviceWork: facts.dmaApi and facts.mmio empty), so such a file has no
+ * placeholder driver for OWN004 to report. A call counts only inside a function body and outside the preprocessor's
+ * lines (a macro's text is not a function the facts build).
+ */
+function callsDeviceWork(text: string, definitions: Definitions): boolean {
+  const code = codeOnly(text);
+  let bodies: { from: number; to: number }[] | undefined;
+  for (const m of code.matchAll(DEVICE_WORK_CALL)) {
+    const lineStart = code.lastIndexOf('\n', m.index) + 1;
+    const previousLine = code.slice(code.lastIndexOf('\n', lineStart - 2) + 1, Math.max(0, lineStart - 1));
+    if (/^\s*#/.test(code.slice(lineStart, m.index)) || /\\\s*$/.test(previousLine)) continue; // a directive, or its continuation
+    bodies ??= [...definitions.values()].flat().map(({ brace }) => ({ from: brace, to: blockEnd(code, brace) }));
+    if (bodies.some((b) => b.from < m.index && m.index < b.to)) return true;
+  }
+  return false;
+}
+
 /** False only when no bus driver of the file can be a placeholder whose probe merely parks the device. */
 export function mayBePlaceholderDriver(content: Uint8Array | string): boolean {
   const bytes = asBuffer(content);
   const probes = probeFields(bytes);
   // A .probe initializer this scan cannot read: kept if the file has a bus driver at all.
-  if (probes === undefined) return bytes.indexOf('_driver') >= 0 && BUS_DRIVER_TYPES.test(bytes.toString('latin1'));
+  if (probes === undefined) {
+    if (bytes.indexOf('_driver') < 0) return false;
+    const text = bytes.toString('latin1');
+    return BUS_DRIVER_TYPES.test(text) && !callsDeviceWork(text, definitionsIn(text));
+  }
   if (probes.length === 0 || bytes.indexOf('_driver') < 0) return false;
   const text = bytes.toString('latin1');
   if (!BUS_DRIVER_TYPES.test(text)) return false;
   const definitions = definitionsIn(text);
+  const placeholder = (): boolean => !callsDeviceWork(text, definitions);
   for (const probe of new Set(probes)) {
     const bodies = bodiesOf(text, definitions, probe);
-    if (bodies === undefined) return true;
+    if (bodies === undefined) return placeholder();
     // Not defined here: the rule needs the probe's body (unless the name is used like a function some other way).
     if (bodies.length === 0) {
-      if (new RegExp(`\\b${escapeRegExp(probe)}\\s*\\(`).test(text)) return true;
+      if (new RegExp(`\\b${escapeRegExp(probe)}\\s*\\(`).test(text)) return placeholder();
       continue;
     }
-    if (reachesWork(text, bodies, new Set([probe]), definitions) !== true) return true;
+    if (reachesWork(text, bodies, new Set([probe]), definitions) !== true) return placeholder();
   }
   return false;
 }

@@ -143,6 +143,37 @@ test('placeholder candidates: kept unless every probe certainly does other work'
   assert.ok(mayBePlaceholderDriver('static struct pci_driver foo = { .probe = FOO_PROBE(x) };'), 'an initializer it cannot read');
 });
 
+test('a file that calls the DMA API or maps registers in some function has no placeholder to keep it', async () => {
+  // The probe parks the device; another function of the file (a second driver's, a helper nothing calls) maps
+  // registers. The replay calls a driver idle only when its file does no DMA and no MMIO anywhere.
+  const stub = [
+    'static int heron_probe(struct platform_device *pdev)',
+    '{',
+    '\tdev_info(&pdev->dev, "parked\\n");',
+    '\treturn 0;',
+    '}',
+    '',
+    'static struct platform_driver heron_driver = {',
+    '\t.probe = heron_probe,',
+    '\t.driver = { .name = "heron" },',
+    '};',
+    'module_platform_driver(heron_driver);',
+    '',
+  ].join('\n');
+  const mapping = 'static void __iomem *heron_regs(struct device *dev, phys_addr_t at)\n{\n\treturn devm_ioremap(dev, at, 0x100);\n}\n\n';
+  assert.ok(mayBePlaceholderDriver(stub), 'the stub alone is a candidate');
+  assert.ok(!mayBePlaceholderDriver(mapping + stub), 'not with a register mapping in the file');
+  assert.ok(!mayBePlaceholderDriver(mapping.replace('devm_ioremap(dev, at, 0x100)', 'dma_alloc_coherent(dev, 64, NULL, GFP_KERNEL)') + stub), 'nor with a DMA-API call');
+  assert.ok(mayBePlaceholderDriver(mapping.replace('\treturn devm_ioremap', '\treturn NULL; /* devm_ioremap */ //') + stub), 'a call in a comment is none');
+  assert.ok(mayBePlaceholderDriver('#define HERON_DEFINE_MAP(n) static void __iomem *n(struct device *d) { return devm_ioremap(d, 0, 0x100); }\n' + stub),
+    'nor one in a macro that would define such a function');
+  assert.ok(mayBePlaceholderDriver('static const char *heron_ops = ".map = pci_iomap(";\n' + stub), 'nor one in a string');
+  const analyzer = await getAnalyzer();
+  const codes = (text: string): string[] => analyzer.analyze([{ path: 'drivers/misc/heron.c', content: text }], { target: 'latest' }).findings.map((f) => f.code);
+  assert.ok(codes(stub).includes('OWN004'), 'the stub alone is reported');
+  assert.deepEqual(codes(mapping + stub), [], 'with the mapping it is not: the screen agrees with the replay');
+});
+
 test('on the fixture corpus, every C file the prefilter passes over has no finding (with or without it: same findings)', async () => {
   const analyzer = await getAnalyzer();
   let passed = 0;
