@@ -52,6 +52,9 @@ test('names count as whole identifiers found around a needle, not in unrelated w
   assert.ok(!namesVocabulary('/* an mmu_notifier, no ownership here */ int ommu_x, vfio;', v));
   assert.ok(namesVocabulary('struct iommu_domain { u32 pasid; };', v), 'iommu_domain with a PASID member');
   assert.ok(!namesVocabulary('struct iommu_domain *d;', v), 'iommu_domain alone');
+  assert.ok(!namesVocabulary('static int f(struct iommu_domain *d, ioasid_t pasid)\n{\n\treturn 0;\n}', v), 'a domain and a PASID used, not declared');
+  assert.ok(!namesVocabulary('static struct iommu_domain blocked = { .type = IOMMU_DOMAIN_BLOCKED };\nstatic u32 pasid_bits;', v),
+    'a static iommu_domain initializer is no definition');
 });
 
 test('creating and unregistering a device of its own is not enough to be parsed; an ownership call on it is', async () => {
@@ -243,7 +246,7 @@ test('a C file over the scan limit is screened in pieces with the same answer as
       ['straddling', at(MAX_SCANNED_C_BYTES - 10, ' iommu_group_claim_dma_owner(d, o); ')],
       ['at the end', at(size - 40, ' iommu_device_use_default_domain(d); ')],
       // A conditional name in one piece, what it also needs in another.
-      ['conditional', (() => { const b = at(100, ' struct iommu_domain *d; '); b.write(' u32 pasid; ', size - 30, 'latin1'); return b; })()],
+      ['conditional', (() => { const b = at(100, ' struct iommu_domain *d; '); b.write(' struct iommu_domain { u32 pasid; ', size - 40, 'latin1'); return b; })()],
       ['conditional alone', at(100, ' struct iommu_domain *d; ')],
       ['probe only', at(MAX_SCANNED_C_BYTES + 5, ' .probe = foo_probe, ')],
     ];
