@@ -8,7 +8,8 @@
  * removed notifier API and the stale names of the target. One rule needs no ownership name at all
  * (placeholder-driver-without-flag, a stub driver whose probe only parks the device); for it the prefilter looks
  * at the probe bodies of a file's bus driver structs and keeps the file unless every probe certainly calls some
- * function that is neither a parking call nor defined in the file. When unsure, it keeps the file.
+ * function that is neither a parking call nor defined in the file, or some function of the file calls the DMA API or
+ * maps registers (then no driver of it is idle). When unsure, it keeps the file.
  *
  * test/unit/prefilter.test.ts proves on the fixture corpus that findings are identical with and without it and
  * that every rule is accounted for here; `--no-prefilter` switches it off.
