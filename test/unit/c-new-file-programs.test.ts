@@ -8,6 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getAnalyzer } from '../helpers';
 import type { CFacts } from '../../src/core/types';
+import { VIEW_OF_INTEREST } from '../../src/core/c/relevance';
+import { DMA_API_CALL, MMIO_CALL } from '../../src/core/c/call-names';
+import { MANAGED_DMA_SPELLINGS } from '../../src/core/c/structs';
 
 const PATH = 'drivers/misc/quokka/quokka.c';
 
@@ -213,4 +216,19 @@ test('an image without anything of interest is still built for the functions the
   const file = dumped.patches[0].files[0];
   assert.ok(fn(file.pre, 'quokka_remove').calls.some((c) => c.callee === 'iommu_device_release_dma_owner'), 'the pre-image has the release');
   assert.deepEqual(fn(file.post, 'quokka_remove').calls.map((c) => c.callee), ['quokka_blink'], 'the post-image is built all the same');
+});
+
+test('every name the facts record lets a view be parsed: DMA-API and MMIO calls, flag spellings, identifiers of interest', () => {
+  // One example per alternative of the call patterns (\\w+ and \\w* filled in), so a name added there is covered.
+  const examples = (re: RegExp): string[] => re.source.replace(/^\^\(\?:|\)\$$/g, '').split('|').map((alt) => alt.replace(/\\w\+/g, 'single').replace(/\\w\*/g, ''));
+  const calls = [...examples(DMA_API_CALL), ...examples(MMIO_CALL)];
+  assert.ok(calls.length >= 20 && calls.includes('dma_map_single') && calls.includes('pci_iomap'), calls.join(' '));
+  for (const name of calls) assert.ok(VIEW_OF_INTEREST.test(`\tret = ${name}(dev);`), name);
+  for (const name of [...MANAGED_DMA_SPELLINGS, 'iommu_x', 'IOMMU_X', 'DMA_OWNER_USER', 'vfio_x', 'VFIO_X', 'iommufd_x', 'IOMMUFD_X',
+    'max_pasids', 'foo_pasid', 'dma_configure', 'dma_cleanup', 'dma_unconfigure', 'bus_type', 'module_pci_driver']) {
+    assert.ok(VIEW_OF_INTEREST.test(`\t.${name} = x,`), name);
+  }
+  for (const text of ['dma_addr_t addr;', 'writel(x, base + FOO_DMA_ADDR_LO);', 'u32 foo_dma_addr_hi;', 'dmaengine_submit(tx);']) {
+    assert.ok(!VIEW_OF_INTEREST.test(text), text);
+  }
 });
