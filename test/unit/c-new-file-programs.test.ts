@@ -122,30 +122,39 @@ test('a modified file builds what matters, as a whole file does, with its base k
   }
 });
 
-test('a function one image of a modified file built is built in the other, though the patch took out what it mentioned', async () => {
-  const analyzer = await getAnalyzer();
-  // quokka_remove loses its only call of interest. The hunk shows the driver struct's first line only (so the view
-  // has something of interest), not the `.remove =` that names the function.
+/**
+ * A patch replacing quokka_remove's release (its only call of interest) with a call of quokka_blink, the hunk showing
+ * `after` lines of context after the change (the remove's closing brace first, then the driver struct's first lines).
+ */
+function releaseReplacedPatch(after: number, postBlob: string): string {
   const at = DRIVER.indexOf('\tiommu_device_release_dma_owner(&pdev->dev);') + 1;
-  const patch = [
+  return [
     'diff --git a/' + PATH + ' b/' + PATH,
-    'index 1111111..3333333 100644',
+    `index 1111111..${postBlob} 100644`,
     '--- a/' + PATH,
     '+++ b/' + PATH,
-    `@@ -${at - 2},6 +${at - 2},6 @@`,
+    `@@ -${at - 2},${3 + after} +${at - 2},${3 + after} @@`,
     ` ${DRIVER[at - 3]}`,
     ` ${DRIVER[at - 2]}`,
     `-${DRIVER[at - 1]}`,
     '+\tquokka_blink(NULL, 1);',
-    ` ${DRIVER[at]}`,
-    ` ${DRIVER[at + 1]}`,
-    ` ${DRIVER[at + 2]}`,
+    ...DRIVER.slice(at, at + after).map((l) => ` ${l}`),
     '',
   ].join('\n');
-  const dumped = analyzer.dumpFacts({ path: 'rm.patch', content: patch });
-  const file = dumped.patches[0].files[0];
+}
+
+/** Both images of the patch have quokka_remove built: the pre-image with its release, the post-image without. */
+async function assertBothImagesBuildRemove(patch: string): Promise<void> {
+  const analyzer = await getAnalyzer();
+  const file = analyzer.dumpFacts({ path: 'rm.patch', content: patch }).patches[0].files[0];
   assert.ok(fn(file.pre, 'quokka_remove').calls.some((c) => c.callee === 'iommu_device_release_dma_owner'), 'the pre-image has the release');
   assert.deepEqual(fn(file.post, 'quokka_remove').calls.map((c) => c.callee), ['quokka_blink'], 'the post-image is built all the same');
+}
+
+test('a function one image of a modified file built is built in the other, though the patch took out what it mentioned', async () => {
+  // quokka_remove loses its only call of interest. The hunk shows the driver struct's first line only (so the view
+  // has something of interest), not the `.remove =` that names the function.
+  await assertBothImagesBuildRemove(releaseReplacedPatch(3, '3333333'));
 });
 
 test('the same findings whether the driver arrives as a new file or is reviewed whole', async () => {
@@ -195,27 +204,9 @@ test('a view whose only dma_ words are the address type and register names is no
 });
 
 test('an image without anything of interest is still built for the functions the other image built', async () => {
-  const analyzer = await getAnalyzer();
   // The hunk takes out quokka_remove's release and shows nothing else of interest: the post-image hunk view alone
   // would not be parsed, but its quokka_remove is compared with the pre-image's.
-  const at = DRIVER.indexOf('\tiommu_device_release_dma_owner(&pdev->dev);') + 1;
-  const patch = [
-    'diff --git a/' + PATH + ' b/' + PATH,
-    'index 1111111..4444444 100644',
-    '--- a/' + PATH,
-    '+++ b/' + PATH,
-    `@@ -${at - 2},4 +${at - 2},4 @@`,
-    ` ${DRIVER[at - 3]}`,
-    ` ${DRIVER[at - 2]}`,
-    `-${DRIVER[at - 1]}`,
-    '+\tquokka_blink(NULL, 1);',
-    ` ${DRIVER[at]}`,
-    '',
-  ].join('\n');
-  const dumped = analyzer.dumpFacts({ path: 'rm.patch', content: patch });
-  const file = dumped.patches[0].files[0];
-  assert.ok(fn(file.pre, 'quokka_remove').calls.some((c) => c.callee === 'iommu_device_release_dma_owner'), 'the pre-image has the release');
-  assert.deepEqual(fn(file.post, 'quokka_remove').calls.map((c) => c.callee), ['quokka_blink'], 'the post-image is built all the same');
+  await assertBothImagesBuildRemove(releaseReplacedPatch(1, '4444444'));
 });
 
 test('every name the facts record lets a view be parsed: DMA-API and MMIO calls, flag spellings, identifiers of interest', () => {
