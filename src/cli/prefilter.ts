@@ -370,28 +370,19 @@ function callsDeviceWork(text: string, definitions: Definitions): boolean {
 export function mayBePlaceholderDriver(content: Uint8Array | string): boolean {
   const bytes = asBuffer(content);
   const probes = probeFields(bytes);
-  // A .probe initializer this scan cannot read: kept if the file has a bus driver at all.
-  if (probes === undefined) {
-    if (bytes.indexOf('_driver') < 0) return false;
-    const text = bytes.toString('latin1');
-    return BUS_DRIVER_TYPES.test(text) && !callsDeviceWork(text, definitionsIn(text));
-  }
-  if (probes.length === 0 || bytes.indexOf('_driver') < 0) return false;
+  if (probes?.length === 0 || bytes.indexOf('_driver') < 0) return false;
   const text = bytes.toString('latin1');
   if (!BUS_DRIVER_TYPES.test(text)) return false;
   const definitions = definitionsIn(text);
-  const placeholder = (): boolean => !callsDeviceWork(text, definitions);
-  for (const probe of new Set(probes)) {
+  // A .probe initializer this scan cannot read: any bus driver of the file may park.
+  const mayPark = probes === undefined || [...new Set(probes)].some((probe) => {
     const bodies = bodiesOf(text, definitions, probe);
-    if (bodies === undefined) return placeholder();
+    if (bodies === undefined) return true;
     // Not defined here: the rule needs the probe's body (unless the name is used like a function some other way).
-    if (bodies.length === 0) {
-      if (new RegExp(`\\b${escapeRegExp(probe)}\\s*\\(`).test(text)) return placeholder();
-      continue;
-    }
-    if (reachesWork(text, bodies, new Set([probe]), definitions) !== true) return placeholder();
-  }
-  return false;
+    if (bodies.length === 0) return new RegExp(`\\b${escapeRegExp(probe)}\\s*\\(`).test(text);
+    return reachesWork(text, bodies, new Set([probe]), definitions) !== true;
+  });
+  return mayPark && !callsDeviceWork(text, definitions);
 }
 
 /** True unless the file certainly gives no rule anything to report. */
